@@ -1,0 +1,130 @@
+/**
+ * The only reader of process.env. One schema, one typed frozen Config, and errors that name the
+ * variable, what was expected and what was given.
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const DEFAULT_BASE_URL = 'https://api.aimlapi.com/v1';
+
+const intFrom = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `an integer from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `an integer from ${min} to ${max}`).max(max, `an integer from ${min} to ${max}`));
+
+const optionalText = z
+  .string()
+  .transform((s) => s.trim())
+  .transform((s) => (s === '' ? undefined : s));
+
+/** Every environment variable narrate reads, with its default. */
+const schema = z.object({
+  /** API key of the chat-audio provider. Unset: the offline voice narrates. */
+  NARRATE_API_KEY: optionalText.optional(),
+  /** OpenAI-compatible base URL, up to and including /v1. */
+  NARRATE_BASE_URL: z
+    .string()
+    .trim()
+    .default(DEFAULT_BASE_URL)
+    .pipe(z.url({ protocol: /^https?$/, error: 'an http(s) URL such as https://api.aimlapi.com/v1' })),
+  /** Model id sent in every request. */
+  NARRATE_MODEL: z.string().trim().min(1, 'a model id').default('gpt-4o-audio-preview'),
+  /** Voice used when neither a flag nor a manifest names one. */
+  NARRATE_VOICE: z.string().trim().min(1, 'a voice name').default('alloy'),
+  /** Redis connection string. */
+  REDIS_URL: z
+    .string()
+    .trim()
+    .default('redis://127.0.0.1:6379')
+    .pipe(z.url({ protocol: /^rediss?$/, error: 'a redis:// or rediss:// URL' })),
+  /** Key prefix: deployments and test runs sharing one Redis never see each other's queues. */
+  NARRATE_PREFIX: z
+    .string()
+    .trim()
+    .default('narrate')
+    .pipe(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." or "-" (1 to 64 of them)')),
+  /** Synthesize jobs in flight per worker process. */
+  NARRATE_CONCURRENCY: intFrom(1, 1000).default(4),
+  /** Abort a model call that has not answered after this many milliseconds (then retry it). */
+  NARRATE_REQUEST_TIMEOUT_MS: intFrom(100, 3_600_000).default(120_000),
+  /** Attempts per chunk for transient failures (429 pauses do not count). */
+  NARRATE_MAX_ATTEMPTS: intFrom(1, 100).default(6),
+  /** First retry delay; each next one doubles, with jitter. */
+  NARRATE_BACKOFF_MS: intFrom(0, 600_000).default(2_000),
+  /** Fleet-wide limit on model requests per minute, shared through Redis. Unset: no limit. */
+  NARRATE_RPM: intFrom(1, 1_000_000).optional(),
+  /** Where segments are stored; every worker of a fleet must see the same directory. */
+  NARRATE_STORE_DIR: z.string().trim().min(1, 'a directory path').default('.narrate/segments'),
+  /** Basic-auth user for the dashboard. */
+  NARRATE_DASHBOARD_USER: optionalText.optional(),
+  /** Basic-auth password for the dashboard. */
+  NARRATE_DASHBOARD_PASSWORD: optionalText.optional(),
+  /** pino level for logs on stderr. */
+  NARRATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** narrate's settings, read once from the environment. */
+export interface Config {
+  readonly apiKey: string | undefined;
+  readonly baseUrl: string;
+  readonly model: string;
+  readonly defaultVoice: string;
+  readonly redisUrl: string;
+  readonly prefix: string;
+  readonly concurrency: number;
+  readonly requestTimeoutMs: number;
+  readonly maxAttempts: number;
+  readonly backoffMs: number;
+  readonly rpm: number | undefined;
+  readonly storeDir: string;
+  readonly dashboardUser: string | undefined;
+  readonly dashboardPassword: string | undefined;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** Reads and validates the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined) input[key] = value;
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '?');
+      // Never echo the API key or the password, even when it is the bad value.
+      const secret = name === 'NARRATE_API_KEY' || name === 'NARRATE_DASHBOARD_PASSWORD';
+      const given = secret ? '(hidden)' : JSON.stringify(input[name]);
+      return `${name}: expected ${issue.message}, got ${given}`;
+    });
+    throw new ConfigError(`Invalid environment:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  if ((e.NARRATE_DASHBOARD_USER === undefined) !== (e.NARRATE_DASHBOARD_PASSWORD === undefined)) {
+    throw new ConfigError(
+      'NARRATE_DASHBOARD_USER and NARRATE_DASHBOARD_PASSWORD: expected both set or both unset, got only ' +
+        (e.NARRATE_DASHBOARD_USER === undefined ? 'NARRATE_DASHBOARD_PASSWORD' : 'NARRATE_DASHBOARD_USER'),
+    );
+  }
+  return Object.freeze({
+    apiKey: e.NARRATE_API_KEY,
+    baseUrl: e.NARRATE_BASE_URL.replace(/\/+$/, ''),
+    model: e.NARRATE_MODEL,
+    defaultVoice: e.NARRATE_VOICE,
+    redisUrl: e.REDIS_URL,
+    prefix: e.NARRATE_PREFIX,
+    concurrency: e.NARRATE_CONCURRENCY,
+    requestTimeoutMs: e.NARRATE_REQUEST_TIMEOUT_MS,
+    maxAttempts: e.NARRATE_MAX_ATTEMPTS,
+    backoffMs: e.NARRATE_BACKOFF_MS,
+    rpm: e.NARRATE_RPM,
+    storeDir: e.NARRATE_STORE_DIR,
+    dashboardUser: e.NARRATE_DASHBOARD_USER,
+    dashboardPassword: e.NARRATE_DASHBOARD_PASSWORD,
+    logLevel: e.NARRATE_LOG_LEVEL,
+  });
+}

@@ -1,0 +1,41 @@
+/** What a narrator is asked to read. */
+export interface NarrationRequest {
+  /** The chunk's text: the only content of the user message. */
+  text: string;
+  voice: string;
+  /** The system message: how to read (verbatim, style). */
+  instructions: string;
+  /** Aborts the call when the job is cancelled or the worker is forced down. */
+  signal?: AbortSignal;
+}
+
+/** Token usage as the provider reports it (zeros for the offline voice). */
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+/** What came back, before any checking: raw WAV bytes as sent, plus the provider's transcript. */
+export interface NarrationResult {
+  /** The decoded `message.audio.data`: a WAV file, possibly with a streaming (0xFFFFFFFF) header. */
+  wav: Buffer;
+  /** What the model says it said. */
+  transcript: string;
+  /** `stop`, `length`, `content_filter`, ... */
+  finishReason: string;
+  /** The model's refusal text, if it declined. */
+  refusal?: string;
+  usage: TokenUsage;
+}
+
+/** Anything that can turn a chunk of text into speech: the chat-audio model or the offline voice. */
+export interface Narrator {
+  /** Short name recorded in manifests: "chat-audio" or "offline". */
+  readonly name: string;
+  /** The model id, part of the segment key: a different model means different audio. */
+  readonly model: string;
+  narrate(request: NarrationRequest): Promise<NarrationResult>;
+  /** Releases sockets or WASM instances; safe to call twice. */
+  close?(): Promise<void>;
+}
