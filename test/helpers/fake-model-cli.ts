@@ -1,0 +1,66 @@
+/**
+ * Runs the fake model in its own process for e2e tests and the benchmark:
+ *   npx tsx test/helpers/fake-model-cli.ts --port 0 --latency 250 --rpm 600
+ * Prints one JSON line {"url": "..."} once listening, then serves until SIGTERM or SIGINT.
+ * Other processes read call counts from GET /__stats and queue faults with POST /__inject.
+ */
+import { parseArgs } from 'node:util';
+import { startFakeModel, type FakeModelOptions } from './fake-model-server.js';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    'api-key': { type: 'string' },
+    latency: { type: 'string' },
+    jitter: { type: 'string' },
+    rpm: { type: 'string' },
+    cps: { type: 'string' },
+    'faithful-hz': { type: 'string' },
+    'unfaithful-hz': { type: 'string' },
+    'answer-rate': { type: 'string' },
+    'length-rate': { type: 'string' },
+    seed: { type: 'string' },
+  },
+});
+
+/** A numeric flag, or undefined when absent; exits with a message naming the flag when it is not a number. */
+function num(flag: keyof typeof values): number | undefined {
+  const raw = values[flag];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n)) {
+    process.stderr.write(`fake-model-cli: expected --${flag} to be a number, got ${JSON.stringify(raw)}\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const entries: Array<[keyof FakeModelOptions, unknown]> = [
+  ['port', num('port')],
+  ['apiKey', values['api-key']],
+  ['latencyMs', num('latency')],
+  ['jitterMs', num('jitter')],
+  ['rpm', num('rpm')],
+  ['charsPerSecond', num('cps')],
+  ['faithfulHz', num('faithful-hz')],
+  ['unfaithfulHz', num('unfaithful-hz')],
+  ['answerRate', num('answer-rate')],
+  ['lengthRate', num('length-rate')],
+  ['seed', num('seed')],
+];
+// Absent flags stay absent so the server's own defaults apply (exactOptionalPropertyTypes).
+const options = Object.fromEntries(entries.filter(([, v]) => v !== undefined)) as FakeModelOptions;
+
+const server = await startFakeModel(options);
+process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
+
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  void server.close().then(() => process.exit(0));
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+// Kept quiet on purpose: the parent reads stats over HTTP, and stdout carries only the url line.
+process.on('SIGUSR2', () => {});

@@ -1,0 +1,375 @@
+/**
+ * A stand-in for gpt-4o-audio-preview behind an OpenAI-compatible `POST /v1/chat/completions`:
+ * same request checks, same response shape, same streaming WAV header, same error bodies and
+ * rate-limit headers. Audio is a sine tone (faithfulHz when the text was read, unfaithfulHz when
+ * the model answered or was cut off) so tests can tell from the final audio what got through.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHash, randomBytes } from 'node:crypto';
+import { BOOK_FORMAT } from '../../src/audio/wav-format.js';
+import { tone } from '../../src/audio/tone.js';
+import { wavHeader } from '../../src/audio/write-wav.js';
+
+export interface FakeModelOptions {
+  /** Expected bearer token; default 'test-key'. */
+  apiKey?: string;
+  /** Base latency per request in ms; default 0. */
+  latencyMs?: number;
+  /** Extra latency, uniform in 0..jitterMs; default 0. */
+  jitterMs?: number;
+  /** Requests per sliding 60 s window; over it, 429 with Retry-After and retry-after-ms. Default: unlimited. */
+  rpm?: number;
+  /** Speech rate of faithful audio: duration = text.length / charsPerSecond seconds. Default 15. */
+  charsPerSecond?: number;
+  /** Tone of faithful audio; default 440 Hz. */
+  faithfulHz?: number;
+  /** Tone of answered or cut-off audio; default 880 Hz. */
+  unfaithfulHz?: number;
+  /** Share (0..1) of requests answered instead of read; default 0. */
+  answerRate?: number;
+  /** Share (0..1) of requests cut off with finish_reason 'length'; default 0. */
+  lengthRate?: number;
+  /** Seed for latency jitter and the answer/cut draws; default random. */
+  seed?: number;
+  /** Port to listen on (127.0.0.1); default 0, any free port. */
+  port?: number;
+}
+
+export type FakeOutcome = 'read' | 'answered' | 'cut' | 'error' | 'rate-limited' | 'hung';
+
+export interface FakeCall {
+  at: number;
+  text: string;
+  system: string;
+  /** The parsed request body, whatever the client sent. */
+  body: any;
+  /** HTTP status sent; 0 while pending or when hung. */
+  status: number;
+  outcome: FakeOutcome;
+}
+
+export type Fault =
+  | { kind: 'status'; status: number; retryAfterSeconds?: number; retryAfterMs?: number; message?: string; match?: string }
+  | { kind: 'hang'; match?: string }
+  /** 200 with a body that is not usable audio: an HTML page, a JSON non-completion, or (default) audio.data that is not WAV. */
+  | { kind: 'non-audio'; variant?: 'html' | 'json' | 'not-wav'; match?: string }
+  | { kind: 'answer'; match?: string }
+  | { kind: 'cut'; match?: string };
+
+export interface FakeModelServer {
+  /** Base URL including /v1, e.g. http://127.0.0.1:PORT/v1. */
+  url: string;
+  /** Every request received, in order (no audio kept). */
+  calls: FakeCall[];
+  /** Queue one-shot faults, consumed in order by the next requests whose user text includes `match`. */
+  inject(...faults: Fault[]): void;
+  /** Count of requests whose user text equals or contains `text`. */
+  callsFor(text: string): number;
+  /** Stops listening and destroys every socket, hung ones included; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** What GET /__stats returns, for tests that run the fake in another process. */
+export interface FakeStats {
+  calls: number;
+  byOutcome: Partial<Record<FakeOutcome, number>>;
+  /** Calls per sha1 (hex) of the user text. */
+  perText: Record<string, number>;
+}
+
+const ANSWER = "Hi there! How's it going?";
+const WINDOW_MS = 60_000;
+
+/** Starts the fake on 127.0.0.1 and resolves once it listens. */
+export async function startFakeModel(options: FakeModelOptions = {}): Promise<FakeModelServer> {
+  const opts = {
+    apiKey: options.apiKey ?? 'test-key',
+    latencyMs: options.latencyMs ?? 0,
+    jitterMs: options.jitterMs ?? 0,
+    rpm: options.rpm,
+    cps: options.charsPerSecond ?? 15,
+    faithfulHz: options.faithfulHz ?? 440,
+    unfaithfulHz: options.unfaithfulHz ?? 880,
+    answerRate: options.answerRate ?? 0,
+    lengthRate: options.lengthRate ?? 0,
+  };
+  const random = mulberry32(options.seed ?? randomBytes(4).readUInt32LE(0));
+  const calls: FakeCall[] = [];
+  const faults: Fault[] = [];
+  const admitted: number[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+
+  const delay = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (ms <= 0) return resolve();
+      const timer = setTimeout(() => (timers.delete(timer), resolve()), ms);
+      timers.add(timer);
+    });
+
+  const takeFault = (text: string): Fault | undefined => {
+    const i = faults.findIndex((f) => f.match === undefined || text.includes(f.match));
+    return i < 0 ? undefined : faults.splice(i, 1)[0];
+  };
+
+  // Sliding window of admitted requests: the wait is until the oldest one leaves the window.
+  const rateLimitWaitMs = (now: number): number => {
+    if (opts.rpm === undefined) return 0;
+    while (admitted.length > 0 && admitted[0]! <= now - WINDOW_MS) admitted.shift();
+    if (admitted.length >= opts.rpm) return Math.max(1, admitted[0]! + WINDOW_MS - now);
+    admitted.push(now);
+    return 0;
+  };
+
+  const stats = (): FakeStats => {
+    const byOutcome: FakeStats['byOutcome'] = {};
+    const perText: Record<string, number> = {};
+    for (const c of calls) {
+      byOutcome[c.outcome] = (byOutcome[c.outcome] ?? 0) + 1;
+      const key = createHash('sha1').update(c.text).digest('hex');
+      perText[key] = (perText[key] ?? 0) + 1;
+    }
+    return { calls: calls.length, byOutcome, perText };
+  };
+
+  async function completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const body = parseJson(raw);
+    const { text, system } = readMessages(body);
+    const call: FakeCall = { at: Date.now(), text, system, body, status: 0, outcome: 'error' };
+    calls.push(call);
+    const reply = (status: number, outcome: FakeOutcome, payload: unknown, headers: Record<string, string> = {}) => {
+      call.status = status;
+      call.outcome = outcome;
+      send(res, status, payload, headers);
+    };
+
+    if (req.headers.authorization !== `Bearer ${opts.apiKey}`) {
+      const message = 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.';
+      return reply(401, 'error', errorBody(401, message, 'invalid_api_key'));
+    }
+    const invalid = validate(body);
+    if (invalid) return reply(400, 'error', errorBody(400, invalid.message, invalid.code, invalid.param));
+
+    // Draw the same numbers for every request so a seed gives the same run whatever the faults.
+    const roll = random();
+    const wait = opts.latencyMs + random() * opts.jitterMs;
+    const fault = takeFault(text);
+    if (fault?.kind === 'hang') {
+      call.outcome = 'hung';
+      return; // never answer: the socket stays open until the client gives up or close() destroys it
+    }
+    if (fault === undefined) {
+      const retryMs = rateLimitWaitMs(Date.now());
+      if (retryMs > 0) {
+        const message = `Rate limit reached for requests on gpt-4o-audio-preview: Limit ${opts.rpm}, Used ${opts.rpm}, Requested 1. Please try again in ${(retryMs / 1000).toFixed(3)}s.`;
+        return reply(429, 'rate-limited', errorBody(429, message, 'rate_limit_exceeded'), {
+          'retry-after': String(Math.ceil(retryMs / 1000)),
+          'retry-after-ms': String(Math.ceil(retryMs)),
+          'x-ratelimit-limit-requests': String(opts.rpm),
+          'x-ratelimit-remaining-requests': '0',
+        });
+      }
+    }
+    await delay(wait);
+
+    if (fault?.kind === 'status') {
+      const headers: Record<string, string> = {};
+      if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
+      if (fault.retryAfterMs !== undefined) headers['retry-after-ms'] = String(fault.retryAfterMs);
+      const message = fault.message ?? `Injected ${fault.status}`;
+      return reply(fault.status, fault.status === 429 ? 'rate-limited' : 'error', errorBody(fault.status, message, null), headers);
+    }
+    if (fault?.kind === 'non-audio') {
+      const variant = fault.variant ?? 'not-wav';
+      if (variant === 'html') {
+        call.status = 200;
+        return sendRaw(res, 200, 'text/html; charset=utf-8', '<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>');
+      }
+      if (variant === 'json') return reply(200, 'error', { object: 'error', status: 'ok', message: 'upstream is warming up' });
+      const notWav = Buffer.from('{"detail":"audio unavailable"}');
+      return reply(200, 'error', completion(body, text, 'stop', notWav));
+    }
+
+    const answered = fault?.kind === 'answer' || (fault === undefined && roll < opts.answerRate);
+    const cut = fault?.kind === 'cut' || (fault === undefined && !answered && roll < opts.answerRate + opts.lengthRate);
+    if (answered) return reply(200, 'answered', completion(body, ANSWER, 'stop', speech(2, opts.unfaithfulHz)));
+    if (cut) {
+      const words = text.split(/\s+/).filter(Boolean);
+      const half = words.slice(0, Math.max(1, Math.floor(words.length / 2))).join(' ');
+      return reply(200, 'cut', completion(body, half, 'length', speech(half.length / opts.cps, opts.unfaithfulHz)));
+    }
+    reply(200, 'read', completion(body, text, 'stop', speech(text.length / opts.cps, opts.faithfulHz)));
+  }
+
+  const server = createServer((req, res) => {
+    res.on('error', () => {}); // the client may have hung up; nothing to do about it
+    const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    const route =
+      req.method === 'POST' && (path === '/v1/chat/completions' || path === '/chat/completions')
+        ? completions(req, res)
+        : req.method === 'GET' && path === '/__stats'
+          ? Promise.resolve(send(res, 200, stats()))
+          : req.method === 'POST' && path === '/__inject'
+            ? readBody(req).then((raw) => {
+                const parsed = parseJson(raw) as Fault | Fault[] | undefined;
+                if (parsed !== undefined) faults.push(...(Array.isArray(parsed) ? parsed : [parsed]));
+                send(res, 200, { queued: faults.length });
+              })
+            : Promise.resolve(send(res, 404, errorBody(404, `Unknown request URL: ${req.method} ${path}.`, 'unknown_url')));
+    route.catch((error: unknown) => send(res, 500, errorBody(500, String(error), null)));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    calls,
+    inject: (...more) => void faults.push(...more),
+    callsFor: (text) => calls.filter((c) => c.text.includes(text)).length,
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        server.close(() => resolve());
+        server.closeAllConnections(); // hung requests and idle keep-alive sockets alike
+      })),
+  };
+}
+
+/** A WAV the way the service streams it: 24 kHz mono 16-bit with RIFF and data sizes of 0xFFFFFFFF. */
+function speech(seconds: number, hz: number): Buffer {
+  const pcm = tone(BOOK_FORMAT, Math.max(0.1, seconds) * 1000, hz);
+  const header = wavHeader(BOOK_FORMAT, pcm.length);
+  header.writeUInt32LE(0xffffffff, 4);
+  header.writeUInt32LE(0xffffffff, 40);
+  return Buffer.concat([header, pcm]);
+}
+
+function completion(body: unknown, transcript: string, finishReason: 'stop' | 'length', wav: Buffer): object {
+  const now = Math.floor(Date.now() / 1000);
+  const { system, text } = readMessages(body);
+  const model = (body as { model?: unknown }).model;
+  const promptTokens = Math.ceil((system.length + text.length) / 4) + 7;
+  // Roughly what the service bills: audio tokens grow with duration, text tokens with the transcript.
+  const audioTokens = Math.ceil((wav.length - 44) / 48000 / 0.1);
+  const textTokens = Math.ceil(transcript.length / 4);
+  return {
+    id: `chatcmpl-${randomBytes(12).toString('base64url')}`,
+    object: 'chat.completion',
+    created: now,
+    model: model === 'gpt-4o-audio-preview' ? 'gpt-4o-audio-preview-2025-06-03' : model,
+    choices: [
+      {
+        index: 0,
+        finish_reason: finishReason,
+        logprobs: null,
+        message: {
+          role: 'assistant',
+          content: null,
+          refusal: null,
+          annotations: [],
+          audio: { id: `audio_${randomBytes(16).toString('hex')}`, data: wav.toString('base64'), expires_at: now + 3600, transcript },
+        },
+      },
+    ],
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: audioTokens + textTokens,
+      total_tokens: promptTokens + audioTokens + textTokens,
+      completion_tokens_details: { accepted_prediction_tokens: 0, audio_tokens: audioTokens, reasoning_tokens: 0, rejected_prediction_tokens: 0, text_tokens: textTokens },
+      prompt_tokens_details: { audio_tokens: 0, cached_tokens: 0, text_tokens: promptTokens, image_tokens: 0 },
+    },
+    service_tier: 'default',
+    system_fingerprint: 'fp_fake00000',
+  };
+}
+
+/** The last user message and the system (or developer) message, as plain text. */
+function readMessages(body: unknown): { text: string; system: string } {
+  const messages = (body as { messages?: unknown } | undefined)?.messages;
+  if (!Array.isArray(messages)) return { text: '', system: '' };
+  const list = messages as Array<{ role?: unknown; content?: unknown }>;
+  const user = list.filter((m) => m?.role === 'user').at(-1);
+  const system = list.find((m) => m?.role === 'system' || m?.role === 'developer');
+  return { text: contentText(user?.content), system: contentText(system?.content) };
+}
+
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((p: { type?: unknown; text?: unknown }) => (p?.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('');
+}
+
+/** What the real endpoint would reject with 400, in its words; undefined when the request is fine. */
+function validate(body: unknown): { message: string; param: string | null; code: string | null } | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { message: 'We could not parse the JSON body of your request.', param: null, code: null };
+  }
+  const b = body as Record<string, unknown>;
+  const missing = (param: string) => ({ message: `Missing required parameter: '${param}'.`, param, code: 'missing_required_parameter' });
+  if (typeof b.model !== 'string') return missing('model');
+  if (!Array.isArray(b.messages) || b.messages.length === 0) return missing('messages');
+  if (!readMessages(b).text) return { message: "The request needs a 'user' message with text.", param: 'messages', code: 'invalid_value' };
+  if (!Array.isArray(b.modalities) || !b.modalities.includes('audio')) return missing('modalities');
+  const audio = b.audio as { voice?: unknown; format?: unknown } | undefined;
+  if (typeof audio !== 'object' || audio === null) return missing('audio');
+  if (typeof audio.voice !== 'string') return missing('audio.voice');
+  if (audio.format !== 'wav') return { message: "This fake only produces 'wav' audio.", param: 'audio.format', code: 'invalid_value' };
+  return undefined;
+}
+
+function errorBody(status: number, message: string, code: string | null, param: string | null = null): object {
+  const type = status === 429 ? 'requests' : status >= 500 ? 'server_error' : 'invalid_request_error';
+  return { error: { message, type, param, code } };
+}
+
+function send(res: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
+  sendRaw(res, status, 'application/json', JSON.stringify(payload), headers);
+}
+
+function sendRaw(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  const bytes = Buffer.from(body);
+  res.writeHead(status, {
+    'content-type': type,
+    'content-length': String(bytes.length),
+    'x-request-id': `req_${randomBytes(8).toString('hex')}`,
+    ...headers,
+  });
+  res.end(bytes);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A tiny seeded PRNG (mulberry32): returns floats in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
