@@ -1,0 +1,135 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { Queue } from 'bullmq';
+import express from 'express';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { coerceError, NarrateError } from '../errors.js';
+import { openRedis } from '../queue/connection.js';
+import { bullPrefix, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../queue/names.js';
+import { basicAuth } from './basic-auth.js';
+import { checkDashboardBind } from './check-bind.js';
+
+/** Where the dashboard listens. */
+export interface DashboardOptions {
+  /** Interface to bind. Anything but loopback needs NARRATE_DASHBOARD_USER and NARRATE_DASHBOARD_PASSWORD. */
+  host: string;
+  /** TCP port; 0 picks a free one, reported in `url`. */
+  port: number;
+}
+
+/** A running dashboard. */
+export interface Dashboard {
+  /** Base URL of the board, ending in `/`, with the real port. */
+  readonly url: string;
+  /** Stops the HTTP server (dropping keep-alive sockets), the queues and Redis. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves bull-board for the synthesize and finalize queues of `config.prefix` at the root path,
+ * every route (page, static assets, API) behind Basic auth when credentials are configured.
+ * Resolves once the server is listening.
+ */
+export async function startDashboard(config: Config, options: DashboardOptions): Promise<Dashboard> {
+  const user = config.dashboardUser;
+  const password = config.dashboardPassword;
+  const credentials = user !== undefined && password !== undefined ? { user, password } : undefined;
+  // Before any connection is opened: a refused bind must leave nothing behind.
+  checkDashboardBind(options.host, credentials !== undefined);
+
+  const redis = openRedis(config.redisUrl, { name: `narrate-dashboard:${config.prefix}` });
+  const queues = [SYNTHESIZE_QUEUE, FINALIZE_QUEUE].map(
+    (name) => new Queue(name, { connection: redis, prefix: bullPrefix(config.prefix) }),
+  );
+  let server: Server | undefined;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= closeAll(server, queues, redis);
+    return closing;
+  };
+
+  try {
+    // Fail here, with a clear message, rather than serve a board whose every API call errors.
+    await redis.ping().catch((error: unknown) => {
+      throw new NarrateError(`Cannot reach Redis for the dashboard: ${coerceError(error).message}`, {
+        retryable: true,
+        cause: error,
+      });
+    });
+
+    const board = new ExpressAdapter();
+    board.setBasePath('/');
+    createBullBoard({
+      queues: queues.map((queue) => new BullMQAdapter(queue)),
+      serverAdapter: board,
+      options: { uiConfig: { boardTitle: `narrate · ${config.prefix}` } },
+    });
+
+    const app = express();
+    app.disable('x-powered-by');
+    // First middleware, so it guards everything bull-board mounts after it.
+    if (credentials !== undefined) app.use(basicAuth(credentials.user, credentials.password));
+    app.use('/', board.getRouter() as express.Express);
+
+    const listening = createServer(app);
+    server = listening;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error): void => reject(error);
+      listening.once('error', onError);
+      listening.listen(options.port, options.host, () => {
+        listening.off('error', onError);
+        resolve();
+      });
+    });
+    const address = listening.address() as AddressInfo;
+    return { url: `http://${urlHost(options.host)}:${address.port}/`, close };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/** Runs every cleanup even when one fails (BullMQ's close() habit), then reports the failures. */
+async function closeAll(server: Server | undefined, queues: readonly Queue[], redis: Redis): Promise<void> {
+  const errors: Error[] = [];
+  const attempt = async (step: () => Promise<unknown>): Promise<void> => {
+    try {
+      await step();
+    } catch (error) {
+      errors.push(coerceError(error));
+    }
+  };
+
+  if (server?.listening) {
+    const stopped = server;
+    await attempt(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          stopped.close((error) => (error ? reject(error) : resolve()));
+          // close() alone waits for idle keep-alive sockets (the board polls every few seconds).
+          stopped.closeAllConnections();
+        }),
+    );
+  }
+  for (const queue of queues) await attempt(() => queue.close());
+  await attempt(async () => {
+    try {
+      await redis.quit();
+    } catch (error) {
+      redis.disconnect();
+      throw error;
+    }
+  });
+
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new AggregateError(errors, 'Closing the dashboard failed');
+}
