@@ -1,0 +1,90 @@
+import { InputError } from '../errors.js';
+import type { Chapter, Chunk } from './book-text.js';
+import { splitSentences } from './split-sentences.js';
+
+/** The chunk size the CLI uses: about a minute of speech, well inside a chat-audio model's reply limit. */
+export const DEFAULT_MAX_CHARS = 1200;
+/** Below this a chunk holds a few words at most, and the pauses between model calls would dominate. */
+export const MIN_MAX_CHARS = 20;
+
+type Pause = Chunk['pauseAfter'];
+
+/** A run of text that must stay in one chunk, and the pause its end deserves. */
+interface Piece {
+  text: string;
+  end: Pause;
+}
+
+/**
+ * Packs chapters into chunks of at most `maxChars` characters. Whole paragraphs are packed together
+ * (joined by a blank line); a longer paragraph is cut between sentences, a longer sentence between
+ * words. A single word longer than `maxChars` cannot be cut and becomes a chunk of its own, the only
+ * case where a chunk exceeds the limit. Chunks never span chapters and are never empty.
+ */
+export function splitChunks(chapters: Chapter[], maxChars: number): Chunk[] {
+  if (!Number.isInteger(maxChars) || maxChars < MIN_MAX_CHARS) {
+    throw new InputError(`maxChars must be an integer >= ${MIN_MAX_CHARS}, got ${String(maxChars)}`);
+  }
+  const chunks: Chunk[] = [];
+  chapters.forEach((chapter, chapterIndex) => {
+    const texts = packChapter(chapter.paragraphs, maxChars);
+    texts.forEach((piece, i) => {
+      const pauseAfter = i === texts.length - 1 ? 'chapter' : piece.end;
+      chunks.push({ index: chunks.length, chapter: chapterIndex, text: piece.text, pauseAfter });
+    });
+  });
+  return chunks;
+}
+
+function packChapter(paragraphs: string[], maxChars: number): Piece[] {
+  const out: Piece[] = [];
+  let current: Piece | undefined;
+  for (const raw of paragraphs) {
+    const paragraph = raw.trim();
+    if (paragraph === '') continue;
+    if (paragraph.length <= maxChars) {
+      if (current && current.text.length + 2 + paragraph.length <= maxChars) {
+        current = { text: `${current.text}\n\n${paragraph}`, end: 'paragraph' };
+      } else {
+        if (current) out.push(current);
+        current = { text: paragraph, end: 'paragraph' };
+      }
+      continue;
+    }
+    // A long paragraph starts its own chunk; its last piece stays open so short paragraphs can follow it.
+    if (current) out.push(current);
+    const pieces = packPieces(sentencePieces(paragraph, maxChars), maxChars);
+    const last = pieces.pop();
+    out.push(...pieces);
+    current = last && { text: last.text, end: 'paragraph' };
+  }
+  if (current) out.push(current);
+  return out;
+}
+
+/** A long paragraph's sentences, with sentences too long for a chunk cut between words. */
+function sentencePieces(paragraph: string, maxChars: number): Piece[] {
+  return splitSentences(paragraph).flatMap((sentence): Piece[] => {
+    if (sentence.length <= maxChars) return [{ text: sentence, end: 'sentence' }];
+    const words = sentence.split(/\s+/).filter((word) => word !== '');
+    const parts = packPieces(words.map((text) => ({ text, end: 'none' })), maxChars);
+    const last = parts.at(-1);
+    if (last) last.end = 'sentence';
+    return parts;
+  });
+}
+
+/** Greedily joins consecutive pieces with single spaces while they fit in `maxChars`. */
+function packPieces(pieces: Piece[], maxChars: number): Piece[] {
+  const out: Piece[] = [];
+  for (const piece of pieces) {
+    const last = out.at(-1);
+    if (last && last.text.length + 1 + piece.text.length <= maxChars) {
+      last.text = `${last.text} ${piece.text}`;
+      last.end = piece.end;
+    } else {
+      out.push({ ...piece });
+    }
+  }
+  return out;
+}
