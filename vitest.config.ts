@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/helpers/no-leaks.ts'],
     // Integration and e2e tests start servers, workers and ffmpeg: give them room on a 2-core machine.
     testTimeout: 120_000,
     hookTimeout: 60_000,

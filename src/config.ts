@@ -56,6 +56,8 @@ const schema = z.object({
   NARRATE_BACKOFF_MS: intFrom(0, 600_000).default(2_000),
   /** Fleet-wide limit on model requests per minute, shared through Redis. Unset: no limit. */
   NARRATE_RPM: intFrom(1, 1_000_000).optional(),
+  /** `narrate worker`: how long the first SIGTERM/SIGINT waits for jobs in flight before forcing. */
+  NARRATE_SHUTDOWN_TIMEOUT_MS: intFrom(0, 3_600_000).default(30_000),
   /** Where segments are stored; every worker of a fleet must see the same directory. */
   NARRATE_STORE_DIR: z.string().trim().min(1, 'a directory path').default('.narrate/segments'),
   /** Basic-auth user for the dashboard. */
@@ -79,6 +81,7 @@ export interface Config {
   readonly maxAttempts: number;
   readonly backoffMs: number;
   readonly rpm: number | undefined;
+  readonly shutdownTimeoutMs: number;
   readonly storeDir: string;
   readonly dashboardUser: string | undefined;
   readonly dashboardPassword: string | undefined;
@@ -122,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxAttempts: e.NARRATE_MAX_ATTEMPTS,
     backoffMs: e.NARRATE_BACKOFF_MS,
     rpm: e.NARRATE_RPM,
+    shutdownTimeoutMs: e.NARRATE_SHUTDOWN_TIMEOUT_MS,
     storeDir: e.NARRATE_STORE_DIR,
     dashboardUser: e.NARRATE_DASHBOARD_USER,
     dashboardPassword: e.NARRATE_DASHBOARD_PASSWORD,

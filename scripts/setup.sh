@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# One-time setup on a fresh machine: system packages narrate needs, then the npm dependencies
+# (from the lockfile) and the build. Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+# Chromium is only for the dashboard's browser test; NARRATE_SKIP_CHROMIUM=1 leaves it out.
+if [ "${NARRATE_SKIP_CHROMIUM:-0}" != "1" ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]} from Debian's packages"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if command -v redis-cli >/dev/null 2>&1 && ! redis-cli -u "${REDIS_URL:-redis://127.0.0.1:6379}" ping >/dev/null 2>&1; then
+  echo "setup: warning: Redis does not answer at ${REDIS_URL:-redis://127.0.0.1:6379}; start it before narrating" >&2
+fi
+
+npm ci --no-audit --no-fund
+npm run build
+echo "setup: done. Try: npm run demo"

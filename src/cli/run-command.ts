@@ -1,0 +1,52 @@
+import { Queue } from 'bullmq';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { submitBooks } from '../producer/submit-books.js';
+import { openRedis } from '../queue/connection.js';
+import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
+import { startWorkers } from '../worker/start-workers.js';
+import type { CliIo } from './io.js';
+import { createProgressView } from './progress.js';
+import { parseSubmitFlags, type RawSubmitFlags } from './submit-flags.js';
+import { watchBooks } from './watch-books.js';
+
+/** `narrate run`: submit, narrate in this process, wait. 0 when every book is done, 1 when any failed. */
+export async function runCommand(inputs: string[], flags: RawSubmitFlags, config: Config, io: CliIo, logger: Logger): Promise<number> {
+  const options = parseSubmitFlags(flags);
+  const connection = openRedis(config.redisUrl, { name: 'narrate-run' });
+  const prefix = bullPrefix(config.prefix);
+  const finalize = new Queue(FINALIZE_QUEUE, { connection, prefix });
+  const synthesize = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });
+  let workers: ReturnType<typeof startWorkers> | undefined;
+  try {
+    const submission = await submitBooks(inputs, options, config, connection);
+    for (const f of submission.failures) io.stderr.write(`error: ${f.reason}\n`);
+    if (submission.books.length === 0) {
+      io.stderr.write('nothing to narrate: no input could be read\n');
+      return 1;
+    }
+    for (const b of submission.books) {
+      io.stderr.write(`queued ${b.bookId}: "${b.title}", ${b.chapters} chapter(s), ${b.chunks} chunk(s)\n`);
+    }
+    // The progress view tells this user what happens; per-book info logs would only interleave with it.
+    const workerLogger = logger.level === 'info' ? logger.child({}, { level: 'warn' }) : logger;
+    workers = startWorkers(config, { logger: workerLogger });
+    const view = createProgressView(io.stderr);
+    const results = await watchBooks(submission.books.map((b) => b.bookId), { finalize, synthesize }, view);
+    view.stop();
+    let failed = submission.failures.length;
+    for (const r of results) {
+      if (r.state === 'done') {
+        io.stdout.write(`${r.output}\n`);
+      } else {
+        failed++;
+        io.stderr.write(`failed: "${r.title}" (${r.bookId}): ${r.reason ?? r.state}\n`);
+      }
+    }
+    return failed === 0 ? 0 : 1;
+  } finally {
+    await workers?.close();
+    await Promise.allSettled([finalize.close(), synthesize.close()]);
+    await connection.quit().catch(() => connection.disconnect());
+  }
+}

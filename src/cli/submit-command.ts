@@ -1,0 +1,19 @@
+import type { Config } from '../config.js';
+import { submitBooks } from '../producer/submit-books.js';
+import { openRedis } from '../queue/connection.js';
+import type { CliIo } from './io.js';
+import { parseSubmitFlags, type RawSubmitFlags } from './submit-flags.js';
+
+/** `narrate submit`: enqueue only; one line per book (id, title, chunk count) on stdout. */
+export async function submitCommand(inputs: string[], flags: RawSubmitFlags, config: Config, io: CliIo): Promise<number> {
+  const options = parseSubmitFlags(flags);
+  const connection = openRedis(config.redisUrl, { name: 'narrate-submit' });
+  try {
+    const submission = await submitBooks(inputs, options, config, connection);
+    for (const f of submission.failures) io.stderr.write(`error: ${f.reason}\n`);
+    for (const b of submission.books) io.stdout.write(`${b.bookId}\t${b.title}\t${b.chunks} chunks\n`);
+    return submission.failures.length === 0 && submission.books.length > 0 ? 0 : 1;
+  } finally {
+    await connection.quit().catch(() => connection.disconnect());
+  }
+}

@@ -1,0 +1,46 @@
+import { OUTPUT_FORMATS, type OutputFormat } from '../queue/job-data.js';
+import type { SubmitOptions } from '../producer/submit-books.js';
+import { UsageError } from './usage-error.js';
+
+/** Flags shared by `run` and `submit`, as commander hands them over. */
+export interface RawSubmitFlags {
+  out: string;
+  format?: string;
+  voice?: string;
+  title?: string;
+  author?: string;
+  maxChars?: string;
+  readCode?: boolean;
+}
+
+/** Smallest and largest --max-chars: below 20 a chunk is a word or two; above 20,000 no model reads it in one go. */
+export const MAX_CHARS_RANGE = [20, 20_000] as const;
+
+/** Validates flags into SubmitOptions; every message says which flag, what it takes and what it got. */
+export function parseSubmitFlags(flags: RawSubmitFlags): SubmitOptions {
+  const options: SubmitOptions = { outDir: flags.out };
+  if (flags.out.trim() === '') throw new UsageError('--out: expected a directory, got an empty string');
+  if (flags.format !== undefined) {
+    const format = flags.format.toLowerCase();
+    if (!OUTPUT_FORMATS.includes(format as OutputFormat)) {
+      throw new UsageError(`--format: expected one of ${OUTPUT_FORMATS.join(', ')}, got "${flags.format}"`);
+    }
+    options.format = format as OutputFormat;
+  }
+  if (flags.maxChars !== undefined) {
+    const n = Number(flags.maxChars);
+    const [min, max] = MAX_CHARS_RANGE;
+    if (!/^\d+$/.test(flags.maxChars.trim()) || n < min || n > max) {
+      throw new UsageError(`--max-chars: expected an integer from ${min} to ${max}, got "${flags.maxChars}"`);
+    }
+    options.maxChars = n;
+  }
+  for (const key of ['voice', 'title', 'author'] as const) {
+    const value = flags[key];
+    if (value === undefined) continue;
+    if (value.trim() === '' && key !== 'author') throw new UsageError(`--${key}: expected a non-empty value`);
+    options[key] = value.trim();
+  }
+  if (flags.readCode) options.readCode = true;
+  return options;
+}

@@ -1,0 +1,31 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Queue } from 'bullmq';
+import { readBookStatus, type BookStatus } from '../queue/book-status.js';
+import type { ProgressView } from './progress.js';
+
+/** Polls every book until each is done or failed, feeding the progress view. */
+export async function watchBooks(
+  bookIds: string[],
+  queues: { finalize: Queue; synthesize: Queue },
+  view: ProgressView,
+  options: { intervalMs?: number; signal?: AbortSignal } = {},
+): Promise<BookStatus[]> {
+  const final = new Map<string, BookStatus>();
+  while (final.size < bookIds.length && !options.signal?.aborted) {
+    for (const id of bookIds) {
+      if (final.has(id)) continue;
+      const status = (await readBookStatus(queues.finalize, queues.synthesize, id)) ?? {
+        bookId: id,
+        title: id,
+        state: 'failed' as const,
+        chunksDone: 0,
+        chunksTotal: 0,
+        reason: 'the book vanished from Redis (removed or obliterated)',
+      };
+      view.update(status);
+      if (status.state === 'done' || status.state === 'failed') final.set(id, status);
+    }
+    if (final.size < bookIds.length) await sleep(options.intervalMs ?? 250, undefined, { ref: true }).catch(() => undefined);
+  }
+  return bookIds.map((id) => final.get(id)).filter((s): s is BookStatus => s !== undefined);
+}

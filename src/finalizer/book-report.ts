@@ -1,0 +1,84 @@
+import type { FinalizeJobData, SynthesizeResult } from '../queue/job-data.js';
+import type { Timeline } from './plan-timeline.js';
+
+/** The `<slug>.json` written beside every book: what is in it and what it cost. */
+export interface BookReport {
+  bookId: string;
+  title: string;
+  author: string;
+  provider: string;
+  model: string;
+  voice: string;
+  format: string;
+  output: string;
+  durationMs: number;
+  createdAt: string;
+  sources: string[];
+  chapters: Timeline['chapters'];
+  chunks: {
+    index: number;
+    chapter: number;
+    chars: number;
+    durationMs: number;
+    /** Model calls this run made for the chunk (0 when its segment was already stored). */
+    attempts: number;
+    cached: boolean;
+    similarity: number;
+    rejections: SynthesizeResult['rejections'];
+    usage: SynthesizeResult['usage'];
+  }[];
+  totals: {
+    chunks: number;
+    chars: number;
+    modelCalls: number;
+    cachedChunks: number;
+    retriesByReason: Record<string, number>;
+    similarity: { min: number; mean: number };
+    usage: SynthesizeResult['usage'];
+  };
+}
+
+/** Builds the manifest from the book's plan, its chunks' results and the timeline. Pure. */
+export function bookReport(book: FinalizeJobData, results: SynthesizeResult[], timeline: Timeline, output: string): BookReport {
+  const byIndex = new Map(results.map((r) => [r.index, r]));
+  const chunks = book.chunks.map((c) => {
+    const r = byIndex.get(c.index);
+    if (!r) throw new Error(`chunk ${c.index} has no result`);
+    return { index: c.index, chapter: c.chapter, chars: r.chars, durationMs: r.durationMs, attempts: r.calls, cached: r.cached, similarity: r.similarity, rejections: r.rejections, usage: r.usage };
+  });
+  const retriesByReason: Record<string, number> = {};
+  for (const c of chunks) for (const rej of c.rejections) retriesByReason[rej.reason] = (retriesByReason[rej.reason] ?? 0) + 1;
+  const sims = chunks.map((c) => c.similarity);
+  const first = results[0];
+  return {
+    bookId: book.bookId,
+    title: book.title,
+    author: book.author,
+    provider: first?.provider ?? '',
+    model: first?.model ?? '',
+    voice: book.voice,
+    format: book.format,
+    output,
+    durationMs: Math.round(timeline.totalMs),
+    createdAt: new Date().toISOString(),
+    sources: book.sources,
+    chapters: timeline.chapters.map((c) => ({ title: c.title, startMs: Math.round(c.startMs), endMs: Math.round(c.endMs) })),
+    chunks,
+    totals: {
+      chunks: chunks.length,
+      chars: chunks.reduce((n, c) => n + c.chars, 0),
+      modelCalls: chunks.reduce((n, c) => n + c.attempts, 0),
+      cachedChunks: chunks.filter((c) => c.cached).length,
+      retriesByReason,
+      similarity: {
+        min: sims.length ? Math.min(...sims) : 1,
+        mean: sims.length ? sims.reduce((a, b) => a + b, 0) / sims.length : 1,
+      },
+      usage: {
+        promptTokens: chunks.reduce((n, c) => n + c.usage.promptTokens, 0),
+        completionTokens: chunks.reduce((n, c) => n + c.usage.completionTokens, 0),
+        totalTokens: chunks.reduce((n, c) => n + c.usage.totalTokens, 0),
+      },
+    },
+  };
+}

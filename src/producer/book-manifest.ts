@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { OUTPUT_FORMATS } from '../queue/job-data.js';
+
+/** A job manifest (JSON or YAML, as in jobs/): one book from an ordered list of chapter files. */
+export const bookManifestSchema = z.strictObject({
+  title: z.string().trim().min(1, 'a non-empty title'),
+  author: z.string().trim().optional(),
+  voice: z.string().trim().min(1).optional(),
+  /** Voice style appended to the narration instructions, e.g. "warm and unhurried". */
+  style: z.string().trim().min(1).optional(),
+  format: z.enum(OUTPUT_FORMATS as ['m4b', 'mp3', 'wav']).optional(),
+  maxChars: z.number().int().min(20).max(20_000).optional(),
+  /** Chapter files, relative to the manifest; a title here overrides the file's own heading. */
+  chapters: z
+    .array(z.union([z.string().min(1), z.strictObject({ file: z.string().min(1), title: z.string().trim().min(1).optional() })]))
+    .min(1, 'at least one chapter file'),
+});
+
+export type BookManifest = z.infer<typeof bookManifestSchema>;

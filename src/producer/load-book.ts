@@ -1,0 +1,117 @@
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { InputError, coerceError } from '../errors.js';
+import { bookManifestSchema, type BookManifest } from './book-manifest.js';
+import type { Chapter } from './book-text.js';
+import { parseDocument } from './parse-document.js';
+
+/** A book read from disk, before chunking. */
+export interface LoadedBook {
+  /** The path the user named (a text file or a manifest). */
+  source: string;
+  title: string;
+  author: string;
+  chapters: Chapter[];
+  /** Settings a manifest chose; flags win over them. */
+  voice?: string;
+  style?: string;
+  format?: BookManifest['format'];
+  maxChars?: number;
+  /** Every file read, for the book's manifest. */
+  files: string[];
+}
+
+const MANIFEST_EXTENSIONS = new Set(['.json', '.yaml', '.yml']);
+
+/** Whether a path names a job manifest rather than a text. */
+export function isManifestPath(path: string): boolean {
+  return MANIFEST_EXTENSIONS.has(extname(path).toLowerCase());
+}
+
+/** Reads one book: a text file (txt, md, epub) or a manifest of chapter files. */
+export async function loadBook(path: string, options: { readCode?: boolean } = {}): Promise<LoadedBook> {
+  return isManifestPath(path) ? loadManifestBook(path, options) : loadTextBook(path, options);
+}
+
+async function loadTextBook(path: string, options: { readCode?: boolean }): Promise<LoadedBook> {
+  const fallbackTitle = titleFromFileName(path);
+  const text = await parseDocument(await readInput(path), basename(path), { fallbackTitle, ...options });
+  return {
+    source: path,
+    title: text.title ?? fallbackTitle,
+    author: text.author ?? '',
+    chapters: text.chapters,
+    files: [resolve(path)],
+  };
+}
+
+async function loadManifestBook(path: string, options: { readCode?: boolean }): Promise<LoadedBook> {
+  const manifest = parseManifest(path, (await readInput(path)).toString('utf8'));
+  const base = dirname(path);
+  const chapters: Chapter[] = [];
+  const files: string[] = [];
+  for (const entry of manifest.chapters) {
+    const spec = typeof entry === 'string' ? { file: entry } : entry;
+    const file = resolve(base, spec.file);
+    const fallbackTitle = spec.title ?? titleFromFileName(file);
+    let text;
+    try {
+      text = await parseDocument(await readInput(file), basename(file), { fallbackTitle, ...options });
+    } catch (error) {
+      throw new InputError(`${path}: chapter "${spec.file}": ${coerceError(error).message}`, { cause: error });
+    }
+    // A manifest chapter is one chapter, whatever headings its file holds: they are read as paragraphs.
+    const paragraphs = text.chapters.flatMap((c) => c.paragraphs);
+    const title = spec.title ?? text.chapters[0]?.title ?? fallbackTitle;
+    // A title given in the manifest is heard at the chapter's start unless the file already opens with it.
+    if (spec.title !== undefined && paragraphs[0] !== spec.title) paragraphs.unshift(spec.title);
+    chapters.push({ title, paragraphs });
+    files.push(file);
+  }
+  return {
+    source: path,
+    title: manifest.title,
+    author: manifest.author ?? '',
+    chapters,
+    files: [resolve(path), ...files],
+    ...(manifest.voice === undefined ? {} : { voice: manifest.voice }),
+    ...(manifest.style === undefined ? {} : { style: manifest.style }),
+    ...(manifest.format === undefined ? {} : { format: manifest.format }),
+    ...(manifest.maxChars === undefined ? {} : { maxChars: manifest.maxChars }),
+  };
+}
+
+/** Validates a manifest's text, with messages that name the file and the field. */
+export function parseManifest(path: string, text: string): BookManifest {
+  let raw: unknown;
+  try {
+    raw = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new InputError(`${path}: not valid ${extname(path).slice(1).toUpperCase()}: ${coerceError(error).message}`);
+  }
+  const parsed = bookManifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`);
+    throw new InputError(`${path}: invalid manifest: ${issues.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+async function readInput(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new InputError(`${path}: no such file`);
+    if (code === 'EISDIR') throw new InputError(`${path}: is a directory, expected a file`);
+    if (code === 'EACCES') throw new InputError(`${path}: permission denied`);
+    throw new InputError(`${path}: cannot read: ${coerceError(error).message}`, { cause: error });
+  }
+}
+
+/** "02-the-storm.md" → "02 the storm": a readable title when the document names none. */
+export function titleFromFileName(path: string): string {
+  const name = basename(path, extname(path)).replace(/[_-]+/g, ' ').trim();
+  return name === '' ? 'Untitled' : name;
+}

@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { FinalizeJobData, OutputFormat, SynthesizeJobData } from '../queue/job-data.js';
+import type { LoadedBook } from './load-book.js';
+import { splitChunks } from './split-chunks.js';
+
+/** Choices from the command line; each overrides what a manifest says. */
+export interface PlanOptions {
+  outDir: string;
+  format?: OutputFormat;
+  voice?: string;
+  title?: string;
+  author?: string;
+  maxChars?: number;
+  style?: string;
+  /** The slug to write under (already unique within the submission). */
+  slug: string;
+  defaultVoice: string;
+  defaultMaxChars: number;
+  defaultStyle: string;
+}
+
+/** A book ready to enqueue: the parent's data and one child per chunk. */
+export interface BookPlan {
+  finalize: FinalizeJobData;
+  synthesize: SynthesizeJobData[];
+}
+
+/** Chunks a loaded book and fills in the settings every job needs. Pure apart from the id's randomness. */
+export function planBook(book: LoadedBook, options: PlanOptions): BookPlan {
+  const maxChars = options.maxChars ?? book.maxChars ?? options.defaultMaxChars;
+  const chunks = splitChunks(book.chapters, maxChars);
+  const voice = options.voice ?? book.voice ?? options.defaultVoice;
+  const style = options.style ?? book.style ?? options.defaultStyle;
+  const bookId = `${options.slug.slice(0, 40)}-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  return {
+    finalize: {
+      bookId,
+      title: options.title ?? book.title,
+      author: options.author ?? book.author,
+      voice,
+      format: options.format ?? book.format ?? 'm4b',
+      outDir: resolve(options.outDir),
+      slug: options.slug,
+      chapters: book.chapters.map((c) => ({ title: c.title })),
+      chunks: chunks.map(({ index, chapter, pauseAfter }) => ({ index, chapter, pauseAfter })),
+      sources: book.files,
+      submittedAt: new Date().toISOString(),
+    },
+    synthesize: chunks.map((c) => ({ bookId, index: c.index, chapter: c.chapter, text: c.text, voice, style })),
+  };
+}

@@ -1,0 +1,106 @@
+import { FlowProducer } from 'bullmq';
+import type { Redis } from 'ioredis';
+import pLimit from 'p-limit';
+import type { Config } from '../config.js';
+import { InputError, coerceError } from '../errors.js';
+import { buildFlow } from '../queue/build-flow.js';
+import type { OutputFormat } from '../queue/job-data.js';
+import { bullPrefix } from '../queue/names.js';
+import { DEFAULT_STYLE } from '../worker/narration-instructions.js';
+import { expandInputs } from './expand-inputs.js';
+import { loadBook, type LoadedBook } from './load-book.js';
+import { planBook, type BookPlan } from './plan-book.js';
+import { DEFAULT_MAX_CHARS } from './split-chunks.js';
+import { slugify, uniqueSlugs } from './slugify.js';
+
+/** Flags of `run` and `submit`. */
+export interface SubmitOptions {
+  outDir: string;
+  format?: OutputFormat;
+  voice?: string;
+  title?: string;
+  author?: string;
+  maxChars?: number;
+  readCode?: boolean;
+}
+
+/** A book now in the queue. */
+export interface SubmittedBook {
+  bookId: string;
+  title: string;
+  chunks: number;
+  chapters: number;
+  output: string;
+}
+
+/** What a submission did: books queued, and inputs refused, each with its reason. */
+export interface Submission {
+  books: SubmittedBook[];
+  failures: { source: string; reason: string }[];
+}
+
+/**
+ * Reads every input (a few files at a time), plans each book and enqueues its flow. A bad file is
+ * reported by name and the other books still go in.
+ */
+export async function submitBooks(inputs: string[], options: SubmitOptions, config: Config, connection: Redis): Promise<Submission> {
+  const expanded = await expandInputs(inputs);
+  const failures: Submission['failures'] = expanded.failures.map((f) => ({ source: f.source, reason: f.error.message }));
+  if (options.title !== undefined && expanded.paths.length > 1) {
+    throw new InputError(`--title names one book, but the inputs hold ${expanded.paths.length}`);
+  }
+  const read = pLimit(4);
+  const loaded = await Promise.all(
+    expanded.paths.map((path) =>
+      read(async (): Promise<LoadedBook | undefined> => {
+        try {
+          return await loadBook(path, options.readCode ? { readCode: true } : {});
+        } catch (error) {
+          failures.push({ source: path, reason: coerceError(error).message });
+          return undefined;
+        }
+      }),
+    ),
+  );
+  const books = loaded.filter((b): b is LoadedBook => b !== undefined);
+  const slugs = uniqueSlugs(books.map((b) => slugify(options.title ?? b.title)));
+  const plans: BookPlan[] = [];
+  books.forEach((book, i) => {
+    try {
+      plans.push(
+        planBook(book, {
+          ...stripUndefined(options),
+          slug: slugs[i]!,
+          defaultVoice: config.defaultVoice,
+          defaultMaxChars: DEFAULT_MAX_CHARS,
+          defaultStyle: DEFAULT_STYLE,
+        }),
+      );
+    } catch (error) {
+      failures.push({ source: book.source, reason: coerceError(error).message });
+    }
+  });
+
+  const producer = new FlowProducer({ connection, prefix: bullPrefix(config.prefix) });
+  try {
+    for (const plan of plans) {
+      await producer.add(buildFlow(plan, bullPrefix(config.prefix), { attempts: config.maxAttempts, backoffMs: config.backoffMs }));
+    }
+  } finally {
+    await producer.close();
+  }
+  return {
+    books: plans.map((p) => ({
+      bookId: p.finalize.bookId,
+      title: p.finalize.title,
+      chunks: p.synthesize.length,
+      chapters: p.finalize.chapters.length,
+      output: `${p.finalize.outDir}/${p.finalize.slug}.${p.finalize.format}`,
+    })),
+    failures,
+  };
+}
+
+function stripUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}

@@ -1,0 +1,112 @@
+import OpenAI from 'openai';
+import { AudioFormatError } from '../errors.js';
+import { classifyProviderError } from './classify-provider-error.js';
+import type { NarrationRequest, NarrationResult, Narrator } from './narrator.js';
+
+/** Options of the chat-audio narrator. */
+export interface ChatAudioOptions {
+  apiKey: string;
+  /** OpenAI-compatible base URL including /v1, e.g. https://api.aimlapi.com/v1. */
+  baseUrl: string;
+  /** Default gpt-4o-audio-preview. */
+  model: string;
+  /** Abort a request that has not answered after this long; BullMQ retries it. */
+  timeoutMs: number;
+  /** For tests only: the SDK accepts a fetch of our choosing. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * OpenAI's guidance for its audio models keeps temperature at or above 0.6 (the realtime API's
+ * minimum); the lowest allowed value keeps the reading closest to the text.
+ */
+const AUDIO_TEMPERATURE = 0.6;
+
+/**
+ * Narrates through POST {base}/chat/completions with modalities text+audio, as the model's
+ * reference page shows. Retries are BullMQ's job (maxRetries: 0 here), so a failed attempt is
+ * visible, counted and backed off fleet-wide.
+ */
+export class ChatAudioNarrator implements Narrator {
+  readonly name = 'chat-audio';
+  readonly model: string;
+  private readonly client: OpenAI;
+
+  constructor(options: ChatAudioOptions) {
+    this.model = options.model;
+    this.client = new OpenAI({
+      apiKey: options.apiKey,
+      baseURL: options.baseUrl,
+      timeout: options.timeoutMs,
+      maxRetries: 0,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+  }
+
+  async narrate(request: NarrationRequest): Promise<NarrationResult> {
+    let completion: OpenAI.Chat.Completions.ChatCompletion;
+    try {
+      completion = await this.client.chat.completions.create(
+        {
+          model: this.model,
+          modalities: ['text', 'audio'],
+          audio: { voice: request.voice as 'alloy', format: 'wav' },
+          temperature: AUDIO_TEMPERATURE,
+          max_tokens: maxTokensFor(request.text),
+          messages: [
+            { role: 'system', content: request.instructions },
+            { role: 'user', content: request.text },
+          ],
+        },
+        request.signal ? { signal: request.signal } : {},
+      );
+    } catch (error) {
+      throw classifyProviderError(error);
+    }
+    return readCompletion(completion);
+  }
+}
+
+/**
+ * Room for the audio of `text`: audio tokens run at roughly 10 per second of speech and speech at
+ * about 15 characters a second, so 1 token per character plus a margin covers a slow reading
+ * without letting a runaway answer go on for minutes.
+ */
+export function maxTokensFor(text: string): number {
+  return Math.min(16_384, 1_000 + 2 * text.length);
+}
+
+/** Pulls audio and transcript out of a completion; a body without audio is a retryable fault. */
+export function readCompletion(completion: unknown): NarrationResult {
+  const c = completion as Partial<OpenAI.Chat.Completions.ChatCompletion> | null;
+  const choice = c && Array.isArray(c.choices) ? c.choices[0] : undefined;
+  if (!choice || typeof choice !== 'object') {
+    throw new AudioFormatError(`provider answered without a completion choice: ${preview(completion)}`);
+  }
+  const message = choice.message;
+  const refusal = message?.refusal ?? undefined;
+  const audio = message?.audio;
+  if (!audio || typeof audio.data !== 'string' || audio.data === '') {
+    if (refusal) {
+      return { wav: Buffer.alloc(0), transcript: '', finishReason: choice.finish_reason ?? 'refusal', refusal, usage: usageOf(c) };
+    }
+    throw new AudioFormatError(`provider answered without audio (finish_reason ${String(choice.finish_reason)})`);
+  }
+  return {
+    wav: Buffer.from(audio.data, 'base64'),
+    transcript: audio.transcript ?? '',
+    finishReason: choice.finish_reason ?? 'stop',
+    ...(refusal ? { refusal } : {}),
+    usage: usageOf(c),
+  };
+}
+
+function usageOf(c: Partial<OpenAI.Chat.Completions.ChatCompletion> | null): NarrationResult['usage'] {
+  const u = c?.usage;
+  return { promptTokens: u?.prompt_tokens ?? 0, completionTokens: u?.completion_tokens ?? 0, totalTokens: u?.total_tokens ?? 0 };
+}
+
+function preview(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
+}

@@ -1,0 +1,15 @@
+import type { Config } from '../config.js';
+import { ChatAudioNarrator } from './chat-audio-narrator.js';
+import type { Narrator } from './narrator.js';
+import { OfflineNarrator } from './offline-narrator.js';
+
+/** The chat-audio model when an API key is set, otherwise the built-in offline voice. */
+export function createNarrator(config: Config): Narrator {
+  if (config.apiKey === undefined) return new OfflineNarrator();
+  return new ChatAudioNarrator({
+    apiKey: config.apiKey,
+    baseUrl: config.baseUrl,
+    model: config.model,
+    timeoutMs: config.requestTimeoutMs,
+  });
+}

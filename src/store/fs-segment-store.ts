@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { SegmentMeta, SegmentStore } from './segment-store.js';
+
+/**
+ * Segments as files: `<dir>/<ab>/<key>.wav` and `<key>.json`. Each file is written under a temp
+ * name and renamed, and the JSON goes last, so its presence means the audio is complete: a worker
+ * killed mid-write leaves at most a stray temp file, never a half segment that looks whole.
+ */
+export class FsSegmentStore implements SegmentStore {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = resolve(dir);
+  }
+
+  audioPath(key: string): string {
+    return join(this.dir, key.slice(0, 2), `${key}.wav`);
+  }
+
+  private metaPath(key: string): string {
+    return join(this.dir, key.slice(0, 2), `${key}.json`);
+  }
+
+  async get(key: string): Promise<SegmentMeta | undefined> {
+    try {
+      return JSON.parse(await readFile(this.metaPath(key), 'utf8')) as SegmentMeta;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      // A torn or foreign JSON file: treat as absent so the segment is made again rather than trusted.
+      if (error instanceof SyntaxError) return undefined;
+      throw error;
+    }
+  }
+
+  async put(key: string, wav: Buffer, meta: SegmentMeta): Promise<void> {
+    await mkdir(dirname(this.audioPath(key)), { recursive: true });
+    await writeAtomically(this.audioPath(key), wav);
+    await writeAtomically(this.metaPath(key), JSON.stringify(meta, null, 2));
+  }
+}
+
+/** Writes to a unique temp name beside the target, then renames: readers never see a partial file. */
+export async function writeAtomically(path: string, data: Buffer | string): Promise<void> {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, data);
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}

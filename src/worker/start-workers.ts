@@ -1,0 +1,88 @@
+import { Queue, Worker } from 'bullmq';
+import type { Config } from '../config.js';
+import { coerceError } from '../errors.js';
+import { finalizeProcessor } from '../finalizer/finalize-processor.js';
+import type { Logger } from '../logger.js';
+import { createNarrator } from '../providers/create-narrator.js';
+import type { Narrator } from '../providers/narrator.js';
+import { openRedis } from '../queue/connection.js';
+import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
+import { FsSegmentStore } from '../store/fs-segment-store.js';
+import type { SegmentStore } from '../store/segment-store.js';
+import type { VerifyOptions } from './narrate-chunk.js';
+import { synthesizeProcessor } from './synthesize-processor.js';
+
+/** A per-minute budget no provider grants: the limiter is there for the 429 pause, not to limit. */
+const UNLIMITED_PER_MINUTE = 1_000_000_000;
+
+/** Options of a worker process; each defaults from Config. */
+export interface WorkerOptions {
+  logger: Logger;
+  /** Default: the chat-audio model with an API key, else the offline voice. */
+  narrator?: Narrator;
+  /** Default: FsSegmentStore(config.storeDir). */
+  store?: SegmentStore;
+  /** Synthesize jobs in flight (default config.concurrency). */
+  concurrency?: number;
+  /** Finalize jobs in flight (default 1: ffmpeg already uses the cores). */
+  finalizeConcurrency?: number;
+  verify?: Partial<VerifyOptions>;
+}
+
+/** A running pair of workers: chunks and books. */
+export interface RunningWorkers {
+  synthesize: Worker;
+  finalize: Worker;
+  /** Stops taking jobs and waits for those in flight (force: hand them back at once). Safe to call twice. */
+  close(force?: boolean): Promise<void>;
+}
+
+/** Starts the synthesize and finalize workers of one process, sharing one Redis connection. */
+export function startWorkers(config: Config, options: WorkerOptions): RunningWorkers {
+  const { logger } = options;
+  const prefix = bullPrefix(config.prefix);
+  const connection = openRedis(config.redisUrl, { worker: true, name: 'narrate-worker' });
+  const narrator = options.narrator ?? createNarrator(config);
+  const store = options.store ?? new FsSegmentStore(config.storeDir);
+  const queue = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });
+
+  const synthesize = new Worker(
+    SYNTHESIZE_QUEUE,
+    synthesizeProcessor({ narrator, store, queue, logger, ...(options.verify ? { verify: options.verify } : {}) }),
+    {
+      connection,
+      prefix,
+      concurrency: options.concurrency ?? config.concurrency,
+      // The fleet-wide request budget lives in Redis: every worker of every process shares it.
+      // Without NARRATE_RPM the limiter is still set (to a budget nobody reaches), because BullMQ
+      // only honours a manual queue.rateLimit (our 429 pause) on workers that have a limiter.
+      limiter: { max: config.rpm ?? UNLIMITED_PER_MINUTE, duration: 60_000 },
+    },
+  );
+  const finalize = new Worker(FINALIZE_QUEUE, finalizeProcessor({ store, logger }), {
+    connection,
+    prefix,
+    concurrency: options.finalizeConcurrency ?? 1,
+    // ffmpeg on a long book can hold the lock a while; renewals keep it, this only bounds a dead worker.
+    lockDuration: 60_000,
+  });
+  for (const w of [synthesize, finalize]) {
+    w.on('error', (error) => logger.error({ err: coerceError(error).message, queue: w.name }, 'worker error'));
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    synthesize,
+    finalize,
+    close(force = false) {
+      if (closing && !force) return closing;
+      // Every cleanup runs even when one fails (BullMQ's own close does the same).
+      const run = Promise.allSettled([synthesize.close(force), finalize.close(force)])
+        .then(() => Promise.allSettled([queue.close(), narrator.close?.()]))
+        .then(() => connection.quit().catch(() => connection.disconnect()))
+        .then(() => undefined);
+      closing = run;
+      return run;
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
+import { RateLimitedError, coerceError, isRetryable } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { SynthesizeJobData, SynthesizeResult } from '../queue/job-data.js';
+import { synthesizeChunk, type SynthesizeDeps } from './synthesize-chunk.js';
+
+/**
+ * The BullMQ processor around synthesizeChunk: sorts failures for BullMQ.
+ * - 429: the whole queue pauses for Retry-After (queue.rateLimit) and the job goes back to wait
+ *   without spending an attempt, instead of every job backing off alone and returning as a storm.
+ * - permanent (401, 400, unfaithful after every try): UnrecoverableError, no attempt wasted.
+ * - anything else: thrown as is, retried with exponential backoff and jitter.
+ */
+export function synthesizeProcessor(deps: SynthesizeDeps & { queue: Queue; logger: Logger }) {
+  return async (job: Job<SynthesizeJobData, SynthesizeResult>, _token?: string, signal?: AbortSignal): Promise<SynthesizeResult> => {
+    try {
+      const result = await synthesizeChunk(job.data, deps, signal);
+      deps.logger.debug({ bookId: job.data.bookId, chunk: job.data.index, cached: result.cached, calls: result.calls }, 'chunk done');
+      return result;
+    } catch (thrown) {
+      const error = coerceError(thrown);
+      if (error instanceof RateLimitedError) {
+        deps.logger.warn({ bookId: job.data.bookId, chunk: job.data.index, retryAfterMs: error.retryAfterMs }, 'provider rate limit: pausing the queue');
+        await deps.queue.rateLimit(error.retryAfterMs);
+        throw Worker.RateLimitError();
+      }
+      if (!isRetryable(error)) {
+        throw new UnrecoverableError(`chunk ${job.data.index}: ${error.message}`);
+      }
+      deps.logger.warn({ bookId: job.data.bookId, chunk: job.data.index, attempt: job.attemptsMade + 1, err: error.message }, 'chunk attempt failed');
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,65 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { loadConfig, type Config } from '../../src/config.js';
+import { watchBooks } from '../../src/cli/watch-books.js';
+import { createLogger } from '../../src/logger.js';
+import { submitBooks, type SubmitOptions, type Submission } from '../../src/producer/submit-books.js';
+import type { BookStatus } from '../../src/queue/book-status.js';
+import { openRedis } from '../../src/queue/connection.js';
+import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../../src/queue/names.js';
+import { startWorkers, type RunningWorkers, type WorkerOptions } from '../../src/worker/start-workers.js';
+import { testPrefix } from './test-prefix.js';
+
+/** A private corner of the real Redis and the disk for one test file, torn down by `close`. */
+export interface Harness {
+  config: Config;
+  dir: string;
+  connection: Redis;
+  queues: { finalize: Queue; synthesize: Queue };
+  /** Submits and narrates with in-process workers, returning each book's final status. */
+  narrate(inputs: string[], options?: Partial<SubmitOptions>, workerOptions?: Partial<WorkerOptions>): Promise<{ submission: Submission; statuses: BookStatus[] }>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(name: string, env: Record<string, string> = {}): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), `narrate-${name}-`));
+  const config = loadConfig({
+    NARRATE_PREFIX: testPrefix(name),
+    NARRATE_STORE_DIR: join(dir, 'segments'),
+    NARRATE_BACKOFF_MS: '50',
+    NARRATE_LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const connection = openRedis(config.redisUrl);
+  const prefix = bullPrefix(config.prefix);
+  const queues = { finalize: new Queue(FINALIZE_QUEUE, { connection, prefix }), synthesize: new Queue(SYNTHESIZE_QUEUE, { connection, prefix }) };
+  const running = new Set<RunningWorkers>();
+  return {
+    config,
+    dir,
+    connection,
+    queues,
+    async narrate(inputs, options = {}, workerOptions = {}) {
+      const submission = await submitBooks(inputs, { outDir: join(dir, 'out'), ...options }, config, connection);
+      const workers = startWorkers(config, { logger: createLogger('silent'), ...workerOptions });
+      running.add(workers);
+      try {
+        const statuses = await watchBooks(submission.books.map((b) => b.bookId), queues, { update() {}, stop() {} }, { intervalMs: 100 });
+        return { submission, statuses };
+      } finally {
+        await workers.close();
+        running.delete(workers);
+      }
+    },
+    async close() {
+      await Promise.allSettled([...running].map((w) => w.close(true)));
+      await Promise.allSettled([queues.finalize.obliterate({ force: true }), queues.synthesize.obliterate({ force: true })]);
+      await Promise.allSettled([queues.finalize.close(), queues.synthesize.close()]);
+      await connection.quit().catch(() => connection.disconnect());
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

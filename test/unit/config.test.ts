@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
+
+describe('loadConfig', () => {
+  it('fills every default from an empty environment', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      apiKey: undefined,
+      baseUrl: 'https://api.aimlapi.com/v1',
+      model: 'gpt-4o-audio-preview',
+      redisUrl: 'redis://127.0.0.1:6379',
+      prefix: 'narrate',
+      concurrency: 4,
+      requestTimeoutMs: 120_000,
+    });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reads and converts each variable', () => {
+    const c = loadConfig({
+      NARRATE_API_KEY: ' sk-1 ',
+      NARRATE_BASE_URL: 'http://127.0.0.1:9999/v1/',
+      NARRATE_CONCURRENCY: '16',
+      NARRATE_REQUEST_TIMEOUT_MS: '5000',
+      NARRATE_PREFIX: 'team-a',
+      NARRATE_RPM: '600',
+      NARRATE_DASHBOARD_USER: 'ops',
+      NARRATE_DASHBOARD_PASSWORD: 'pw',
+    });
+    expect(c.apiKey).toBe('sk-1');
+    expect(c.baseUrl).toBe('http://127.0.0.1:9999/v1');
+    expect(c.concurrency).toBe(16);
+    expect(c.requestTimeoutMs).toBe(5000);
+    expect(c.prefix).toBe('team-a');
+    expect(c.rpm).toBe(600);
+  });
+
+  it.each([
+    ['NARRATE_CONCURRENCY', '-1', /NARRATE_CONCURRENCY: expected an integer from 1 to 1000, got "-1"/],
+    ['NARRATE_CONCURRENCY', '2.5', /NARRATE_CONCURRENCY: expected an integer/],
+    ['NARRATE_REQUEST_TIMEOUT_MS', 'soon', /NARRATE_REQUEST_TIMEOUT_MS: expected an integer from 100/],
+    ['NARRATE_BASE_URL', 'ftp://example.com', /NARRATE_BASE_URL: expected an http\(s\) URL/],
+    ['REDIS_URL', 'localhost:6379', /REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL, got "localhost:6379"/],
+    ['NARRATE_PREFIX', 'has space', /NARRATE_PREFIX: expected letters, digits/],
+    ['NARRATE_LOG_LEVEL', 'loud', /NARRATE_LOG_LEVEL/],
+  ])('names %s when it is %j', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrowError(message);
+    expect(() => loadConfig({ [name]: value })).toThrowError(ConfigError);
+  });
+
+  it('reports every bad variable at once', () => {
+    expect(() => loadConfig({ NARRATE_CONCURRENCY: '0', REDIS_URL: 'x' })).toThrowError(/NARRATE_CONCURRENCY[\s\S]*REDIS_URL|REDIS_URL[\s\S]*NARRATE_CONCURRENCY/);
+  });
+
+  it('wants dashboard user and password together', () => {
+    expect(() => loadConfig({ NARRATE_DASHBOARD_USER: 'ops' })).toThrowError(/got only NARRATE_DASHBOARD_USER/);
+  });
+
+  it('never echoes a secret it rejects', () => {
+    expect(() => loadConfig({ NARRATE_DASHBOARD_USER: 'ops', NARRATE_DASHBOARD_PASSWORD: 'x'.repeat(3), NARRATE_RPM: '0' })).toThrowError(/NARRATE_RPM/);
+    try {
+      loadConfig({ NARRATE_API_KEY: 'sk-secret', NARRATE_BASE_URL: 'nope' });
+    } catch (e) {
+      expect((e as Error).message).not.toContain('sk-secret');
+    }
+  });
+});
