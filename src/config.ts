@@ -56,6 +56,22 @@ const schema = z.object({
   NARRATE_BACKOFF_MS: intFrom(0, 600_000).default(2_000),
   /** Fleet-wide limit on model requests per minute, shared through Redis. Unset: no limit. */
   NARRATE_RPM: intFrom(1, 1_000_000).optional(),
+  /** Fleet-wide cap on synthesize jobs in flight across every worker (BullMQ global concurrency). Unset: no cap. */
+  NARRATE_GLOBAL_CONCURRENCY: intFrom(1, 100_000).optional(),
+  /**
+   * How long a worker's lock on a job lasts without renewal. A worker that dies (SIGKILL, power
+   * loss) gives its jobs back to the fleet after about this long.
+   */
+  NARRATE_LOCK_DURATION_MS: intFrom(1_000, 600_000).default(30_000),
+  /** Minimum word similarity between a chunk's text and the model's transcript to accept a reading. */
+  NARRATE_SIMILARITY_THRESHOLD: z
+    .string()
+    .trim()
+    .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'a number from 0 to 1')
+    .transform(Number)
+    .default(0.9),
+  /** A pronunciation lexicon (JSON or YAML map of word → spoken form) applied to every book. */
+  NARRATE_LEXICON: z.string().trim().min(1, 'a file path').optional(),
   /** `narrate worker`: how long the first SIGTERM/SIGINT waits for jobs in flight before forcing. */
   NARRATE_SHUTDOWN_TIMEOUT_MS: intFrom(0, 3_600_000).default(30_000),
   /** Where segments are stored; every worker of a fleet must see the same directory. */
@@ -82,6 +98,10 @@ export interface Config {
   readonly backoffMs: number;
   readonly rpm: number | undefined;
   readonly shutdownTimeoutMs: number;
+  readonly globalConcurrency: number | undefined;
+  readonly lockDurationMs: number;
+  readonly similarityThreshold: number;
+  readonly lexicon: string | undefined;
   readonly storeDir: string;
   readonly dashboardUser: string | undefined;
   readonly dashboardPassword: string | undefined;
@@ -126,6 +146,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     backoffMs: e.NARRATE_BACKOFF_MS,
     rpm: e.NARRATE_RPM,
     shutdownTimeoutMs: e.NARRATE_SHUTDOWN_TIMEOUT_MS,
+    globalConcurrency: e.NARRATE_GLOBAL_CONCURRENCY,
+    lockDurationMs: e.NARRATE_LOCK_DURATION_MS,
+    similarityThreshold: e.NARRATE_SIMILARITY_THRESHOLD,
+    lexicon: e.NARRATE_LEXICON,
     storeDir: e.NARRATE_STORE_DIR,
     dashboardUser: e.NARRATE_DASHBOARD_USER,
     dashboardPassword: e.NARRATE_DASHBOARD_PASSWORD,

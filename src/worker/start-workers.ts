@@ -12,8 +12,19 @@ import type { SegmentStore } from '../store/segment-store.js';
 import type { VerifyOptions } from './narrate-chunk.js';
 import { synthesizeProcessor } from './synthesize-processor.js';
 
-/** A per-minute budget no provider grants: the limiter is there for the 429 pause, not to limit. */
-const UNLIMITED_PER_MINUTE = 1_000_000_000;
+/**
+ * BullMQ's limiter for a requests-per-minute budget, shared by the fleet through Redis.
+ * The budget is spread evenly (one job per 60000/rpm ms, or rpm/60 per second for large budgets)
+ * rather than granted as one burst per minute: a provider counts over a sliding minute, and a
+ * fixed window would let two bursts meet at the window edge and draw 429s.
+ * Without a budget the limiter is still set, to one nobody reaches, because BullMQ only honours a
+ * manual queue.rateLimit (our 429 pause) on workers that have a limiter.
+ */
+export function rpmLimiter(rpm: number | undefined): { max: number; duration: number } {
+  if (rpm === undefined) return { max: 1_000_000_000, duration: 60_000 };
+  if (rpm >= 600) return { max: Math.floor(rpm / 60), duration: 1_000 };
+  return { max: 1, duration: Math.ceil(60_000 / rpm) };
+}
 
 /** Options of a worker process; each defaults from Config. */
 export interface WorkerOptions {
@@ -48,23 +59,29 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
 
   const synthesize = new Worker(
     SYNTHESIZE_QUEUE,
-    synthesizeProcessor({ narrator, store, queue, logger, ...(options.verify ? { verify: options.verify } : {}) }),
+    synthesizeProcessor({ narrator, store, queue, logger, verify: { threshold: config.similarityThreshold, ...options.verify } }),
     {
       connection,
       prefix,
       concurrency: options.concurrency ?? config.concurrency,
-      // The fleet-wide request budget lives in Redis: every worker of every process shares it.
-      // Without NARRATE_RPM the limiter is still set (to a budget nobody reaches), because BullMQ
-      // only honours a manual queue.rateLimit (our 429 pause) on workers that have a limiter.
-      limiter: { max: config.rpm ?? UNLIMITED_PER_MINUTE, duration: 60_000 },
+      limiter: rpmLimiter(config.rpm),
+      // A dead worker's jobs come back after one lock period; a chunk may be orphaned a few times
+      // (several crashes in a row) before BullMQ gives up on it.
+      lockDuration: config.lockDurationMs,
+      stalledInterval: config.lockDurationMs,
+      maxStalledCount: 5,
     },
   );
+  if (config.globalConcurrency !== undefined) {
+    // Stored on the queue in Redis: the cap holds across every worker process of the fleet.
+    void queue.setGlobalConcurrency(config.globalConcurrency).catch((error: unknown) => logger.error({ err: coerceError(error).message }, 'could not set global concurrency'));
+  }
   const finalize = new Worker(FINALIZE_QUEUE, finalizeProcessor({ store, logger }), {
     connection,
     prefix,
     concurrency: options.finalizeConcurrency ?? 1,
     // ffmpeg on a long book can hold the lock a while; renewals keep it, this only bounds a dead worker.
-    lockDuration: 60_000,
+    lockDuration: Math.max(config.lockDurationMs, 60_000),
   });
   for (const w of [synthesize, finalize]) {
     w.on('error', (error) => logger.error({ err: coerceError(error).message, queue: w.name }, 'worker error'));
