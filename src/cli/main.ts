@@ -35,6 +35,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       .option('--title <title>', 'book title (one book only)')
       .option('--author <author>', 'book author')
       .option('--max-chars <n>', 'longest chunk sent in one model call (default 1200)')
+      .option('--style <text>', 'voice style added to the narration instructions, e.g. "warm and unhurried"')
+      .option('--lexicon <file>', 'pronunciation lexicon (JSON or YAML map of word to spoken form)')
       .option('--read-code', 'read Markdown code blocks aloud instead of skipping them');
 
   submitFlags(program.command('run'))

@@ -32,7 +32,9 @@ export async function runCommand(inputs: string[], flags: RawSubmitFlags, config
     const workerLogger = logger.level === 'info' ? logger.child({}, { level: 'warn' }) : logger;
     workers = startWorkers(config, { logger: workerLogger });
     const view = createProgressView(io.stderr);
-    const results = await watchBooks(submission.books.map((b) => b.bookId), { finalize, synthesize }, view);
+    const results = await watchBooks(submission.books.map((b) => b.bookId), { finalize, synthesize }, view, {
+      onError: (error) => logger.warn({ err: error.message }, 'cannot read progress from Redis; retrying'),
+    });
     view.stop();
     let failed = submission.failures.length;
     for (const r of results) {

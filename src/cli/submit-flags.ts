@@ -11,6 +11,8 @@ export interface RawSubmitFlags {
   author?: string;
   maxChars?: string;
   readCode?: boolean;
+  style?: string;
+  lexicon?: string;
 }
 
 /** Smallest and largest --max-chars: below 20 a chunk is a word or two; above 20,000 no model reads it in one go. */
@@ -35,7 +37,7 @@ export function parseSubmitFlags(flags: RawSubmitFlags): SubmitOptions {
     }
     options.maxChars = n;
   }
-  for (const key of ['voice', 'title', 'author'] as const) {
+  for (const key of ['voice', 'title', 'author', 'style', 'lexicon'] as const) {
     const value = flags[key];
     if (value === undefined) continue;
     if (value.trim() === '' && key !== 'author') throw new UsageError(`--${key}: expected a non-empty value`);

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
+import { coerceError } from '../errors.js';
 import { readBookStatus, type BookStatus } from '../queue/book-status.js';
 import type { ProgressView } from './progress.js';
 
@@ -8,13 +9,21 @@ export async function watchBooks(
   bookIds: string[],
   queues: { finalize: Queue; synthesize: Queue },
   view: ProgressView,
-  options: { intervalMs?: number; signal?: AbortSignal } = {},
+  options: { intervalMs?: number; signal?: AbortSignal; onError?: (error: Error) => void } = {},
 ): Promise<BookStatus[]> {
   const final = new Map<string, BookStatus>();
   while (final.size < bookIds.length && !options.signal?.aborted) {
     for (const id of bookIds) {
       if (final.has(id)) continue;
-      const status = (await readBookStatus(queues.finalize, queues.synthesize, id)) ?? {
+      let found: BookStatus | undefined;
+      try {
+        found = await readBookStatus(queues.finalize, queues.synthesize, id);
+      } catch (error) {
+        // Redis restarting or a dropped connection: the books go on in Redis; look again next round.
+        options.onError?.(coerceError(error));
+        break;
+      }
+      const status = found ?? {
         bookId: id,
         title: id,
         state: 'failed' as const,

@@ -10,6 +10,8 @@ export const bookManifestSchema = z.strictObject({
   style: z.string().trim().min(1).optional(),
   format: z.enum(OUTPUT_FORMATS as ['m4b', 'mp3', 'wav']).optional(),
   maxChars: z.number().int().min(20).max(20_000).optional(),
+  /** A pronunciation lexicon for this book (JSON or YAML map of word → spoken form), relative to the manifest. */
+  lexicon: z.string().trim().min(1).optional(),
   /** Chapter files, relative to the manifest; a title here overrides the file's own heading. */
   chapters: z
     .array(z.union([z.string().min(1), z.strictObject({ file: z.string().min(1), title: z.string().trim().min(1).optional() })]))

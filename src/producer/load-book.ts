@@ -18,6 +18,8 @@ export interface LoadedBook {
   style?: string;
   format?: BookManifest['format'];
   maxChars?: number;
+  /** The book's own pronunciation lexicon (absolute path), from its manifest. */
+  lexicon?: string;
   /** Every file read, for the book's manifest. */
   files: string[];
 }
@@ -79,6 +81,7 @@ async function loadManifestBook(path: string, options: { readCode?: boolean }): 
     ...(manifest.style === undefined ? {} : { style: manifest.style }),
     ...(manifest.format === undefined ? {} : { format: manifest.format }),
     ...(manifest.maxChars === undefined ? {} : { maxChars: manifest.maxChars }),
+    ...(manifest.lexicon === undefined ? {} : { lexicon: resolve(base, manifest.lexicon) }),
   };
 }
 

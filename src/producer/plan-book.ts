@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { FinalizeJobData, OutputFormat, SynthesizeJobData } from '../queue/job-data.js';
 import type { LoadedBook } from './load-book.js';
+import { applyLexicon, type Lexicon } from './lexicon.js';
 import { splitChunks } from './split-chunks.js';
 
 /** Choices from the command line; each overrides what a manifest says. */
@@ -13,6 +14,8 @@ export interface PlanOptions {
   author?: string;
   maxChars?: number;
   style?: string;
+  /** Spoken forms applied to the text before chunking (the chapter titles shown stay as written). */
+  lexicon?: Lexicon;
   /** The slug to write under (already unique within the submission). */
   slug: string;
   defaultVoice: string;
@@ -29,7 +32,11 @@ export interface BookPlan {
 /** Chunks a loaded book and fills in the settings every job needs. Pure apart from the id's randomness. */
 export function planBook(book: LoadedBook, options: PlanOptions): BookPlan {
   const maxChars = options.maxChars ?? book.maxChars ?? options.defaultMaxChars;
-  const chunks = splitChunks(book.chapters, maxChars);
+  const lexicon = options.lexicon;
+  const spoken = lexicon && lexicon.size > 0
+    ? book.chapters.map((c) => ({ title: c.title, paragraphs: c.paragraphs.map((p) => applyLexicon(p, lexicon)) }))
+    : book.chapters;
+  const chunks = splitChunks(spoken, maxChars);
   const voice = options.voice ?? book.voice ?? options.defaultVoice;
   const style = options.style ?? book.style ?? options.defaultStyle;
   const bookId = `${options.slug.slice(0, 40)}-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;

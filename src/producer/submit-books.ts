@@ -8,6 +8,7 @@ import type { OutputFormat } from '../queue/job-data.js';
 import { bullPrefix } from '../queue/names.js';
 import { DEFAULT_STYLE } from '../worker/narration-instructions.js';
 import { expandInputs } from './expand-inputs.js';
+import { loadLexicon, mergeLexicons } from './lexicon.js';
 import { loadBook, type LoadedBook } from './load-book.js';
 import { planBook, type BookPlan } from './plan-book.js';
 import { DEFAULT_MAX_CHARS } from './split-chunks.js';
@@ -22,6 +23,10 @@ export interface SubmitOptions {
   author?: string;
   maxChars?: number;
   readCode?: boolean;
+  /** Voice style appended to the narration instructions. */
+  style?: string;
+  /** A pronunciation lexicon file for every book of this submission. */
+  lexicon?: string;
 }
 
 /** A book now in the queue. */
@@ -63,13 +68,29 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
     ),
   );
   const books = loaded.filter((b): b is LoadedBook => b !== undefined);
+  // Global (NARRATE_LEXICON), then the book's, then --lexicon: the nearer one wins on a clash.
+  const globalLexicon = config.lexicon === undefined ? undefined : await loadLexicon(config.lexicon);
+  const flagLexicon = options.lexicon === undefined ? undefined : await loadLexicon(options.lexicon);
+  const bookLexicons = await Promise.all(
+    books.map((b) =>
+      b.lexicon === undefined
+        ? undefined
+        : loadLexicon(b.lexicon).catch((error: unknown) => {
+            failures.push({ source: b.source, reason: coerceError(error).message });
+            return null;
+          }),
+    ),
+  );
   const slugs = uniqueSlugs(books.map((b) => slugify(options.title ?? b.title)));
   const plans: BookPlan[] = [];
   books.forEach((book, i) => {
+    const own = bookLexicons[i];
+    if (own === null) return;
     try {
       plans.push(
         planBook(book, {
           ...stripUndefined(options),
+          lexicon: mergeLexicons(globalLexicon, own, flagLexicon),
           slug: slugs[i]!,
           defaultVoice: config.defaultVoice,
           defaultMaxChars: DEFAULT_MAX_CHARS,

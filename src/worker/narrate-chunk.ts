@@ -15,11 +15,15 @@ export interface VerifyOptions {
   threshold: number;
   /** Readings of one piece of text before it is split (default 3). */
   readingsBeforeSplit: number;
+  /** Readings of a piece that cannot be split (one sentence, or split deep enough) before the chunk fails (default 8). */
+  maxReadings: number;
+  /** Readings after which a refusal (content filter) is taken as final (default 2). */
+  maxRefusals: number;
   /** How many times a chunk may be halved (default 3: down to an eighth). */
   maxSplitDepth: number;
 }
 
-export const DEFAULT_VERIFY: VerifyOptions = { threshold: 0.9, readingsBeforeSplit: 3, maxSplitDepth: 3 };
+export const DEFAULT_VERIFY: VerifyOptions = { threshold: 0.9, readingsBeforeSplit: 3, maxReadings: 8, maxRefusals: 2, maxSplitDepth: 3 };
 
 /** An accepted reading of a chunk: PCM in the book's format, and what it took to get it. */
 export interface VerifiedNarration {
@@ -68,7 +72,11 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
   let calls = 0;
   let last: Rejection | undefined;
   let lastHeard = '';
-  for (let reading = 1; reading <= ctx.options.readingsBeforeSplit; reading++) {
+  // Halves are worked out once: a piece that cannot be split keeps reading, up to maxReadings.
+  const halves = depth < ctx.options.maxSplitDepth ? splitInTwo(text) : undefined;
+  const budget = halves ? ctx.options.readingsBeforeSplit : ctx.options.maxReadings;
+  let refusals = 0;
+  for (let reading = 1; reading <= budget; reading++) {
     const instructions = narrationInstructions({ style: ctx.style, strict: reading > 1 });
     const result = await ctx.narrator.narrate({ text, voice: ctx.voice, instructions, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     calls++;
@@ -91,10 +99,11 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
     lastHeard = result.transcript;
     rejections.push(last);
     // A cut-off will be cut off again at the same length: split at once instead of paying for it twice.
-    if (check.reason === 'cut-off') break;
+    if (check.reason === 'cut-off' && halves) break;
+    // A provider that refuses twice will not read it: fail now rather than pay for more refusals.
+    if (check.reason === 'refused' && ++refusals >= ctx.options.maxRefusals) break;
   }
-  const halves = depth < ctx.options.maxSplitDepth ? splitInTwo(text) : undefined;
-  if (!halves) {
+  if (!halves || last?.reason === 'refused') {
     throw new ChunkRejectedError(
       `no faithful reading after ${calls} call(s) (last: ${last?.reason ?? 'unknown'}): ` +
         `expected "${excerpt(text)}", heard "${excerpt(lastHeard)}"`,
