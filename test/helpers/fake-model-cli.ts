@@ -19,6 +19,7 @@ const { values } = parseArgs({
     'unfaithful-hz': { type: 'string' },
     'answer-rate': { type: 'string' },
     'length-rate': { type: 'string' },
+    'mishear-rate': { type: 'string' },
     seed: { type: 'string' },
   },
 });
@@ -46,6 +47,7 @@ const entries: Array<[keyof FakeModelOptions, unknown]> = [
   ['unfaithfulHz', num('unfaithful-hz')],
   ['answerRate', num('answer-rate')],
   ['lengthRate', num('length-rate')],
+  ['mishearRate', num('mishear-rate')],
   ['seed', num('seed')],
 ];
 // Absent flags stay absent so the server's own defaults apply (exactOptionalPropertyTypes).

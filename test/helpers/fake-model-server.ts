@@ -30,6 +30,11 @@ export interface FakeModelOptions {
   answerRate?: number;
   /** Share (0..1) of requests cut off with finish_reason 'length'; default 0. */
   lengthRate?: number;
+  /**
+   * Share (0..1) of words a faithful reading's transcript gets wrong (dropped or misheard), as a
+   * real transcript sometimes does; the audio is still the faithful tone. Default 0: exact.
+   */
+  mishearRate?: number;
   /** Seed for latency jitter and the answer/cut draws; default random. */
   seed?: number;
   /** Port to listen on (127.0.0.1); default 0, any free port. */
@@ -93,6 +98,7 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
     unfaithfulHz: options.unfaithfulHz ?? 880,
     answerRate: options.answerRate ?? 0,
     lengthRate: options.lengthRate ?? 0,
+    mishearRate: options.mishearRate ?? 0,
   };
   const random = mulberry32(options.seed ?? randomBytes(4).readUInt32LE(0));
   const calls: FakeCall[] = [];
@@ -199,7 +205,8 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
       const half = words.slice(0, Math.max(1, Math.floor(words.length / 2))).join(' ');
       return reply(200, 'cut', completion(body, half, 'length', speech(half.length / opts.cps, opts.unfaithfulHz)));
     }
-    reply(200, 'read', completion(body, text, 'stop', speech(text.length / opts.cps, opts.faithfulHz)));
+    const transcript = opts.mishearRate > 0 ? mishear(text, opts.mishearRate, random) : text;
+    reply(200, 'read', completion(body, transcript, 'stop', speech(text.length / opts.cps, opts.faithfulHz)));
   }
 
   const server = createServer((req, res) => {
@@ -240,6 +247,18 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
         server.closeAllConnections(); // hung requests and idle keep-alive sockets alike
       })),
   };
+}
+
+/** The text with a share of its words dropped or swapped for a near miss, as a transcript might. */
+function mishear(text: string, rate: number, random: () => number): string {
+  return text
+    .split(/\s+/)
+    .filter(Boolean)
+    .flatMap((word) => {
+      if (random() >= rate) return [word];
+      return random() < 0.5 ? [] : [`${word.replace(/[^\p{L}]/gu, '')}s`];
+    })
+    .join(' ');
 }
 
 /** A WAV the way the service streams it: 24 kHz mono 16-bit with RIFF and data sizes of 0xFFFFFFFF. */
