@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import { RateLimitedError, coerceError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -13,6 +14,9 @@ import { synthesizeChunk, type SynthesizeDeps } from './synthesize-chunk.js';
  */
 export function synthesizeProcessor(deps: SynthesizeDeps & { queue: Queue; logger: Logger }) {
   return async (job: Job<SynthesizeJobData, SynthesizeResult>, _token?: string, signal?: AbortSignal): Promise<SynthesizeResult> => {
+    // Each model call (retries and split halves included) listens on the job's signal; a chunk may
+    // legitimately make more than Node's default ten before it is accepted.
+    if (signal) setMaxListeners(64, signal);
     try {
       const result = await synthesizeChunk(job.data, deps, signal);
       deps.logger.debug({ bookId: job.data.bookId, chunk: job.data.index, cached: result.cached, calls: result.calls }, 'chunk done');

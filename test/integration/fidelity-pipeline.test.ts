@@ -75,3 +75,35 @@ describe('verbatim reading against a model that answers instead of reading', () 
     expect(voiced).toBeGreaterThan(100);
   });
 });
+
+describe('resubmitting an edited book', () => {
+  let fake: FakeModelServer;
+  let h: Harness;
+
+  beforeAll(async () => {
+    fake = await startFakeModel({ apiKey: 'k' });
+    h = await createHarness('resubmit', { NARRATE_API_KEY: 'k', NARRATE_BASE_URL: fake.url });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await fake?.close();
+  });
+
+  it('calls the model only for the chunks whose text changed', async () => {
+    const path = join(h.dir, 'mill.md');
+    const original = bookText();
+    await writeFile(path, original);
+    const first = await h.narrate([path], { format: 'wav', maxChars: 300 });
+    expect(first.statuses[0]?.state).toBe('done');
+    const firstTexts = new Set(fake.calls.map((c) => c.text));
+    const callsBefore = fake.calls.length;
+
+    await writeFile(path, original.replace('The wheel was turning slowly in the cold stream. Nobody spoke about the letter that had come on the 12nd', 'The wheel had stopped. Nobody spoke about the letter that had come on the 12nd'));
+    const second = await h.narrate([path], { format: 'wav', maxChars: 300 });
+    expect(second.statuses[0]?.state).toBe('done');
+    const newCalls = fake.calls.slice(callsBefore);
+    expect(newCalls).toHaveLength(1);
+    expect(newCalls[0]!.text).toContain('The wheel had stopped.');
+    expect(firstTexts.has(newCalls[0]!.text)).toBe(false);
+  });
+});
