@@ -131,9 +131,18 @@ describe('narrate run, end to end', () => {
     expect(result.stdout.trim()).toBe(join(out, 'escape.wav'));
   });
 
-  it('lists books with status', async () => {
+  it('lists books with status, and summarises one', async () => {
     const result = await runCli(['status'], env);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/done\t\d+\/\d+ chunks\tdoors/);
+    const bookId = result.stdout.split('\n')[0]!.split('\t')[0]!;
+    const one = await runCli(['status', bookId], env);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toContain(`${bookId}\tdone`);
+    expect(one.stdout).toMatch(/retries by reason: none/);
+    expect(one.stdout).toMatch(/similarity: min 1\.000, mean 1\.000/);
+    const missing = await runCli(['status', 'no-such-book'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no book "no-such-book"');
   });
 });
