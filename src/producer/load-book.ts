@@ -113,8 +113,10 @@ async function readInput(path: string): Promise<Buffer> {
   }
 }
 
-/** "02-the-storm.md" → "02 the storm": a readable title when the document names none. */
+/** "02-the-storm.md" → "02 The Storm": a readable title when the document names none. */
 export function titleFromFileName(path: string): string {
-  const name = basename(path, extname(path)).replace(/[_-]+/g, ' ').trim();
-  return name === '' ? 'Untitled' : name;
+  const name = basename(path, extname(path)).replace(/[_-]+/g, ' ').replace(/\s+/g, ' ').trim();
+  if (name === '') return 'Untitled';
+  // Only lower-case words are capitalised: "iOS notes" and "NASA" keep their own spelling.
+  return name.replace(/(^|\s)(\p{Ll})(\p{Ll}*)(?=\s|$)/gu, (_m, space: string, first: string, rest: string) => `${space}${first.toUpperCase()}${rest}`);
 }

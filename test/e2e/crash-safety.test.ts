@@ -101,7 +101,6 @@ describe('a worker killed mid-book', () => {
     // The bill: each chunk bought once, except those in flight when A died (at most A's concurrency).
     const perChunk = book.paragraphs.map((p) => fake.callsFor(p));
     const twice = perChunk.flatMap((n, i) => (n === 2 ? [i] : []));
-    console.log("DEBUG twice", twice, "pendingAtKill", pendingAtKill, "completedByA", completedByA.length, "calls", fake.calls.length);
     expect(perChunk.every((n) => n === 1 || n === 2), `calls per chunk: ${perChunk.join(',')}`).toBe(true);
     expect(twice.length, `chunks narrated twice: ${twice.join(',')}`).toBeLessThanOrEqual(CONCURRENCY_A);
     expect(fake.calls.length).toBeLessThanOrEqual(CHUNKS + CONCURRENCY_A);

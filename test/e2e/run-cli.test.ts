@@ -66,7 +66,7 @@ describe('narrate run, end to end', () => {
     expect(report.durationMs).toBeGreaterThan(segments);
     expect(Math.abs(probe.durationMs - report.durationMs)).toBeLessThan(150);
     expect(report.chapters[1]!.startMs).toBeGreaterThanOrEqual(PAUSES_MS.chapter);
-    expect(probe.tags.title).toBe('doors');
+    expect(probe.tags.title).toBe('Doors');
     expect(probe.tags.artist).toBe('Test Author');
     expect(report.model).toBe('gpt-4o-audio-preview');
     expect(report.totals.modelCalls).toBe(report.chunks.length);

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { concatListLine, escapeMetadata, ffmetadata } from '../../src/finalizer/ffmetadata.js';
 import { PAUSES_MS, planTimeline } from '../../src/finalizer/plan-timeline.js';
-import { slugify, uniqueSlugs } from '../../src/producer/slugify.js';
-import { retryAfterMs } from '../../src/providers/classify-provider-error.js';
 
 describe('planTimeline', () => {
   const chapters = [{ title: 'One' }, { title: 'Two' }];
@@ -37,26 +35,5 @@ describe('ffmetadata', () => {
   });
   it('quotes concat list paths, including a quote inside', () => {
     expect(concatListLine("/a/it's.wav")).toBe("file '/a/it'\\''s.wav'");
-  });
-});
-
-describe('slugify', () => {
-  it.each([
-    ['Alice’s Adventures in Wonderland', 'alice-s-adventures-in-wonderland'],
-    ['../../etc/passwd', 'etc-passwd'],
-    ['Café Noir', 'cafe-noir'],
-    ['///', 'book'],
-  ])('%j → %j', (title, slug) => expect(slugify(title)).toBe(slug));
-  it('never exceeds 80 characters', () => expect(slugify('word '.repeat(50)).length).toBeLessThanOrEqual(80));
-  it('makes duplicates unique', () => expect(uniqueSlugs(['a', 'b', 'a', 'a'])).toEqual(['a', 'b', 'a-2', 'a-3']));
-});
-
-describe('retryAfterMs', () => {
-  it('prefers retry-after-ms, then seconds, then an HTTP date', () => {
-    expect(retryAfterMs(new Headers({ 'retry-after-ms': '1500', 'retry-after': '9' }))).toBe(1500);
-    expect(retryAfterMs(new Headers({ 'retry-after': '2' }))).toBe(2000);
-    const now = Date.parse('2026-01-01T00:00:00Z');
-    expect(retryAfterMs(new Headers({ 'retry-after': 'Thu, 01 Jan 2026 00:00:03 GMT' }), now)).toBe(3000);
-    expect(retryAfterMs(new Headers({}))).toBeUndefined();
   });
 });
