@@ -32,10 +32,24 @@ export async function runCommand(inputs: string[], flags: RawSubmitFlags, config
     const workerLogger = logger.level === 'info' ? logger.child({}, { level: 'warn' }) : logger;
     workers = startWorkers(config, { logger: workerLogger });
     const view = createProgressView(io.stderr);
+    // Ctrl-C stops waiting and lets the chunks in flight finish; the books stay queued in Redis,
+    // and any `narrate worker` (or the next `narrate run`) picks them up where they stopped.
+    const interrupted = new AbortController();
+    const onSignal = () => interrupted.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     const results = await watchBooks(submission.books.map((b) => b.bookId), { finalize, synthesize }, view, {
+      signal: interrupted.signal,
       onError: (error) => logger.warn({ err: error.message }, 'cannot read progress from Redis; retrying'),
+    }).finally(() => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     });
     view.stop();
+    if (interrupted.signal.aborted) {
+      io.stderr.write(`interrupted: ${submission.books.length - results.filter((r) => r.state === 'done').length} book(s) stay queued; run \`narrate worker\` to finish them\n`);
+      return 130;
+    }
     let failed = submission.failures.length;
     for (const r of results) {
       if (r.state === 'done') {

@@ -34,7 +34,9 @@ export async function watchBooks(
       view.update(status);
       if (status.state === 'done' || status.state === 'failed') final.set(id, status);
     }
-    if (final.size < bookIds.length) await sleep(options.intervalMs ?? 250, undefined, { ref: true }).catch(() => undefined);
+    if (final.size < bookIds.length) {
+      await sleep(options.intervalMs ?? 250, undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
+    }
   }
   return bookIds.map((id) => final.get(id)).filter((s): s is BookStatus => s !== undefined);
 }
