@@ -93,6 +93,13 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
     finalize,
     close(force = false) {
       if (closing && !force) return closing;
+      if (force) {
+        // BullMQ's close(true) waits on a close already under way, which waits on the jobs in
+        // flight; aborting their signals is what actually hands them back (as a failed attempt,
+        // retried after backoff) and lets the close finish.
+        synthesize.cancelAllJobs('worker shutting down');
+        finalize.cancelAllJobs('worker shutting down');
+      }
       // Every cleanup runs even when one fails (BullMQ's own close does the same).
       const run = Promise.allSettled([synthesize.close(force), finalize.close(force)])
         .then(() => Promise.allSettled([queue.close(), narrator.close?.()]))

@@ -37,7 +37,8 @@ describe('narrate run, end to end', () => {
   });
   afterAll(async () => {
     const connection = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 3 });
-    for (const name of [FINALIZE_QUEUE, SYNTHESIZE_QUEUE]) {
+    // Children first: obliterating a parent whose children remain would put it back in wait.
+    for (const name of [SYNTHESIZE_QUEUE, FINALIZE_QUEUE]) {
       const q = new Queue(name, { connection, prefix: bullPrefix(prefix) });
       await q.obliterate({ force: true });
       await q.close();
@@ -134,7 +135,7 @@ describe('narrate run, end to end', () => {
   it('lists books with status, and summarises one', async () => {
     const result = await runCli(['status'], env);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/done\t\d+\/\d+ chunks\tdoors/);
+    expect(result.stdout).toMatch(/done\t\d+\/\d+ chunks\tDoors/);
     const bookId = result.stdout.split('\n')[0]!.split('\t')[0]!;
     const one = await runCli(['status', bookId], env);
     expect(one.code, one.stderr).toBe(0);

@@ -55,6 +55,8 @@ export function openBookQueues(prefix: string, redisUrl = 'redis://127.0.0.1:637
     async destroy() {
       await synthesize.obliterate({ force: true }).catch(() => undefined);
       await finalize.obliterate({ force: true }).catch(() => undefined);
+      // obliterate leaves the rate limiter's counter (it expires within a window, but clean is clean).
+      await connection.del(synthesize.keys.limiter!, finalize.keys.limiter!).catch(() => undefined);
       await Promise.allSettled([finalize.close(), synthesize.close()]);
       await connection.quit().catch(() => connection.disconnect());
     },

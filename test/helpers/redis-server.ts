@@ -1,0 +1,86 @@
+/**
+ * A private redis-server for tests that stop and restart Redis: never the shared one on 6379.
+ * Append-only, so a SHUTDOWN keeps every key and the next start on the same dir reloads them.
+ */
+import { execFile } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+import { promisify } from 'node:util';
+import { spawnProcess, type SpawnedProcess } from './spawn-worker.js';
+import { waitUntil } from './wait-until.js';
+
+const exec = promisify(execFile);
+
+export interface PrivateRedis {
+  port: number;
+  url: string;
+  /** The running server process, if any. */
+  process(): SpawnedProcess | undefined;
+  /** Starts redis-server on the port and dir and waits until it answers PING. */
+  start(): Promise<void>;
+  /** `redis-cli SHUTDOWN` (flushes the append-only file) and waits for the process to exit. */
+  shutdown(): Promise<void>;
+  /** SIGKILLs the server if it runs; for afterAll. */
+  kill(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1 (asked of the OS, then released). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** Sends PING over a raw socket; true on +PONG. The socket is always destroyed. */
+export function ping(port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    const finish = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (d: Buffer) => {
+      answer += d.toString();
+      if (answer.includes('\r\n')) finish(answer.startsWith('+PONG'));
+    });
+    socket.on('error', () => finish(false));
+  });
+}
+
+/** Prepares (does not start) a redis-server on a free port with its data in `dir`. */
+export async function privateRedis(dir: string): Promise<PrivateRedis> {
+  const port = await freePort();
+  let current: SpawnedProcess | undefined;
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--protected-mode', 'no'];
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    process: () => current,
+    async start() {
+      if (current?.running()) throw new Error('redis-server already running');
+      const started = spawnProcess('redis-server', args, {}, { cwd: dir });
+      current = started;
+      await waitUntil(`redis-server on port ${port} to answer PING`, async () => {
+        if (!started.running()) throw new Error(`redis-server exited: ${started.output().slice(-1_000)}`);
+        return ping(port);
+      }, { timeoutMs: 10_000, describe: () => started.output().slice(-1_000) });
+    },
+    async shutdown() {
+      const running = current;
+      if (!running?.running()) return;
+      // SHUTDOWN closes the connection instead of answering: redis-cli may report an error, which is fine.
+      await exec('redis-cli', ['-p', String(port), 'shutdown']).catch(() => undefined);
+      const exit = await running.waitForExit(10_000);
+      if (!exit) throw new Error('redis-server did not exit after SHUTDOWN');
+    },
+    async kill() {
+      current?.signal('SIGKILL');
+      await current?.waitForExit(5_000);
+    },
+  };
+}
