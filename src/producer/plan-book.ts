@@ -5,15 +5,20 @@ import type { LoadedBook } from './load-book.js';
 import { applyLexicon, type Lexicon } from './lexicon.js';
 import { splitChunks } from './split-chunks.js';
 
-/** Choices from the command line; each overrides what a manifest says. */
-export interface PlanOptions {
+/** What the user chose for a book on the command line; each overrides what a manifest says. */
+export interface BookChoices {
   outDir: string;
   format?: OutputFormat;
   voice?: string;
   title?: string;
   author?: string;
   maxChars?: number;
+  /** Voice style appended to the narration instructions. */
   style?: string;
+}
+
+/** Everything planBook needs: the user's choices plus what the submission worked out. */
+export interface PlanOptions extends BookChoices {
   /** Spoken forms applied to the text before chunking (the chapter titles shown stay as written). */
   lexicon?: Lexicon;
   /** The slug to write under (already unique within the submission). */

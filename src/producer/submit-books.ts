@@ -4,27 +4,18 @@ import pLimit from 'p-limit';
 import type { Config } from '../config.js';
 import { InputError, coerceError } from '../errors.js';
 import { buildFlow } from '../queue/build-flow.js';
-import type { OutputFormat } from '../queue/job-data.js';
 import { bullPrefix } from '../queue/names.js';
 import { DEFAULT_STYLE } from '../worker/narration-instructions.js';
 import { expandInputs } from './expand-inputs.js';
 import { loadLexicon, mergeLexicons } from './lexicon.js';
 import { loadBook, type LoadedBook } from './load-book.js';
-import { planBook, type BookPlan } from './plan-book.js';
+import { planBook, type BookChoices, type BookPlan } from './plan-book.js';
 import { DEFAULT_MAX_CHARS } from './split-chunks.js';
 import { slugify, uniqueSlugs } from './slugify.js';
 
 /** Flags of `run` and `submit`. */
-export interface SubmitOptions {
-  outDir: string;
-  format?: OutputFormat;
-  voice?: string;
-  title?: string;
-  author?: string;
-  maxChars?: number;
+export interface SubmitOptions extends BookChoices {
   readCode?: boolean;
-  /** Voice style appended to the narration instructions. */
-  style?: string;
   /** A pronunciation lexicon file for every book of this submission. */
   lexicon?: string;
 }
@@ -82,6 +73,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
     ),
   );
   const slugs = uniqueSlugs(books.map((b) => slugify(options.title ?? b.title)));
+  const { readCode: _readCode, lexicon: _lexicon, ...choices } = options;
   const plans: BookPlan[] = [];
   books.forEach((book, i) => {
     const own = bookLexicons[i];
@@ -89,7 +81,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
     try {
       plans.push(
         planBook(book, {
-          ...stripUndefined(options),
+          ...stripUndefined(choices),
           lexicon: mergeLexicons(globalLexicon, own, flagLexicon),
           slug: slugs[i]!,
           defaultVoice: config.defaultVoice,
