@@ -1,5 +1,7 @@
 import OpenAI from 'openai';
 import { AudioFormatError } from '../errors.js';
+import type { AudioSpool } from '../store/audio-spool.js';
+import { SPOOL_PREFIX, audioSpoolFetch } from './audio-spool-fetch.js';
 import { classifyProviderError } from './classify-provider-error.js';
 import type { NarrationRequest, NarrationResult, Narrator } from './narrator.js';
 
@@ -12,7 +14,9 @@ export interface ChatAudioOptions {
   model: string;
   /** Abort a request that has not answered after this long; BullMQ retries it. */
   timeoutMs: number;
-  /** For tests only: the SDK accepts a fetch of our choosing. */
+  /** Where audio is written as it arrives. */
+  spool: AudioSpool;
+  /** The fetch under the spooling one (default: the global fetch); the SDK accepts a fetch of our choosing. */
   fetch?: typeof fetch;
 }
 
@@ -31,15 +35,17 @@ export class ChatAudioNarrator implements Narrator {
   readonly name = 'chat-audio';
   readonly model: string;
   private readonly client: OpenAI;
+  private readonly spool: AudioSpool;
 
   constructor(options: ChatAudioOptions) {
     this.model = options.model;
+    this.spool = options.spool;
     this.client = new OpenAI({
       apiKey: options.apiKey,
       baseURL: options.baseUrl,
       timeout: options.timeoutMs,
       maxRetries: 0,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      fetch: audioSpoolFetch(options.spool, options.fetch),
     });
   }
 
@@ -63,7 +69,7 @@ export class ChatAudioNarrator implements Narrator {
     } catch (error) {
       throw classifyProviderError(error);
     }
-    return readCompletion(completion);
+    return readCompletion(completion, this.spool);
   }
 }
 
@@ -76,8 +82,11 @@ export function maxTokensFor(text: string): number {
   return Math.min(16_384, 1_000 + 2 * text.length);
 }
 
-/** Pulls audio and transcript out of a completion; a body without audio is a retryable fault. */
-export function readCompletion(completion: unknown): NarrationResult {
+/**
+ * Pulls audio and transcript out of a completion; a body without audio is a retryable fault.
+ * The audio is normally already spooled by audioSpoolFetch; base64 that was not is spooled here.
+ */
+export async function readCompletion(completion: unknown, spool: AudioSpool): Promise<NarrationResult> {
   const c = completion as Partial<OpenAI.Chat.Completions.ChatCompletion> | null;
   const choice = c && Array.isArray(c.choices) ? c.choices[0] : undefined;
   if (!choice || typeof choice !== 'object') {
@@ -88,12 +97,15 @@ export function readCompletion(completion: unknown): NarrationResult {
   const audio = message?.audio;
   if (!audio || typeof audio.data !== 'string' || audio.data === '') {
     if (refusal) {
-      return { wav: Buffer.alloc(0), transcript: '', finishReason: choice.finish_reason ?? 'refusal', refusal, usage: usageOf(c) };
+      return { transcript: '', finishReason: choice.finish_reason ?? 'refusal', refusal, usage: usageOf(c) };
     }
     throw new AudioFormatError(`provider answered without audio (finish_reason ${String(choice.finish_reason)})`);
   }
+  const audioPath = audio.data.startsWith(SPOOL_PREFIX)
+    ? audio.data.slice(SPOOL_PREFIX.length)
+    : await spool.fromBuffer(Buffer.from(audio.data, 'base64'));
   return {
-    wav: Buffer.from(audio.data, 'base64'),
+    audioPath,
     transcript: audio.transcript ?? '',
     finishReason: choice.finish_reason ?? 'stop',
     ...(refusal ? { refusal } : {}),

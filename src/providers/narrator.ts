@@ -16,10 +16,14 @@ export interface TokenUsage {
   totalTokens: number;
 }
 
-/** What came back, before any checking: raw WAV bytes as sent, plus the provider's transcript. */
+/** What came back, before any checking: the WAV as sent (spooled to disk), plus the provider's transcript. */
 export interface NarrationResult {
-  /** The decoded `message.audio.data`: a WAV file, possibly with a streaming (0xFFFFFFFF) header. */
-  wav: Buffer;
+  /**
+   * A spool file holding the decoded `message.audio.data`: a WAV, possibly with a streaming
+   * (0xFFFFFFFF) header. The caller owns it and must store or discard it. Absent when the
+   * provider sent no audio (a refusal).
+   */
+  audioPath?: string;
   /** What the model says it said. */
   transcript: string;
   /** `stop`, `length`, `content_filter`, ... */

@@ -3,6 +3,7 @@ import { resamplePcm16 } from '../audio/resample.js';
 import { BOOK_FORMAT } from '../audio/wav-format.js';
 import { writeWav } from '../audio/write-wav.js';
 import { NarrateError } from '../errors.js';
+import type { AudioSpool } from '../store/audio-spool.js';
 import type { NarrationRequest, NarrationResult, Narrator } from './narrator.js';
 
 /** The espeak-ng build on npm is an Emscripten module: one instance runs `main` once, then is done. */
@@ -34,6 +35,8 @@ export class OfflineNarrator implements Narrator {
   readonly name = 'offline';
   readonly model = 'espeak-ng';
 
+  constructor(private readonly spool: AudioSpool) {}
+
   async narrate(request: NarrationRequest): Promise<NarrationResult> {
     factory ??= import('espeak-ng').then((m) => m.default as unknown as EspeakFactory);
     const create = await factory;
@@ -58,7 +61,7 @@ export class OfflineNarrator implements Narrator {
     const parsed = parseWav(Buffer.from(wav.buffer, wav.byteOffset, wav.byteLength));
     const pcm = resamplePcm16(parsed.data, parsed.format.sampleRate, BOOK_FORMAT.sampleRate);
     return {
-      wav: writeWav(BOOK_FORMAT, pcm),
+      audioPath: await this.spool.fromBuffer(writeWav(BOOK_FORMAT, pcm)),
       transcript: request.text,
       finishReason: 'stop',
       usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },

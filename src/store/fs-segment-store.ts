@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { AudioSpool } from './audio-spool.js';
 import type { SegmentMeta, SegmentStore } from './segment-store.js';
 
 /**
@@ -34,10 +35,16 @@ export class FsSegmentStore implements SegmentStore {
     }
   }
 
-  async put(key: string, wav: Buffer, meta: SegmentMeta): Promise<void> {
+  async put(key: string, wavPath: string, meta: SegmentMeta): Promise<void> {
     await mkdir(dirname(this.audioPath(key)), { recursive: true });
-    await writeAtomically(this.audioPath(key), wav);
+    // A rename is atomic: the WAV appears whole. Two workers storing the same key both succeed.
+    await rename(wavPath, this.audioPath(key));
     await writeAtomically(this.metaPath(key), JSON.stringify(meta, null, 2));
+  }
+
+  /** The spool for audio in flight: inside this directory, so accepting a segment is a rename. */
+  spool(): AudioSpool {
+    return new AudioSpool(join(this.dir, '.spool'));
   }
 }
 

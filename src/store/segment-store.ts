@@ -31,8 +31,11 @@ export interface SegmentMeta {
 export interface SegmentStore {
   /** The stored segment's metadata, or undefined when the segment is absent or incomplete. */
   get(key: string): Promise<SegmentMeta | undefined>;
-  /** Stores a WAV (correct header) and its metadata atomically: readers see all of it or none. */
-  put(key: string, wav: Buffer, meta: SegmentMeta): Promise<void>;
+  /**
+   * Moves a WAV file (correct 44-byte header, on the store's filesystem) in under `key`, then its
+   * metadata: readers see all of it or none.
+   */
+  put(key: string, wavPath: string, meta: SegmentMeta): Promise<void>;
   /** The path of the segment's WAV file, for ffmpeg. */
   audioPath(key: string): string;
 }

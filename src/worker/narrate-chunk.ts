@@ -1,11 +1,10 @@
-import { parseWav } from '../audio/parse-wav.js';
-import { silence } from '../audio/silence.js';
-import { durationMs } from '../audio/wav-duration.js';
-import { BOOK_FORMAT, describeFormat } from '../audio/wav-format.js';
+import { BOOK_FORMAT, describeFormat, type WavFormat } from '../audio/wav-format.js';
 import { AudioFormatError, NarrateError } from '../errors.js';
 import type { Narrator, TokenUsage } from '../providers/narrator.js';
 import { splitSentences } from '../producer/split-sentences.js';
+import type { AudioSpool } from '../store/audio-spool.js';
 import type { Rejection } from '../store/segment-store.js';
+import { inspectWavFile, joinWavFiles, type WavFile } from '../store/wav-files.js';
 import { checkNarration } from './check-narration.js';
 import { narrationInstructions } from './narration-instructions.js';
 
@@ -25,9 +24,9 @@ export interface VerifyOptions {
 
 export const DEFAULT_VERIFY: VerifyOptions = { threshold: 0.9, readingsBeforeSplit: 3, maxReadings: 8, maxRefusals: 2, maxSplitDepth: 3 };
 
-/** An accepted reading of a chunk: PCM in the book's format, and what it took to get it. */
+/** An accepted reading of a chunk: a spooled WAV in the book's format (the caller owns it), and what it took to get it. */
 export interface VerifiedNarration {
-  pcm: Buffer;
+  audio: WavFile;
   transcript: string;
   similarity: number;
   calls: number;
@@ -47,6 +46,7 @@ export class ChunkRejectedError extends NarrateError {
 
 interface Context {
   narrator: Narrator;
+  spool: AudioSpool;
   voice: string;
   style: string;
   options: VerifyOptions;
@@ -60,7 +60,7 @@ interface Context {
  */
 export async function narrateChunk(
   text: string,
-  context: { narrator: Narrator; voice: string; style: string; options?: Partial<VerifyOptions>; signal?: AbortSignal },
+  context: { narrator: Narrator; spool: AudioSpool; voice: string; style: string; options?: Partial<VerifyOptions>; signal?: AbortSignal },
 ): Promise<VerifiedNarration> {
   const ctx: Context = { ...context, options: { ...DEFAULT_VERIFY, ...context.options } };
   return narratePiece(text, ctx, 0);
@@ -81,20 +81,30 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
     const result = await ctx.narrator.narrate({ text, voice: ctx.voice, instructions, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     calls++;
     addUsage(usage, result.usage);
-    const pcm = result.wav.length === 0 ? Buffer.alloc(0) : decodeToBookFormat(result.wav);
+    let audio: WavFile | undefined;
+    try {
+      audio = result.audioPath === undefined ? undefined : await inspectWavFile(result.audioPath);
+      if (audio) requireBookFormat(audio.format);
+    } catch (error) {
+      await ctx.spool.discard(result.audioPath);
+      throw error;
+    }
     const check = checkNarration(
       {
         text,
         transcript: result.transcript,
         finishReason: result.finishReason,
         ...(result.refusal ? { refusal: result.refusal } : {}),
-        durationMs: durationMs(BOOK_FORMAT, pcm.length),
+        durationMs: audio?.durationMs ?? 0,
       },
       { threshold: ctx.options.threshold },
     );
-    if (check.ok) {
-      return { pcm, transcript: result.transcript, similarity: check.similarity, calls, rejections, usage };
+    if (check.ok && audio) {
+      return { audio, transcript: result.transcript, similarity: check.similarity, calls, rejections, usage };
     }
+    // Rejected audio is deleted at once: it can never reach the book.
+    await ctx.spool.discard(result.audioPath);
+    if (check.ok) throw new AudioFormatError('provider answered without audio');
     last = { reason: check.reason, detail: check.detail, similarity: check.similarity };
     lastHeard = result.transcript;
     rejections.push(last);
@@ -110,11 +120,24 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
     );
   }
   const first = await narratePiece(halves[0], ctx, depth + 1);
-  const second = await narratePiece(halves[1], ctx, depth + 1);
+  let second: VerifiedNarration;
+  try {
+    second = await narratePiece(halves[1], ctx, depth + 1);
+  } catch (error) {
+    await ctx.spool.discard(first.audio.path);
+    throw error;
+  }
   addUsage(usage, first.usage);
   addUsage(usage, second.usage);
+  let joined: WavFile;
+  try {
+    joined = await joinWavFiles([first.audio, { silenceMs: SPLIT_GAP_MS }, second.audio], BOOK_FORMAT, await ctx.spool.newPath());
+  } finally {
+    await ctx.spool.discard(first.audio.path);
+    await ctx.spool.discard(second.audio.path);
+  }
   return {
-    pcm: Buffer.concat([first.pcm, silence(BOOK_FORMAT, SPLIT_GAP_MS), second.pcm]),
+    audio: joined,
     transcript: `${first.transcript} ${second.transcript}`,
     similarity: Math.min(first.similarity, second.similarity),
     calls: calls + first.calls + second.calls,
@@ -123,13 +146,11 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
   };
 }
 
-/** Parses the provider's WAV (streaming header allowed) and insists on the book's sample format. */
-export function decodeToBookFormat(wav: Buffer): Buffer {
-  const { format, data } = parseWav(wav);
+/** Segments of a book are joined without re-encoding, so every one must be in the book's sample format. */
+export function requireBookFormat(format: WavFormat): void {
   if (format.sampleRate !== BOOK_FORMAT.sampleRate || format.channels !== BOOK_FORMAT.channels || format.bitsPerSample !== BOOK_FORMAT.bitsPerSample) {
     throw new AudioFormatError(`audio is ${describeFormat(format)}, the book is ${describeFormat(BOOK_FORMAT)}`, { retryable: false });
   }
-  return data;
 }
 
 /** Splits at the sentence boundary nearest the middle; undefined when the text is one sentence. */

@@ -53,13 +53,17 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   const { logger } = options;
   const prefix = bullPrefix(config.prefix);
   const connection = openRedis(config.redisUrl, { worker: true, name: 'narrate-worker' });
-  const narrator = options.narrator ?? createNarrator(config);
-  const store = options.store ?? new FsSegmentStore(config.storeDir);
+  const fsStore = new FsSegmentStore(config.storeDir);
+  const store = options.store ?? fsStore;
+  const spool = fsStore.spool();
+  // Audio left in the spool by workers that died mid-call, long enough ago that no call still owns it.
+  void spool.sweep().catch(() => undefined);
+  const narrator = options.narrator ?? createNarrator(config, spool);
   const queue = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });
 
   const synthesize = new Worker(
     SYNTHESIZE_QUEUE,
-    synthesizeProcessor({ narrator, store, queue, logger, verify: { threshold: config.similarityThreshold, ...options.verify } }),
+    synthesizeProcessor({ narrator, store, spool, queue, logger, verify: { threshold: config.similarityThreshold, ...options.verify } }),
     {
       connection,
       prefix,

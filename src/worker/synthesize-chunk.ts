@@ -1,10 +1,9 @@
-import { durationMs } from '../audio/wav-duration.js';
-import { BOOK_FORMAT } from '../audio/wav-format.js';
-import { writeWav } from '../audio/write-wav.js';
 import type { Narrator } from '../providers/narrator.js';
 import type { SynthesizeJobData, SynthesizeResult } from '../queue/job-data.js';
 import { segmentKey } from '../store/segment-key.js';
+import type { AudioSpool } from '../store/audio-spool.js';
 import type { SegmentStore } from '../store/segment-store.js';
+import { normalizeWavFile } from '../store/wav-files.js';
 import { narrationInstructions } from './narration-instructions.js';
 import { narrateChunk, type VerifyOptions } from './narrate-chunk.js';
 
@@ -12,6 +11,8 @@ import { narrateChunk, type VerifyOptions } from './narrate-chunk.js';
 export interface SynthesizeDeps {
   narrator: Narrator;
   store: SegmentStore;
+  /** Where audio waits while it is checked: on the store's filesystem. */
+  spool: AudioSpool;
   verify?: Partial<VerifyOptions>;
 }
 
@@ -20,7 +21,7 @@ export interface SynthesizeDeps {
  * again, whichever book or worker bought it); otherwise narrate, verify, store, and report.
  */
 export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeDeps, signal?: AbortSignal): Promise<SynthesizeResult> {
-  const { narrator, store } = deps;
+  const { narrator, store, spool } = deps;
   const key = segmentKey({
     provider: narrator.name,
     model: narrator.model,
@@ -35,24 +36,33 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
   }
   const reading = await narrateChunk(data.text, {
     narrator,
+    spool,
     voice: data.voice,
     style: data.style,
     ...(deps.verify ? { options: deps.verify } : {}),
     ...(signal ? { signal } : {}),
   });
-  const ms = durationMs(BOOK_FORMAT, reading.pcm.length);
-  await store.put(key, writeWav(BOOK_FORMAT, reading.pcm), {
-    key,
-    provider: narrator.name,
-    model: narrator.model,
-    voice: data.voice,
-    durationMs: ms,
-    transcript: reading.transcript,
-    similarity: reading.similarity,
-    calls: reading.calls,
-    rejections: reading.rejections,
-    usage: reading.usage,
-    createdAt: new Date().toISOString(),
-  });
+  const ms = reading.audio.durationMs;
+  let ready: string | undefined = reading.audio.path;
+  try {
+    ready = (await normalizeWavFile(reading.audio, await spool.newPath())).path;
+    await store.put(key, ready, {
+      key,
+      provider: narrator.name,
+      model: narrator.model,
+      voice: data.voice,
+      durationMs: ms,
+      transcript: reading.transcript,
+      similarity: reading.similarity,
+      calls: reading.calls,
+      rejections: reading.rejections,
+      usage: reading.usage,
+      createdAt: new Date().toISOString(),
+    });
+    ready = undefined;
+  } finally {
+    // Only left over when storing failed: never leave audio behind in the spool.
+    await spool.discard(ready);
+  }
   return { ...base, durationMs: ms, cached: false, calls: reading.calls, similarity: reading.similarity, rejections: reading.rejections, usage: reading.usage };
 }

@@ -1,0 +1,189 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { AudioSpool } from '../store/audio-spool.js';
+
+/** What replaces `message.audio.data` in the JSON the SDK sees: the path of the spooled WAV. */
+export const SPOOL_PREFIX = 'narrate-spool:';
+
+/**
+ * A fetch for the openai SDK that streams the base64 audio of a chat completion to a spool file
+ * as it arrives, and hands the SDK the same JSON with `audio.data` replaced by the file's path.
+ *
+ * Why: a five-minute segment is 19 MB of base64; parsed the usual way it sits in memory three or
+ * four times over (body bytes, text, parsed string, decoded PCM), times the jobs in flight. Here
+ * only the small rest of the JSON is kept. Every other response passes through untouched.
+ */
+export function audioSpoolFetch(spool: AudioSpool, baseFetch: typeof fetch = fetch): typeof fetch {
+  return async (input, init) => {
+    const response = await baseFetch(input, init);
+    const type = response.headers.get('content-type') ?? '';
+    if (!response.ok || response.body === null || !type.includes('json')) return response;
+    const extractor = new AudioDataExtractor(await spool.newPath());
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) await extractor.push(chunk);
+      const json = await extractor.end();
+      const headers = new Headers(response.headers);
+      headers.delete('content-length');
+      headers.delete('content-encoding');
+      return new Response(json, { status: response.status, statusText: response.statusText, headers });
+    } catch (error) {
+      await extractor.abort();
+      await spool.discard(extractor.path);
+      throw error;
+    }
+  };
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** An open object or array: `name` is the key it sits under in its parent; `member` the object's current key. */
+type Container = { kind: 'object'; name: string | undefined; member: string | undefined; expectKey: boolean } | { kind: 'array'; name: string | undefined };
+
+/**
+ * A small streaming JSON scanner: copies the document, except the string value at
+ * `...audio.data`, which it base64-decodes into a file. Works on bytes: every structural JSON
+ * character is ASCII and never occurs inside a multi-byte UTF-8 sequence.
+ */
+export class AudioDataExtractor {
+  readonly path: string;
+  private readonly kept: Buffer[] = [];
+  private readonly stack: Container[] = [];
+  private inString = false;
+  private escape = false;
+  private stringIsKey = false;
+  private keyBytes: number[] = [];
+  private capturing = false;
+  private captured = false;
+  private pending = '';
+  private file: WriteStream | undefined;
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  /** Feeds the next bytes of the body. */
+  async push(chunk: Uint8Array): Promise<void> {
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let keepFrom = 0;
+    let i = 0;
+    while (i < buf.length) {
+      if (this.capturing) {
+        // Inside the audio string: jump to the next quote or backslash instead of walking 19 MB byte by byte.
+        const q = buf.indexOf(QUOTE, i);
+        const b = buf.indexOf(BACKSLASH, i);
+        const stop = q === -1 ? b : b === -1 ? q : Math.min(q, b);
+        if (this.escape) {
+          // JSON may escape "/" as "\/"; base64 needs no other escape.
+          this.escape = false;
+          if (buf[i] === 0x2f) await this.feed('/');
+          i++;
+          continue;
+        }
+        if (stop === -1) {
+          await this.feed(buf.toString('latin1', i));
+          i = buf.length;
+          break;
+        }
+        if (stop > i) await this.feed(buf.toString('latin1', i, stop));
+        i = stop + 1;
+        if (buf[stop] === BACKSLASH) {
+          this.escape = true;
+          continue;
+        }
+        // The closing quote: the placeholder string stands where the audio was.
+        this.capturing = false;
+        this.captured = true;
+        this.inString = false;
+        keepFrom = i;
+        this.kept.push(Buffer.from(`${JSON.stringify(SPOOL_PREFIX + this.path)}`));
+        continue;
+      }
+      const c = buf[i]!;
+      if (this.inString) {
+        if (this.escape) this.escape = false;
+        else if (c === BACKSLASH) this.escape = true;
+        else if (c === QUOTE) this.closeString();
+        else if (this.stringIsKey) this.keyBytes.push(c);
+        i++;
+        continue;
+      }
+      if (c === QUOTE) {
+        const top = this.stack.at(-1);
+        this.stringIsKey = top?.kind === 'object' && top.expectKey;
+        this.keyBytes = [];
+        if (!this.stringIsKey && !this.captured && top?.kind === 'object' && top.member === 'data' && top.name === 'audio') {
+          // Start of the audio: keep what came before, then divert the string's content to the file.
+          this.kept.push(Buffer.from(buf.subarray(keepFrom, i)));
+          this.capturing = true;
+          this.file = createWriteStream(this.path);
+          i++;
+          continue;
+        }
+        this.inString = true;
+      } else if (c === 0x7b /* { */) {
+        this.stack.push({ kind: 'object', name: this.valueKey(), member: undefined, expectKey: true });
+      } else if (c === 0x5b /* [ */) {
+        this.stack.push({ kind: 'array', name: this.valueKey() });
+      } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+        this.stack.pop();
+      } else if (c === 0x2c /* , */) {
+        const top = this.stack.at(-1);
+        if (top?.kind === 'object') {
+          top.expectKey = true;
+          top.member = undefined;
+        }
+      }
+      i++;
+    }
+    if (keepFrom < buf.length && !this.capturing) this.kept.push(Buffer.from(buf.subarray(keepFrom)));
+  }
+
+  /** Finishes the file and returns the JSON text with the audio replaced by the placeholder. */
+  async end(): Promise<string> {
+    await this.feed('', true);
+    await this.closeFile();
+    return Buffer.concat(this.kept).toString('utf8');
+  }
+
+  /** Closes the file after a failure; the caller deletes it. */
+  async abort(): Promise<void> {
+    await this.closeFile().catch(() => undefined);
+  }
+
+  private closeString(): void {
+    this.inString = false;
+    const top = this.stack.at(-1);
+    if (this.stringIsKey && top?.kind === 'object') {
+      top.member = Buffer.from(this.keyBytes).toString('utf8');
+      top.expectKey = false;
+    }
+  }
+
+  /** The key the value now starting belongs to (for an object member), else undefined. */
+  private valueKey(): string | undefined {
+    const top = this.stack.at(-1);
+    return top?.kind === 'object' ? top.member : undefined;
+  }
+
+  /** Decodes base64 in whole 4-character groups; the remainder waits for the next piece. */
+  private async feed(text: string, last = false): Promise<void> {
+    if (!this.file) return;
+    const all = this.pending + text;
+    const cut = last ? all.length : all.length - (all.length % 4);
+    this.pending = all.slice(cut);
+    if (cut === 0) return;
+    const bytes = Buffer.from(all.slice(0, cut), 'base64');
+    const file = this.file;
+    if (!file.write(bytes)) await new Promise<void>((resolve) => file.once('drain', () => resolve()));
+  }
+
+  private async closeFile(): Promise<void> {
+    const file = this.file;
+    if (!file) return;
+    this.file = undefined;
+    await new Promise<void>((resolve, reject) => {
+      file.once('error', reject);
+      file.end(() => resolve());
+    });
+  }
+}
