@@ -194,7 +194,7 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
       }
       if (variant === 'json') return reply(200, 'error', { object: 'error', status: 'ok', message: 'upstream is warming up' });
       const notWav = Buffer.from('{"detail":"audio unavailable"}');
-      return reply(200, 'error', completion(body, text, 'stop', notWav));
+      return reply(200, 'error', completion(body, text, 'stop', { bytes: notWav.length, base64: notWav.toString('base64') }));
     }
 
     const answered = fault?.kind === 'answer' || (fault === undefined && roll < opts.answerRate);
@@ -261,22 +261,44 @@ function mishear(text: string, rate: number, random: () => number): string {
     .join(' ');
 }
 
+/** Audio as the response carries it: base64 of a WAV, and the WAV's size. */
+interface Speech {
+  bytes: number;
+  base64: string;
+}
+
+/**
+ * Recent audio, by length and tone. The fake stands in for a service on other machines; making the
+ * same tone again for every request of the same length would spend this machine's CPU on the
+ * stand-in and make the system under test look slower than it is.
+ */
+const speechCache = new Map<string, Speech>();
+const SPEECH_CACHE_ENTRIES = 32;
+
 /** A WAV the way the service streams it: 24 kHz mono 16-bit with RIFF and data sizes of 0xFFFFFFFF. */
-function speech(seconds: number, hz: number): Buffer {
-  const pcm = tone(BOOK_FORMAT, Math.max(0.1, seconds) * 1000, hz);
+function speech(seconds: number, hz: number): Speech {
+  const ms = Math.round(Math.max(0.1, seconds) * 1000);
+  const key = `${ms}:${hz}`;
+  const cached = speechCache.get(key);
+  if (cached) return cached;
+  const pcm = tone(BOOK_FORMAT, ms, hz);
   const header = wavHeader(BOOK_FORMAT, pcm.length);
   header.writeUInt32LE(0xffffffff, 4);
   header.writeUInt32LE(0xffffffff, 40);
-  return Buffer.concat([header, pcm]);
+  const wav = Buffer.concat([header, pcm]);
+  const made = { bytes: wav.length, base64: wav.toString('base64') };
+  if (speechCache.size >= SPEECH_CACHE_ENTRIES) speechCache.delete(speechCache.keys().next().value!);
+  speechCache.set(key, made);
+  return made;
 }
 
-function completion(body: unknown, transcript: string, finishReason: 'stop' | 'length', wav: Buffer): object {
+function completion(body: unknown, transcript: string, finishReason: 'stop' | 'length', wav: Speech): object {
   const now = Math.floor(Date.now() / 1000);
   const { system, text } = readMessages(body);
   const model = (body as { model?: unknown }).model;
   const promptTokens = Math.ceil((system.length + text.length) / 4) + 7;
   // Roughly what the service bills: audio tokens grow with duration, text tokens with the transcript.
-  const audioTokens = Math.ceil((wav.length - 44) / 48000 / 0.1);
+  const audioTokens = Math.ceil((wav.bytes - 44) / 48000 / 0.1);
   const textTokens = Math.ceil(transcript.length / 4);
   return {
     id: `chatcmpl-${randomBytes(12).toString('base64url')}`,
@@ -293,7 +315,7 @@ function completion(body: unknown, transcript: string, finishReason: 'stop' | 'l
           content: null,
           refusal: null,
           annotations: [],
-          audio: { id: `audio_${randomBytes(16).toString('hex')}`, data: wav.toString('base64'), expires_at: now + 3600, transcript },
+          audio: { id: `audio_${randomBytes(16).toString('hex')}`, data: wav.base64, expires_at: now + 3600, transcript },
         },
       },
     ],
