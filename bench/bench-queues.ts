@@ -14,8 +14,15 @@ export interface BenchQueues {
   connection: Redis;
   synthesize: Queue;
   finalize: Queue;
-  /** Obliterates both queues, deletes any key obliterate left under the prefix, closes the connection; returns how many it had to delete. */
-  dispose(): Promise<number>;
+  /** Obliterates both queues, deletes any key obliterate left under the prefix, closes the connection. */
+  dispose(): Promise<DisposeOutcome>;
+}
+
+export interface DisposeOutcome {
+  /** Keys still under the prefix after obliterate (then deleted). */
+  missed: string[];
+  /** Keys under the prefix at the very end: 0 unless Redis refused the deletes. */
+  remaining: number;
 }
 
 /** Opens both queues under a fresh `bench-<pid>-<random>-<name>` prefix; disposed at exit if not before. */
@@ -25,30 +32,34 @@ export function openBenchQueues(name: string): BenchQueues {
   const opts = { connection, prefix: bullPrefix(prefix) };
   const synthesize = new Queue(SYNTHESIZE_QUEUE, opts);
   const finalize = new Queue(FINALIZE_QUEUE, opts);
-  let leftover = 0;
-  const dispose = async (): Promise<void> => {
-    await Promise.allSettled([synthesize.obliterate({ force: true }), finalize.obliterate({ force: true })]);
-    // The braces of the hash tag are not glob characters, so this matches only this run's keys.
-    const pattern = `${bullPrefix(prefix)}:*`;
+  const outcome: DisposeOutcome = { missed: [], remaining: -1 };
+  // The braces of the hash tag are not glob characters, so this matches only this run's keys.
+  const scanAll = async (): Promise<string[]> => {
+    const found: string[] = [];
     let cursor = '0';
     do {
-      const [next, keys] = await connection.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      const [next, keys] = await connection.scan(cursor, 'MATCH', `${bullPrefix(prefix)}:*`, 'COUNT', 1000);
       cursor = next;
-      if (keys.length > 0) {
-        leftover += keys.length;
-        await connection.del(...keys);
-      }
+      found.push(...keys);
     } while (cursor !== '0');
+    return found;
+  };
+  const dispose = async (): Promise<void> => {
+    await Promise.allSettled([synthesize.obliterate({ force: true }), finalize.obliterate({ force: true })]);
+    // BullMQ's obliterate leaves the rate limiter's key (it expires on its own); sweep what it missed.
+    outcome.missed = await scanAll();
+    if (outcome.missed.length > 0) await connection.del(...outcome.missed);
+    outcome.remaining = (await scanAll()).length;
     await Promise.allSettled([synthesize.close(), finalize.close()]);
     await connection.quit().catch(() => connection.disconnect());
   };
   const disposeOnce = onCleanup(dispose);
-  let result: Promise<number> | undefined;
+  let result: Promise<DisposeOutcome> | undefined;
   return {
     prefix,
     connection,
     synthesize,
     finalize,
-    dispose: () => (result ??= disposeOnce().then(() => leftover)),
+    dispose: () => (result ??= disposeOnce().then(() => outcome)),
   };
 }

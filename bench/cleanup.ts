@@ -47,15 +47,25 @@ export async function removeDir(dir: string): Promise<void> {
 
 let running: Promise<void> | undefined;
 
-/** Runs every registered cleanup (newest first, each even if another fails), kills children, removes dirs. */
+/** Kills children, runs every registered cleanup (newest first, each even if another fails), removes dirs. */
 export function cleanupAll(): Promise<void> {
   running ??= (async () => {
+    // Children first: a worker still running could write keys back after its queues are obliterated.
+    await Promise.all(
+      [...children].map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            child.once('exit', () => resolve());
+            setTimeout(resolve, 2_000).unref();
+            child.kill('SIGKILL');
+          }),
+      ),
+    );
     for (const task of tasks.splice(0).reverse()) {
       await Promise.resolve()
         .then(task)
         .catch((error: unknown) => process.stderr.write(`bench: cleanup step failed: ${String(error)}\n`));
     }
-    for (const child of children) child.kill('SIGKILL');
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
     dirs.clear();
   })();

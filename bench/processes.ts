@@ -74,6 +74,17 @@ export function procStatusBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number |
   }
 }
 
+/** User + system CPU time a process has used so far, in ms (Linux's USER_HZ is 100 on every mainstream kernel). */
+export function procCpuMs(pid: number): number {
+  try {
+    // Fields after the ")" that ends the command name: utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` every `intervalMs` until it returns a value; throws `what` after `timeoutMs`. */

@@ -1,0 +1,119 @@
+/**
+ * The bench's parameters: a flag, else BENCH_<FLAG> from the environment (e.g. BENCH_CHUNKS=500),
+ * else the default of the chosen mode (`--quick` for a smoke run of a minute or two).
+ */
+import { parseArgs } from 'node:util';
+
+export const SECTIONS = ['fleet', 'rate', 'memory', 'finalize'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  sections: Section[];
+  /** 1+2. Chunks of the fleet and naive runs, their characters, the fake's latency, the fleet's shape. */
+  chunks: number;
+  chunkChars: number;
+  latency: number;
+  workers: number;
+  concurrency: number;
+  /** 3. The provider's limit and NARRATE_RPM (the same number), and how many chunks to push through it. */
+  rpm: number;
+  rateChunks: number;
+  /** 4. One worker at this concurrency narrating chunks of `memSeconds` of audio each. */
+  memChunks: number;
+  memConcurrency: number;
+  memSeconds: number;
+  memLatency: number;
+  memJitter: number;
+  /** 5. Book lengths (hours) to finalize to WAV against cat, the length of each segment, and the m4b length. */
+  finalizeHours: number[];
+  segmentSeconds: number;
+  m4bHours: number;
+  /** Timed runs of each finalize and cat measurement; the fastest counts (page-cache noise). */
+  finalizeRepeats: number;
+  /** Hard bound on the whole run, in seconds. */
+  timeout: number;
+}
+
+type NumericKey = Exclude<keyof BenchOptions, 'quick' | 'sections' | 'finalizeHours'>;
+
+const FULL: Pick<BenchOptions, NumericKey | 'finalizeHours'> = {
+  chunks: 2000,
+  chunkChars: 100,
+  latency: 250,
+  workers: 2,
+  concurrency: 16,
+  rpm: 600,
+  // 80 s at 600 rpm: the fake counts over a sliding 60 s window, so only a run longer than that can draw a 429.
+  rateChunks: 800,
+  memChunks: 48,
+  memConcurrency: 16,
+  memSeconds: 300,
+  memLatency: 3000,
+  memJitter: 2000,
+  finalizeHours: [1, 10],
+  segmentSeconds: 300,
+  m4bHours: 1,
+  finalizeRepeats: 3,
+  timeout: 900,
+};
+
+const QUICK: typeof FULL = {
+  ...FULL,
+  chunks: 300,
+  rateChunks: 150,
+  memChunks: 16,
+  finalizeHours: [0.25, 1],
+  m4bHours: 0.25,
+  timeout: 300,
+};
+
+const flagName = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const envName = (key: string) => `BENCH_${flagName(key).replace(/-/g, '_').toUpperCase()}`;
+
+/** Parses argv (without node and script); throws with a message naming the flag on a bad value. */
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
+  const numeric = Object.keys(FULL).filter((k) => k !== 'finalizeHours') as NumericKey[];
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      'finalize-hours': { type: 'string' },
+      ...Object.fromEntries(numeric.map((k) => [flagName(k), { type: 'string' as const }])),
+    },
+    strict: true,
+  });
+  const flags = values as Record<string, string | boolean | undefined>;
+  const raw = (key: string): string | undefined => {
+    const flag = flags[flagName(key)];
+    return typeof flag === 'string' ? flag : env[envName(key)];
+  };
+  const quick = values.quick === true || env.BENCH_QUICK === '1';
+  const base = quick ? QUICK : FULL;
+  const options = { ...base, quick } as BenchOptions;
+  for (const key of numeric) {
+    const given = raw(key);
+    if (given === undefined) continue;
+    const n = Number(given);
+    // Latency and jitter may be 0 (an instant model); counts and sizes may not.
+    const min = key === 'latency' || key === 'memLatency' || key === 'memJitter' ? 0 : Number.MIN_VALUE;
+    if (given.trim() === '' || !Number.isFinite(n) || n < min) {
+      throw new Error(`Expected \`--${flagName(key)}\` to be a finite number ${min === 0 ? '>= 0' : '> 0'}, got \`${given}\``);
+    }
+    options[key] = n;
+  }
+  const hours = raw('finalizeHours');
+  if (hours !== undefined) {
+    options.finalizeHours = hours.split(',').map(Number);
+    if (options.finalizeHours.some((h) => !(h > 0))) throw new Error(`Expected \`--finalize-hours\` to be hours > 0 separated by commas, got \`${hours}\``);
+  }
+  const only = raw('only');
+  options.sections = only === undefined ? [...SECTIONS] : (only.split(',') as Section[]);
+  const unknown = options.sections.filter((s) => !SECTIONS.includes(s));
+  if (unknown.length > 0) throw new Error(`Expected \`--only\` to list some of ${SECTIONS.join(', ')}, got \`${unknown.join(',')}\``);
+  for (const key of ['chunks', 'workers', 'concurrency', 'rateChunks', 'memChunks', 'memConcurrency', 'finalizeRepeats'] as const) {
+    if (!Number.isInteger(options[key])) throw new Error(`Expected \`--${flagName(key)}\` to be an integer, got \`${options[key]}\``);
+  }
+  return options;
+}

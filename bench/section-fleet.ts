@@ -1,0 +1,87 @@
+/** Sections 1 and 2: fleet throughput against a naive p-limit loop at the same total concurrency. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { removeDir, tempDir } from './cleanup.js';
+import { startFakeModel } from './fake-model.js';
+import type { BenchOptions } from './options.js';
+import { firstLine, procCpuMs, startTs, waitExit } from './processes.js';
+import type { Report } from './report.js';
+import { runFleet } from './run-fleet.js';
+import { fixed, mb, pct, percentile, secs } from './stats.js';
+import { writeSyntheticBook } from './synthetic-book.js';
+
+const pctOf = (part: number, whole: number) => pct(part / whole, 0);
+
+export async function fleetSection(o: BenchOptions, report: Report): Promise<void> {
+  const dir = await tempDir('fleet-book');
+  const book = await writeSyntheticBook(dir, 'fleet-book', o.chunks, o.chunkChars, 'fleet');
+  const slots = o.workers * o.concurrency;
+  const idealMs = (o.chunks * o.latency) / slots;
+  const S = '1 fleet';
+  const cores = cpus().length;
+  process.stdout.write(`\n[1] fleet: ${o.chunks} chunks of ~${o.chunkChars} chars, ${o.workers} workers × concurrency ${o.concurrency}, model latency ${o.latency} ms (ideal ${secs(idealMs)})\n`);
+
+  const fake = await startFakeModel({ latency: o.latency, jitter: 0 });
+  let fleetEff = NaN;
+  try {
+    const r = await runFleet({ name: 'fleet', book, workers: o.workers, concurrency: o.concurrency, fake, timeoutMs: 20 * idealMs + 120_000 });
+    const enqueued = Math.min(...r.jobs.map((j) => j.timestamp));
+    const done = Math.max(...r.jobs.map((j) => j.finishedOn));
+    const fleetMs = done - enqueued;
+    fleetEff = idealMs / fleetMs;
+    const inJob = r.jobs.map((j) => j.finishedOn - j.processedOn);
+    const overhead = inJob.map((ms) => ms - o.latency);
+    const busy = inJob.reduce((a, b) => a + b, 0);
+    const stats = await fake.stats();
+    report.add({ section: S, metric: 'fleet time (enqueue → last chunk)', value: secs(fleetMs) });
+    report.add({ section: S, metric: 'submit spawn → last chunk', value: secs(done - r.submitStartedAt) });
+    report.add({ section: S, metric: 'throughput', value: `${fixed((o.chunks / fleetMs) * 1000, 1)} chunks/s (ideal ${fixed((o.chunks / idealMs) * 1000, 1)})` });
+    report.add({ section: S, metric: 'efficiency (ideal ÷ actual)', value: fixed(fleetEff) });
+    report.add({ section: S, metric: 'per-chunk overhead p50 / p95', value: `${fixed(percentile(overhead, 50), 0)} / ${fixed(percentile(overhead, 95), 0)} ms` });
+    report.add({ section: S, metric: 'slot utilisation', value: fixed(busy / (slots * fleetMs)) });
+    report.add({ section: S, metric: 'CPU per chunk: workers / fake model', value: `${fixed(r.workerCpuMs / o.chunks, 1)} / ${fixed(r.fakeCpuMs / o.chunks, 1)} ms` });
+    report.add({ section: S, metric: `CPU busy, workers + fake ÷ (${cores} cores × time)`, value: pctOf(r.workerCpuMs + r.fakeCpuMs, cores * (done - r.submitStartedAt)) });
+    report.add({ section: S, metric: 'first job taken after enqueue', value: `${Math.min(...r.jobs.map((j) => j.processedOn)) - enqueued} ms` });
+    report.add({ section: S, metric: 'model calls / 429s', value: `${stats.calls} / ${stats.byOutcome['rate-limited'] ?? 0}` });
+    report.add({ section: S, metric: 'finalize of the book after the last chunk', value: secs(r.bookFinishedAt - done) });
+    report.add({ section: S, metric: 'worker peak RSS (VmHWM)', value: r.peakRss.map(mb).join(', ') });
+    report.add({ section: S, metric: 'worker exit codes after SIGTERM', value: r.exitCodes.map(String).join(', '), target: 'all 0', ok: r.exitCodes.every((c) => c === 0) });
+    const missed = r.redis.missed.map((k) => k.slice(k.indexOf('}') + 2));
+    report.add({ section: S, metric: 'Redis keys obliterate left (then deleted)', value: missed.length === 0 ? 'none' : missed.join(', ') });
+    report.add({ section: S, metric: 'Redis keys left under the prefix at the end', value: String(r.redis.remaining), target: '0', ok: r.redis.remaining === 0 });
+  } finally {
+    await fake.stop();
+  }
+
+  process.stdout.write(`\n[2] naive: the same ${o.chunks} chunks, one process, p-limit(${slots}) around the openai SDK (ChatAudioNarrator's request), each WAV written\n`);
+  const naiveFake = await startFakeModel({ latency: o.latency, jitter: 0 });
+  try {
+    const textsFile = join(dir, 'texts.json');
+    await writeFile(textsFile, JSON.stringify(book.texts));
+    const out = join(dir, 'naive-out');
+    await mkdir(out);
+    const fakeCpuBefore = procCpuMs(naiveFake.pid);
+    const child = startTs('bench/naive-baseline.ts', ['--url', naiveFake.url, '--key', naiveFake.apiKey, '--concurrency', String(slots), '--texts', textsFile, '--out', out]);
+    const line = await firstLine(child, 20 * idealMs + 120_000, 'naive baseline');
+    const fakeCpuMs = procCpuMs(naiveFake.pid) - fakeCpuBefore;
+    await waitExit(child, 10_000);
+    const n = JSON.parse(line) as { startedAt: number; finishedAt: number; calls: number; failures: number; cpuMs: number; peakRss: number };
+    const naiveMs = n.finishedAt - n.startedAt;
+    const naiveEff = idealMs / naiveMs;
+    const S2 = '2 naive';
+    report.add({ section: S2, metric: 'naive time (first call → last file)', value: secs(naiveMs) });
+    report.add({ section: S2, metric: 'throughput', value: `${fixed((o.chunks / naiveMs) * 1000, 1)} chunks/s` });
+    report.add({ section: S2, metric: 'efficiency (ideal ÷ actual)', value: fixed(naiveEff) });
+    report.add({ section: S2, metric: 'failed calls', value: String(n.failures) });
+    report.add({ section: S2, metric: 'CPU per chunk: naive process / fake model', value: `${fixed(n.cpuMs / o.chunks, 1)} / ${fixed(fakeCpuMs / o.chunks, 1)} ms` });
+    report.add({ section: S2, metric: `CPU busy, naive + fake ÷ (${cores} cores × time)`, value: pctOf(n.cpuMs + fakeCpuMs, cores * naiveMs) });
+    report.add({ section: S2, metric: 'peak RSS', value: mb(n.peakRss) });
+    const ratio = fleetEff / naiveEff;
+    report.add({ section: S2, metric: 'fleet efficiency ÷ naive efficiency', value: fixed(ratio), target: '≥ 0.95', ok: ratio >= 0.95 });
+    report.summary.push(`fleet eff ${fixed(fleetEff)} (naive ${fixed(naiveEff)})`);
+  } finally {
+    await naiveFake.stop();
+    await removeDir(dir);
+  }
+}
