@@ -47,26 +47,41 @@ export async function inspectWavFile(path: string): Promise<WavFile> {
 /** A piece of a joined WAV: the samples of a file, or a stretch of silence. */
 export type WavPart = WavFile | { silenceMs: number };
 
+/** Largest PCM payload a plain RIFF header can describe (its sizes are 32-bit). */
+export const MAX_RIFF_DATA_BYTES = 0xffffffff - 1024;
+
+/** Reads of 1 MiB: copying hours of audio in 64 KiB pieces costs more in calls than in bytes. */
+const COPY_CHUNK_BYTES = 1024 * 1024;
+
 /**
- * Streams parts into one WAV with a correct 44-byte header at `dest`: every byte is copied in
- * 64 KiB pieces, so joining hours of audio takes no more memory than joining seconds.
+ * Streams parts into one WAV at `dest` (header, then an optional chunk such as LIST/INFO tags,
+ * then the samples). Every byte is copied in 1 MiB pieces and each length of silence is made
+ * once, so joining hours of audio takes no more memory than joining seconds.
  */
-export async function joinWavFiles(parts: WavPart[], format: WavFormat, dest: string): Promise<WavFile> {
-  const silences = parts.map((p) => ('silenceMs' in p ? silence(format, p.silenceMs) : undefined));
-  const total = parts.reduce((n, p, i) => n + ('silenceMs' in p ? silences[i]!.length : p.dataBytes), 0);
+export async function joinWavFiles(parts: WavPart[], format: WavFormat, dest: string, options: { infoChunk?: Buffer } = {}): Promise<WavFile> {
+  const silences = new Map<number, Buffer>();
+  const silenceOf = (ms: number) => {
+    let buf = silences.get(ms);
+    if (!buf) silences.set(ms, (buf = silence(format, ms)));
+    return buf;
+  };
+  const total = parts.reduce((n, p) => n + ('silenceMs' in p ? silenceOf(p.silenceMs).length : p.dataBytes), 0);
+  if (total > MAX_RIFF_DATA_BYTES) throw new AudioFormatError(`audio of ${total} bytes does not fit a RIFF header`, { retryable: false });
+  const header = withChunk(wavHeader(format, total), options.infoChunk ?? Buffer.alloc(0));
   const out = createWriteStream(dest);
   const done = new Promise<void>((resolve, reject) => {
     out.once('error', reject);
     out.once('finish', resolve);
   });
   try {
-    await write(out, wavHeader(format, total));
-    for (const [i, part] of parts.entries()) {
+    await write(out, header);
+    for (const part of parts) {
       if ('silenceMs' in part) {
-        await write(out, silences[i]!);
+        await write(out, silenceOf(part.silenceMs));
         continue;
       }
-      await pipeline(createReadStream(part.path, { start: part.dataOffset, end: part.dataOffset + part.dataBytes - 1 }), out, { end: false });
+      const range = { start: part.dataOffset, end: part.dataOffset + part.dataBytes - 1, highWaterMark: COPY_CHUNK_BYTES };
+      await pipeline(createReadStream(part.path, range), out, { end: false });
     }
     out.end();
     await done;
@@ -74,7 +89,15 @@ export async function joinWavFiles(parts: WavPart[], format: WavFormat, dest: st
     out.destroy();
     throw error;
   }
-  return { path: dest, format, dataOffset: WAV_HEADER_BYTES, dataBytes: total, durationMs: durationMs(format, total) };
+  return { path: dest, format, dataOffset: header.length, dataBytes: total, durationMs: durationMs(format, total) };
+}
+
+/** A 44-byte header with `chunk` inserted before the data chunk, and the RIFF size grown to match. */
+function withChunk(header: Buffer, chunk: Buffer): Buffer {
+  if (chunk.length === 0) return header;
+  const out = Buffer.concat([header.subarray(0, 36), chunk, header.subarray(36)]);
+  out.writeUInt32LE(header.readUInt32LE(4) + chunk.length, 4);
+  return out;
 }
 
 /**

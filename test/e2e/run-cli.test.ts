@@ -130,6 +130,11 @@ describe('narrate run, end to end', () => {
     const result = await runCli(['run', join(dir, 'doors.md'), '--out', out, '--title', '../../escape', '--format', 'wav'], env);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.trim()).toBe(join(out, 'escape.wav'));
+    // The WAV is joined without ffmpeg; it still carries the title as written, and the length the manifest says.
+    const probe = await probeAudio(join(out, 'escape.wav'));
+    expect(probe.tags.title).toBe('../../escape');
+    const report = JSON.parse(await readFile(join(out, 'escape.json'), 'utf8')) as BookReport;
+    expect(Math.abs(probe.durationMs - report.durationMs)).toBeLessThan(5);
   });
 
   it('lists books with status, and summarises one', async () => {
