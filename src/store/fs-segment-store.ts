@@ -11,6 +11,7 @@ import type { SegmentMeta, SegmentStore } from './segment-store.js';
  */
 export class FsSegmentStore implements SegmentStore {
   readonly dir: string;
+  private readonly made = new Set<string>();
 
   constructor(dir: string) {
     this.dir = resolve(dir);
@@ -36,7 +37,12 @@ export class FsSegmentStore implements SegmentStore {
   }
 
   async put(key: string, wavPath: string, meta: SegmentMeta): Promise<void> {
-    await mkdir(dirname(this.audioPath(key)), { recursive: true });
+    const dir = dirname(this.audioPath(key));
+    // 256 fan-out directories at most: create each once per process, not once per segment.
+    if (!this.made.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.made.add(dir);
+    }
     // A rename is atomic: the WAV appears whole. Two workers storing the same key both succeed.
     await rename(wavPath, this.audioPath(key));
     await writeAtomically(this.metaPath(key), JSON.stringify(meta, null, 2));

@@ -1,6 +1,7 @@
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BookReport } from '../../src/finalizer/book-report.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { createHarness, type Harness } from '../helpers/pipeline.js';
 
@@ -47,6 +48,20 @@ describe('chat-audio provider through real workers and Redis', () => {
     expect(body.messages[0].role).toBe('system');
     expect(body.messages[0].content).toMatch(/exactly/i);
     expect(body.messages[1]).toEqual({ role: 'user', content: 'The first sentence of a plain book.\n\nA second paragraph follows it.' });
+  });
+
+  it('streams a long reading to disk as it arrives and stores exactly its audio', async () => {
+    // About 45 s of speech: a 2.9 MB body, past the size below which the SDK parses in memory.
+    const sentence = 'The long road wound over the hills and down into the valley where the river ran. ';
+    const text = sentence.repeat(8).trim();
+    const path = await book('long.txt', text);
+    const { statuses } = await h.narrate([path], { format: 'wav', maxChars: 2000 });
+    expect(statuses[0]?.state, statuses[0]?.reason).toBe('done');
+    const report = JSON.parse(await readFile(statuses[0]!.output!.replace(/\.wav$/, '.json'), 'utf8')) as BookReport;
+    expect(report.chunks).toHaveLength(1);
+    expect(report.chunks[0]!.durationMs).toBeCloseTo((text.length / 15) * 1000, -1);
+    // Nothing stays behind in the spool once the segment is stored.
+    expect(await readdir(join(h.config.storeDir, '.spool'))).toEqual([]);
   });
 
   it('retries 500, a non-audio body and a hung request, and finishes the book', async () => {
