@@ -1,4 +1,4 @@
-/** Section 5: finalizeBook (ffmpeg concat, copy) against plain `cat` of the same segments, and its memory. */
+/** Section 5: finalizeBook to WAV (a PCM copy; ffmpeg only for m4b) against plain `cat` of the same segments, and its memory. */
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -72,7 +72,9 @@ export async function finalizeSection(o: BenchOptions, report: Report): Promise<
     const small = rss[0];
     const big = rss.at(-1);
     if (small && big && big !== small) {
-      const growth = Math.max(big.node / small.node, big.ffmpeg / small.ffmpeg);
+      // WAV books are joined without ffmpeg (no ffmpeg RSS to compare): judge what actually ran.
+      const ratios = [big.node / small.node, big.ffmpeg / small.ffmpeg].filter((r) => Number.isFinite(r));
+      const growth = Math.max(...ratios);
       report.add({
         section: S,
         metric: `peak RSS ${big.hours} h ÷ ${small.hours} h (node, ffmpeg)`,

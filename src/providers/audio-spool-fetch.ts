@@ -5,12 +5,6 @@ import type { AudioSpool } from '../store/audio-spool.js';
 export const SPOOL_PREFIX = 'narrate-spool:';
 
 /**
- * Bodies announced smaller than this are left to the SDK: about 30 s of speech, a few MB in memory
- * at most, and parsing them natively costs less CPU than scanning them (measured by `npm run bench`).
- */
-export const SPOOL_MIN_BYTES = 1024 * 1024;
-
-/**
  * A fetch for the openai SDK that streams the base64 audio of a chat completion to a spool file
  * as it arrives, and hands the SDK the same JSON with `audio.data` replaced by the file's path.
  *
@@ -23,8 +17,6 @@ export function audioSpoolFetch(spool: AudioSpool, baseFetch: typeof fetch = fet
     const response = await baseFetch(input, init);
     const type = response.headers.get('content-type') ?? '';
     if (!response.ok || response.body === null || !type.includes('json')) return response;
-    const length = Number(response.headers.get('content-length') ?? Number.NaN);
-    if (Number.isFinite(length) && length < SPOOL_MIN_BYTES) return response;
     const extractor = new AudioDataExtractor(await spool.newPath());
     try {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) await extractor.push(chunk);

@@ -51,7 +51,7 @@ describe('chat-audio provider through real workers and Redis', () => {
   });
 
   it('streams a long reading to disk as it arrives and stores exactly its audio', async () => {
-    // About 45 s of speech: a 2.9 MB body, past the size below which the SDK parses in memory.
+    // About 45 s of speech: a 2.9 MB body, decoded to the spool while it streams in.
     const sentence = 'The long road wound over the hills and down into the valley where the river ran. ';
     const text = sentence.repeat(8).trim();
     const path = await book('long.txt', text);
