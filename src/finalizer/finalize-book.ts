@@ -4,25 +4,25 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { silence } from '../audio/silence.js';
 import { durationMs } from '../audio/wav-duration.js';
+import { wavInfoChunk } from '../audio/wav-info-chunk.js';
 import { BOOK_FORMAT, byteRate } from '../audio/wav-format.js';
-import { writeWav } from '../audio/write-wav.js';
+import { WAV_HEADER_BYTES, writeWav } from '../audio/write-wav.js';
 import type { FinalizeJobData, FinalizeResult, SynthesizeResult } from '../queue/job-data.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { writeAtomically } from '../store/fs-segment-store.js';
 import { MAX_RIFF_DATA_BYTES, joinWavFiles, type WavFile, type WavPart } from '../store/wav-files.js';
-import { wavInfoChunk } from '../audio/wav-info-chunk.js';
 import { bookReport } from './book-report.js';
 import { concatAudio } from './ffmpeg.js';
 import { concatListLine, ffmetadata } from './ffmetadata.js';
 import { planTimeline, type Timeline } from './plan-timeline.js';
 
-/** Bytes of the header writeWav puts on every stored segment. */
-const STORED_HEADER_BYTES = 44;
+/** Bytes of the header on every stored segment (the store keeps canonical 44-byte headers). */
+const STORED_HEADER_BYTES = WAV_HEADER_BYTES;
 
 /**
- * Segments → one audiobook: time the chapters from the stored segments, write a concat list and
- * an FFMETADATA1 file, run ffmpeg once into a temp name, rename it into place, then write the
- * manifest the same way. Temp files go on every exit path.
+ * Segments → one audiobook: time the chapters from the stored segments, join them with pauses
+ * into a temp name (a PCM copy for WAV, one ffmpeg run for m4b/mp3), rename it into place, then
+ * write the manifest the same way. Temp files go on every exit path.
  */
 export async function finalizeBook(book: FinalizeJobData, results: SynthesizeResult[], store: SegmentStore, signal?: AbortSignal): Promise<FinalizeResult> {
   const byIndex = new Map(results.map((r) => [r.index, r]));
