@@ -101,6 +101,8 @@ describe('a fleet under a provider rate limit', () => {
     const { proxy, report } = await narrateWithFleet('unlimited', undefined);
     expect(report.totals.chunks).toBe(CHUNKS);
     expect(proxy.busiestWindow()).toBe(proxy.limit);
-    expect(proxy.rateLimited()).toBeGreaterThanOrEqual(3);
+    // The first 429 pauses the whole queue, so how many more arrive depends on what was already in
+    // flight (2 to 10 seen): one is enough to show the provider's limit is exceeded without NARRATE_RPM.
+    expect(proxy.rateLimited()).toBeGreaterThanOrEqual(1);
   });
 });
