@@ -1,4 +1,5 @@
 import { AudioFormatError } from '../errors.js';
+import { durationMs } from './wav-duration.js';
 import type { WavFormat } from './wav-format.js';
 
 /** Where the samples of a WAV file start and how many bytes its header says they take. */
@@ -17,16 +18,35 @@ const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
 
 /** Decodes a whole WAV file into its format and PCM bytes, tolerating streaming (0xFFFFFFFF) sizes. */
 export function parseWav(buf: Buffer): { format: WavFormat; data: Buffer } {
-  const layout = readWavLayout(buf);
-  const available = buf.length - layout.dataOffset;
   // A streaming header, or one that promises more than arrived: the samples run to the end of the buffer.
-  const declared = layout.declaredDataBytes;
-  const size = declared === undefined || declared > available ? available : declared;
-  const frame = (layout.format.channels * layout.format.bitsPerSample) / 8;
-  // Drop a trailing partial frame (e.g. an odd byte) so every sample stays whole.
-  const whole = size - (size % frame);
-  if (whole <= 0) throw new AudioFormatError('empty audio: the WAV data chunk holds no samples');
-  return { format: layout.format, data: buf.subarray(layout.dataOffset, layout.dataOffset + whole) };
+  const info = readWavInfo(buf, buf.length);
+  if (info.dataBytes <= 0) throw new AudioFormatError('empty audio: the WAV data chunk holds no samples');
+  return { format: info.format, data: buf.subarray(info.dataOffset, info.dataOffset + info.dataBytes) };
+}
+
+/** What a stored WAV holds, read from its first bytes alone. */
+export interface WavInfo {
+  format: WavFormat;
+  /** Byte offset of the first sample. */
+  dataOffset: number;
+  /** Bytes of samples. */
+  dataBytes: number;
+  durationMs: number;
+}
+
+/**
+ * Format, data size and duration from the first bytes of a WAV file (4 KiB is plenty), so stored
+ * segments can be probed without reading them whole. Pass `fileBytes` to bound the data by the
+ * file's real size, which also makes a streaming (0xFFFFFFFF) header usable.
+ */
+export function readWavInfo(header: Buffer, fileBytes?: number): WavInfo {
+  const { format, dataOffset, declaredDataBytes } = readWavLayout(header);
+  const available = fileBytes === undefined ? undefined : Math.max(0, fileBytes - dataOffset);
+  let dataBytes = declaredDataBytes ?? available ?? 0;
+  if (available !== undefined && dataBytes > available) dataBytes = available;
+  const frame = (format.channels * format.bitsPerSample) / 8;
+  dataBytes -= dataBytes % frame;
+  return { format, dataOffset, dataBytes, durationMs: durationMs(format, dataBytes) };
 }
 
 /** Walks the RIFF chunks up to the `data` header; needs only the first bytes of the file. */

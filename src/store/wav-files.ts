@@ -1,21 +1,16 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { readWavLayout } from '../audio/parse-wav.js';
+import { readWavInfo, type WavInfo } from '../audio/parse-wav.js';
 import { silence } from '../audio/silence.js';
 import { durationMs } from '../audio/wav-duration.js';
 import type { WavFormat } from '../audio/wav-format.js';
 import { WAV_HEADER_BYTES, wavHeader } from '../audio/write-wav.js';
 import { AudioFormatError } from '../errors.js';
 
-/** A WAV file on disk: where its samples are and how long they last. */
-export interface WavFile {
+/** A WAV file on disk: where its samples are (whole frames only) and how long they last. */
+export interface WavFile extends WavInfo {
   path: string;
-  format: WavFormat;
-  dataOffset: number;
-  /** Whole frames only: a trailing partial sample is left out. */
-  dataBytes: number;
-  durationMs: number;
 }
 
 /** Enough of the file to find the data chunk behind fmt, LIST and other chunks. */
@@ -31,14 +26,9 @@ export async function inspectWavFile(path: string): Promise<WavFile> {
     const size = (await handle.stat()).size;
     const head = Buffer.alloc(Math.min(size, HEADER_PROBE_BYTES));
     await handle.read(head, 0, head.length, 0);
-    const layout = readWavLayout(head);
-    const available = size - layout.dataOffset;
-    const declared = layout.declaredDataBytes;
-    const bytes = declared === undefined || declared > available ? available : declared;
-    const frame = (layout.format.channels * layout.format.bitsPerSample) / 8;
-    const whole = bytes - (bytes % frame);
-    if (whole <= 0) throw new AudioFormatError('empty audio: the WAV data chunk holds no samples');
-    return { path, format: layout.format, dataOffset: layout.dataOffset, dataBytes: whole, durationMs: durationMs(layout.format, whole) };
+    const info = readWavInfo(head, size);
+    if (info.dataBytes <= 0) throw new AudioFormatError('empty audio: the WAV data chunk holds no samples');
+    return { path, ...info };
   } finally {
     await handle.close();
   }

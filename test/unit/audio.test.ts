@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { AudioFormatError } from '../../src/errors.js';
 import { BOOK_FORMAT, type WavFormat } from '../../src/audio/wav-format.js';
-import { parseWav } from '../../src/audio/parse-wav.js';
+import { parseWav, readWavInfo } from '../../src/audio/parse-wav.js';
 import { wavHeader, writeWav } from '../../src/audio/write-wav.js';
-import { durationMs, readWavInfo } from '../../src/audio/wav-duration.js';
+import { durationMs } from '../../src/audio/wav-duration.js';
 import { silence } from '../../src/audio/silence.js';
 import { resamplePcm16 } from '../../src/audio/resample.js';
 import { tone } from '../../src/audio/tone.js';
