@@ -1,6 +1,7 @@
 import { Queue, type Job } from 'bullmq';
 import type { Config } from '../config.js';
 import { statusOfJob, readBookStatus, type BookStatus } from '../queue/book-status.js';
+import { chunkTotals } from '../queue/chunk-totals.js';
 import { openRedis } from '../queue/connection.js';
 import type { FinalizeJobData, FinalizeResult, SynthesizeResult } from '../queue/job-data.js';
 import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
@@ -46,14 +47,12 @@ function formatLine(s: BookStatus): string {
 
 /** Chunks done, model calls, retries by reason, similarity: the numbers that say whether to trust the book. */
 function summarize(results: SynthesizeResult[]): string {
-  const reasons: Record<string, number> = {};
-  for (const r of results) for (const rej of r.rejections) reasons[rej.reason] = (reasons[rej.reason] ?? 0) + 1;
-  const sims = results.map((r) => r.similarity);
+  const t = chunkTotals(results);
   const lines = [
-    `  chunks done: ${results.length} (${results.filter((r) => r.cached).length} from the store)`,
-    `  model calls: ${results.reduce((n, r) => n + r.calls, 0)}`,
-    `  retries by reason: ${Object.entries(reasons).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`,
-    `  similarity: min ${Math.min(...sims).toFixed(3)}, mean ${(sims.reduce((a, b) => a + b, 0) / sims.length).toFixed(3)}`,
+    `  chunks done: ${t.chunks} (${t.cachedChunks} from the store)`,
+    `  model calls: ${t.modelCalls}`,
+    `  retries by reason: ${Object.entries(t.retriesByReason).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`,
+    `  similarity: min ${t.similarity.min.toFixed(3)}, mean ${t.similarity.mean.toFixed(3)}`,
   ];
   return `${lines.join('\n')}\n`;
 }

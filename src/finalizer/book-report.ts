@@ -1,3 +1,4 @@
+import { chunkTotals, type ChunkTotals } from '../queue/chunk-totals.js';
 import type { FinalizeJobData, SynthesizeResult } from '../queue/job-data.js';
 import type { Timeline } from './plan-timeline.js';
 
@@ -27,15 +28,7 @@ export interface BookReport {
     rejections: SynthesizeResult['rejections'];
     usage: SynthesizeResult['usage'];
   }[];
-  totals: {
-    chunks: number;
-    chars: number;
-    modelCalls: number;
-    cachedChunks: number;
-    retriesByReason: Record<string, number>;
-    similarity: { min: number; mean: number };
-    usage: SynthesizeResult['usage'];
-  };
+  totals: ChunkTotals;
 }
 
 /** Builds the manifest from the book's plan, its chunks' results and the timeline. Pure. */
@@ -46,9 +39,6 @@ export function bookReport(book: FinalizeJobData, results: SynthesizeResult[], t
     if (!r) throw new Error(`chunk ${c.index} has no result`);
     return { index: c.index, chapter: c.chapter, chars: r.chars, durationMs: r.durationMs, attempts: r.calls, cached: r.cached, similarity: r.similarity, rejections: r.rejections, usage: r.usage };
   });
-  const retriesByReason: Record<string, number> = {};
-  for (const c of chunks) for (const rej of c.rejections) retriesByReason[rej.reason] = (retriesByReason[rej.reason] ?? 0) + 1;
-  const sims = chunks.map((c) => c.similarity);
   const first = results[0];
   return {
     bookId: book.bookId,
@@ -64,21 +54,6 @@ export function bookReport(book: FinalizeJobData, results: SynthesizeResult[], t
     sources: book.sources,
     chapters: timeline.chapters.map((c) => ({ title: c.title, startMs: Math.round(c.startMs), endMs: Math.round(c.endMs) })),
     chunks,
-    totals: {
-      chunks: chunks.length,
-      chars: chunks.reduce((n, c) => n + c.chars, 0),
-      modelCalls: chunks.reduce((n, c) => n + c.attempts, 0),
-      cachedChunks: chunks.filter((c) => c.cached).length,
-      retriesByReason,
-      similarity: {
-        min: sims.length ? Math.min(...sims) : 1,
-        mean: sims.length ? sims.reduce((a, b) => a + b, 0) / sims.length : 1,
-      },
-      usage: {
-        promptTokens: chunks.reduce((n, c) => n + c.usage.promptTokens, 0),
-        completionTokens: chunks.reduce((n, c) => n + c.usage.completionTokens, 0),
-        totalTokens: chunks.reduce((n, c) => n + c.usage.totalTokens, 0),
-      },
-    },
+    totals: chunkTotals(chunks.map((c) => ({ ...c, calls: c.attempts }))),
   };
 }

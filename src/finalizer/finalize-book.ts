@@ -50,7 +50,6 @@ export async function finalizeBook(book: FinalizeJobData, results: SynthesizeRes
   await mkdir(book.outDir, { recursive: true });
   const output = join(book.outDir, `${book.slug}.${book.format}`);
   const manifestPath = join(book.outDir, `${book.slug}.json`);
-  const work = await mkdtemp(join(tmpdir(), 'narrate-finalize-'));
   const partial = join(book.outDir, `.${book.slug}.${process.pid}.${Date.now()}.partial`);
   try {
     // A second's worth of slack: silences are rounded to whole samples.
@@ -63,7 +62,7 @@ export async function finalizeBook(book: FinalizeJobData, results: SynthesizeRes
       const infoChunk = wavInfoChunk({ title: book.title, artist: book.author, album: book.title, genre: 'Audiobook' });
       await joinWavFiles(parts, BOOK_FORMAT, partial, { infoChunk });
     } else {
-      await encodeWithFfmpeg(timeline, bySegment, book, work, partial, signal);
+      await encodeWithFfmpeg(timeline, bySegment, book, partial, signal);
     }
     await rename(partial, output);
     const report = bookReport(book, results, timeline, output);
@@ -71,7 +70,6 @@ export async function finalizeBook(book: FinalizeJobData, results: SynthesizeRes
     return { output, manifest: manifestPath, durationMs: report.durationMs };
   } finally {
     await rm(partial, { force: true });
-    await rm(work, { recursive: true, force: true });
   }
 }
 
@@ -80,28 +78,33 @@ async function encodeWithFfmpeg(
   timeline: Timeline,
   bySegment: Map<number, WavFile>,
   book: FinalizeJobData,
-  work: string,
   partial: string,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const silences = new Map<number, string>();
-  const lines: string[] = [];
-  for (const entry of timeline.entries) {
-    if (entry.kind === 'segment') {
-      lines.push(concatListLine(bySegment.get(entry.index)!.path));
-      continue;
+  // The list, the metadata and the pause files live in a temp dir removed on every exit path.
+  const work = await mkdtemp(join(tmpdir(), 'narrate-finalize-'));
+  try {
+    const silences = new Map<number, string>();
+    const lines: string[] = [];
+    for (const entry of timeline.entries) {
+      if (entry.kind === 'segment') {
+        lines.push(concatListLine(bySegment.get(entry.index)!.path));
+        continue;
+      }
+      let file = silences.get(entry.ms);
+      if (!file) {
+        file = join(work, `silence-${entry.ms}.wav`);
+        await writeFile(file, writeWav(BOOK_FORMAT, silence(BOOK_FORMAT, entry.ms)));
+        silences.set(entry.ms, file);
+      }
+      lines.push(concatListLine(file));
     }
-    let file = silences.get(entry.ms);
-    if (!file) {
-      file = join(work, `silence-${entry.ms}.wav`);
-      await writeFile(file, writeWav(BOOK_FORMAT, silence(BOOK_FORMAT, entry.ms)));
-      silences.set(entry.ms, file);
-    }
-    lines.push(concatListLine(file));
+    const listFile = join(work, 'list.txt');
+    const metadataFile = join(work, 'metadata.txt');
+    await writeFile(listFile, `${lines.join('\n')}\n`);
+    await writeFile(metadataFile, ffmetadata({ title: book.title, album: book.title, artist: book.author, album_artist: book.author, genre: 'Audiobook' }, timeline.chapters));
+    await concatAudio({ listFile, metadataFile, output: partial, format: book.format, ...(signal ? { signal } : {}) });
+  } finally {
+    await rm(work, { recursive: true, force: true });
   }
-  const listFile = join(work, 'list.txt');
-  const metadataFile = join(work, 'metadata.txt');
-  await writeFile(listFile, `${lines.join('\n')}\n`);
-  await writeFile(metadataFile, ffmetadata({ title: book.title, album: book.title, artist: book.author, album_artist: book.author, genre: 'Audiobook' }, timeline.chapters));
-  await concatAudio({ listFile, metadataFile, output: partial, format: book.format, ...(signal ? { signal } : {}) });
 }

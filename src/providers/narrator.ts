@@ -43,3 +43,14 @@ export interface Narrator {
   /** Releases sockets or WASM instances; safe to call twice. */
   close?(): Promise<void>;
 }
+
+/** Token usage of several calls added up. */
+export function sumUsage(usages: readonly TokenUsage[]): TokenUsage {
+  const total: TokenUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+  for (const u of usages) {
+    total.promptTokens += u.promptTokens;
+    total.completionTokens += u.completionTokens;
+    total.totalTokens += u.totalTokens;
+  }
+  return total;
+}

@@ -1,6 +1,6 @@
 import { BOOK_FORMAT, describeFormat, type WavFormat } from '../audio/wav-format.js';
 import { AudioFormatError, NarrateError } from '../errors.js';
-import type { Narrator, TokenUsage } from '../providers/narrator.js';
+import { sumUsage, type Narrator, type TokenUsage } from '../providers/narrator.js';
 import { splitSentences } from '../producer/split-sentences.js';
 import type { AudioSpool } from '../store/audio-spool.js';
 import type { Rejection } from '../store/segment-store.js';
@@ -68,7 +68,7 @@ export async function narrateChunk(
 
 async function narratePiece(text: string, ctx: Context, depth: number): Promise<VerifiedNarration> {
   const rejections: Rejection[] = [];
-  const usage: TokenUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+  const usages: TokenUsage[] = [];
   let calls = 0;
   let last: Rejection | undefined;
   let lastHeard = '';
@@ -80,7 +80,7 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
     const instructions = narrationInstructions({ style: ctx.style, strict: reading > 1 });
     const result = await ctx.narrator.narrate({ text, voice: ctx.voice, instructions, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     calls++;
-    addUsage(usage, result.usage);
+    usages.push(result.usage);
     let audio: WavFile | undefined;
     try {
       audio = result.audioPath === undefined ? undefined : await inspectWavFile(result.audioPath);
@@ -100,7 +100,7 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
       { threshold: ctx.options.threshold },
     );
     if (check.ok && audio) {
-      return { audio, transcript: result.transcript, similarity: check.similarity, calls, rejections, usage };
+      return { audio, transcript: result.transcript, similarity: check.similarity, calls, rejections, usage: sumUsage(usages) };
     }
     // Rejected audio is deleted at once: it can never reach the book.
     await ctx.spool.discard(result.audioPath);
@@ -127,8 +127,6 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
     await ctx.spool.discard(first.audio.path);
     throw error;
   }
-  addUsage(usage, first.usage);
-  addUsage(usage, second.usage);
   let joined: WavFile;
   try {
     joined = await joinWavFiles([first.audio, { silenceMs: SPLIT_GAP_MS }, second.audio], BOOK_FORMAT, await ctx.spool.newPath());
@@ -142,7 +140,7 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
     similarity: Math.min(first.similarity, second.similarity),
     calls: calls + first.calls + second.calls,
     rejections: [...rejections, ...first.rejections, ...second.rejections],
-    usage,
+    usage: sumUsage([...usages, first.usage, second.usage]),
   };
 }
 
@@ -166,12 +164,6 @@ export function splitInTwo(text: string): [string, string] | undefined {
     if (acc >= total / 2) break;
   }
   return [sentences.slice(0, cut).join(' '), sentences.slice(cut).join(' ')];
-}
-
-function addUsage(into: TokenUsage, add: TokenUsage): void {
-  into.promptTokens += add.promptTokens;
-  into.completionTokens += add.completionTokens;
-  into.totalTokens += add.totalTokens;
 }
 
 function excerpt(text: string, max = 100): string {

@@ -171,23 +171,20 @@ function traceBack(trace: Uint8Array, a: readonly string[], b: readonly string[]
 
 /** Order-blind fallback for inputs too large to trace: words on one side that the other side lacks. */
 function bagDifference(a: readonly string[], b: readonly string[]): { missing: string[]; extra: string[] } {
+  return { missing: wordsNotIn(a, b), extra: wordsNotIn(b, a) };
+}
+
+/** The words of `from` left over once each word of `other` has cancelled one equal word. */
+function wordsNotIn(from: readonly string[], other: readonly string[]): string[] {
   const counts = new Map<string, number>();
-  for (const word of b) counts.set(word, (counts.get(word) ?? 0) + 1);
-  const missing: string[] = [];
-  for (const word of a) {
+  for (const word of other) counts.set(word, (counts.get(word) ?? 0) + 1);
+  const left: string[] = [];
+  for (const word of from) {
     const count = counts.get(word) ?? 0;
     if (count > 0) counts.set(word, count - 1);
-    else missing.push(word);
+    else left.push(word);
   }
-  const left = new Map<string, number>();
-  for (const word of a) left.set(word, (left.get(word) ?? 0) + 1);
-  const extra: string[] = [];
-  for (const word of b) {
-    const count = left.get(word) ?? 0;
-    if (count > 0) left.set(word, count - 1);
-    else extra.push(word);
-  }
-  return { missing, extra };
+  return left;
 }
 
 /**

@@ -1,0 +1,32 @@
+import { sumUsage, type TokenUsage } from '../providers/narrator.js';
+import type { SynthesizeResult } from './job-data.js';
+
+/** What a book's chunks add up to: the numbers that say what it cost and whether to trust it. */
+export interface ChunkTotals {
+  chunks: number;
+  chars: number;
+  modelCalls: number;
+  cachedChunks: number;
+  retriesByReason: Record<string, number>;
+  similarity: { min: number; mean: number };
+  usage: TokenUsage;
+}
+
+/** Totals over chunk results; shared by the manifest and `narrate status`. Pure. */
+export function chunkTotals(results: readonly Pick<SynthesizeResult, 'chars' | 'calls' | 'cached' | 'rejections' | 'similarity' | 'usage'>[]): ChunkTotals {
+  const retriesByReason: Record<string, number> = {};
+  for (const r of results) for (const rej of r.rejections) retriesByReason[rej.reason] = (retriesByReason[rej.reason] ?? 0) + 1;
+  const sims = results.map((r) => r.similarity);
+  return {
+    chunks: results.length,
+    chars: results.reduce((n, r) => n + r.chars, 0),
+    modelCalls: results.reduce((n, r) => n + r.calls, 0),
+    cachedChunks: results.filter((r) => r.cached).length,
+    retriesByReason,
+    similarity: {
+      min: sims.length ? Math.min(...sims) : 1,
+      mean: sims.length ? sims.reduce((a, b) => a + b, 0) / sims.length : 1,
+    },
+    usage: sumUsage(results.map((r) => r.usage)),
+  };
+}
