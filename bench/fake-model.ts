@@ -1,5 +1,5 @@
 /** The fake model server in its own process, as a fleet would see a remote provider. */
-import type { FakeStats } from '../test/helpers/fake-model-server.js';
+import type { FakeStats, FakeTiming } from '../test/helpers/fake-model-server.js';
 import { firstLine, startTs, waitExit } from './processes.js';
 
 export interface FakeModelProcess {
@@ -7,6 +7,8 @@ export interface FakeModelProcess {
   apiKey: string;
   pid: number;
   stats(): Promise<FakeStats>;
+  /** Arrival and reply time of every call. */
+  timings(): Promise<FakeTiming[]>;
   stop(): Promise<void>;
 }
 
@@ -24,6 +26,10 @@ export async function startFakeModel(flags: Record<string, number>): Promise<Fak
     async stats() {
       const res = await fetch(`${origin}/__stats`);
       return (await res.json()) as FakeStats;
+    },
+    async timings() {
+      const res = await fetch(`${origin}/__timings`);
+      return (await res.json()) as FakeTiming[];
     },
     async stop() {
       child.kill('SIGTERM');

@@ -3,6 +3,7 @@
  * `narrate submit`, then timings read back from the jobs BullMQ kept in Redis.
  */
 import type { ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openBenchQueues, REDIS_URL, type DisposeOutcome } from './bench-queues.js';
@@ -33,6 +34,8 @@ export interface JobTiming {
   /** When a worker took it for the attempt that succeeded. */
   processedOn: number;
   finishedOn: number;
+  /** sha1 (hex) of the chunk's text, to find its call in the fake's timings. */
+  sha1: string;
 }
 
 /** process.memoryUsage() peaks of one worker, from bench/memory-sampler.mjs. */
@@ -84,7 +87,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
     };
     const stderrTails: string[] = [];
     for (let i = 0; i < o.workers; i++) {
-      const preload = o.sampleMemory ? ['--import', './bench/memory-sampler.mjs'] : [];
+      const preload = [...(o.sampleMemory ? ['--import', './bench/memory-sampler.mjs'] : []), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [])];
       const child = start(process.execPath, [...preload, 'bin/narrate.js', 'worker'], {
         env: { ...env, BENCH_MEMORY_FILE: join(dir, `memory-${i}.json`) },
       });
@@ -132,7 +135,12 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
     );
 
     const completed = await queues.synthesize.getJobs(['completed'], 0, -1);
-    const jobs = completed.map((j) => ({ timestamp: j.timestamp, processedOn: j.processedOn ?? NaN, finishedOn: j.finishedOn ?? NaN }));
+    const jobs = completed.map((j) => ({
+      timestamp: j.timestamp,
+      processedOn: j.processedOn ?? NaN,
+      finishedOn: j.finishedOn ?? NaN,
+      sha1: createHash('sha1').update((j.data as { text: string }).text).digest('hex'),
+    }));
 
     // VmHWM is the kernel's high-water mark of the resident set: read before the process goes away.
     const peakRss = workers.map((w) => procStatusBytes(w.pid ?? -1, 'VmHWM') ?? NaN);

@@ -7,7 +7,8 @@ import { startFakeModel } from './fake-model.js';
 import type { BenchOptions } from './options.js';
 import { firstLine, procCpuMs, startTs, waitExit } from './processes.js';
 import type { Report } from './report.js';
-import { runFleet } from './run-fleet.js';
+import { runFleet, type JobTiming } from './run-fleet.js';
+import type { FakeTiming } from '../test/helpers/fake-model-server.js';
 import { fixed, mb, pct, percentile, secs } from './stats.js';
 import { writeSyntheticBook } from './synthetic-book.js';
 
@@ -34,11 +35,13 @@ export async function fleetSection(o: BenchOptions, report: Report): Promise<voi
     const overhead = inJob.map((ms) => ms - o.latency);
     const busy = inJob.reduce((a, b) => a + b, 0);
     const stats = await fake.stats();
+    const split = splitOverhead(r.jobs, await fake.timings(), o.latency);
     report.add({ section: S, metric: 'fleet time (enqueue → last chunk)', value: secs(fleetMs) });
     report.add({ section: S, metric: 'submit spawn → last chunk', value: secs(done - r.submitStartedAt) });
     report.add({ section: S, metric: 'throughput', value: `${fixed((o.chunks / fleetMs) * 1000, 1)} chunks/s (ideal ${fixed((o.chunks / idealMs) * 1000, 1)})` });
     report.add({ section: S, metric: 'efficiency (ideal ÷ actual)', value: fixed(fleetEff) });
     report.add({ section: S, metric: 'per-chunk overhead p50 / p95', value: `${fixed(percentile(overhead, 50), 0)} / ${fixed(percentile(overhead, 95), 0)} ms` });
+    report.add({ section: S, metric: 'overhead split p50: job start → request at fake / fake beyond latency / reply → job done', value: split });
     report.add({ section: S, metric: 'slot utilisation', value: fixed(busy / (slots * fleetMs)) });
     report.add({ section: S, metric: 'CPU per chunk: workers / fake model', value: `${fixed(r.workerCpuMs / o.chunks, 1)} / ${fixed(r.fakeCpuMs / o.chunks, 1)} ms` });
     report.add({ section: S, metric: `CPU busy, workers + fake ÷ (${cores} cores × time)`, value: pctOf(r.workerCpuMs + r.fakeCpuMs, cores * (done - r.submitStartedAt)) });
@@ -65,6 +68,7 @@ export async function fleetSection(o: BenchOptions, report: Report): Promise<voi
     const child = startTs('bench/naive-baseline.ts', ['--url', naiveFake.url, '--key', naiveFake.apiKey, '--concurrency', String(slots), '--texts', textsFile, '--out', out]);
     const line = await firstLine(child, 20 * idealMs + 120_000, 'naive baseline');
     const fakeCpuMs = procCpuMs(naiveFake.pid) - fakeCpuBefore;
+    const naiveFakeExtra = (await naiveFake.timings()).filter((t) => t.status === 200).map((t) => t.repliedAt - t.at - o.latency);
     await waitExit(child, 10_000);
     const n = JSON.parse(line) as { startedAt: number; finishedAt: number; calls: number; failures: number; cpuMs: number; peakRss: number };
     const naiveMs = n.finishedAt - n.startedAt;
@@ -73,6 +77,7 @@ export async function fleetSection(o: BenchOptions, report: Report): Promise<voi
     report.add({ section: S2, metric: 'naive time (first call → last file)', value: secs(naiveMs) });
     report.add({ section: S2, metric: 'throughput', value: `${fixed((o.chunks / naiveMs) * 1000, 1)} chunks/s` });
     report.add({ section: S2, metric: 'efficiency (ideal ÷ actual)', value: fixed(naiveEff) });
+    report.add({ section: S2, metric: 'fake beyond latency p50 / p95', value: `${fixed(percentile(naiveFakeExtra, 50), 0)} / ${fixed(percentile(naiveFakeExtra, 95), 0)} ms` });
     report.add({ section: S2, metric: 'failed calls', value: String(n.failures) });
     report.add({ section: S2, metric: 'CPU per chunk: naive process / fake model', value: `${fixed(n.cpuMs / o.chunks, 1)} / ${fixed(fakeCpuMs / o.chunks, 1)} ms` });
     report.add({ section: S2, metric: `CPU busy, naive + fake ÷ (${cores} cores × time)`, value: pctOf(n.cpuMs + fakeCpuMs, cores * naiveMs) });
@@ -84,4 +89,22 @@ export async function fleetSection(o: BenchOptions, report: Report): Promise<voi
     await naiveFake.stop();
     await removeDir(dir);
   }
+}
+
+/** p50 (p95) of each part of a job's time beyond the model's latency, matched to the fake's calls by text. */
+function splitOverhead(jobs: JobTiming[], timings: FakeTiming[], latency: number): string {
+  const bySha = new Map(timings.filter((t) => t.status === 200).map((t) => [t.sha1, t]));
+  const before: number[] = [];
+  const fake: number[] = [];
+  const after: number[] = [];
+  for (const j of jobs) {
+    const t = bySha.get(j.sha1);
+    if (!t) continue;
+    before.push(t.at - j.processedOn);
+    fake.push(t.repliedAt - t.at - latency);
+    after.push(j.finishedOn - t.repliedAt);
+  }
+  if (before.length === 0) return 'n/a (no call matched a job)';
+  const p = (xs: number[]) => `${fixed(percentile(xs, 50), 0)} (${fixed(percentile(xs, 95), 0)})`;
+  return `${p(before)} / ${p(fake)} / ${p(after)} ms, ${before.length} of ${jobs.length} matched`;
 }

@@ -51,6 +51,8 @@ export interface FakeCall {
   body: any;
   /** HTTP status sent; 0 while pending or when hung. */
   status: number;
+  /** When the reply was handed to the socket (ms since the epoch); 0 while pending or when hung. */
+  repliedAt: number;
   outcome: FakeOutcome;
 }
 
@@ -81,6 +83,14 @@ export interface FakeStats {
   byOutcome: Partial<Record<FakeOutcome, number>>;
   /** Calls per sha1 (hex) of the user text. */
   perText: Record<string, number>;
+}
+
+/** One call as GET /__timings reports it. */
+export interface FakeTiming {
+  sha1: string;
+  at: number;
+  repliedAt: number;
+  status: number;
 }
 
 const ANSWER = "Hi there! How's it going?";
@@ -138,16 +148,22 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
     return { calls: calls.length, byOutcome, perText };
   };
 
+  // Per call: arrival, reply and the sha1 of the text, so a bench can split a job's time into its
+  // own side and the fake's.
+  const timings = (): FakeTiming[] =>
+    calls.map((c) => ({ sha1: createHash('sha1').update(c.text).digest('hex'), at: c.at, repliedAt: c.repliedAt, status: c.status }));
+
   async function completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
     const body = parseJson(raw);
     const { text, system } = readMessages(body);
-    const call: FakeCall = { at: Date.now(), text, system, body, status: 0, outcome: 'error' };
+    const call: FakeCall = { at: Date.now(), text, system, body, status: 0, repliedAt: 0, outcome: 'error' };
     calls.push(call);
     const reply = (status: number, outcome: FakeOutcome, payload: unknown, headers: Record<string, string> = {}) => {
       call.status = status;
       call.outcome = outcome;
       send(res, status, payload, headers);
+      call.repliedAt = Date.now();
     };
 
     if (req.headers.authorization !== `Bearer ${opts.apiKey}`) {
@@ -194,7 +210,7 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
       }
       if (variant === 'json') return reply(200, 'error', { object: 'error', status: 'ok', message: 'upstream is warming up' });
       const notWav = Buffer.from('{"detail":"audio unavailable"}');
-      return reply(200, 'error', completion(body, text, 'stop', { bytes: notWav.length, base64: notWav.toString('base64') }));
+      return reply(200, 'error', completion(body, text, 'stop', { bytes: notWav.length, base64: Buffer.from(notWav.toString('base64'), 'latin1') }));
     }
 
     const answered = fault?.kind === 'answer' || (fault === undefined && roll < opts.answerRate);
@@ -217,6 +233,8 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
         ? completions(req, res)
         : req.method === 'GET' && path === '/__stats'
           ? Promise.resolve(send(res, 200, stats()))
+          : req.method === 'GET' && path === '/__timings'
+            ? Promise.resolve(send(res, 200, timings()))
           : req.method === 'POST' && path === '/__inject'
             ? readBody(req).then((raw) => {
                 const parsed = parseJson(raw) as Fault | Fault[] | undefined;
@@ -261,10 +279,10 @@ function mishear(text: string, rate: number, random: () => number): string {
     .join(' ');
 }
 
-/** Audio as the response carries it: base64 of a WAV, and the WAV's size. */
+/** Audio as the response carries it: base64 of a WAV (as ASCII bytes, ready for the socket), and the WAV's size. */
 interface Speech {
   bytes: number;
-  base64: string;
+  base64: Buffer;
 }
 
 /**
@@ -286,13 +304,27 @@ function speech(seconds: number, hz: number): Speech {
   header.writeUInt32LE(0xffffffff, 4);
   header.writeUInt32LE(0xffffffff, 40);
   const wav = Buffer.concat([header, pcm]);
-  const made = { bytes: wav.length, base64: wav.toString('base64') };
+  const made = { bytes: wav.length, base64: Buffer.from(wav.toString('base64'), 'latin1') };
   if (speechCache.size >= SPEECH_CACHE_ENTRIES) speechCache.delete(speechCache.keys().next().value!);
   speechCache.set(key, made);
   return made;
 }
 
-function completion(body: unknown, transcript: string, finishReason: 'stop' | 'length', wav: Speech): object {
+/**
+ * A completion to send: its JSON with a marker where `audio.data` goes, and the base64 that
+ * replaces the marker on the way out. The fake stands in for a service on other machines, so its
+ * CPU on this one should stay small: the megabytes of base64 go to the socket as they are, never
+ * through JSON.stringify (which cost the bench's fake 2 ms a reply and made replies due together
+ * queue behind each other).
+ */
+interface CompletionBody {
+  payload: object;
+  audio: Buffer;
+}
+
+const AUDIO_MARK = '__fake_audio_data__';
+
+function completion(body: unknown, transcript: string, finishReason: 'stop' | 'length', wav: Speech): CompletionBody {
   const now = Math.floor(Date.now() / 1000);
   const { system, text } = readMessages(body);
   const model = (body as { model?: unknown }).model;
@@ -300,7 +332,7 @@ function completion(body: unknown, transcript: string, finishReason: 'stop' | 'l
   // Roughly what the service bills: audio tokens grow with duration, text tokens with the transcript.
   const audioTokens = Math.ceil((wav.bytes - 44) / 48000 / 0.1);
   const textTokens = Math.ceil(transcript.length / 4);
-  return {
+  const payload = {
     id: `chatcmpl-${randomBytes(12).toString('base64url')}`,
     object: 'chat.completion',
     created: now,
@@ -315,7 +347,7 @@ function completion(body: unknown, transcript: string, finishReason: 'stop' | 'l
           content: null,
           refusal: null,
           annotations: [],
-          audio: { id: `audio_${randomBytes(16).toString('hex')}`, data: wav.base64, expires_at: now + 3600, transcript },
+          audio: { id: `audio_${randomBytes(16).toString('hex')}`, data: AUDIO_MARK, expires_at: now + 3600, transcript },
         },
       },
     ],
@@ -329,6 +361,7 @@ function completion(body: unknown, transcript: string, finishReason: 'stop' | 'l
     service_tier: 'default',
     system_fingerprint: 'fp_fake00000',
   };
+  return { payload, audio: wav.base64 };
 }
 
 /** The last user message and the system (or developer) message, as plain text. */
@@ -371,7 +404,31 @@ function errorBody(status: number, message: string, code: string | null, param: 
 }
 
 function send(res: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
+  if (isCompletion(payload)) return sendCompletion(res, status, payload, headers);
   sendRaw(res, status, 'application/json', JSON.stringify(payload), headers);
+}
+
+function isCompletion(payload: unknown): payload is CompletionBody {
+  return typeof payload === 'object' && payload !== null && 'audio' in payload && Buffer.isBuffer((payload as CompletionBody).audio);
+}
+
+/** The completion's JSON with the base64 written in place of its marker, without copying it. */
+function sendCompletion(res: ServerResponse, status: number, body: CompletionBody, headers: Record<string, string>): void {
+  if (res.headersSent || res.destroyed) return;
+  const json = JSON.stringify(body.payload);
+  const at = json.indexOf(AUDIO_MARK);
+  const head = Buffer.from(json.slice(0, at));
+  const tail = Buffer.from(json.slice(at + AUDIO_MARK.length));
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': String(head.length + body.audio.length + tail.length),
+    'x-request-id': `req_${randomBytes(8).toString('hex')}`,
+    ...headers,
+  });
+  res.cork();
+  res.write(head);
+  res.write(body.audio);
+  res.end(tail);
 }
 
 function sendRaw(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
