@@ -1,12 +1,28 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { AudioFormatError } from '../errors.js';
 import type { AudioSpool } from '../store/audio-spool.js';
+import type { WavFile } from '../store/wav-files.js';
+import type { WavSpoolWriter } from '../store/wav-spool-writer.js';
 
-/** What replaces `message.audio.data` in the JSON the SDK sees: the path of the spooled WAV. */
+/**
+ * What replaces `message.audio.data` in the JSON the SDK sees: this prefix, then JSON of the
+ * spooled WAV (path and layout) or of the reason the audio was not usable WAV.
+ */
 export const SPOOL_PREFIX = 'narrate-spool:';
+
+/** The audio of a completion as audioSpoolFetch left it: a canonical WAV in the spool, or why not. */
+export type SpooledAudio = WavFile | { error: string };
+
+/** The spooled WAV behind a placeholder; AudioFormatError when the audio was not usable. */
+export function readSpooledAudio(placeholder: string): WavFile {
+  const spooled = JSON.parse(placeholder.slice(SPOOL_PREFIX.length)) as SpooledAudio;
+  if ('error' in spooled) throw new AudioFormatError(spooled.error);
+  return spooled;
+}
 
 /**
  * A fetch for the openai SDK that streams the base64 audio of a chat completion to a spool file
- * as it arrives, and hands the SDK the same JSON with `audio.data` replaced by the file's path.
+ * as it arrives, and hands the SDK the same JSON with `audio.data` replaced by a placeholder
+ * naming the file (see SPOOL_PREFIX).
  *
  * Why: a five-minute segment is 19 MB of base64; parsed the usual way it sits in memory three or
  * four times over (body bytes, text, parsed string, decoded PCM), times the jobs in flight. Here
@@ -17,7 +33,7 @@ export function audioSpoolFetch(spool: AudioSpool, baseFetch: typeof fetch = fet
     const response = await baseFetch(input, init);
     const type = response.headers.get('content-type') ?? '';
     if (!response.ok || response.body === null || !type.includes('json')) return response;
-    const extractor = new AudioDataExtractor(await spool.newPath());
+    const extractor = new AudioDataExtractor(spool);
     try {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) await extractor.push(chunk);
       const json = await extractor.end();
@@ -27,7 +43,6 @@ export function audioSpoolFetch(spool: AudioSpool, baseFetch: typeof fetch = fet
       return new Response(json, { status: response.status, statusText: response.statusText, headers });
     } catch (error) {
       await extractor.abort();
-      await spool.discard(extractor.path);
       throw error;
     }
   };
@@ -41,11 +56,11 @@ type Container = { kind: 'object'; name: string | undefined; member: string | un
 
 /**
  * A small streaming JSON scanner: copies the document, except the string value at
- * `...audio.data`, which it base64-decodes into a file. Works on bytes: every structural JSON
- * character is ASCII and never occurs inside a multi-byte UTF-8 sequence.
+ * `...audio.data`, which it base64-decodes into a spool file (a canonical WAV once the string
+ * closes). Works on bytes: every structural JSON character is ASCII and never occurs inside a
+ * multi-byte UTF-8 sequence.
  */
 export class AudioDataExtractor {
-  readonly path: string;
   private readonly kept: Buffer[] = [];
   private readonly stack: Container[] = [];
   private inString = false;
@@ -55,11 +70,9 @@ export class AudioDataExtractor {
   private capturing = false;
   private captured = false;
   private pending = '';
-  private file: WriteStream | undefined;
+  private file: WavSpoolWriter | undefined;
 
-  constructor(path: string) {
-    this.path = path;
-  }
+  constructor(private readonly spool: Pick<AudioSpool, 'writer'>) {}
 
   /** Feeds the next bytes of the body. */
   async push(chunk: Uint8Array): Promise<void> {
@@ -95,7 +108,7 @@ export class AudioDataExtractor {
         this.captured = true;
         this.inString = false;
         keepFrom = i;
-        this.kept.push(Buffer.from(`${JSON.stringify(SPOOL_PREFIX + this.path)}`));
+        this.kept.push(Buffer.from(JSON.stringify(SPOOL_PREFIX + JSON.stringify(await this.finishAudio()))));
         continue;
       }
       const c = buf[i]!;
@@ -115,7 +128,7 @@ export class AudioDataExtractor {
           // Start of the audio: keep what came before, then divert the string's content to the file.
           this.kept.push(Buffer.from(buf.subarray(keepFrom, i)));
           this.capturing = true;
-          this.file = createWriteStream(this.path);
+          this.file = await this.spool.writer();
           i++;
           continue;
         }
@@ -138,16 +151,31 @@ export class AudioDataExtractor {
     if (keepFrom < buf.length && !this.capturing) this.kept.push(Buffer.from(buf.subarray(keepFrom)));
   }
 
-  /** Finishes the file and returns the JSON text with the audio replaced by the placeholder. */
+  /** Returns the JSON text with the audio replaced by the placeholder. */
   async end(): Promise<string> {
-    await this.feed('', true);
-    await this.closeFile();
+    // A body that ended inside the audio string is not JSON: the SDK will say so; the audio goes.
+    await this.abort();
     return Buffer.concat(this.kept).toString('utf8');
   }
 
-  /** Closes the file after a failure; the caller deletes it. */
+  /** Deletes audio not yet handed over (a failed or cut-short body). */
   async abort(): Promise<void> {
-    await this.closeFile().catch(() => undefined);
+    const file = this.file;
+    this.file = undefined;
+    await file?.abort();
+  }
+
+  /** The audio string has closed: decode its last characters and make the spool file canonical. */
+  private async finishAudio(): Promise<SpooledAudio> {
+    await this.feed('', true);
+    const file = this.file!;
+    this.file = undefined;
+    try {
+      return await file.end();
+    } catch (error) {
+      if (error instanceof AudioFormatError) return { error: error.message };
+      throw error;
+    }
   }
 
   private closeString(): void {
@@ -172,18 +200,6 @@ export class AudioDataExtractor {
     const cut = last ? all.length : all.length - (all.length % 4);
     this.pending = all.slice(cut);
     if (cut === 0) return;
-    const bytes = Buffer.from(all.slice(0, cut), 'base64');
-    const file = this.file;
-    if (!file.write(bytes)) await new Promise<void>((resolve) => file.once('drain', () => resolve()));
-  }
-
-  private async closeFile(): Promise<void> {
-    const file = this.file;
-    if (!file) return;
-    this.file = undefined;
-    await new Promise<void>((resolve, reject) => {
-      file.once('error', reject);
-      file.end(() => resolve());
-    });
+    await this.file.write(Buffer.from(all.slice(0, cut), 'base64'));
   }
 }

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { AudioFormatError } from '../errors.js';
 import type { AudioSpool } from '../store/audio-spool.js';
-import { SPOOL_PREFIX, audioSpoolFetch } from './audio-spool-fetch.js';
+import { SPOOL_PREFIX, audioSpoolFetch, readSpooledAudio } from './audio-spool-fetch.js';
 import { classifyProviderError } from './classify-provider-error.js';
 import type { NarrationRequest, NarrationResult, Narrator } from './narrator.js';
 
@@ -101,11 +101,9 @@ export async function readCompletion(completion: unknown, spool: AudioSpool): Pr
     }
     throw new AudioFormatError(`provider answered without audio (finish_reason ${String(choice.finish_reason)})`);
   }
-  const audioPath = audio.data.startsWith(SPOOL_PREFIX)
-    ? audio.data.slice(SPOOL_PREFIX.length)
-    : await spool.fromBuffer(Buffer.from(audio.data, 'base64'));
+  const wav = audio.data.startsWith(SPOOL_PREFIX) ? readSpooledAudio(audio.data) : await spool.fromBuffer(Buffer.from(audio.data, 'base64'));
   return {
-    audioPath,
+    audio: wav,
     transcript: audio.transcript ?? '',
     finishReason: choice.finish_reason ?? 'stop',
     ...(refusal ? { refusal } : {}),

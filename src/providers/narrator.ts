@@ -1,3 +1,5 @@
+import type { WavFile } from '../store/wav-files.js';
+
 /** What a narrator is asked to read. */
 export interface NarrationRequest {
   /** The chunk's text: the only content of the user message. */
@@ -16,14 +18,14 @@ export interface TokenUsage {
   totalTokens: number;
 }
 
-/** What came back, before any checking: the WAV as sent (spooled to disk), plus the provider's transcript. */
+/** What came back, before any checking of the words: the audio (spooled to disk) and the provider's transcript. */
 export interface NarrationResult {
   /**
-   * A spool file holding the decoded `message.audio.data`: a WAV, possibly with a streaming
-   * (0xFFFFFFFF) header. The caller owns it and must store or discard it. Absent when the
-   * provider sent no audio (a refusal).
+   * The decoded `message.audio.data` as a spool file, already a canonical WAV (44-byte header
+   * with true sizes, whatever header the provider streamed). The caller owns it and must store or
+   * discard it. Absent when the provider sent no audio (a refusal).
    */
-  audioPath?: string;
+  audio?: WavFile;
   /** What the model says it said. */
   transcript: string;
   /** `stop`, `length`, `content_filter`, ... */

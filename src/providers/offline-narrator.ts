@@ -61,7 +61,7 @@ export class OfflineNarrator implements Narrator {
     const parsed = parseWav(Buffer.from(wav.buffer, wav.byteOffset, wav.byteLength));
     const pcm = resamplePcm16(parsed.data, parsed.format.sampleRate, BOOK_FORMAT.sampleRate);
     return {
-      audioPath: await this.spool.fromBuffer(writeWav(BOOK_FORMAT, pcm)),
+      audio: await this.spool.fromBuffer(writeWav(BOOK_FORMAT, pcm)),
       transcript: request.text,
       finishReason: 'stop',
       usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { WavFile } from './wav-files.js';
+import { WavSpoolWriter } from './wav-spool-writer.js';
 
 /**
  * A directory of audio in flight: what a provider sent, before it is checked and stored. Audio is
@@ -23,11 +25,19 @@ export class AudioSpool {
     return join(this.dir, `${process.pid}-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}.${suffix}`);
   }
 
-  /** Writes a buffer to a new spool file and returns its path. */
-  async fromBuffer(data: Buffer): Promise<string> {
-    const path = await this.newPath();
-    await writeFile(path, data);
-    return path;
+  /** A writer for a WAV arriving in pieces, at a fresh path in the spool. */
+  async writer(): Promise<WavSpoolWriter> {
+    return new WavSpoolWriter(await this.newPath());
+  }
+
+  /**
+   * A whole WAV (any header the provider sends) as a canonical spool file; throws
+   * AudioFormatError, writing nothing, when it is not usable WAV.
+   */
+  async fromBuffer(data: Buffer): Promise<WavFile> {
+    const writer = await this.writer();
+    await writer.write(data);
+    return writer.end();
   }
 
   /** Deletes a spool file; a file already gone is fine. */

@@ -1,11 +1,11 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { readWavInfo, type WavInfo } from '../audio/parse-wav.js';
 import { silence } from '../audio/silence.js';
 import { durationMs } from '../audio/wav-duration.js';
 import type { WavFormat } from '../audio/wav-format.js';
-import { WAV_HEADER_BYTES, wavHeader } from '../audio/write-wav.js';
+import { wavHeader } from '../audio/write-wav.js';
 import { AudioFormatError } from '../errors.js';
 
 /** A WAV file on disk: where its samples are (whole frames only) and how long they last. */
@@ -14,7 +14,7 @@ export interface WavFile extends WavInfo {
 }
 
 /** Enough of the file to find the data chunk behind fmt, LIST and other chunks. */
-const HEADER_PROBE_BYTES = 64 * 1024;
+export const HEADER_PROBE_BYTES = 64 * 1024;
 
 /**
  * Reads a WAV file's layout from its first bytes. A streaming header (sizes 0xFFFFFFFF) or one
@@ -88,30 +88,6 @@ function withChunk(header: Buffer, chunk: Buffer): Buffer {
   const out = Buffer.concat([header.subarray(0, 36), chunk, header.subarray(36)]);
   out.writeUInt32LE(header.readUInt32LE(4) + chunk.length, 4);
   return out;
-}
-
-/**
- * Moves `file` to `dest` as a WAV with a correct 44-byte header, ready to store: patched in place
- * when the provider's header already has that shape (the usual case, no copy), else rewritten.
- * Either way the original path is gone afterwards.
- */
-export async function normalizeWavFile(file: WavFile, dest: string): Promise<WavFile> {
-  if (file.dataOffset === WAV_HEADER_BYTES) {
-    const size = (await stat(file.path)).size;
-    const handle = await open(file.path, 'r+');
-    try {
-      await handle.write(wavHeader(file.format, file.dataBytes), 0, WAV_HEADER_BYTES, 0);
-      // Drop a trailing partial frame, if any, so the file is exactly header + data.
-      if (size !== WAV_HEADER_BYTES + file.dataBytes) await handle.truncate(WAV_HEADER_BYTES + file.dataBytes);
-    } finally {
-      await handle.close();
-    }
-    await rename(file.path, dest);
-    return { ...file, path: dest };
-  }
-  const joined = await joinWavFiles([file], file.format, dest);
-  await rm(file.path, { force: true });
-  return joined;
 }
 
 function write(out: NodeJS.WritableStream, data: Buffer): Promise<void> {

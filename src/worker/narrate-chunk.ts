@@ -4,7 +4,7 @@ import { sumUsage, type Narrator, type TokenUsage } from '../providers/narrator.
 import { splitSentences } from '../producer/split-sentences.js';
 import type { AudioSpool } from '../store/audio-spool.js';
 import type { Rejection } from '../store/segment-store.js';
-import { inspectWavFile, joinWavFiles, type WavFile } from '../store/wav-files.js';
+import { joinWavFiles, type WavFile } from '../store/wav-files.js';
 import { checkNarration } from './check-narration.js';
 import { narrationInstructions } from './narration-instructions.js';
 
@@ -81,12 +81,11 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
     const result = await ctx.narrator.narrate({ text, voice: ctx.voice, instructions, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     calls++;
     usages.push(result.usage);
-    let audio: WavFile | undefined;
+    const audio = result.audio;
     try {
-      audio = result.audioPath === undefined ? undefined : await inspectWavFile(result.audioPath);
       if (audio) requireBookFormat(audio.format);
     } catch (error) {
-      await ctx.spool.discard(result.audioPath);
+      await ctx.spool.discard(audio?.path);
       throw error;
     }
     const check = checkNarration(
@@ -103,7 +102,7 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
       return { audio, transcript: result.transcript, similarity: check.similarity, calls, rejections, usage: sumUsage(usages) };
     }
     // Rejected audio is deleted at once: it can never reach the book.
-    await ctx.spool.discard(result.audioPath);
+    await ctx.spool.discard(audio?.path);
     if (check.ok) throw new AudioFormatError('provider answered without audio');
     last = { reason: check.reason, detail: check.detail, similarity: check.similarity };
     lastHeard = result.transcript;

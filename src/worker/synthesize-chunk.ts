@@ -3,7 +3,6 @@ import type { SynthesizeJobData, SynthesizeResult } from '../queue/job-data.js';
 import { segmentKey } from '../store/segment-key.js';
 import type { AudioSpool } from '../store/audio-spool.js';
 import type { SegmentStore } from '../store/segment-store.js';
-import { normalizeWavFile } from '../store/wav-files.js';
 import { narrationInstructions } from './narration-instructions.js';
 import { narrateChunk, type VerifyOptions } from './narrate-chunk.js';
 
@@ -43,9 +42,9 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
     ...(signal ? { signal } : {}),
   });
   const ms = reading.audio.durationMs;
+  // Already a canonical WAV (the spool writes them so, and so does a join of split halves).
   let ready: string | undefined = reading.audio.path;
   try {
-    ready = (await normalizeWavFile(reading.audio, await spool.newPath())).path;
     await store.put(key, ready, {
       key,
       provider: narrator.name,

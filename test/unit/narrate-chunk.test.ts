@@ -27,12 +27,12 @@ function scripted(replies: Reply[]): Narrator & { requests: NarrationRequest[] }
       const seconds = (text: string) => (text.length / 15) * 1000;
       const usage = { promptTokens: 1, completionTokens: 2, totalTokens: 3 };
       if (reply === 'refuse') return { transcript: '', finishReason: 'content_filter', refusal: 'I can’t read that.', usage };
-      if (reply === 'answer') return { audioPath: await spool.fromBuffer(writeWav(BOOK_FORMAT, tone(BOOK_FORMAT, 2000, 880))), transcript: "Hi there! How's it going?", finishReason: 'stop', usage };
+      if (reply === 'answer') return { audio: await spool.fromBuffer(writeWav(BOOK_FORMAT, tone(BOOK_FORMAT, 2000, 880))), transcript: "Hi there! How's it going?", finishReason: 'stop', usage };
       if (reply === 'cut') {
         const half = request.text.slice(0, Math.floor(request.text.length / 2));
-        return { audioPath: await spool.fromBuffer(writeWav(BOOK_FORMAT, tone(BOOK_FORMAT, seconds(half), 880))), transcript: half, finishReason: 'length', usage };
+        return { audio: await spool.fromBuffer(writeWav(BOOK_FORMAT, tone(BOOK_FORMAT, seconds(half), 880))), transcript: half, finishReason: 'length', usage };
       }
-      return { audioPath: await spool.fromBuffer(writeWav(BOOK_FORMAT, tone(BOOK_FORMAT, seconds(request.text), 440))), transcript: request.text, finishReason: 'stop', usage };
+      return { audio: await spool.fromBuffer(writeWav(BOOK_FORMAT, tone(BOOK_FORMAT, seconds(request.text), 440))), transcript: request.text, finishReason: 'stop', usage };
     },
   };
 }

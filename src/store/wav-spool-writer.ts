@@ -1,0 +1,135 @@
+import { open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { readWavInfo } from '../audio/parse-wav.js';
+import { WAV_HEADER_BYTES, wavHeader } from '../audio/write-wav.js';
+import { AudioFormatError } from '../errors.js';
+import { HEADER_PROBE_BYTES, joinWavFiles, type WavFile } from './wav-files.js';
+
+/** Audio up to this size stays in memory until it is complete, then goes to disk in one write. */
+export const SPOOL_MEMORY_BYTES = 1024 * 1024;
+
+
+/**
+ * A WAV arriving in pieces, written into the spool as a canonical WAV (44-byte header with true
+ * sizes, whole frames only), which is how the segment store keeps every segment.
+ *
+ * Small audio (the usual chunk's few seconds) is gathered in memory and written once, already
+ * normalised; large audio spills to the file in 1 MiB writes once it passes SPOOL_MEMORY_BYTES,
+ * and its header is patched in place at the end. Why not stream every piece to disk as it comes:
+ * each async file call is a round trip through libuv's thread pool (about 0.06 ms of CPU on the
+ * bench machine, see src/store/fs-segment-store.ts), and writing, probing and patching a chunk's
+ * audio that way took a dozen of them per chunk.
+ */
+export class WavSpoolWriter {
+  readonly path: string;
+  private parts: Buffer[] = [];
+  private buffered = 0;
+  private head: Buffer | undefined;
+  private handle: FileHandle | undefined;
+  private written = 0;
+  private ended = false;
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  /** Appends bytes of the WAV (the buffer must not be reused by the caller). */
+  async write(bytes: Buffer): Promise<void> {
+    if (bytes.length === 0) return;
+    this.parts.push(bytes);
+    this.buffered += bytes.length;
+    if (this.buffered >= SPOOL_MEMORY_BYTES) await this.spill();
+  }
+
+  /**
+   * Finishes the file and returns it as a canonical WAV. Throws AudioFormatError, and leaves no
+   * file behind, when what arrived is not usable WAV or holds no samples.
+   */
+  async end(): Promise<WavFile> {
+    this.ended = true;
+    try {
+      if (this.handle === undefined) return await this.endInMemory();
+      return await this.endOnDisk(this.handle);
+    } catch (error) {
+      await this.abort();
+      throw error;
+    }
+  }
+
+  /** Drops whatever was written; safe to call twice or after end(). */
+  async abort(): Promise<void> {
+    this.parts = [];
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close().catch(() => undefined);
+    await rm(this.path, { force: true });
+  }
+
+  private async endInMemory(): Promise<WavFile> {
+    const wav = Buffer.concat(this.parts);
+    this.parts = [];
+    const info = checked(wav, wav.length);
+    let out: Buffer;
+    if (info.dataOffset === WAV_HEADER_BYTES) {
+      // The usual shape (a streaming header at most): patch the sizes in place, no copy.
+      wavHeader(info.format, info.dataBytes).copy(wav, 0);
+      out = wav.subarray(0, WAV_HEADER_BYTES + info.dataBytes);
+    } else {
+      out = Buffer.concat([wavHeader(info.format, info.dataBytes), wav.subarray(info.dataOffset, info.dataOffset + info.dataBytes)]);
+    }
+    await writeFile(this.path, out);
+    return { path: this.path, format: info.format, dataOffset: WAV_HEADER_BYTES, dataBytes: info.dataBytes, durationMs: info.durationMs };
+  }
+
+  private async endOnDisk(handle: FileHandle): Promise<WavFile> {
+    await this.flush(handle);
+    const info = checked(this.head!, this.written);
+    if (info.dataOffset === WAV_HEADER_BYTES) {
+      await handle.write(wavHeader(info.format, info.dataBytes), 0, WAV_HEADER_BYTES, 0);
+      // Drop a trailing partial frame, if any, so the file is exactly header + data.
+      if (this.written !== WAV_HEADER_BYTES + info.dataBytes) await handle.truncate(WAV_HEADER_BYTES + info.dataBytes);
+      this.handle = undefined;
+      await handle.close();
+      return { path: this.path, format: info.format, dataOffset: WAV_HEADER_BYTES, dataBytes: info.dataBytes, durationMs: info.durationMs };
+    }
+    // Other chunks before the samples (LIST and the like): copy the samples behind a plain header.
+    this.handle = undefined;
+    await handle.close();
+    const canonical = `${this.path}.canonical`;
+    try {
+      const joined = await joinWavFiles([{ path: this.path, ...info }], info.format, canonical);
+      await rm(this.path, { force: true });
+      await rename(canonical, this.path);
+      return { ...joined, path: this.path };
+    } catch (error) {
+      await rm(canonical, { force: true });
+      throw error;
+    }
+  }
+
+  /** Moves what is gathered in memory to the file (opened on first use). */
+  private async spill(): Promise<void> {
+    if (this.ended) return;
+    this.handle ??= await open(this.path, 'w');
+    await this.flush(this.handle);
+  }
+
+  private async flush(handle: FileHandle): Promise<void> {
+    if (this.buffered === 0) return;
+    const data = Buffer.concat(this.parts);
+    this.parts = [];
+    this.buffered = 0;
+    if (this.head === undefined || this.head.length < HEADER_PROBE_BYTES) {
+      const have = this.head ?? Buffer.alloc(0);
+      this.head = Buffer.concat([have, data.subarray(0, HEADER_PROBE_BYTES - have.length)]);
+    }
+    await handle.write(data, 0, data.length, this.written);
+    this.written += data.length;
+  }
+}
+
+/** The WAV's layout, or AudioFormatError when it is not usable or holds no samples. */
+function checked(head: Buffer, fileBytes: number) {
+  const info = readWavInfo(head, fileBytes);
+  if (info.dataBytes <= 0) throw new AudioFormatError('empty audio: the WAV data chunk holds no samples');
+  return info;
+}
