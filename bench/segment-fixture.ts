@@ -7,6 +7,8 @@ import { BOOK_FORMAT } from '../src/audio/wav-format.js';
 import { writeWav } from '../src/audio/write-wav.js';
 import type { FinalizeJobData, OutputFormat, SynthesizeResult } from '../src/queue/job-data.js';
 import { FsSegmentStore } from '../src/store/fs-segment-store.js';
+import { appendMetaSync } from '../src/store/segment-file.js';
+import type { SegmentMeta } from '../src/store/segment-store.js';
 
 /** A stable fake content key for segment `i` (64 hex digits, like segmentKey's sha256). */
 export function fixtureKey(i: number): string {
@@ -16,18 +18,37 @@ export function fixtureKey(i: number): string {
 /**
  * Writes `count` segments of `seconds` each into an FsSegmentStore layout and returns their paths
  * in order. One tone is computed and written `count` times: ffmpeg's copy and cat do not look at samples.
+ * (`cat` of these files also copies each segment's small metadata chunk: under 1 KB a segment.)
  */
 export async function writeSegments(storeDir: string, count: number, seconds: number): Promise<string[]> {
   const store = new FsSegmentStore(storeDir);
   const wav = writeWav(BOOK_FORMAT, tone(BOOK_FORMAT, seconds * 1000, 440));
   const paths: string[] = [];
   for (let i = 0; i < count; i++) {
-    const path = store.audioPath(fixtureKey(i));
+    const key = fixtureKey(i);
+    const path = store.audioPath(key);
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, wav);
+    appendMetaSync(path, fixtureMeta(key, seconds));
     paths.push(path);
   }
   return paths;
+}
+
+function fixtureMeta(key: string, seconds: number): SegmentMeta {
+  return {
+    key,
+    provider: 'bench',
+    model: 'bench',
+    voice: 'alloy',
+    durationMs: seconds * 1000,
+    transcript: '',
+    similarity: 1,
+    calls: 1,
+    rejections: [],
+    usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
+    createdAt: new Date().toISOString(),
+  };
 }
 
 /** The finalize job data and chunk results for the first `count` segments: one chapter per `perChapter` segments. */

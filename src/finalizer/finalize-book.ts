@@ -1,12 +1,11 @@
-import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { silence } from '../audio/silence.js';
-import { durationMs } from '../audio/wav-duration.js';
 import { wavInfoChunk } from '../audio/wav-info-chunk.js';
 import { BOOK_FORMAT, byteRate } from '../audio/wav-format.js';
-import { WAV_HEADER_BYTES, writeWav } from '../audio/write-wav.js';
+import { writeWav } from '../audio/write-wav.js';
 import type { FinalizeJobData, FinalizeResult, SynthesizeResult } from '../queue/job-data.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { writeAtomically } from '../store/fs-segment-store.js';
@@ -15,9 +14,6 @@ import { bookReport } from './book-report.js';
 import { concatAudio } from './ffmpeg.js';
 import { concatListLine, ffmetadata } from './ffmetadata.js';
 import { planTimeline, type Timeline } from './plan-timeline.js';
-
-/** Bytes of the header on every stored segment (the store keeps canonical 44-byte headers). */
-const STORED_HEADER_BYTES = WAV_HEADER_BYTES;
 
 /**
  * Segments → one audiobook: time the chapters from the stored segments, join them with pauses
@@ -34,12 +30,10 @@ export async function finalizeBook(book: FinalizeJobData, results: SynthesizeRes
   const segments = await Promise.all(
     book.chunks.map((c) =>
       probe(async (): Promise<WavFile> => {
-        const path = store.audioPath(byIndex.get(c.index)!.key);
-        const size = await stat(path).then((s) => s.size, () => {
-          throw new Error(`segment of chunk ${c.index} is missing from the store (${path})`);
-        });
-        const dataBytes = size - STORED_HEADER_BYTES;
-        return { path, format: BOOK_FORMAT, dataOffset: STORED_HEADER_BYTES, dataBytes, durationMs: durationMs(BOOK_FORMAT, dataBytes) };
+        const key = byIndex.get(c.index)!.key;
+        const stored = await store.get(key);
+        if (!stored) throw new Error(`segment of chunk ${c.index} is missing from the store (key ${key})`);
+        return stored.audio;
       }),
     ),
   );

@@ -1,4 +1,5 @@
 import type { TokenUsage } from '../providers/narrator.js';
+import type { WavFile } from './wav-files.js';
 
 /** Why a reading was turned down before one was accepted (see worker/check-narration.ts). */
 export interface Rejection {
@@ -7,7 +8,7 @@ export interface Rejection {
   similarity?: number;
 }
 
-/** What is known about a stored segment, kept beside its audio. */
+/** What is known about a stored segment, kept with its audio. */
 export interface SegmentMeta {
   key: string;
   provider: string;
@@ -24,18 +25,22 @@ export interface SegmentMeta {
   createdAt: string;
 }
 
+/** A segment as the store holds it: its audio (a canonical WAV) and what is known about it. */
+export interface StoredSegment {
+  audio: WavFile;
+  meta: SegmentMeta;
+}
+
 /**
  * Where segments live, keyed by a hash of what determines the audio. A segment that is present is
  * never bought again; audio never goes to Redis.
  */
 export interface SegmentStore {
-  /** The stored segment's metadata, or undefined when the segment is absent or incomplete. */
-  get(key: string): Promise<SegmentMeta | undefined>;
+  /** The stored segment, or undefined when it is absent or incomplete. */
+  get(key: string): Promise<StoredSegment | undefined>;
   /**
-   * Moves a WAV file (correct 44-byte header, on the store's filesystem) in under `key`, then its
-   * metadata: readers see all of it or none.
+   * Moves a canonical WAV file (44-byte header with true sizes, on the store's filesystem) in
+   * under `key` together with its metadata: readers see all of it or none.
    */
   put(key: string, wavPath: string, meta: SegmentMeta): Promise<void>;
-  /** The path of the segment's WAV file, for ffmpeg. */
-  audioPath(key: string): string;
 }

@@ -31,7 +31,7 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
   const base = { index: data.index, key, provider: narrator.name, model: narrator.model, chars: data.text.length };
   const stored = await store.get(key);
   if (stored) {
-    return { ...base, durationMs: stored.durationMs, cached: true, calls: 0, similarity: stored.similarity, rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 } };
+    return { ...base, durationMs: stored.meta.durationMs, cached: true, calls: 0, similarity: stored.meta.similarity, rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 } };
   }
   const reading = await narrateChunk(data.text, {
     narrator,

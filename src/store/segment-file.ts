@@ -1,0 +1,92 @@
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { readWavInfo } from '../audio/parse-wav.js';
+import { WAV_HEADER_BYTES } from '../audio/write-wav.js';
+import type { SegmentMeta } from './segment-store.js';
+import type { WavFile } from './wav-files.js';
+
+/**
+ * One stored segment is one file: a canonical WAV (44-byte header, the samples) followed by a RIFF
+ * chunk `narr` holding the segment's metadata as JSON. Players, ffmpeg and the finalizer read the
+ * samples and skip the chunk, as RIFF readers skip any chunk they do not know.
+ *
+ * Why not a JSON file beside the WAV: creating a file is the dearest file call there is (0.7 ms of
+ * kernel time in some directories of the bench machine, `node bench/fs-call-cost.mjs`), and the
+ * metadata then needed a second atomic rename of its own. Now the audio and what is known about it
+ * appear together, in one rename.
+ */
+export const META_CHUNK_ID = 'narr';
+
+/** Metadata larger than this is not ours (a transcript is a few KB): the file is treated as foreign. */
+const MAX_META_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Appends the metadata chunk to a canonical WAV (as the spool writes them) and grows its RIFF size
+ * to match. In-line file calls: this runs once per chunk on the worker's hot path.
+ */
+export function appendMetaSync(path: string, meta: SegmentMeta): void {
+  const fd = openSync(path, 'r+');
+  try {
+    const size = fstatSync(fd).size;
+    const header = Buffer.alloc(WAV_HEADER_BYTES);
+    readSync(fd, header, 0, WAV_HEADER_BYTES, 0);
+    const info = readWavInfo(header, size);
+    if (info.dataOffset !== WAV_HEADER_BYTES) throw new Error(`${path}: not a canonical WAV (data at byte ${info.dataOffset})`);
+    const end = samplesEnd(info.dataBytes);
+    const json = Buffer.from(JSON.stringify(meta), 'utf8');
+    const chunk = Buffer.alloc(8 + json.length + (json.length % 2));
+    chunk.write(META_CHUNK_ID, 0, 'latin1');
+    chunk.writeUInt32LE(json.length, 4);
+    json.copy(chunk, 8);
+    writeSync(fd, chunk, 0, chunk.length, end);
+    const riffSize = Buffer.alloc(4);
+    riffSize.writeUInt32LE(end + chunk.length - 8);
+    writeSync(fd, riffSize, 0, 4, 4);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A stored segment's audio layout and metadata, or undefined when there is no file, or it is torn
+ * or foreign (no metadata chunk, unreadable JSON): such a segment is made again, never trusted.
+ */
+export function readSegmentSync(path: string): { audio: WavFile; meta: SegmentMeta } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const header = Buffer.alloc(WAV_HEADER_BYTES);
+    if (readSync(fd, header, 0, WAV_HEADER_BYTES, 0) < WAV_HEADER_BYTES) return undefined;
+    let info;
+    try {
+      info = readWavInfo(header, size);
+    } catch {
+      return undefined;
+    }
+    const end = samplesEnd(info.dataBytes);
+    if (info.dataOffset !== WAV_HEADER_BYTES || size < end + 8 || size - end > MAX_META_BYTES) return undefined;
+    const tail = Buffer.alloc(size - end);
+    readSync(fd, tail, 0, tail.length, end);
+    const length = tail.readUInt32LE(4);
+    if (tail.toString('latin1', 0, 4) !== META_CHUNK_ID || 8 + length > tail.length) return undefined;
+    let meta: SegmentMeta;
+    try {
+      meta = JSON.parse(tail.toString('utf8', 8, 8 + length)) as SegmentMeta;
+    } catch {
+      return undefined;
+    }
+    return { audio: { path, ...info }, meta };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Where the data chunk ends: RIFF pads an odd-sized chunk with one byte. */
+function samplesEnd(dataBytes: number): number {
+  return WAV_HEADER_BYTES + dataBytes + (dataBytes % 2);
+}
