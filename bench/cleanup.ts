@@ -5,9 +5,9 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 type Task = () => Promise<unknown> | unknown;
 
@@ -32,9 +32,19 @@ export function trackChild(child: ChildProcess): ChildProcess {
   return child;
 }
 
-/** A fresh temp dir, removed at the end whatever happens. */
+/**
+ * Where the bench keeps its segment stores, spools and books: the system temp dir, or
+ * BENCH_SCRATCH. A worker creates a file per chunk, and what that costs varies a lot between
+ * directories of one disk and over time (on the machine of RESULTS.md, from 20 µs to 0.8 ms in one
+ * day: `node bench/fs-call-cost.mjs <dirs>`), so RESULTS.md's machine section measures it where
+ * the bench ran.
+ */
+export const SCRATCH = resolve(process.env.BENCH_SCRATCH ?? tmpdir());
+
+/** A fresh scratch dir, removed at the end whatever happens. */
 export async function tempDir(name: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), `narrate-bench-${name}-`));
+  await mkdir(SCRATCH, { recursive: true });
+  const dir = await mkdtemp(join(SCRATCH, `narrate-bench-${name}-`));
   dirs.add(dir);
   return dir;
 }

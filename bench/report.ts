@@ -1,5 +1,8 @@
 /** Collects measured rows as sections produce them, prints each at once, and renders RESULTS.md. */
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { cpus, release, totalmem, type as osType } from 'node:os';
+import { join } from 'node:path';
+import { SCRATCH } from './cleanup.js';
 import type { BenchOptions } from './options.js';
 import { run } from './processes.js';
 
@@ -37,9 +40,26 @@ export interface Machine {
   os: string;
   node: string;
   ffmpeg: string;
+  /** What creating one file costs in the bench's scratch dir and in the system temp dir. */
+  fileCreate: string;
   /** The commit measured, and whether src/ had uncommitted changes (other work in progress is measured too). */
   code: string;
   date: string;
+}
+
+const CREATE_SAMPLES = 300;
+
+/** Mean wall time of creating (open O_CREAT + close) a new file in a fresh dir under `base`, in µs. */
+function fileCreateUs(base: string): string {
+  mkdirSync(base, { recursive: true });
+  const dir = mkdtempSync(join(base, 'create-cost-'));
+  try {
+    const started = performance.now();
+    for (let i = 0; i < CREATE_SAMPLES; i++) closeSync(openSync(join(dir, String(i)), 'w'));
+    return (((performance.now() - started) / CREATE_SAMPLES) * 1000).toFixed(0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** What the numbers were measured on. */
@@ -56,6 +76,7 @@ export async function describeMachine(): Promise<Machine> {
     os: `${osType()} ${release()}`,
     node: process.version,
     ffmpeg: ffmpeg.stdout.split('\n')[0]?.trim() ?? 'unknown',
+    fileCreate: `${fileCreateUs(SCRATCH)} µs in ${SCRATCH}, where the bench keeps its stores (mean of ${CREATE_SAMPLES} opens of a new file in a new directory)`,
     code: `${head.stdout.trim() || 'unknown commit'}${changed > 0 ? ` with ${changed} uncommitted file(s) in src/` : ''}`,
     date: new Date().toISOString(),
   };
@@ -76,6 +97,7 @@ export function renderResults(report: Report, machine: Machine, options: BenchOp
     `- OS: ${machine.os}`,
     `- Node: ${machine.node}`,
     `- ffmpeg: ${machine.ffmpeg}`,
+    `- Creating a file: ${machine.fileCreate}`,
     `- Code: ${machine.code} (npm run bench builds dist/ from the working tree first)`,
     '',
     '## Parameters',

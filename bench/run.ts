@@ -35,6 +35,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   const machine = await describeMachine();
   process.stdout.write(`bench${options.quick ? ' (quick)' : ''}: ${machine.cpu} × ${machine.cores}, ${machine.memory}, node ${machine.node}, ${machine.ffmpeg}\n`);
+  process.stdout.write(`creating a file: ${machine.fileCreate}\n`);
   const report = new Report();
   let failed = 0;
   for (const section of options.sections) {

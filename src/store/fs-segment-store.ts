@@ -14,7 +14,7 @@ import type { SegmentMeta, SegmentStore, StoredSegment } from './segment-store.j
  * Lookups and stores call the file system in-line (sync) on purpose. They are a few small calls
  * per chunk (a missing-file check, a header read, an append, a rename), and each async call is a
  * round trip through libuv's thread pool plus a turn of the event loop: on the bench machine (2
- * cores) an async open+close took about 0.12 ms of CPU and 0.14 ms of wall time, in-line 0.01 ms
+ * cores) an async open+close took 0.08–0.12 ms of CPU, in-line under 0.01 ms
  * (`node bench/fs-call-cost.mjs`). The audio itself is written asynchronously by the spool.
  */
 export class FsSegmentStore implements SegmentStore {

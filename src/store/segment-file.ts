@@ -9,9 +9,9 @@ import type { WavFile } from './wav-files.js';
  * chunk `narr` holding the segment's metadata as JSON. Players, ffmpeg and the finalizer read the
  * samples and skip the chunk, as RIFF readers skip any chunk they do not know.
  *
- * Why not a JSON file beside the WAV: creating a file is the dearest file call there is (0.7 ms of
- * kernel time in some directories of the bench machine, `node bench/fs-call-cost.mjs`), and the
- * metadata then needed a second atomic rename of its own. Now the audio and what is known about it
+ * Why not a JSON file beside the WAV: creating a file is the dearest file call there is (from
+ * 0.02 to 0.8 ms of kernel time on the bench machine, depending on the directory and the hour:
+ * `node bench/fs-call-cost.mjs`), and the metadata then needed a second atomic rename of its own. Now the audio and what is known about it
  * appear together, in one rename.
  */
 export const META_CHUNK_ID = 'narr';

@@ -15,8 +15,8 @@ export const SPOOL_MEMORY_BYTES = 1024 * 1024;
  * Small audio (the usual chunk's few seconds) is gathered in memory and written once, already
  * normalised; large audio spills to the file in 1 MiB writes once it passes SPOOL_MEMORY_BYTES,
  * and its header is patched in place at the end. Why not stream every piece to disk as it comes:
- * each async file call is a round trip through libuv's thread pool (about 0.06 ms of CPU on the
- * bench machine, see src/store/fs-segment-store.ts), and writing, probing and patching a chunk's
+ * each async file call is a round trip through libuv's thread pool (0.04–0.06 ms of CPU on the
+ * bench machine, `node bench/fs-call-cost.mjs`), and writing, probing and patching a chunk's
  * audio that way took a dozen of them per chunk.
  */
 export class WavSpoolWriter {
@@ -115,16 +115,44 @@ export class WavSpoolWriter {
 
   private async flush(handle: FileHandle): Promise<void> {
     if (this.buffered === 0) return;
-    const data = Buffer.concat(this.parts);
+    const parts = this.parts;
+    const bytes = this.buffered;
     this.parts = [];
     this.buffered = 0;
     if (this.head === undefined || this.head.length < HEADER_PROBE_BYTES) {
-      const have = this.head ?? Buffer.alloc(0);
-      this.head = Buffer.concat([have, data.subarray(0, HEADER_PROBE_BYTES - have.length)]);
+      // Keep the first bytes for the header at the end; only as many pieces as that takes.
+      const head = [this.head ?? Buffer.alloc(0)];
+      let have = head[0]!.length;
+      for (const part of parts) {
+        if (have >= HEADER_PROBE_BYTES) break;
+        head.push(part.subarray(0, HEADER_PROBE_BYTES - have));
+        have += head.at(-1)!.length;
+      }
+      this.head = Buffer.concat(head);
     }
-    await handle.write(data, 0, data.length, this.written);
-    this.written += data.length;
+    // writev hands the pieces to the kernel as they are: no megabyte copy to join them first.
+    let done = 0;
+    while (done < bytes) {
+      const { bytesWritten } = await handle.writev(done === 0 ? parts : remaining(parts, done), this.written + done);
+      done += bytesWritten;
+    }
+    this.written += bytes;
   }
+}
+
+/** The pieces after the first `skip` bytes (after a short writev). */
+function remaining(parts: Buffer[], skip: number): Buffer[] {
+  const out: Buffer[] = [];
+  let left = skip;
+  for (const part of parts) {
+    if (left >= part.length) {
+      left -= part.length;
+      continue;
+    }
+    out.push(left > 0 ? part.subarray(left) : part);
+    left = 0;
+  }
+  return out;
 }
 
 /** The WAV's layout, or AudioFormatError when it is not usable or holds no samples. */
