@@ -1,5 +1,6 @@
 import { AudioFormatError } from '../errors.js';
 import type { AudioSpool } from '../store/audio-spool.js';
+import { toFetchResponse, type HttpTransport } from './http-transport.js';
 import type { WavFile } from '../store/wav-files.js';
 import type { WavSpoolWriter } from '../store/wav-spool-writer.js';
 
@@ -28,20 +29,17 @@ export function readSpooledAudio(placeholder: string): WavFile {
  * four times over (body bytes, text, parsed string, decoded PCM), times the jobs in flight. Here
  * only the small rest of the JSON is kept. Every other response passes through untouched.
  */
-export function audioSpoolFetch(spool: AudioSpool, baseFetch: typeof fetch = fetch): typeof fetch {
+export function audioSpoolFetch(spool: AudioSpool, transport: HttpTransport): typeof fetch {
   return async (input, init) => {
-    const response = await baseFetch(input, init);
+    const response = await transport.request(input as string | URL, init);
     const type = response.headers.get('content-type') ?? '';
-    if (!response.ok || response.body === null || !type.includes('json')) return response;
+    if (response.status < 200 || response.status > 299 || !type.includes('json')) return toFetchResponse(response);
     const extractor = new AudioDataExtractor(spool);
     try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) await extractor.push(chunk);
-      const json = await extractor.end();
-      const headers = new Headers(response.headers);
-      headers.delete('content-length');
-      headers.delete('content-encoding');
-      return new Response(json, { status: response.status, statusText: response.statusText, headers });
+      for await (const chunk of response.body as AsyncIterable<Buffer>) await extractor.push(chunk);
+      return toFetchResponse(response, await extractor.end());
     } catch (error) {
+      response.body.destroy();
       await extractor.abort();
       throw error;
     }

@@ -3,6 +3,7 @@ import { AudioFormatError } from '../errors.js';
 import type { AudioSpool } from '../store/audio-spool.js';
 import { SPOOL_PREFIX, audioSpoolFetch, readSpooledAudio } from './audio-spool-fetch.js';
 import { classifyProviderError } from './classify-provider-error.js';
+import { HttpTransport } from './http-transport.js';
 import type { NarrationRequest, NarrationResult, Narrator } from './narrator.js';
 
 /** Options of the chat-audio narrator. */
@@ -16,8 +17,6 @@ export interface ChatAudioOptions {
   timeoutMs: number;
   /** Where audio is written as it arrives. */
   spool: AudioSpool;
-  /** The fetch under the spooling one (default: the global fetch); the SDK accepts a fetch of our choosing. */
-  fetch?: typeof fetch;
 }
 
 /**
@@ -36,6 +35,7 @@ export class ChatAudioNarrator implements Narrator {
   readonly model: string;
   private readonly client: OpenAI;
   private readonly spool: AudioSpool;
+  private readonly transport = new HttpTransport();
 
   constructor(options: ChatAudioOptions) {
     this.model = options.model;
@@ -45,8 +45,13 @@ export class ChatAudioNarrator implements Narrator {
       baseURL: options.baseUrl,
       timeout: options.timeoutMs,
       maxRetries: 0,
-      fetch: audioSpoolFetch(options.spool, options.fetch),
+      // The SDK's requests go out through node:http (see HttpTransport), audio straight to the spool.
+      fetch: audioSpoolFetch(options.spool, this.transport),
     });
+  }
+
+  async close(): Promise<void> {
+    this.transport.close();
   }
 
   async narrate(request: NarrationRequest): Promise<NarrationResult> {
