@@ -35,13 +35,17 @@ export async function fleetSection(o: BenchOptions, report: Report): Promise<voi
     const overhead = inJob.map((ms) => ms - o.latency);
     const busy = inJob.reduce((a, b) => a + b, 0);
     const stats = await fake.stats();
-    const split = splitOverhead(r.jobs, await fake.timings(), o.latency);
+    const timings = await fake.timings();
+    const split = splitOverhead(r.jobs, timings, o.latency);
+    const calls = callsInFlight(timings);
     report.add({ section: S, metric: 'fleet time (enqueue → last chunk)', value: secs(fleetMs) });
     report.add({ section: S, metric: 'submit spawn → last chunk', value: secs(done - r.submitStartedAt) });
     report.add({ section: S, metric: 'throughput', value: `${fixed((o.chunks / fleetMs) * 1000, 1)} chunks/s (ideal ${fixed((o.chunks / idealMs) * 1000, 1)})` });
     report.add({ section: S, metric: 'efficiency (ideal ÷ actual)', value: fixed(fleetEff) });
     report.add({ section: S, metric: 'per-chunk overhead p50 / p95', value: `${fixed(percentile(overhead, 50), 0)} / ${fixed(percentile(overhead, 95), 0)} ms` });
     report.add({ section: S, metric: 'overhead split p50: job start → request at fake / fake beyond latency / reply → job done', value: split });
+    report.add({ section: S, metric: 'most calls in flight at the fake at once', value: String(calls.max), target: `≤ ${slots}`, ok: calls.max <= slots });
+    report.add({ section: S, metric: 'provider busy: Σ call time at the fake ÷ (slots × fleet time)', value: fixed(calls.busyMs / (slots * fleetMs)) });
     report.add({ section: S, metric: 'slot utilisation', value: fixed(busy / (slots * fleetMs)) });
     report.add({ section: S, metric: 'CPU per chunk: workers / fake model', value: `${fixed(r.workerCpuMs / o.chunks, 1)} / ${fixed(r.fakeCpuMs / o.chunks, 1)} ms` });
     report.add({ section: S, metric: `CPU busy, workers + fake ÷ (${cores} cores × time)`, value: pctOf(r.workerCpuMs + r.fakeCpuMs, cores * (done - r.submitStartedAt)) });
@@ -107,4 +111,19 @@ function splitOverhead(jobs: JobTiming[], timings: FakeTiming[], latency: number
   if (before.length === 0) return 'n/a (no call matched a job)';
   const p = (xs: number[]) => `${fixed(percentile(xs, 50), 0)} (${fixed(percentile(xs, 95), 0)})`;
   return `${p(before)} / ${p(fake)} / ${p(after)} ms, ${before.length} of ${jobs.length} matched`;
+}
+
+/** The most requests the fake was working on at once, and the sum of their durations. */
+function callsInFlight(timings: FakeTiming[]): { max: number; busyMs: number } {
+  const answered = timings.filter((t) => t.repliedAt > 0);
+  const edges = answered.flatMap((t) => [
+    { at: t.at, d: 1 },
+    { at: t.repliedAt, d: -1 },
+  ]);
+  // At equal times the end goes first: a call that ends as another starts does not overlap it.
+  edges.sort((a, b) => a.at - b.at || a.d - b.d);
+  let now = 0;
+  let max = 0;
+  for (const e of edges) max = Math.max(max, (now += e.d));
+  return { max, busyMs: answered.reduce((n, t) => n + (t.repliedAt - t.at), 0) };
 }

@@ -9,6 +9,7 @@ import { openRedis } from '../queue/connection.js';
 import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
 import { FsSegmentStore } from '../store/fs-segment-store.js';
 import type { SegmentStore } from '../store/segment-store.js';
+import { CallSlots, prefetchFor } from './call-slots.js';
 import type { VerifyOptions } from './narrate-chunk.js';
 import { synthesizeProcessor } from './synthesize-processor.js';
 
@@ -36,7 +37,7 @@ export interface WorkerOptions {
   narrator?: Narrator;
   /** Default: FsSegmentStore(config.storeDir). */
   store?: SegmentStore;
-  /** Synthesize jobs in flight (default config.concurrency). */
+  /** Model calls in flight (default config.concurrency); the worker holds prefetchFor(it) jobs more (see CallSlots). */
   concurrency?: number;
   /** Finalize jobs in flight (default 1: ffmpeg already uses the cores). */
   finalizeConcurrency?: number;
@@ -62,15 +63,17 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   // Audio left in the spool by workers that died mid-call, long enough ago that no call still owns it.
   void spool.sweep().catch(() => undefined);
   const narrator = options.narrator ?? createNarrator(config, spool);
+  const slots = new CallSlots(options.concurrency ?? config.concurrency);
   const queue = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });
 
   const synthesize = new Worker(
     SYNTHESIZE_QUEUE,
-    synthesizeProcessor({ narrator, store, spool, queue, logger, verify: { threshold: config.similarityThreshold, ...options.verify } }),
+    synthesizeProcessor({ narrator, store, spool, slots, queue, logger, verify: { threshold: config.similarityThreshold, ...options.verify } }),
     {
       connection,
       prefix,
-      concurrency: options.concurrency ?? config.concurrency,
+      // A few jobs more than calls, fetched and looked up ahead, so a call slot never waits on Redis.
+      concurrency: slots.size + prefetchFor(slots.size),
       limiter: rpmLimiter(config.rpm),
       // A dead worker's jobs come back after one lock period; a chunk may be orphaned a few times
       // (several crashes in a row) before BullMQ gives up on it.
@@ -100,6 +103,8 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
     finalize,
     close(force = false) {
       if (closing && !force) return closing;
+      // Jobs still waiting for a call slot have bought nothing: they go back to the queue now.
+      slots.drain();
       if (force) {
         // BullMQ's close(true) waits on a close already under way, which waits on the jobs in
         // flight; aborting their signals is what actually hands them back (as a failed attempt,

@@ -4,7 +4,8 @@ import { segmentKey } from '../store/segment-key.js';
 import type { AudioSpool } from '../store/audio-spool.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { narrationInstructions } from './narration-instructions.js';
-import { narrateChunk, type VerifyOptions } from './narrate-chunk.js';
+import type { CallSlots } from './call-slots.js';
+import { narrateChunk, type VerifiedNarration, type VerifyOptions } from './narrate-chunk.js';
 
 /** What the synthesize step needs from its surroundings, passed in so tests can choose. */
 export interface SynthesizeDeps {
@@ -13,6 +14,8 @@ export interface SynthesizeDeps {
   /** Where audio waits while it is checked: on the store's filesystem. */
   spool: AudioSpool;
   verify?: Partial<VerifyOptions>;
+  /** The worker's model calls in flight; without it, no limit beyond the caller's own. */
+  slots?: CallSlots;
 }
 
 /**
@@ -33,14 +36,21 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
   if (stored) {
     return { ...base, durationMs: stored.meta.durationMs, cached: true, calls: 0, similarity: stored.meta.similarity, rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 } };
   }
-  const reading = await narrateChunk(data.text, {
-    narrator,
-    spool,
-    voice: data.voice,
-    style: data.style,
-    ...(deps.verify ? { options: deps.verify } : {}),
-    ...(signal ? { signal } : {}),
-  });
+  // The slot is held through every reading of the chunk and given up before the store write.
+  const release = deps.slots ? await deps.slots.acquire(signal) : undefined;
+  let reading: VerifiedNarration;
+  try {
+    reading = await narrateChunk(data.text, {
+      narrator,
+      spool,
+      voice: data.voice,
+      style: data.style,
+      ...(deps.verify ? { options: deps.verify } : {}),
+      ...(signal ? { signal } : {}),
+    });
+  } finally {
+    release?.();
+  }
   const ms = reading.audio.durationMs;
   // Already a canonical WAV (the spool writes them so, and so does a join of split halves).
   let ready: string | undefined = reading.audio.path;

@@ -1,19 +1,21 @@
 import { setMaxListeners } from 'node:events';
-import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker, type Job, type Queue } from 'bullmq';
 import { RateLimitedError, coerceError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SynthesizeJobData, SynthesizeResult } from '../queue/job-data.js';
+import { DrainingError } from './call-slots.js';
 import { synthesizeChunk, type SynthesizeDeps } from './synthesize-chunk.js';
 
 /**
  * The BullMQ processor around synthesizeChunk: sorts failures for BullMQ.
+ * - shutting down before its first call: back to wait, no attempt spent (see CallSlots).
  * - 429: the whole queue pauses for Retry-After (queue.rateLimit) and the job goes back to wait
  *   without spending an attempt, instead of every job backing off alone and returning as a storm.
  * - permanent (401, 400, unfaithful after every try): UnrecoverableError, no attempt wasted.
  * - anything else: thrown as is, retried with exponential backoff and jitter.
  */
 export function synthesizeProcessor(deps: SynthesizeDeps & { queue: Queue; logger: Logger }) {
-  return async (job: Job<SynthesizeJobData, SynthesizeResult>, _token?: string, signal?: AbortSignal): Promise<SynthesizeResult> => {
+  return async (job: Job<SynthesizeJobData, SynthesizeResult>, token?: string, signal?: AbortSignal): Promise<SynthesizeResult> => {
     // Each model call (retries and split halves included) listens on the job's signal; a chunk may
     // legitimately make more than Node's default ten before it is accepted.
     if (signal) setMaxListeners(64, signal);
@@ -23,6 +25,11 @@ export function synthesizeProcessor(deps: SynthesizeDeps & { queue: Queue; logge
       return result;
     } catch (thrown) {
       const error = coerceError(thrown);
+      if (error instanceof DrainingError) {
+        // Taken ahead of a call slot, never called: back to wait for another worker, no attempt spent.
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
       if (error instanceof RateLimitedError) {
         deps.logger.warn({ bookId: job.data.bookId, chunk: job.data.index, retryAfterMs: error.retryAfterMs }, 'provider rate limit: pausing the queue');
         await deps.queue.rateLimit(error.retryAfterMs);
