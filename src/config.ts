@@ -56,6 +56,8 @@ const schema = z.object({
   NARRATE_BACKOFF_MS: intFrom(0, 600_000).default(2_000),
   /** Fleet-wide limit on model requests per minute, shared through Redis. Unset: no limit. */
   NARRATE_RPM: intFrom(1, 1_000_000).optional(),
+  /** Fleet-wide tokens per minute, counted as the provider does (prompt estimate + max_tokens). Unset: no limit. */
+  NARRATE_TPM: intFrom(1, 1_000_000_000).optional(),
   /** Fleet-wide cap on synthesize jobs in flight across every worker (BullMQ global concurrency). Unset: no cap. */
   NARRATE_GLOBAL_CONCURRENCY: intFrom(1, 100_000).optional(),
   /**
@@ -97,6 +99,7 @@ export interface Config {
   readonly maxAttempts: number;
   readonly backoffMs: number;
   readonly rpm: number | undefined;
+  readonly tpm: number | undefined;
   readonly shutdownTimeoutMs: number;
   readonly globalConcurrency: number | undefined;
   readonly lockDurationMs: number;
@@ -145,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxAttempts: e.NARRATE_MAX_ATTEMPTS,
     backoffMs: e.NARRATE_BACKOFF_MS,
     rpm: e.NARRATE_RPM,
+    tpm: e.NARRATE_TPM,
     shutdownTimeoutMs: e.NARRATE_SHUTDOWN_TIMEOUT_MS,
     globalConcurrency: e.NARRATE_GLOBAL_CONCURRENCY,
     lockDurationMs: e.NARRATE_LOCK_DURATION_MS,

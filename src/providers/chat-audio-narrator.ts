@@ -25,6 +25,9 @@ export interface ChatAudioOptions {
  */
 const AUDIO_TEMPERATURE = 0.6;
 
+/** Tokens of the message framing (roles, separators) on top of the two messages' text. */
+const PER_REQUEST_TOKENS = 10;
+
 /**
  * Narrates through POST {base}/chat/completions with modalities text+audio, as the model's
  * reference page shows. Retries are BullMQ's job (maxRetries: 0 here), so a failed attempt is
@@ -48,6 +51,14 @@ export class ChatAudioNarrator implements Narrator {
       // The SDK's requests go out through node:http (see HttpTransport), audio straight to the spool.
       fetch: audioSpoolFetch(options.spool, this.transport),
     });
+  }
+
+  /**
+   * What OpenAI's limiter counts for a request, before it runs: the prompt estimated from its
+   * characters (about 4 to a token, plus a little per message) and the whole of max_tokens.
+   */
+  reservedTokens(request: NarrationRequest): number {
+    return Math.ceil((request.instructions.length + request.text.length) / 4) + PER_REQUEST_TOKENS + maxTokensFor(request.text);
   }
 
   async close(): Promise<void> {

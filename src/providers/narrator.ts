@@ -42,6 +42,11 @@ export interface Narrator {
   /** The model id, part of the segment key: a different model means different audio. */
   readonly model: string;
   narrate(request: NarrationRequest): Promise<NarrationResult>;
+  /**
+   * Tokens the provider will count for this request against a tokens-per-minute limit (NARRATE_TPM),
+   * known before it is sent. Absent for a narrator no such limit applies to (the offline voice).
+   */
+  reservedTokens?(request: NarrationRequest): number;
   /** Releases sockets or WASM instances; safe to call twice. */
   close?(): Promise<void>;
 }

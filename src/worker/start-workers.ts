@@ -9,9 +9,11 @@ import { openRedis } from '../queue/connection.js';
 import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
 import { FsSegmentStore } from '../store/fs-segment-store.js';
 import type { SegmentStore } from '../store/segment-store.js';
+import { TokenBudget } from '../queue/token-budget.js';
 import { CallSlots, prefetchFor } from './call-slots.js';
 import type { VerifyOptions } from './narrate-chunk.js';
 import { synthesizeProcessor } from './synthesize-processor.js';
+import { withTokenBudget } from './token-limited-narrator.js';
 
 /**
  * BullMQ's limiter for a requests-per-minute budget, shared by the fleet through Redis.
@@ -62,7 +64,9 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   const spool = fsStore.spool();
   // Audio left in the spool by workers that died mid-call, long enough ago that no call still owns it.
   void spool.sweep().catch(() => undefined);
-  const narrator = options.narrator ?? createNarrator(config, spool);
+  const provider = options.narrator ?? createNarrator(config, spool);
+  // Cluster-safe beside BullMQ's keys: the same {prefix} hash tag.
+  const narrator = config.tpm === undefined ? provider : withTokenBudget(provider, new TokenBudget(connection, `${prefix}:${SYNTHESIZE_QUEUE}:tpm`, config.tpm));
   const slots = new CallSlots(options.concurrency ?? config.concurrency);
   const queue = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });
 

@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       NARRATE_REQUEST_TIMEOUT_MS: '5000',
       NARRATE_PREFIX: 'team-a',
       NARRATE_RPM: '600',
+      NARRATE_TPM: '150000',
       NARRATE_DASHBOARD_USER: 'ops',
       NARRATE_DASHBOARD_PASSWORD: 'pw',
     });
@@ -34,6 +35,7 @@ describe('loadConfig', () => {
     expect(c.requestTimeoutMs).toBe(5000);
     expect(c.prefix).toBe('team-a');
     expect(c.rpm).toBe(600);
+    expect(c.tpm).toBe(150_000);
   });
 
   it.each([
@@ -43,6 +45,7 @@ describe('loadConfig', () => {
     ['NARRATE_BASE_URL', 'ftp://example.com', /NARRATE_BASE_URL: expected an http\(s\) URL/],
     ['REDIS_URL', 'localhost:6379', /REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL, got "localhost:6379"/],
     ['NARRATE_PREFIX', 'has space', /NARRATE_PREFIX: expected letters, digits/],
+    ['NARRATE_TPM', '0', /NARRATE_TPM: expected an integer from 1/],
     ['NARRATE_LOG_LEVEL', 'loud', /NARRATE_LOG_LEVEL/],
   ])('names %s when it is %j', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(message);
