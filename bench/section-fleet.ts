@@ -41,7 +41,7 @@ export async function fleetSection(o: BenchOptions, report: Report): Promise<voi
     report.add({ section: S, metric: 'fleet time (enqueue → last chunk)', value: secs(fleetMs) });
     report.add({ section: S, metric: 'submit spawn → last chunk', value: secs(done - r.submitStartedAt) });
     report.add({ section: S, metric: 'throughput', value: `${fixed((o.chunks / fleetMs) * 1000, 1)} chunks/s (ideal ${fixed((o.chunks / idealMs) * 1000, 1)})` });
-    report.add({ section: S, metric: 'efficiency (ideal ÷ actual)', value: fixed(fleetEff), target: '≥ 0.95', ok: fleetEff >= 0.95 });
+    report.add({ section: S, metric: 'efficiency (ideal ÷ actual)', value: fixed(fleetEff, 3), target: '≥ 0.95', ok: fleetEff >= 0.95 });
     report.add({ section: S, metric: 'per-chunk time beyond latency (waiting for a call slot included) p50 / p95', value: `${fixed(percentile(overhead, 50), 0)} / ${fixed(percentile(overhead, 95), 0)} ms` });
     report.add({ section: S, metric: 'overhead split p50: job start → request at fake / fake beyond latency / reply → job done', value: split });
     report.add({ section: S, metric: 'most calls in flight at the fake at once', value: String(calls.max), target: `≤ ${slots}`, ok: calls.max <= slots });
@@ -80,7 +80,7 @@ export async function fleetSection(o: BenchOptions, report: Report): Promise<voi
     const S2 = '2 naive';
     report.add({ section: S2, metric: 'naive time (first call → last file)', value: secs(naiveMs) });
     report.add({ section: S2, metric: 'throughput', value: `${fixed((o.chunks / naiveMs) * 1000, 1)} chunks/s` });
-    report.add({ section: S2, metric: 'efficiency (ideal ÷ actual)', value: fixed(naiveEff) });
+    report.add({ section: S2, metric: 'efficiency (ideal ÷ actual)', value: fixed(naiveEff, 3) });
     report.add({ section: S2, metric: 'fake beyond latency p50 / p95', value: `${fixed(percentile(naiveFakeExtra, 50), 0)} / ${fixed(percentile(naiveFakeExtra, 95), 0)} ms` });
     report.add({ section: S2, metric: 'failed calls', value: String(n.failures) });
     report.add({ section: S2, metric: 'CPU per chunk: naive process / fake model', value: `${fixed(n.cpuMs / o.chunks, 1)} / ${fixed(fakeCpuMs / o.chunks, 1)} ms` });
@@ -88,7 +88,7 @@ export async function fleetSection(o: BenchOptions, report: Report): Promise<voi
     report.add({ section: S2, metric: 'peak RSS', value: mb(n.peakRss) });
     const ratio = fleetEff / naiveEff;
     report.add({ section: S2, metric: 'fleet efficiency ÷ naive efficiency', value: fixed(ratio), target: '≥ 0.95', ok: ratio >= 0.95 });
-    report.summary.push(`fleet eff ${fixed(fleetEff)} (naive ${fixed(naiveEff)})`);
+    report.summary.push(`fleet eff ${fixed(fleetEff, 3)} (naive ${fixed(naiveEff, 3)})`);
   } finally {
     await naiveFake.stop();
     await removeDir(dir);
