@@ -8,7 +8,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cleanupAll, installExitHandlers } from './cleanup.js';
-import { parseOptions, type BenchOptions, type Section } from './options.js';
+import { parseOptions, SECTIONS, type BenchOptions, type Section } from './options.js';
 import { ROOT } from './processes.js';
 import { describeMachine, renderResults, Report } from './report.js';
 import { fleetSection } from './section-fleet.js';
@@ -51,8 +51,9 @@ async function main(): Promise<number> {
   }
   await cleanupAll();
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-  // A smoke run must not overwrite the full run's committed results.
-  const results = join(ROOT, 'bench', options.quick ? 'RESULTS-quick.md' : 'RESULTS.md');
+  // A smoke run or a run of some sections must not overwrite the full run's committed results.
+  const partial = options.sections.length < SECTIONS.length;
+  const results = join(ROOT, 'bench', options.quick ? 'RESULTS-quick.md' : partial ? 'RESULTS-partial.md' : 'RESULTS.md');
   await writeFile(results, renderResults(report, machine, options, command, (Date.now() - started) / 1000));
   process.stdout.write(`\nwrote ${results}\n`);
   const missed = report.rows.filter((r) => r.ok === false).length;
