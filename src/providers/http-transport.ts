@@ -28,20 +28,11 @@ export class HttpTransport {
   private readonly http = new HttpAgent({ keepAlive: true });
   private readonly https = new HttpsAgent({ keepAlive: true });
 
-  request(input: string | URL | Request, init: RequestInit = {}): Promise<HttpResponse> {
-    if (typeof input !== 'string' && !(input instanceof URL)) {
-      return Promise.reject(new TypeError('HttpTransport takes a URL and RequestInit, not a Request'));
-    }
+  async request(input: string | URL | Request, init: RequestInit = {}): Promise<HttpResponse> {
+    if (typeof input !== 'string' && !(input instanceof URL)) throw new TypeError('HttpTransport takes a URL and RequestInit, not a Request');
     const url = new URL(input);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      return Promise.reject(new TypeError(`unsupported URL scheme ${url.protocol} (expected http: or https:)`));
-    }
-    let body: Buffer | undefined;
-    try {
-      body = requestBody(init.body);
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`unsupported URL scheme ${url.protocol} (expected http: or https:)`);
+    const body = requestBody(init.body);
     const headers = Object.fromEntries(new Headers(init.headers).entries());
     headers['accept-encoding'] ??= 'gzip, deflate, br';
     if (body !== undefined) headers['content-length'] = String(body.length);

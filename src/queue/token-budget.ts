@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { NarrateError } from '../errors.js';
 
@@ -64,21 +65,11 @@ export class TokenBudget {
       const waitMs = Number(await this.redis.eval(TAKE, 1, this.key, this.windowMs, this.perMinute, tokens, member));
       if (waitMs === 0) return;
       // Re-ask at least every 5 s: other workers' calls may have been counted meanwhile.
-      await sleep(Math.min(waitMs, 5_000), signal);
+      await sleep(Math.min(waitMs, 5_000), undefined, signal ? { signal } : {}).catch((error: unknown) => {
+        signal?.throwIfAborted();
+        throw error;
+      });
     }
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason as Error);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}

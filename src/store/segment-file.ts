@@ -1,8 +1,8 @@
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
-import { readWavInfo } from '../audio/parse-wav.js';
+import { readWavInfo, type WavInfo } from '../audio/parse-wav.js';
 import { WAV_HEADER_BYTES } from '../audio/write-wav.js';
-import type { SegmentMeta } from './segment-store.js';
-import type { WavFile } from './wav-files.js';
+import { AudioFormatError } from '../errors.js';
+import type { SegmentMeta, StoredSegment } from './segment-store.js';
 
 /**
  * One stored segment is one file: a canonical WAV (44-byte header, the samples) followed by a RIFF
@@ -11,8 +11,8 @@ import type { WavFile } from './wav-files.js';
  *
  * Why not a JSON file beside the WAV: creating a file is the dearest file call there is (from
  * 0.02 to 0.8 ms of kernel time on the bench machine, depending on the directory and the hour:
- * `node bench/fs-call-cost.mjs`), and the metadata then needed a second atomic rename of its own. Now the audio and what is known about it
- * appear together, in one rename.
+ * `node bench/fs-call-cost.mjs`), and the metadata then needed a second atomic rename of its own.
+ * Now the audio and what is known about it appear together, in one rename.
  */
 export const META_CHUNK_ID = 'narr';
 
@@ -26,12 +26,7 @@ const MAX_META_BYTES = 4 * 1024 * 1024;
 export function appendMetaSync(path: string, meta: SegmentMeta): void {
   const fd = openSync(path, 'r+');
   try {
-    const size = fstatSync(fd).size;
-    const header = Buffer.alloc(WAV_HEADER_BYTES);
-    readSync(fd, header, 0, WAV_HEADER_BYTES, 0);
-    const info = readWavInfo(header, size);
-    if (info.dataOffset !== WAV_HEADER_BYTES) throw new Error(`${path}: not a canonical WAV (data at byte ${info.dataOffset})`);
-    const end = samplesEnd(info.dataBytes);
+    const { end } = canonicalLayout(fd, path);
     const json = Buffer.from(JSON.stringify(meta), 'utf8');
     const chunk = Buffer.alloc(8 + json.length + (json.length % 2));
     chunk.write(META_CHUNK_ID, 0, 'latin1');
@@ -50,7 +45,7 @@ export function appendMetaSync(path: string, meta: SegmentMeta): void {
  * A stored segment's audio layout and metadata, or undefined when there is no file, or it is torn
  * or foreign (no metadata chunk, unreadable JSON): such a segment is made again, never trusted.
  */
-export function readSegmentSync(path: string): { audio: WavFile; meta: SegmentMeta } | undefined {
+export function readSegmentSync(path: string): StoredSegment | undefined {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -59,17 +54,16 @@ export function readSegmentSync(path: string): { audio: WavFile; meta: SegmentMe
     throw error;
   }
   try {
-    const size = fstatSync(fd).size;
-    const header = Buffer.alloc(WAV_HEADER_BYTES);
-    if (readSync(fd, header, 0, WAV_HEADER_BYTES, 0) < WAV_HEADER_BYTES) return undefined;
-    let info;
+    let layout: ReturnType<typeof canonicalLayout>;
     try {
-      info = readWavInfo(header, size);
-    } catch {
-      return undefined;
+      layout = canonicalLayout(fd, path);
+    } catch (error) {
+      // Not our shape: made again. A failing disk is not hidden.
+      if (error instanceof AudioFormatError) return undefined;
+      throw error;
     }
-    const end = samplesEnd(info.dataBytes);
-    if (info.dataOffset !== WAV_HEADER_BYTES || size < end + 8 || size - end > MAX_META_BYTES) return undefined;
+    const { info, size, end } = layout;
+    if (size < end + 8 || size - end > MAX_META_BYTES) return undefined;
     const tail = Buffer.alloc(size - end);
     readSync(fd, tail, 0, tail.length, end);
     const length = tail.readUInt32LE(4);
@@ -86,7 +80,15 @@ export function readSegmentSync(path: string): { audio: WavFile; meta: SegmentMe
   }
 }
 
-/** Where the data chunk ends: RIFF pads an odd-sized chunk with one byte. */
-function samplesEnd(dataBytes: number): number {
-  return WAV_HEADER_BYTES + dataBytes + (dataBytes % 2);
+/**
+ * The open file's size, its samples' layout from the 44-byte header, and where the data chunk
+ * ends (RIFF pads an odd-sized chunk with one byte). AudioFormatError when it is not a canonical WAV.
+ */
+function canonicalLayout(fd: number, path: string): { info: WavInfo; size: number; end: number } {
+  const size = fstatSync(fd).size;
+  const header = Buffer.alloc(WAV_HEADER_BYTES);
+  if (readSync(fd, header, 0, WAV_HEADER_BYTES, 0) < WAV_HEADER_BYTES) throw new AudioFormatError(`${path}: shorter than a WAV header`);
+  const info = readWavInfo(header, size);
+  if (info.dataOffset !== WAV_HEADER_BYTES) throw new AudioFormatError(`${path}: not a canonical WAV (data at byte ${info.dataOffset})`);
+  return { info, size, end: WAV_HEADER_BYTES + info.dataBytes + (info.dataBytes % 2) };
 }

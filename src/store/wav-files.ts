@@ -1,7 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { readWavInfo, type WavInfo } from '../audio/parse-wav.js';
+import type { WavInfo } from '../audio/parse-wav.js';
 import { silence } from '../audio/silence.js';
 import { durationMs } from '../audio/wav-duration.js';
 import type { WavFormat } from '../audio/wav-format.js';
@@ -11,27 +10,6 @@ import { AudioFormatError } from '../errors.js';
 /** A WAV file on disk: where its samples are (whole frames only) and how long they last. */
 export interface WavFile extends WavInfo {
   path: string;
-}
-
-/** Enough of the file to find the data chunk behind fmt, LIST and other chunks. */
-export const HEADER_PROBE_BYTES = 64 * 1024;
-
-/**
- * Reads a WAV file's layout from its first bytes. A streaming header (sizes 0xFFFFFFFF) or one
- * promising more than the file holds means: the samples run to the end of the file.
- */
-export async function inspectWavFile(path: string): Promise<WavFile> {
-  const handle = await open(path, 'r');
-  try {
-    const size = (await handle.stat()).size;
-    const head = Buffer.alloc(Math.min(size, HEADER_PROBE_BYTES));
-    await handle.read(head, 0, head.length, 0);
-    const info = readWavInfo(head, size);
-    if (info.dataBytes <= 0) throw new AudioFormatError('empty audio: the WAV data chunk holds no samples');
-    return { path, ...info };
-  } finally {
-    await handle.close();
-  }
 }
 
 /** A piece of a joined WAV: the samples of a file, or a stretch of silence. */

@@ -3,11 +3,13 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { readWavInfo } from '../audio/parse-wav.js';
 import { WAV_HEADER_BYTES, wavHeader } from '../audio/write-wav.js';
 import { AudioFormatError } from '../errors.js';
-import { HEADER_PROBE_BYTES, joinWavFiles, type WavFile } from './wav-files.js';
+import { joinWavFiles, type WavFile } from './wav-files.js';
 
 /** Audio up to this size stays in memory until it is complete, then goes to disk in one write. */
 export const SPOOL_MEMORY_BYTES = 1024 * 1024;
 
+/** Enough of the file to find the data chunk behind fmt, LIST and other chunks. */
+const HEADER_PROBE_BYTES = 64 * 1024;
 
 /**
  * A WAV arriving in pieces, written into the spool as a canonical WAV (44-byte header with true
@@ -16,8 +18,9 @@ export const SPOOL_MEMORY_BYTES = 1024 * 1024;
  * Small audio (the usual chunk's few seconds) is gathered in memory and written once, already
  * normalised, in-line: at most 1 MiB, so the event loop waits well under a millisecond for the
  * copy, where an async write would add a round trip through the thread pool to every reading
- * (the bench's "reply → job done" went from 5 to 3 ms at the median). Large audio spills to the file in 1 MiB writes once it passes SPOOL_MEMORY_BYTES,
- * and its header is patched in place at the end. Why not stream every piece to disk as it comes:
+ * (the bench's "reply → job done" went from 5 to 3 ms at the median). Large audio spills to the
+ * file in 1 MiB writes once it passes SPOOL_MEMORY_BYTES, and its header is patched in place at
+ * the end. Why not stream every piece to disk as it comes:
  * each async file call is a round trip through libuv's thread pool (0.04–0.06 ms of CPU on the
  * bench machine, `node bench/fs-call-cost.mjs`), and writing, probing and patching a chunk's
  * audio that way took a dozen of them per chunk.
@@ -29,7 +32,6 @@ export class WavSpoolWriter {
   private head: Buffer | undefined;
   private handle: FileHandle | undefined;
   private written = 0;
-  private ended = false;
 
   constructor(path: string) {
     this.path = path;
@@ -48,7 +50,6 @@ export class WavSpoolWriter {
    * file behind, when what arrived is not usable WAV or holds no samples.
    */
   async end(): Promise<WavFile> {
-    this.ended = true;
     try {
       if (this.handle === undefined) return await this.endInMemory();
       return await this.endOnDisk(this.handle);
@@ -58,7 +59,7 @@ export class WavSpoolWriter {
     }
   }
 
-  /** Drops whatever was written; safe to call twice or after end(). */
+  /** Drops whatever was written (never after a successful end(): that file is the caller's); safe to call twice. */
   async abort(): Promise<void> {
     this.parts = [];
     const handle = this.handle;
@@ -111,7 +112,6 @@ export class WavSpoolWriter {
 
   /** Moves what is gathered in memory to the file (opened on first use). */
   private async spill(): Promise<void> {
-    if (this.ended) return;
     this.handle ??= await open(this.path, 'w');
     await this.flush(this.handle);
   }

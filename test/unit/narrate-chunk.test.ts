@@ -1,13 +1,13 @@
-import { readdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readWavInfo } from '../../src/audio/parse-wav.js';
 import { tone } from '../../src/audio/tone.js';
 import { BOOK_FORMAT } from '../../src/audio/wav-format.js';
 import { writeWav } from '../../src/audio/write-wav.js';
 import type { NarrationRequest, NarrationResult, Narrator } from '../../src/providers/narrator.js';
 import { AudioSpool } from '../../src/store/audio-spool.js';
-import { inspectWavFile } from '../../src/store/wav-files.js';
 import { ChunkRejectedError, narrateChunk, splitInTwo } from '../../src/worker/narrate-chunk.js';
 
 type Reply = 'read' | 'answer' | 'cut' | 'refuse';
@@ -79,7 +79,8 @@ describe('narrateChunk', () => {
     expect(r.transcript.split(' ').length).toBe(TWO_SENTENCES.split(' ').length);
     // The halves and the gap between them, joined into one file with a correct header.
     const [a, b] = splitInTwo(TWO_SENTENCES)!;
-    const joined = await inspectWavFile(r.audio.path);
+    const file = await readFile(r.audio.path);
+    const joined = readWavInfo(file, file.length);
     expect(joined.dataOffset).toBe(44);
     expect(joined.durationMs).toBeCloseTo(((a.length + b.length) / 15) * 1000 + 250, -1);
     await spool.discard(r.audio.path);
