@@ -44,6 +44,7 @@ export async function fleetSection(o: BenchOptions, report: Report): Promise<voi
     report.add({ section: S, metric: 'efficiency (ideal ÷ actual)', value: fixed(fleetEff, 3), target: '≥ 0.95', ok: fleetEff >= 0.95 });
     report.add({ section: S, metric: 'per-chunk time beyond latency (waiting for a call slot included) p50 / p95', value: `${fixed(percentile(overhead, 50), 0)} / ${fixed(percentile(overhead, 95), 0)} ms` });
     report.add({ section: S, metric: 'overhead split p50: job start → request at fake / fake beyond latency / reply → job done', value: split });
+    report.add({ section: S, metric: 'gap on one connection: reply sent → next request read, p50 / p95', value: connectionGaps(timings) });
     report.add({ section: S, metric: 'most calls in flight at the fake at once', value: String(calls.max), target: `≤ ${slots}`, ok: calls.max <= slots });
     report.add({ section: S, metric: 'provider busy: Σ call time at the fake ÷ (slots × fleet time)', value: fixed(calls.busyMs / (slots * fleetMs)) });
     report.add({ section: S, metric: 'jobs held ÷ call slots (over 1: jobs waiting ready for a slot)', value: fixed(busy / (slots * fleetMs)) });
@@ -111,6 +112,26 @@ function splitOverhead(jobs: JobTiming[], timings: FakeTiming[], latency: number
   if (before.length === 0) return 'n/a (no call matched a job)';
   const p = (xs: number[]) => `${fixed(percentile(xs, 50), 0)} (${fixed(percentile(xs, 95), 0)})`;
   return `${p(before)} / ${p(fake)} / ${p(after)} ms, ${before.length} of ${jobs.length} matched`;
+}
+
+/**
+ * A worker's call slot, as the fake sees it: the time from one reply on a keep-alive connection to
+ * the next request read on it (the worker reading the reply, checking it, and sending the next).
+ */
+function connectionGaps(timings: FakeTiming[]): string {
+  const bySocket = new Map<number, FakeTiming[]>();
+  for (const t of timings) {
+    if (t.repliedAt === 0) continue;
+    const list = bySocket.get(t.socket) ?? [];
+    list.push(t);
+    bySocket.set(t.socket, list);
+  }
+  const gaps: number[] = [];
+  for (const list of bySocket.values()) {
+    for (let i = 1; i < list.length; i++) gaps.push(list[i]!.at - list[i - 1]!.repliedAt);
+  }
+  if (gaps.length === 0) return 'n/a';
+  return `${fixed(percentile(gaps, 50), 1)} / ${fixed(percentile(gaps, 95), 1)} ms over ${bySocket.size} connections`;
 }
 
 /** The most requests the fake was working on at once, and the sum of their durations. */

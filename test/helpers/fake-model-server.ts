@@ -54,6 +54,8 @@ export interface FakeCall {
   /** When the reply was handed to the socket (ms since the epoch); 0 while pending or when hung. */
   repliedAt: number;
   outcome: FakeOutcome;
+  /** The client's port: a keep-alive connection's calls share it. */
+  socket: number;
 }
 
 export type Fault =
@@ -91,6 +93,8 @@ export interface FakeTiming {
   at: number;
   repliedAt: number;
   status: number;
+  /** The client's port: calls on one keep-alive connection follow one another. */
+  socket: number;
 }
 
 const ANSWER = "Hi there! How's it going?";
@@ -151,13 +155,13 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
   // Per call: arrival, reply and the sha1 of the text, so a bench can split a job's time into its
   // own side and the fake's.
   const timings = (): FakeTiming[] =>
-    calls.map((c) => ({ sha1: createHash('sha1').update(c.text).digest('hex'), at: c.at, repliedAt: c.repliedAt, status: c.status }));
+    calls.map((c) => ({ sha1: createHash('sha1').update(c.text).digest('hex'), at: c.at, repliedAt: c.repliedAt, status: c.status, socket: c.socket }));
 
   async function completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
     const body = parseJson(raw);
     const { text, system } = readMessages(body);
-    const call: FakeCall = { at: Date.now(), text, system, body, status: 0, repliedAt: 0, outcome: 'error' };
+    const call: FakeCall = { at: Date.now(), text, system, body, status: 0, repliedAt: 0, outcome: 'error', socket: req.socket.remotePort ?? 0 };
     calls.push(call);
     const reply = (status: number, outcome: FakeOutcome, payload: unknown, headers: Record<string, string> = {}) => {
       call.status = status;
