@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { coerceError, NarrateError } from '../errors.js';
 import { openRedis } from '../queue/connection.js';
-import { bullPrefix, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../queue/names.js';
+import { bullPrefix, QUEUE_NAMES } from '../queue/names.js';
 import { basicAuth } from './basic-auth.js';
 import { checkDashboardBind } from './check-bind.js';
 
@@ -42,7 +42,7 @@ export async function startDashboard(config: Config, options: DashboardOptions):
   checkDashboardBind(options.host, credentials !== undefined);
 
   const redis = openRedis(config.redisUrl, { name: `narrate-dashboard:${config.prefix}` });
-  const queues = [SYNTHESIZE_QUEUE, FINALIZE_QUEUE].map(
+  const queues = QUEUE_NAMES.map(
     (name) => new Queue(name, { connection: redis, prefix: bullPrefix(config.prefix) }),
   );
   let server: Server | undefined;

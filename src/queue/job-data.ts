@@ -36,6 +36,27 @@ export interface SynthesizeResult {
   usage: TokenUsage;
 }
 
+/** Retry settings for a book's chunks. */
+export interface ChunkRetry {
+  /** Attempts per chunk for transient failures. */
+  attempts: number;
+  /** First backoff delay in ms; it doubles each attempt. */
+  backoffMs: number;
+}
+
+/** Data of a long book's `enqueue` job: the chunks still to add to its flow, in order. */
+export interface EnqueueJobData {
+  bookId: string;
+  chunks: SynthesizeJobData[];
+  retry: ChunkRetry;
+}
+
+/** What an `enqueue` job returns. */
+export interface EnqueueResult {
+  /** Chunks added to the book (already there ones included: a retried job adds them again, harmlessly). */
+  added: number;
+}
+
 /** Data of a book's `finalize` job: everything but the chunks' text, which lives in the children. */
 export interface FinalizeJobData {
   bookId: string;

@@ -2,6 +2,13 @@
 export const SYNTHESIZE_QUEUE = 'synthesize';
 /** The queue holding one `finalize` job per book: the parent of its chunks' jobs. */
 export const FINALIZE_QUEUE = 'finalize';
+/**
+ * The queue holding a long book's `enqueue` job: the chunks its flow did not carry, which a worker
+ * adds to the book in batches (see buildFlow).
+ */
+export const ENQUEUE_QUEUE = 'enqueue';
+/** Every queue of a deployment, children before parents (the order to obliterate them in). */
+export const QUEUE_NAMES = [SYNTHESIZE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE] as const;
 
 /**
  * BullMQ's key prefix for a deployment. The braces make it a Redis Cluster hash tag, so every key of

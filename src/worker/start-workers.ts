@@ -6,7 +6,8 @@ import type { Logger } from '../logger.js';
 import { createNarrator } from '../providers/create-narrator.js';
 import type { Narrator } from '../providers/narrator.js';
 import { openRedis } from '../queue/connection.js';
-import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
+import { ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
+import { enqueueProcessor } from '../producer/enqueue-processor.js';
 import { FsSegmentStore } from '../store/fs-segment-store.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { TokenBudget } from '../queue/token-budget.js';
@@ -46,15 +47,16 @@ export interface WorkerOptions {
   verify?: Partial<VerifyOptions>;
 }
 
-/** A running pair of workers: chunks and books. */
+/** The running workers of one process: chunks, books, and the rest of long books' chunks. */
 export interface RunningWorkers {
   synthesize: Worker;
   finalize: Worker;
+  enqueue: Worker;
   /** Stops taking jobs and waits for those in flight (force: hand them back at once). Safe to call twice. */
   close(force?: boolean): Promise<void>;
 }
 
-/** Starts the synthesize and finalize workers of one process, sharing one Redis connection. */
+/** Starts the synthesize, finalize and enqueue workers of one process, sharing one Redis connection. */
 export function startWorkers(config: Config, options: WorkerOptions): RunningWorkers {
   const { logger } = options;
   const prefix = bullPrefix(config.prefix);
@@ -69,6 +71,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   const narrator = config.tpm === undefined ? provider : withTokenBudget(provider, new TokenBudget(connection, `${prefix}:${SYNTHESIZE_QUEUE}:tpm`, config.tpm));
   const slots = new CallSlots(options.concurrency ?? config.concurrency);
   const queue = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });
+  const finalizeQueue = new Queue(FINALIZE_QUEUE, { connection, prefix });
 
   const synthesize = new Worker(
     SYNTHESIZE_QUEUE,
@@ -97,7 +100,9 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
     // ffmpeg on a long book can hold the lock a while; renewals keep it, this only bounds a dead worker.
     lockDuration: Math.max(config.lockDurationMs, 60_000),
   });
-  for (const w of [synthesize, finalize]) {
+  // A few at once: each is a long book's chunks going into Redis in batches, a moment's work.
+  const enqueue = new Worker(ENQUEUE_QUEUE, enqueueProcessor({ synthesize: queue, finalize: finalizeQueue, logger }), { connection, prefix, concurrency: 4 });
+  for (const w of [synthesize, finalize, enqueue]) {
     w.on('error', (error) => logger.error({ err: coerceError(error).message, queue: w.name }, 'worker error'));
   }
 
@@ -105,6 +110,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   return {
     synthesize,
     finalize,
+    enqueue,
     close(force = false) {
       if (closing && !force) return closing;
       // Jobs still waiting for a call slot have bought nothing: they go back to the queue now.
@@ -115,10 +121,11 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
         // retried after backoff) and lets the close finish.
         synthesize.cancelAllJobs('worker shutting down');
         finalize.cancelAllJobs('worker shutting down');
+        enqueue.cancelAllJobs('worker shutting down');
       }
       // Every cleanup runs even when one fails (BullMQ's own close does the same).
-      const run = Promise.allSettled([synthesize.close(force), finalize.close(force)])
-        .then(() => Promise.allSettled([queue.close(), narrator.close?.()]))
+      const run = Promise.allSettled([synthesize.close(force), finalize.close(force), enqueue.close(force)])
+        .then(() => Promise.allSettled([queue.close(), finalizeQueue.close(), narrator.close?.()]))
         .then(() => connection.quit().catch(() => connection.disconnect()))
         .then(() => undefined);
       closing = run;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startDashboard, type Dashboard } from '../../src/dashboard/start-dashboard.js';
 import { openRedis } from '../../src/queue/connection.js';
-import { bullPrefix, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
+import { bullPrefix, FINALIZE_QUEUE, QUEUE_NAMES, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
 import { testPrefix } from '../helpers/test-prefix.js';
 
 const USER = 'narrator';
@@ -89,7 +89,7 @@ afterAll(async () => {
   try {
     // The "-open" dashboard's queues write their meta keys too.
     for (const queuePrefix of [bull, bullPrefix(`${prefix}-open`)]) {
-      for (const name of [SYNTHESIZE_QUEUE, FINALIZE_QUEUE]) {
+      for (const name of QUEUE_NAMES) {
         const queue = new Queue(name, { connection: admin, prefix: queuePrefix });
         await queue.obliterate({ force: true });
         await queue.close();

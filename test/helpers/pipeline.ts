@@ -9,7 +9,7 @@ import { createLogger } from '../../src/logger.js';
 import { submitBooks, type SubmitOptions, type Submission } from '../../src/producer/submit-books.js';
 import type { BookStatus } from '../../src/queue/book-status.js';
 import { openRedis } from '../../src/queue/connection.js';
-import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../../src/queue/names.js';
+import { ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../../src/queue/names.js';
 import { startWorkers, type RunningWorkers, type WorkerOptions } from '../../src/worker/start-workers.js';
 import { testPrefix } from './test-prefix.js';
 
@@ -18,7 +18,7 @@ export interface Harness {
   config: Config;
   dir: string;
   connection: Redis;
-  queues: { finalize: Queue; synthesize: Queue };
+  queues: { finalize: Queue; synthesize: Queue; enqueue: Queue };
   /** Submits and narrates with in-process workers, returning each book's final status. */
   narrate(inputs: string[], options?: Partial<SubmitOptions>, workerOptions?: Partial<WorkerOptions>): Promise<{ submission: Submission; statuses: BookStatus[] }>;
   close(): Promise<void>;
@@ -35,7 +35,11 @@ export async function createHarness(name: string, env: Record<string, string> = 
   });
   const connection = openRedis(config.redisUrl);
   const prefix = bullPrefix(config.prefix);
-  const queues = { finalize: new Queue(FINALIZE_QUEUE, { connection, prefix }), synthesize: new Queue(SYNTHESIZE_QUEUE, { connection, prefix }) };
+  const queues = {
+    finalize: new Queue(FINALIZE_QUEUE, { connection, prefix }),
+    synthesize: new Queue(SYNTHESIZE_QUEUE, { connection, prefix }),
+    enqueue: new Queue(ENQUEUE_QUEUE, { connection, prefix }),
+  };
   const running = new Set<RunningWorkers>();
   return {
     config,
@@ -56,8 +60,9 @@ export async function createHarness(name: string, env: Record<string, string> = 
     },
     async close() {
       await Promise.allSettled([...running].map((w) => w.close(true)));
-      await Promise.allSettled([queues.finalize.obliterate({ force: true }), queues.synthesize.obliterate({ force: true })]);
-      await Promise.allSettled([queues.finalize.close(), queues.synthesize.close()]);
+      // Children first: a parent obliterated before its children could be put back in wait.
+      for (const q of [queues.synthesize, queues.enqueue, queues.finalize]) await q.obliterate({ force: true }).catch(() => undefined);
+      await Promise.allSettled([queues.finalize.close(), queues.synthesize.close(), queues.enqueue.close()]);
       await connection.quit().catch(() => connection.disconnect());
       await rm(dir, { recursive: true, force: true });
     },

@@ -1,0 +1,115 @@
+/**
+ * A book longer than one flow (FLOW_CHUNKS): it goes to Redis as a first flow plus an `enqueue` job
+ * holding the rest, which a worker adds in batches. Real Redis, real workers; the fake model answers.
+ * What a user must never see: a book finalized before all its chunks were in, a chunk queued or
+ * bought twice, or chunks missing from the book.
+ */
+import { readFile } from 'node:fs/promises';
+import { Job, Worker } from 'bullmq';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { createLogger } from '../../src/logger.js';
+import { openRedis } from '../../src/queue/connection.js';
+import { addChunks, enqueueProcessor } from '../../src/producer/enqueue-processor.js';
+import { submitBooks } from '../../src/producer/submit-books.js';
+import { bookParent, chunkJobId, enqueueJobId, FLOW_CHUNKS } from '../../src/queue/build-flow.js';
+import type { EnqueueJobData } from '../../src/queue/job-data.js';
+import { bullPrefix, ENQUEUE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
+import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
+import { writeParagraphBook } from '../helpers/paragraph-book.js';
+import { createHarness, type Harness } from '../helpers/pipeline.js';
+import { waitUntil } from '../helpers/wait-until.js';
+
+const KEY = 'sk-test-long-book';
+const CHUNKS = FLOW_CHUNKS + 150;
+
+describe('a book longer than one flow', () => {
+  let fake: FakeModelServer;
+  let h: Harness | undefined;
+  const workers: Worker[] = [];
+  const connections: Redis[] = [];
+  /** A connection for a test's own BullMQ worker, closed after the test. */
+  const workerConnection = () => {
+    const c = openRedis(h!.config.redisUrl, { worker: true });
+    connections.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    fake = await startFakeModel({ apiKey: KEY });
+  });
+  afterEach(async () => {
+    await Promise.allSettled(workers.splice(0).map((w) => w.close(true)));
+    await Promise.allSettled(connections.splice(0).map((c) => c.quit()));
+    await h?.close();
+    h = undefined;
+  });
+  afterAll(async () => fake?.close());
+
+  const harness = async () => (h = await createHarness('long-book', { NARRATE_API_KEY: KEY, NARRATE_BASE_URL: fake.url }));
+
+  it('is narrated whole: every chunk once, in order, each bought once', async () => {
+    const harness_ = await harness();
+    const book = await writeParagraphBook(harness_.dir, 'long', CHUNKS);
+    const firstCall = fake.calls.length;
+    const { submission, statuses } = await harness_.narrate([book.path], { format: 'wav', maxChars: book.maxChars });
+    expect(submission.books[0]!.chunks).toBe(CHUNKS);
+    expect(statuses[0]!.state).toBe('done');
+    expect(statuses[0]!.chunksDone).toBe(CHUNKS);
+
+    const calls = fake.calls.slice(firstCall);
+    expect(calls).toHaveLength(CHUNKS);
+    expect(calls.map((c) => c.text).sort()).toEqual([...book.paragraphs].sort());
+
+    const report = JSON.parse(await readFile(statuses[0]!.output!.replace(/\.wav$/, '.json'), 'utf8')) as { chunks: { index: number; chars: number }[]; totals: { chunks: number } };
+    expect(report.chunks.map((c) => c.index)).toEqual(book.paragraphs.map((_, i) => i));
+    expect(report.chunks.map((c) => c.chars)).toEqual(book.paragraphs.map((p) => p.length));
+    expect(report.totals.chunks).toBe(CHUNKS);
+    // The enqueue job is gone once done: the rest of the text is not kept twice.
+    expect(await harness_.queues.enqueue.getJobCounts('completed', 'failed', 'wait', 'active')).toEqual({ completed: 0, failed: 0, wait: 0, active: 0 });
+  });
+
+  it('cannot finalize before its enqueue job has added the rest', async () => {
+    const harness_ = await harness();
+    const { config, connection, queues } = harness_;
+    const book = await writeParagraphBook(harness_.dir, 'gated', CHUNKS);
+    const { books } = await submitBooks([book.path], { outDir: harness_.dir, format: 'wav', maxChars: book.maxChars }, config, connection);
+    const bookId = books[0]!.bookId;
+    const finalizeJob = (await Job.fromId(queues.finalize, bookId))!;
+    expect(await queues.synthesize.getJobCountByTypes('wait')).toBe(FLOW_CHUNKS);
+    expect(await finalizeJob.getDependenciesCount()).toMatchObject({ processed: 0, unprocessed: FLOW_CHUNKS + 1 });
+
+    // Chunks done by a stand-in worker (no finalize worker runs: the parent's state is the question).
+    const prefix = bullPrefix(config.prefix);
+    workers.push(new Worker(SYNTHESIZE_QUEUE, async (job) => ({ index: job.data.index }), { connection: workerConnection(), prefix, concurrency: 50 }));
+    await waitUntil('the first flow\'s chunks to be done', async () => (await queues.synthesize.getCompletedCount()) === FLOW_CHUNKS, { timeoutMs: 15_000 });
+    expect(await finalizeJob.getState()).toBe('waiting-children');
+
+    workers.push(new Worker(ENQUEUE_QUEUE, enqueueProcessor({ synthesize: queues.synthesize, finalize: queues.finalize, logger: createLogger('silent'), batch: 40 }), { connection: workerConnection(), prefix }));
+    await waitUntil('every chunk to be done', async () => (await queues.synthesize.getCompletedCount()) === CHUNKS, { timeoutMs: 15_000 });
+    await waitUntil('the book to be ready to finalize', async () => (await finalizeJob.getState()) === 'waiting', { timeoutMs: 5_000 });
+    const values = await finalizeJob.getChildrenValues<{ index: number }>();
+    expect(Object.values(values).map((v) => v.index).sort((a, b) => a - b)).toEqual(book.paragraphs.map((_, i) => i));
+  });
+
+  it('adds nothing twice when a worker died halfway through adding the rest', async () => {
+    const harness_ = await harness();
+    const { config, connection, queues } = harness_;
+    const book = await writeParagraphBook(harness_.dir, 'retried', CHUNKS);
+    const { books } = await submitBooks([book.path], { outDir: harness_.dir, format: 'wav', maxChars: book.maxChars }, config, connection);
+    const bookId = books[0]!.bookId;
+    const enqueueJob = (await Job.fromId<EnqueueJobData>(queues.enqueue, enqueueJobId(bookId)))!;
+    const prefix = bullPrefix(config.prefix);
+    // What the first worker got in before it died: the first 60 of the rest.
+    await addChunks(queues.synthesize, bookParent(bookId, prefix), enqueueJob.data.chunks.slice(0, 60), enqueueJob.data.retry);
+
+    workers.push(new Worker(ENQUEUE_QUEUE, enqueueProcessor({ synthesize: queues.synthesize, finalize: queues.finalize, logger: createLogger('silent'), batch: 40 }), { connection: workerConnection(), prefix }));
+    await waitUntil('the enqueue job to finish', async () => (await Job.fromId(queues.enqueue, enqueueJobId(bookId))) === undefined, { timeoutMs: 15_000 });
+    expect(await queues.synthesize.getJobCountByTypes('wait')).toBe(CHUNKS);
+    const ids = (await queues.synthesize.getWaiting(0, -1)).map((j) => j.id);
+    expect(new Set(ids).size).toBe(CHUNKS);
+    expect(ids.sort()).toEqual(book.paragraphs.map((_, i) => chunkJobId(bookId, i)).sort());
+    // The book waits on its chunks alone, each counted once.
+    expect(await (await Job.fromId(queues.finalize, bookId))!.getDependenciesCount()).toMatchObject({ processed: 0, unprocessed: CHUNKS });
+  });
+});
