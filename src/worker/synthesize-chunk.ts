@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Narrator } from '../providers/narrator.js';
 import type { SynthesizeJobData, SynthesizeResult } from '../queue/job-data.js';
 import { segmentKey } from '../store/segment-key.js';
@@ -51,6 +52,8 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
   } finally {
     release?.();
   }
+  // The store's calls are in-line (sync): let the job that just got the slot send its request first.
+  if (release) await nextTurn();
   const ms = reading.audio.durationMs;
   // Already a canonical WAV (the spool writes them so, and so does a join of split halves).
   let ready: string | undefined = reading.audio.path;
