@@ -38,11 +38,14 @@ export async function statusOfJob(job: Job<FinalizeJobData, FinalizeResult>, syn
   return { ...base, state: 'unknown', chunksDone: done };
 }
 
-/** BullMQ fails a parent with "child <key> failed"; the child's own reason is the one a user needs. */
+/**
+ * BullMQ fails a parent with "child <key> failed"; the child's own reason is the one a user needs.
+ * Read from the child's key itself, so a failed `enqueue` child is explained as well as a chunk.
+ */
 async function failureReason(job: Job, synthesize: Queue): Promise<string> {
   const reason = job.failedReason ?? 'unknown reason';
-  const match = /child\s+\S*:([^:\s]+)\s+failed/.exec(reason);
+  const match = /child\s+(\S+)\s+failed/.exec(reason);
   if (!match?.[1]) return reason;
-  const child = await Job.fromId(synthesize, match[1]);
-  return child?.failedReason ? child.failedReason : reason;
+  const own = await (await synthesize.client).hget(match[1], 'failedReason');
+  return own ? own : reason;
 }

@@ -48,6 +48,14 @@ describe('a book longer than one flow', () => {
 
   const harness = async () => (h = await createHarness('long-book', { NARRATE_API_KEY: KEY, NARRATE_BASE_URL: fake.url }));
 
+  /** A long book submitted with no worker running: its jobs as the submission left them. */
+  async function submitOnly(name: string) {
+    const { config, connection, queues, dir } = await harness();
+    const book = await writeParagraphBook(dir, name, CHUNKS);
+    const { books } = await submitBooks([book.path], { outDir: dir, format: 'wav', maxChars: book.maxChars }, config, connection);
+    return { book, bookId: books[0]!.bookId, queues, prefix: bullPrefix(config.prefix) };
+  }
+
   it('is narrated whole: every chunk once, in order, each bought once', async () => {
     const harness_ = await harness();
     const book = await writeParagraphBook(harness_.dir, 'long', CHUNKS);
@@ -70,17 +78,12 @@ describe('a book longer than one flow', () => {
   });
 
   it('cannot finalize before its enqueue job has added the rest', async () => {
-    const harness_ = await harness();
-    const { config, connection, queues } = harness_;
-    const book = await writeParagraphBook(harness_.dir, 'gated', CHUNKS);
-    const { books } = await submitBooks([book.path], { outDir: harness_.dir, format: 'wav', maxChars: book.maxChars }, config, connection);
-    const bookId = books[0]!.bookId;
+    const { book, bookId, queues, prefix } = await submitOnly('gated');
     const finalizeJob = (await Job.fromId(queues.finalize, bookId))!;
     expect(await queues.synthesize.getJobCountByTypes('wait')).toBe(FLOW_CHUNKS);
     expect(await finalizeJob.getDependenciesCount()).toMatchObject({ processed: 0, unprocessed: FLOW_CHUNKS + 1 });
 
     // Chunks done by a stand-in worker (no finalize worker runs: the parent's state is the question).
-    const prefix = bullPrefix(config.prefix);
     workers.push(new Worker(SYNTHESIZE_QUEUE, async (job) => ({ index: job.data.index }), { connection: workerConnection(), prefix, concurrency: 50 }));
     await waitUntil('the first flow\'s chunks to be done', async () => (await queues.synthesize.getCompletedCount()) === FLOW_CHUNKS, { timeoutMs: 15_000 });
     expect(await finalizeJob.getState()).toBe('waiting-children');
@@ -93,13 +96,8 @@ describe('a book longer than one flow', () => {
   });
 
   it('adds nothing twice when a worker died halfway through adding the rest', async () => {
-    const harness_ = await harness();
-    const { config, connection, queues } = harness_;
-    const book = await writeParagraphBook(harness_.dir, 'retried', CHUNKS);
-    const { books } = await submitBooks([book.path], { outDir: harness_.dir, format: 'wav', maxChars: book.maxChars }, config, connection);
-    const bookId = books[0]!.bookId;
+    const { book, bookId, queues, prefix } = await submitOnly('retried');
     const enqueueJob = (await Job.fromId<EnqueueJobData>(queues.enqueue, enqueueJobId(bookId)))!;
-    const prefix = bullPrefix(config.prefix);
     // What the first worker got in before it died: the first 60 of the rest.
     await addChunks(queues.synthesize, bookParent(bookId, prefix), enqueueJob.data.chunks.slice(0, 60), enqueueJob.data.retry);
 
