@@ -100,8 +100,16 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
     // ffmpeg on a long book can hold the lock a while; renewals keep it, this only bounds a dead worker.
     lockDuration: Math.max(config.lockDurationMs, 60_000),
   });
-  // A few at once: each is a long book's chunks going into Redis in batches, a moment's work.
-  const enqueue = new Worker(ENQUEUE_QUEUE, enqueueProcessor({ synthesize: queue, finalize: finalizeQueue, logger }), { connection, prefix, concurrency: 4 });
+  // A few at once: each is a long book's chunks going into Redis in batches, a moment's work. A
+  // dead worker's enqueue job comes back like its chunks do, and may do so as often.
+  const enqueue = new Worker(ENQUEUE_QUEUE, enqueueProcessor({ synthesize: queue, finalize: finalizeQueue, logger }), {
+    connection,
+    prefix,
+    concurrency: 4,
+    lockDuration: config.lockDurationMs,
+    stalledInterval: config.lockDurationMs,
+    maxStalledCount: 5,
+  });
   for (const w of [synthesize, finalize, enqueue]) {
     w.on('error', (error) => logger.error({ err: coerceError(error).message, queue: w.name }, 'worker error'));
   }
