@@ -10,10 +10,12 @@ const KEEP = { age: 7 * 24 * 3600, count: 50_000 };
  * Chunks a book's flow carries itself. A longer book's other chunks ride in its `enqueue` job, and
  * a worker adds them (ENQUEUE_BATCH at a time) while the first ones are narrated.
  *
- * Why: BullMQ adds a flow in one MULTI. For 2,000 chunks that took the submitting process about
- * 150 ms of CPU and Redis 40 ms, during which no worker could take a job (`npm run bench`, fleet
- * section, "first job taken after enqueue"); for a 10,000-chunk book Redis would stall every queue
- * for the whole insert. A first flow of 100 goes in at once and fills a fleet of up to 100 calls.
+ * Why: BullMQ adds a flow in one MULTI, and no worker can take a job until it has run. For 2,000
+ * chunks the first chunk was queued 79-108 ms after the insert began, against 7-9 ms this way
+ * (`npx tsx bench/flow-insert-cost.ts`), and a fresh submit process is slower still: the fleet
+ * bench's "first job taken after enqueue" went from 138-177 to 15-17 ms. A 10,000-chunk book in
+ * one MULTI would stall every queue of the deployment for the whole insert. A first flow of 100
+ * goes in at once and fills a fleet of up to 100 calls while the rest follows.
  */
 export const FLOW_CHUNKS = 100;
 
