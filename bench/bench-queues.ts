@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { openRedis } from '../src/queue/connection.js';
-import { ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../src/queue/names.js';
+import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../src/queue/names.js';
+import { obliterateQueues } from '../test/helpers/obliterate-queues.js';
 import { onCleanup } from './cleanup.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -32,7 +33,6 @@ export function openBenchQueues(name: string): BenchQueues {
   const opts = { connection, prefix: bullPrefix(prefix) };
   const synthesize = new Queue(SYNTHESIZE_QUEUE, opts);
   const finalize = new Queue(FINALIZE_QUEUE, opts);
-  const enqueue = new Queue(ENQUEUE_QUEUE, opts);
   const outcome: DisposeOutcome = { missed: [], remaining: -1 };
   // The braces of the hash tag are not glob characters, so this matches only this run's keys.
   const scanAll = async (): Promise<string[]> => {
@@ -46,12 +46,12 @@ export function openBenchQueues(name: string): BenchQueues {
     return found;
   };
   const dispose = async (): Promise<void> => {
-    await Promise.allSettled([synthesize.obliterate({ force: true }), enqueue.obliterate({ force: true }), finalize.obliterate({ force: true })]);
+    await obliterateQueues(connection, bullPrefix(prefix)).catch(() => undefined);
     // BullMQ's obliterate leaves the rate limiter's key (it expires on its own); sweep what it missed.
     outcome.missed = await scanAll();
     if (outcome.missed.length > 0) await connection.del(...outcome.missed);
     outcome.remaining = (await scanAll()).length;
-    await Promise.allSettled([synthesize.close(), enqueue.close(), finalize.close()]);
+    await Promise.allSettled([synthesize.close(), finalize.close()]);
     await connection.quit().catch(() => connection.disconnect());
   };
   const disposeOnce = onCleanup(dispose);

@@ -20,6 +20,7 @@ import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../src/queue/names
 import { startWorkers } from '../src/worker/start-workers.js';
 import { CORPUS } from '../test/helpers/corpus.js';
 import { startFakeModel } from '../test/helpers/fake-model-server.js';
+import { obliterateQueues } from '../test/helpers/obliterate-queues.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -92,7 +93,7 @@ try {
   );
 } finally {
   await workers.close();
-  await Promise.allSettled([queues.finalize.obliterate({ force: true }), queues.synthesize.obliterate({ force: true })]);
+  await obliterateQueues(connection, prefix).catch(() => undefined);
   await Promise.allSettled([queues.finalize.close(), queues.synthesize.close()]);
   await connection.quit();
   await fake.close();

@@ -14,7 +14,8 @@ import type { BookPlan } from '../src/producer/plan-book.js';
 import { bookParent, buildFlow, chunkJobOptions, ENQUEUE_BATCH, enqueueJobId } from '../src/queue/build-flow.js';
 import { openRedis } from '../src/queue/connection.js';
 import type { EnqueueJobData } from '../src/queue/job-data.js';
-import { bullPrefix, ENQUEUE_QUEUE, FINALIZE_QUEUE, QUEUE_NAMES, SYNTHESIZE_QUEUE } from '../src/queue/names.js';
+import { bullPrefix, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../src/queue/names.js';
+import { obliterateQueues } from '../test/helpers/obliterate-queues.js';
 
 const { values } = parseArgs({ options: { chunks: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '3' } } });
 const chunks = Number(values.chunks);
@@ -84,11 +85,7 @@ try {
   }
   console.log(`(${chunks} chunks; the first chunk is queued when the MULTI holding it has run)`);
 } finally {
-  for (const name of QUEUE_NAMES) {
-    const queue = new Queue(name, { connection, prefix });
-    await queue.obliterate({ force: true });
-    await queue.close();
-  }
+  await obliterateQueues(connection, prefix);
   await Promise.allSettled([producer.close(), synthesize.close(), enqueue.close()]);
   await connection.quit();
 }

@@ -1,11 +1,12 @@
-import { FlowProducer, Queue, QueueEvents, Worker } from 'bullmq';
+import { FlowProducer, QueueEvents, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startDashboard, type Dashboard } from '../../src/dashboard/start-dashboard.js';
 import { openRedis } from '../../src/queue/connection.js';
-import { bullPrefix, FINALIZE_QUEUE, QUEUE_NAMES, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
+import { bullPrefix, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
+import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { testPrefix } from '../helpers/test-prefix.js';
 
 const USER = 'narrator';
@@ -88,13 +89,7 @@ afterAll(async () => {
   await flowProducer?.close();
   try {
     // The "-open" dashboard's queues write their meta keys too.
-    for (const queuePrefix of [bull, bullPrefix(`${prefix}-open`)]) {
-      for (const name of QUEUE_NAMES) {
-        const queue = new Queue(name, { connection: admin, prefix: queuePrefix });
-        await queue.obliterate({ force: true });
-        await queue.close();
-      }
-    }
+    for (const queuePrefix of [bull, bullPrefix(`${prefix}-open`)]) await obliterateQueues(admin, queuePrefix);
     await Promise.all(connections.map((redis) => redis.quit()));
     // Nothing this file opened (its own connections, BullMQ's duplicates of them, the dashboards')
     // may outlive it.

@@ -1,14 +1,14 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeAudio } from '../../src/finalizer/ffmpeg.js';
 import { PAUSES_MS } from '../../src/finalizer/plan-timeline.js';
-import { QUEUE_NAMES, bullPrefix } from '../../src/queue/names.js';
+import { bullPrefix } from '../../src/queue/names.js';
 import type { BookReport } from '../../src/finalizer/book-report.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
+import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { runCli } from '../helpers/run-cli.js';
 import { testPrefix } from '../helpers/test-prefix.js';
 
@@ -37,12 +37,7 @@ describe('narrate run, end to end', () => {
   });
   afterAll(async () => {
     const connection = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 3 });
-    // Children first: obliterating a parent whose children remain would put it back in wait.
-    for (const name of QUEUE_NAMES) {
-      const q = new Queue(name, { connection, prefix: bullPrefix(prefix) });
-      await q.obliterate({ force: true });
-      await q.close();
-    }
+    await obliterateQueues(connection, bullPrefix(prefix));
     await connection.quit();
     await fake?.close();
     await rm(dir, { recursive: true, force: true });

@@ -2,8 +2,9 @@ import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { FinalizeResult } from '../../src/queue/job-data.js';
 import { openRedis } from '../../src/queue/connection.js';
-import { ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../../src/queue/names.js';
+import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../../src/queue/names.js';
 import { chunkJobId } from '../../src/queue/build-flow.js';
+import { obliterateQueues } from './obliterate-queues.js';
 import { waitUntil } from './wait-until.js';
 
 /** The test's own view of a prefix's queues, for polling and clean-up. */
@@ -27,9 +28,8 @@ export function openBookQueues(prefix: string, redisUrl = 'redis://127.0.0.1:637
   const options = { connection, prefix: bullPrefix(prefix) };
   const finalize = new Queue(FINALIZE_QUEUE, options);
   const synthesize = new Queue(SYNTHESIZE_QUEUE, options);
-  const enqueue = new Queue(ENQUEUE_QUEUE, options);
   // A Queue re-emits connection errors; without a listener EventEmitter would throw them.
-  for (const q of [finalize, synthesize, enqueue]) q.on('error', () => {});
+  for (const q of [finalize, synthesize]) q.on('error', () => {});
   const describe = async () => JSON.stringify(await synthesize.getJobCounts('wait', 'active', 'completed', 'failed', 'delayed', 'paused', 'prioritized'));
   return {
     connection,
@@ -54,12 +54,10 @@ export function openBookQueues(prefix: string, redisUrl = 'redis://127.0.0.1:637
       );
     },
     async destroy() {
-      await synthesize.obliterate({ force: true }).catch(() => undefined);
-      await enqueue.obliterate({ force: true }).catch(() => undefined);
-      await finalize.obliterate({ force: true }).catch(() => undefined);
+      await obliterateQueues(connection, bullPrefix(prefix)).catch(() => undefined);
       // obliterate leaves the rate limiter's counter (it expires within a window, but clean is clean).
       await connection.del(synthesize.keys.limiter!, finalize.keys.limiter!).catch(() => undefined);
-      await Promise.allSettled([finalize.close(), synthesize.close(), enqueue.close()]);
+      await Promise.allSettled([finalize.close(), synthesize.close()]);
       await connection.quit().catch(() => connection.disconnect());
     },
   };

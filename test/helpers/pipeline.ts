@@ -11,6 +11,7 @@ import type { BookStatus } from '../../src/queue/book-status.js';
 import { openRedis } from '../../src/queue/connection.js';
 import { ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../../src/queue/names.js';
 import { startWorkers, type RunningWorkers, type WorkerOptions } from '../../src/worker/start-workers.js';
+import { obliterateQueues } from './obliterate-queues.js';
 import { testPrefix } from './test-prefix.js';
 
 /** A private corner of the real Redis and the disk for one test file, torn down by `close`. */
@@ -60,8 +61,7 @@ export async function createHarness(name: string, env: Record<string, string> = 
     },
     async close() {
       await Promise.allSettled([...running].map((w) => w.close(true)));
-      // Children first: a parent obliterated before its children could be put back in wait.
-      for (const q of [queues.synthesize, queues.enqueue, queues.finalize]) await q.obliterate({ force: true }).catch(() => undefined);
+      await obliterateQueues(connection, prefix).catch(() => undefined);
       await Promise.allSettled([queues.finalize.close(), queues.synthesize.close(), queues.enqueue.close()]);
       await connection.quit().catch(() => connection.disconnect());
       await rm(dir, { recursive: true, force: true });
