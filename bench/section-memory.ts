@@ -1,6 +1,6 @@
 /** Section 4: one worker's peak memory while long segments (5 minutes each by default) are in flight. */
 import { byteRate, BOOK_FORMAT } from '../src/audio/wav-format.js';
-import { DEFAULT_CHARS_PER_SECOND } from '../src/worker/expected-duration.js';
+import { DEFAULT_CHARS_PER_SECOND } from '../src/verify/expected-duration.js';
 import { removeDir, tempDir } from './cleanup.js';
 import { startFakeModel } from './fake-model.js';
 import type { BenchOptions } from './options.js';
@@ -17,7 +17,7 @@ const SWEEP_ROUNDS = 3;
 
 export async function memorySection(o: BenchOptions, report: Report): Promise<void> {
   const S = '4 memory';
-  // The worker rejects audio far from text length ÷ 15 chars/s (worker/expected-duration.ts, not configurable),
+  // The worker rejects audio far from text length ÷ 15 chars/s (verify/expected-duration.ts, not configurable),
   // so long segments need long texts: the fake reads at the same 15 chars/s.
   const chars = Math.round(o.memSeconds * DEFAULT_CHARS_PER_SECOND);
   const pcmBytes = o.memSeconds * byteRate(BOOK_FORMAT);

@@ -1,7 +1,7 @@
 import type { TokenUsage } from '../providers/narrator.js';
 import type { WavFile } from './wav-files.js';
 
-/** Why a reading was turned down before one was accepted (see worker/check-narration.ts). */
+/** Why a reading was turned down before one was accepted (see verify/check-narration.ts). */
 export interface Rejection {
   reason: 'cut-off' | 'refused' | 'unfaithful' | 'duration' | 'bad-audio';
   detail: string;

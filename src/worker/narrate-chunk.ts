@@ -5,7 +5,7 @@ import { splitSentences } from '../producer/split-sentences.js';
 import type { AudioSpool } from '../store/audio-spool.js';
 import type { Rejection } from '../store/segment-store.js';
 import { joinWavFiles, type WavFile } from '../store/wav-files.js';
-import { checkNarration } from './check-narration.js';
+import { checkNarration } from '../verify/check-narration.js';
 import { narrationInstructions } from './narration-instructions.js';
 
 /** How hard to try before a chunk fails. */

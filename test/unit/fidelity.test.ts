@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { checkNarration } from '../../src/worker/check-narration.js';
-import { checkDuration, SHORT_TEXT_FLOOR_MS } from '../../src/worker/expected-duration.js';
+import { checkNarration } from '../../src/verify/check-narration.js';
+import { checkDuration, SHORT_TEXT_FLOOR_MS } from '../../src/verify/expected-duration.js';
 import { DEFAULT_STYLE, narrationInstructions } from '../../src/worker/narration-instructions.js';
-import { normalizeWords } from '../../src/worker/normalize-words.js';
-import { wordSimilarity } from '../../src/worker/word-similarity.js';
+import { normalizeWords } from '../../src/verify/normalize-words.js';
+import { wordSimilarity } from '../../src/verify/word-similarity.js';
 
 const PARAGRAPH_60 =
   'The harbour lay quiet under a low grey sky, and the fishing boats rocked gently against the old stone quay. ' +

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyLexicon, loadLexicon, mergeLexicons } from '../../src/producer/lexicon.js';
-import { wordSimilarity } from '../../src/worker/word-similarity.js';
+import { wordSimilarity } from '../../src/verify/word-similarity.js';
 
 describe('pronunciation lexicon', () => {
   let dir: string;
