@@ -14,6 +14,8 @@ export interface BookText {
   /** From the document itself (EPUB metadata, a Gutenberg "Title:" line), when it names one. */
   title?: string;
   author?: string;
+  /** The language the document declares (EPUB `dc:language`, a BCP 47 tag such as "en-GB"), as written. */
+  language?: string;
   chapters: Chapter[];
 }
 

@@ -12,6 +12,8 @@ export interface LoadedBook {
   source: string;
   title: string;
   author: string;
+  /** The language the document declares (EPUB `dc:language`), when it declares one. */
+  language?: string;
   chapters: Chapter[];
   /** Settings a manifest chose; flags win over them. */
   voice?: string;
@@ -43,6 +45,7 @@ async function loadTextBook(path: string, options: { readCode?: boolean }): Prom
     source: path,
     title: text.title ?? fallbackTitle,
     author: text.author ?? '',
+    ...(text.language === undefined ? {} : { language: text.language }),
     chapters: text.chapters,
     files: [resolve(path)],
   };

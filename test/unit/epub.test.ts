@@ -150,6 +150,13 @@ describe('readEpub', () => {
     });
   });
 
+  it('returns the language the package declares (dc:language), and none when it declares none', async () => {
+    const sherlock = await readEpub(readFileSync(`${CORPUS}/sherlock-holmes.epub`), 'sherlock-holmes.epub');
+    expect(sherlock.language).toBe('en-GB');
+    const small = await readEpub(await smallEpub(), 'small.epub');
+    expect(small.language).toBeUndefined();
+  });
+
   it('names the file and the reason when it is not an EPUB', async () => {
     await expect(readEpub(Buffer.from('plain text'), 'x.epub')).rejects.toThrow(new InputError('x.epub: not an EPUB (not a zip archive)'));
     await expect(readEpub(await smallEpub({ container: false }), 'y.epub')).rejects.toThrow(
