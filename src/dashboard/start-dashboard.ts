@@ -9,9 +9,16 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { coerceError, NarrateError } from '../errors.js';
 import { openRedis } from '../queue/connection.js';
-import { bullPrefix, QUEUE_NAMES } from '../queue/names.js';
+import { bullPrefix, FINALIZE_QUEUE, QUEUE_NAMES, SYNTHESIZE_QUEUE } from '../queue/names.js';
 import { basicAuth } from './basic-auth.js';
+import { unavailableActions, type BookActions } from './book-actions.js';
+import { booksRouter, type BooksRouter } from './books-router.js';
 import { checkDashboardBind } from './check-bind.js';
+import { createCsrf } from './csrf.js';
+import { loopbackHostOnly } from './loopback-host-only.js';
+
+/** Where the Books page lives; bull-board keeps `/`. */
+export const BOOKS_PATH = '/books';
 
 /** Where the dashboard listens. */
 export interface DashboardOptions {
@@ -19,6 +26,10 @@ export interface DashboardOptions {
   host: string;
   /** TCP port; 0 picks a free one, reported in `url`. */
   port: number;
+  /** What the Books page's cancel and retry buttons do. */
+  actions?: BookActions;
+  /** How often a live Books page is re-read from Redis, in ms (default 1000). */
+  updateIntervalMs?: number;
 }
 
 /** A running dashboard. */
@@ -46,9 +57,11 @@ export async function startDashboard(config: Config, options: DashboardOptions):
     (name) => new Queue(name, { connection: redis, prefix: bullPrefix(config.prefix) }),
   );
   let server: Server | undefined;
+  let books: BooksRouter | undefined;
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
+    books?.close();
     closing ??= closeAll(server, queues, redis);
     return closing;
   };
@@ -67,13 +80,27 @@ export async function startDashboard(config: Config, options: DashboardOptions):
     createBullBoard({
       queues: queues.map((queue) => new BullMQAdapter(queue)),
       serverAdapter: board,
-      options: { uiConfig: { boardTitle: `narrate · ${config.prefix}` } },
+      // miscLinks: bull-board's header menu links to the Books page, which links back.
+      options: { uiConfig: { boardTitle: `narrate · ${config.prefix}`, miscLinks: [{ text: 'Books', url: BOOKS_PATH }] } },
+    });
+    const byName = (name: string): Queue => queues.find((queue) => queue.name === name) as Queue;
+    books = booksRouter({
+      sources: { finalize: byName(FINALIZE_QUEUE), synthesize: byName(SYNTHESIZE_QUEUE) },
+      actions: options.actions ?? unavailableActions,
+      csrf: createCsrf(),
+      paths: { books: BOOKS_PATH, bullBoard: '/' },
+      ...(options.updateIntervalMs === undefined ? {} : { updateIntervalMs: options.updateIntervalMs }),
     });
 
     const app = express();
     app.disable('x-powered-by');
     // First middleware, so it guards everything bull-board mounts after it.
     if (credentials !== undefined) app.use(basicAuth(credentials.user, credentials.password));
+    // Without a password the board is loopback-only; refusing other Host names also stops a
+    // DNS-rebinding page from reaching it through the visitor's browser.
+    else app.use(loopbackHostOnly());
+    // Before bull-board, whose router answers every unknown path with its own page.
+    app.use(books.router);
     app.use('/', board.getRouter() as express.Express);
 
     const listening = createServer(app);

@@ -1,0 +1,154 @@
+import { extname, isAbsolute, relative, resolve } from 'node:path';
+import { Job, type Queue } from 'bullmq';
+import { statusOfJob } from '../queue/book-status.js';
+import { chunkTotals } from '../queue/chunk-totals.js';
+import type { FinalizeJobData, FinalizeResult, SynthesizeResult } from '../queue/job-data.js';
+
+/** The queues a Books page reads: every book source plugs in here and nowhere else. */
+export interface BookSources {
+  finalize: Queue<FinalizeJobData, FinalizeResult>;
+  synthesize: Queue;
+}
+
+/** One chapter of a book as the page shows it. */
+export interface ChapterView {
+  /** 0-based position in the book. */
+  index: number;
+  title: string;
+  chunksDone: number;
+  chunksTotal: number;
+  done: boolean;
+  /** The chapter's own audio file, once it exists (server side only: the page gets a URL). */
+  audioFile?: string;
+}
+
+/** Everything the Books page shows about one book. Built by readBookView/listBookViews. */
+export interface BookView {
+  bookId: string;
+  title: string;
+  /** queued, narrating, finalizing, done, failed, unknown (and the states the book record adds). */
+  state: string;
+  createdAt: number;
+  chunksDone: number;
+  chunksTotal: number;
+  chapters: ChapterView[];
+  chaptersDone: number;
+  /** Milliseconds left at the rate chunks have been done so far; undefined when unknown or finished. */
+  etaMs?: number;
+  /** USD spent so far, when the book record knows it. */
+  costUsd?: number;
+  /** USD expected for the whole book, when the book record knows it. */
+  estimateUsd?: number;
+  similarity?: { min: number; mean: number };
+  retriesByReason: Record<string, number>;
+  /** Why the book failed or stopped. */
+  reason?: string;
+  /** The finished book's audio file (server side only). */
+  audioFile?: string;
+}
+
+/** Which audio of a book a request asks for: the whole book or one chapter (0-based). */
+export type AudioTarget = { kind: 'book' } | { kind: 'chapter'; index: number };
+
+// Every state a finalize job can be in; the page lists all of them.
+const STATES = ['waiting-children', 'waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
+
+/** Every book of the deployment, newest first. */
+export async function listBookViews(sources: BookSources, now = Date.now()): Promise<BookView[]> {
+  const jobs = await sources.finalize.getJobs([...STATES]);
+  const views = await Promise.all(jobs.filter((job) => job?.data?.bookId !== undefined).map((job) => viewOfJob(sources, job, now)));
+  return views.sort((a, b) => b.createdAt - a.createdAt);
+}
+
+/** One book's view; undefined when there is no such book. */
+export async function readBookView(sources: BookSources, bookId: string, now = Date.now()): Promise<BookView | undefined> {
+  const job = await Job.fromId<FinalizeJobData, FinalizeResult>(sources.finalize, bookId);
+  if (!job?.data?.bookId) return undefined;
+  return viewOfJob(sources, job, now);
+}
+
+/**
+ * The audio file a book's own record names for `target`, or undefined. The path never comes from
+ * the request: only the book's chapter and book outputs can be served, and only from inside the
+ * book's own output directory with an audio extension, so a tampered record cannot name /etc/passwd.
+ */
+export async function bookAudioFile(sources: BookSources, bookId: string, target: AudioTarget): Promise<string | undefined> {
+  const job = await Job.fromId<FinalizeJobData, FinalizeResult>(sources.finalize, bookId);
+  if (!job?.data?.bookId) return undefined;
+  const view = await viewOfJob(sources, job, Date.now());
+  const file = target.kind === 'book' ? view.audioFile : view.chapters[target.index]?.audioFile;
+  if (file === undefined) return undefined;
+  return insideDir(job.data.outDir, file) && AUDIO_TYPES.has(extname(file).toLowerCase()) ? resolve(file) : undefined;
+}
+
+/** Content types of the audio files a book can have, by extension. */
+export const AUDIO_TYPES: ReadonlyMap<string, string> = new Map([
+  ['.m4b', 'audio/mp4'],
+  ['.m4a', 'audio/mp4'],
+  ['.mp3', 'audio/mpeg'],
+  ['.wav', 'audio/wav'],
+  ['.opus', 'audio/ogg'],
+  ['.ogg', 'audio/ogg'],
+  ['.flac', 'audio/flac'],
+]);
+
+function insideDir(dir: string, file: string): boolean {
+  if (!isAbsolute(dir) || !isAbsolute(file)) return false;
+  const rel = relative(resolve(dir), resolve(file));
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
+
+async function viewOfJob(sources: BookSources, job: Job<FinalizeJobData, FinalizeResult>, now: number): Promise<BookView> {
+  const [status, values] = await Promise.all([statusOfJob(job, sources.synthesize), job.getChildrenValues()]);
+  // A long book's `enqueue` child returns { added }: only chunk results carry a similarity.
+  const results = Object.values(values).filter(isChunkResult);
+  const totals = chunkTotals(results);
+  const doneIndexes = new Set(results.map((r) => r.index));
+  const chapters = chapterViews(job.data, doneIndexes, status.state === 'done');
+  const createdAt = job.timestamp;
+  const view: BookView = {
+    bookId: status.bookId,
+    title: status.title,
+    state: status.state,
+    createdAt,
+    chunksDone: status.chunksDone,
+    chunksTotal: status.chunksTotal,
+    chapters,
+    chaptersDone: chapters.filter((c) => c.done).length,
+    retriesByReason: totals.retriesByReason,
+  };
+  if (results.length > 0) view.similarity = totals.similarity;
+  if (status.reason !== undefined) view.reason = status.reason;
+  if (status.state === 'done' && status.output !== undefined) view.audioFile = status.output;
+  const eta = etaMs(status.chunksDone, status.chunksTotal, createdAt, now);
+  if (eta !== undefined && (status.state === 'narrating' || status.state === 'queued')) view.etaMs = eta;
+  return view;
+}
+
+function isChunkResult(value: unknown): value is SynthesizeResult {
+  return typeof value === 'object' && value !== null && typeof (value as SynthesizeResult).similarity === 'number' && typeof (value as SynthesizeResult).index === 'number';
+}
+
+/** Chapters with the chunks of each done so far. Pure. */
+export function chapterViews(book: Pick<FinalizeJobData, 'chapters' | 'chunks'>, doneIndexes: ReadonlySet<number>, bookDone: boolean): ChapterView[] {
+  const views: ChapterView[] = book.chapters.map((chapter, index) => ({ index, title: chapter.title, chunksDone: 0, chunksTotal: 0, done: false }));
+  for (const chunk of book.chunks) {
+    const view = views[chunk.chapter];
+    if (!view) continue;
+    view.chunksTotal += 1;
+    if (bookDone || doneIndexes.has(chunk.index)) view.chunksDone += 1;
+  }
+  for (const view of views) view.done = view.chunksTotal > 0 && view.chunksDone === view.chunksTotal;
+  return views;
+}
+
+/**
+ * Time left at the book's average rate so far (chunks done since it was submitted). Undefined
+ * before the first chunk is done, when nothing is left, or when the clock says nothing has passed.
+ * Pure.
+ */
+export function etaMs(done: number, total: number, startedAt: number, now: number): number | undefined {
+  const elapsed = now - startedAt;
+  if (done <= 0 || done >= total || elapsed <= 0) return undefined;
+  return Math.round(((total - done) * elapsed) / done);
+}

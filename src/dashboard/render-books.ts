@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import type { BookView, ChapterView } from './book-view.js';
+import { CSRF_FIELD } from './csrf.js';
+import { escapeHtml as h } from './escape-html.js';
+
+/** Where the Books page lives and links to. */
+export interface BooksPaths {
+  /** The Books list, e.g. `/books`. */
+  books: string;
+  /** bull-board's page, e.g. `/`. */
+  bullBoard: string;
+}
+
+/**
+ * A page in named parts: each part is one element with an id and a version (a hash of its HTML).
+ * The live-update script replaces a part only when its version changed, so an <audio> player that is
+ * playing is never rebuilt by an update that did not touch it.
+ */
+export type Parts = Record<string, string>;
+
+const CANCELLABLE = new Set(['queued', 'narrating', 'finalizing']);
+const RETRYABLE = new Set(['failed', 'cancelled', 'over-budget']);
+
+/** The list of every book, as parts (one: the table). */
+export function listParts(books: readonly BookView[], paths: BooksPaths, csrfToken: string): Parts {
+  const rows = books.map((book) => {
+    const link = bookUrl(paths, book.bookId);
+    return `<tr data-book="${h(book.bookId)}">
+<td><a href="${h(link)}">${h(book.title)}</a><div class="muted">${h(book.bookId)} · ${h(new Date(book.createdAt).toISOString())}</div></td>
+<td><span class="state state-${h(book.state)}">${h(book.state)}</span></td>
+<td>${progressHtml(book)}</td>
+<td>${h(etaText(book))}</td>
+<td>${h(costText(book))}</td>
+<td>${h(similarityText(book))}</td>
+<td>${h(retriesText(book.retriesByReason))}</td>
+<td class="reason">${h(book.reason ?? '')}</td>
+<td>${actionsHtml(book, paths, csrfToken)}</td>
+</tr>`;
+  });
+  const body =
+    books.length === 0
+      ? '<p class="muted">No books yet. Submit one with <code>narrate submit</code>.</p>'
+      : `<table><thead><tr><th>Book</th><th>State</th><th>Chapters</th><th>ETA</th><th>Cost / estimate</th><th>Similarity</th><th>Retries by reason</th><th>Failure reason</th><th></th></tr></thead>
+<tbody>${rows.join('\n')}</tbody></table>`;
+  return { books: part('books', 'div', body) };
+}
+
+/** One book's page, as parts: summary, actions, the book's audio, one per chapter. */
+export function bookParts(book: BookView, paths: BooksPaths, csrfToken: string): Parts {
+  const link = bookUrl(paths, book.bookId);
+  const summary = `<dl>
+<dt>State</dt><dd><span class="state state-${h(book.state)}">${h(book.state)}</span></dd>
+<dt>Chapters</dt><dd>${progressHtml(book)}</dd>
+<dt>Chunks</dt><dd>${h(`${book.chunksDone}/${book.chunksTotal}`)}</dd>
+<dt>ETA</dt><dd>${h(etaText(book))}</dd>
+<dt>Cost / estimate</dt><dd>${h(costText(book))}</dd>
+<dt>Similarity</dt><dd>${h(similarityText(book))}</dd>
+<dt>Retries by reason</dt><dd>${h(retriesText(book.retriesByReason))}</dd>
+<dt>Submitted</dt><dd>${h(new Date(book.createdAt).toISOString())}</dd>
+${book.reason === undefined ? '' : `<dt>Failure reason</dt><dd class="reason">${h(book.reason)}</dd>`}
+</dl>`;
+  const parts: Parts = {
+    summary: part('summary', 'section', summary),
+    actions: part('actions', 'div', actionsHtml(book, paths, csrfToken)),
+    'book-audio': part(
+      'book-audio',
+      'section',
+      book.audioFile === undefined
+        ? '<h2>The book</h2><p class="muted">Not finished yet.</p>'
+        : `<h2>The book</h2><audio controls preload="metadata" src="${h(`${link}/audio/book`)}"></audio>`,
+    ),
+  };
+  for (const chapter of book.chapters) parts[`chapter-${chapter.index}`] = part(`chapter-${chapter.index}`, 'li', chapterHtml(chapter, link));
+  return parts;
+}
+
+function chapterHtml(chapter: ChapterView, link: string): string {
+  const progress = `<progress max="${chapter.chunksTotal}" value="${chapter.chunksDone}"></progress> <span class="muted">${h(`${chapter.chunksDone}/${chapter.chunksTotal} chunks`)}</span>`;
+  const audio =
+    chapter.audioFile === undefined
+      ? ''
+      : `<audio controls preload="metadata" src="${h(`${link}/audio/chapter/${chapter.index}`)}"></audio>`;
+  return `<span class="chapter-title">${h(chapter.title)}</span> ${chapter.done ? '<span class="state state-done">done</span>' : progress} ${audio}`;
+}
+
+/** A whole HTML page around parts, with the CSP nonce for its one style and one script. */
+export function pageHtml(options: { title: string; heading: string; parts: Parts; layout: string; paths: BooksPaths; nonce: string; eventsUrl: string }): string {
+  const { paths, nonce } = options;
+  // One pass with a function: inserted HTML is never rescanned (a title "{{summary}}" stays text)
+  // and "$&" in a title is not a replacement pattern.
+  const body = options.layout.replace(/\{\{([\w-]+)\}\}/g, (_, id: string) => options.parts[id] ?? '');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${h(options.title)}</title>
+<style nonce="${h(nonce)}">${STYLE}</style></head>
+<body><header><a href="${h(paths.books)}"><strong>narrate</strong> · Books</a><nav><a href="${h(paths.books)}">All books</a> <a id="bull-board-link" href="${h(paths.bullBoard)}">Queues (bull-board)</a></nav></header>
+<main><h1>${h(options.heading)}</h1>
+${body}
+</main>
+<footer class="muted" id="live-status">live</footer>
+<script nonce="${h(nonce)}" data-events="${h(options.eventsUrl)}">${SCRIPT}</script>
+</body></html>`;
+}
+
+/** The list page's layout: where its parts go. */
+export const LIST_LAYOUT = '{{books}}';
+
+/** A book page's layout for `book`: where its parts go. */
+export function bookLayout(book: BookView): string {
+  const chapters = book.chapters.map((c) => `{{chapter-${c.index}}}`).join('\n');
+  return `{{actions}}\n{{summary}}\n{{book-audio}}\n<section><h2>Chapters</h2><ol class="chapters">${chapters}</ol></section>`;
+}
+
+/** A small page for a refused or failed action. */
+export function messageHtml(title: string, message: string, back: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${h(title)}</title></head><body><h1>${h(title)}</h1><p>${h(message)}</p><p><a href="${h(back)}">Back</a></p></body></html>`;
+}
+
+/** The URL of a book's page. */
+export function bookUrl(paths: BooksPaths, bookId: string): string {
+  return `${paths.books}/${encodeURIComponent(bookId)}`;
+}
+
+function part(id: string, tag: string, inner: string): string {
+  const version = createHash('sha1').update(inner).digest('base64url').slice(0, 12);
+  return `<${tag} id="${h(id)}" data-v="${version}">${inner}</${tag}>`;
+}
+
+function progressHtml(book: BookView): string {
+  const total = book.chapters.length;
+  return `<progress max="${Math.max(book.chunksTotal, 1)}" value="${book.chunksDone}"></progress> <span class="chapters-done">${h(`${book.chaptersDone}/${total} chapters`)}</span> <span class="muted">${h(`(${book.chunksDone}/${book.chunksTotal} chunks)`)}</span>`;
+}
+
+function actionsHtml(book: BookView, paths: BooksPaths, csrfToken: string): string {
+  const link = bookUrl(paths, book.bookId);
+  const form = (action: 'cancel' | 'retry', label: string): string =>
+    `<form method="post" action="${h(`${link}/${action}`)}"><input type="hidden" name="${CSRF_FIELD}" value="${h(csrfToken)}"><button type="submit" class="${action}" data-action="${action}">${label}</button></form>`;
+  const forms: string[] = [];
+  if (CANCELLABLE.has(book.state)) forms.push(form('cancel', 'Cancel'));
+  if (RETRYABLE.has(book.state)) forms.push(form('retry', 'Retry'));
+  return `<div class="actions">${forms.join('')}</div>`;
+}
+
+/** "4 min 10 s", "1 h 5 min", "—". */
+export function etaText(book: Pick<BookView, 'etaMs'>): string {
+  if (book.etaMs === undefined) return '—';
+  const s = Math.max(1, Math.round(book.etaMs / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+function usd(value: number): string {
+  return `$${value < 10 ? value.toFixed(4) : value.toFixed(2)}`;
+}
+
+function costText(book: BookView): string {
+  const spent = book.costUsd === undefined ? '—' : usd(book.costUsd);
+  const estimate = book.estimateUsd === undefined ? '—' : usd(book.estimateUsd);
+  return `${spent} / ${estimate}`;
+}
+
+function similarityText(book: BookView): string {
+  if (book.similarity === undefined) return '—';
+  return `min ${book.similarity.min.toFixed(3)} · mean ${book.similarity.mean.toFixed(3)}`;
+}
+
+function retriesText(retries: Record<string, number>): string {
+  const entries = Object.entries(retries);
+  return entries.length === 0 ? 'none' : entries.map(([reason, n]) => `${reason} ${n}`).join(', ');
+}
+
+const STYLE = `
+body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2430;background:#f6f7f9}
+header{display:flex;justify-content:space-between;align-items:center;padding:.6rem 1.2rem;background:#1d2430;color:#fff}
+header a{color:#fff;text-decoration:none;margin-left:1rem}
+main{padding:1rem 1.2rem}
+table{border-collapse:collapse;width:100%;background:#fff}
+th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid #e3e6ea;vertical-align:top}
+th{font-weight:600;font-size:12px;color:#5b6472}
+progress{width:9rem;vertical-align:middle}
+.muted{color:#6b7380;font-size:12px}
+.state{display:inline-block;padding:0 .45rem;border-radius:.6rem;background:#e3e6ea;font-size:12px}
+.state-done{background:#d3f2dc}.state-failed,.state-over-budget{background:#fbd5d5}.state-cancelled{background:#eee;color:#666}
+.state-narrating,.state-finalizing{background:#d8e7fb}
+.reason{color:#9b1c1c;max-width:28rem;word-break:break-word}
+.actions form{display:inline}
+.actions button{margin-right:.4rem}
+dl{display:grid;grid-template-columns:10rem 1fr;gap:.25rem .8rem;background:#fff;padding:.8rem;border:1px solid #e3e6ea}
+dt{color:#5b6472}dd{margin:0}
+ol.chapters li{margin:.35rem 0;background:#fff;padding:.4rem .6rem;border:1px solid #e3e6ea}
+.chapter-title{font-weight:600;margin-right:.5rem}
+audio{vertical-align:middle;height:2rem}
+footer{padding:.5rem 1.2rem}
+`;
+
+// Live updates: one EventSource; each message is { partId: html }. A part is replaced only when its
+// data-v differs, so unchanged rows (and playing audio) stay untouched. The HTML was escaped on the server.
+const SCRIPT = `
+(() => {
+  const script = document.currentScript;
+  const status = document.getElementById('live-status');
+  const source = new EventSource(script.dataset.events);
+  const versionOf = (html) => { const m = /data-v="([^"]*)"/.exec(html); return m ? m[1] : ''; };
+  source.addEventListener('parts', (event) => {
+    const parts = JSON.parse(event.data);
+    for (const [id, html] of Object.entries(parts)) {
+      const el = document.getElementById(id);
+      if (el && el.dataset.v !== versionOf(html)) el.outerHTML = html;
+    }
+    status.textContent = 'live · updated ' + new Date().toLocaleTimeString();
+  });
+  source.addEventListener('gone', () => { status.textContent = 'this book is no longer in Redis'; source.close(); });
+  source.onerror = () => { status.textContent = 'reconnecting…'; };
+})();
+`;

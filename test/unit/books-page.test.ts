@@ -1,0 +1,70 @@
+import type { Request, Response } from 'express';
+import { describe, expect, it } from 'vitest';
+import { chapterViews, etaMs } from '../../src/dashboard/book-view.js';
+import { createCsrf, readCookie } from '../../src/dashboard/csrf.js';
+import { escapeHtml } from '../../src/dashboard/escape-html.js';
+import { etaText, listParts, pageHtml } from '../../src/dashboard/render-books.js';
+
+describe('Books page: pure parts', () => {
+  it('estimates time left from the rate so far', () => {
+    expect(etaMs(0, 10, 0, 5_000)).toBeUndefined();
+    expect(etaMs(10, 10, 0, 5_000)).toBeUndefined();
+    // 2 chunks in 10 s: 8 left take 40 s.
+    expect(etaMs(2, 10, 1_000, 11_000)).toBe(40_000);
+    expect(etaText({ etaMs: 40_000 })).toBe('40 s');
+    expect(etaText({ etaMs: 3_725_000 })).toBe('1 h 2 min');
+  });
+
+  it('counts a chapter done when every one of its chunks is', () => {
+    const book = { chapters: [{ title: 'A' }, { title: 'B' }], chunks: [0, 0, 1, 1, 1].map((chapter, index) => ({ index, chapter, pauseAfter: 'paragraph' as const })) };
+    const views = chapterViews(book, new Set([0, 1, 2]), false);
+    expect(views.map((v) => [v.chunksDone, v.chunksTotal, v.done])).toEqual([[2, 2, true], [1, 3, false]]);
+    expect(chapterViews(book, new Set(), true).every((v) => v.done)).toBe(true);
+  });
+
+  it('escapes every markup character', () => {
+    expect(escapeHtml(`<a href="x" onclick='y'>&</a>`)).toBe('&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
+  });
+
+  it('never rescans an inserted title for placeholders or replacement patterns', () => {
+    const book = { bookId: 'b-1', title: "{{books}} $& $' <i>", state: 'done', createdAt: 0, chunksDone: 1, chunksTotal: 1, chapters: [], chaptersDone: 0, retriesByReason: {} };
+    const paths = { books: '/books', bullBoard: '/' };
+    const html = pageHtml({ title: 't', heading: 'h', parts: listParts([book], paths, 'tok'), layout: '{{books}}', paths, nonce: 'n', eventsUrl: '/books/events' });
+    expect(html).toContain("{{books}} $&amp; $&#39; &lt;i&gt;");
+    expect(html).not.toContain('<i>');
+  });
+});
+
+describe('Books page: CSRF tokens', () => {
+  const fakeRes = () => {
+    const cookies: string[] = [];
+    return { cookies, res: { append: (_: string, v: string) => cookies.push(v) } as unknown as Response };
+  };
+  const req = (cookie: string | undefined, body: Record<string, string> = {}, header?: string) =>
+    ({ headers: cookie === undefined ? {} : { cookie }, body, get: (name: string) => (name === 'x-csrf-token' ? header : undefined) }) as unknown as Request;
+
+  it('accepts only the token signed for the same cookie, under the same secret', () => {
+    const csrf = createCsrf();
+    const { cookies, res } = fakeRes();
+    const token = csrf.token(req(undefined), res);
+    expect(cookies[0]).toMatch(/^narrate_csrf=[\w-]+; Path=\/; HttpOnly; SameSite=Strict$/);
+    const cookie = cookies[0]!.split(';')[0]!;
+    expect(csrf.verify(req(cookie, { csrf: token }))).toBe(true);
+    expect(csrf.verify(req(cookie, {}, token))).toBe(true);
+    expect(csrf.verify(req(cookie, {}))).toBe(false);
+    expect(csrf.verify(req(undefined, { csrf: token }))).toBe(false);
+    expect(csrf.verify(req('narrate_csrf=AAAAAAAAAAAAAAAAAAAAAAAAAAAAA', { csrf: token }))).toBe(false);
+    expect(csrf.verify(req(cookie, { csrf: `${token}x` }))).toBe(false);
+    expect(createCsrf().verify(req(cookie, { csrf: token }))).toBe(false);
+    // An existing valid cookie is kept, not replaced.
+    const again = fakeRes();
+    expect(csrf.token(req(cookie), again.res)).toBe(token);
+    expect(again.cookies).toEqual([]);
+  });
+
+  it('reads one cookie out of a header', () => {
+    expect(readCookie('a=1; narrate_csrf=xyz ; b=2', 'narrate_csrf')).toBe('xyz');
+    expect(readCookie('a=1', 'narrate_csrf')).toBeUndefined();
+    expect(readCookie(undefined, 'narrate_csrf')).toBeUndefined();
+  });
+});
