@@ -16,6 +16,8 @@ export interface BookText {
   author?: string;
   /** The language the document declares (EPUB `dc:language`, a BCP 47 tag such as "en-GB"), as written. */
   language?: string;
+  /** Ruby readings (base text → reading, 山路 → やまみち): pronunciation hints, never read inline. */
+  readings?: ReadonlyMap<string, string>;
   chapters: Chapter[];
 }
 

@@ -6,6 +6,7 @@ import { findChapters } from './find-chapters.js';
 import { markdownToText } from './markdown-to-text.js';
 import { normalizeText } from './normalize-text.js';
 import { readEpub } from './read-epub.js';
+import { stripGluedNoteNumbers } from './strip-glued-note-numbers.js';
 import { stripGutenberg } from './strip-gutenberg.js';
 
 /** How a document is read. */
@@ -46,7 +47,8 @@ function plainText(decoded: string, fallbackTitle: string): BookText {
   return {
     ...(title === undefined ? {} : { title }),
     ...(author === undefined ? {} : { author }),
-    chapters: findChapters(text, title ?? fallbackTitle),
+    // Note numbers glued to words ("dust.30", "Savannah1") are marks, not words: never read.
+    chapters: findChapters(text, title ?? fallbackTitle).map((chapter) => ({ ...chapter, paragraphs: chapter.paragraphs.map(stripGluedNoteNumbers) })),
   };
 }
 
