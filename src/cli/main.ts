@@ -37,7 +37,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       .option('--max-chars <n>', 'longest chunk sent in one model call (default 1200)')
       .option('--style <text>', 'voice style added to the narration instructions, e.g. "warm and unhurried"')
       .option('--lexicon <file>', 'pronunciation lexicon (JSON or YAML map of word to spoken form)')
-      .option('--read-code', 'read Markdown code blocks aloud instead of skipping them');
+      .option('--read-code', 'read code blocks and listings (Markdown and EPUB) aloud instead of skipping them')
+      .option('--notes <mode>', 'footnotes and endnotes: skip (default) or end (read each chapter\'s notes at its end)')
+      .option('--keep-front-matter', 'read copyright, imprint, colophon and title pages and Gutenberg\'s licence too');
 
   submitFlags(program.command('run'))
     .description('submit, narrate in this process, and wait; exit 0 when every book is done, 1 when any failed')

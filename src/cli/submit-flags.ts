@@ -1,5 +1,6 @@
 import { OUTPUT_FORMATS, type OutputFormat } from '../queue/job-data.js';
 import type { SubmitOptions } from '../producer/submit-books.js';
+import { parseNotesFlag } from './notes-flag.js';
 import { UsageError } from './usage-error.js';
 
 /** Flags shared by `run` and `submit`, as commander hands them over. */
@@ -11,6 +12,8 @@ export interface RawSubmitFlags {
   author?: string;
   maxChars?: string;
   readCode?: boolean;
+  notes?: string;
+  keepFrontMatter?: boolean;
   style?: string;
   lexicon?: string;
 }
@@ -44,5 +47,7 @@ export function parseSubmitFlags(flags: RawSubmitFlags): SubmitOptions {
     options[key] = value.trim();
   }
   if (flags.readCode) options.readCode = true;
+  if (flags.notes !== undefined) options.notes = parseNotesFlag(flags.notes);
+  if (flags.keepFrontMatter) options.keepFrontMatter = true;
   return options;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OUTPUT_FORMATS } from '../queue/job-data.js';
+import { NOTES_MODES } from './epub/reading-options.js';
 
 /** A job manifest (JSON or YAML, as in jobs/): one book from an ordered list of chapter files. */
 export const bookManifestSchema = z.strictObject({
@@ -12,6 +13,10 @@ export const bookManifestSchema = z.strictObject({
   maxChars: z.number().int().min(20).max(20_000).optional(),
   /** A pronunciation lexicon for this book (JSON or YAML map of word → spoken form), relative to the manifest. */
   lexicon: z.string().trim().min(1).optional(),
+  /** Footnotes and endnotes of EPUB chapters: skip (default) or read at each chapter's end (`--notes`). */
+  notes: z.enum(NOTES_MODES).optional(),
+  /** Read copyright, imprint, colophon and title pages of EPUB chapters (`--keep-front-matter`). */
+  keepFrontMatter: z.boolean().optional(),
   /** Chapter files, relative to the manifest; a title here overrides the file's own heading. */
   chapters: z
     .array(z.union([z.string().min(1), z.strictObject({ file: z.string().min(1), title: z.string().trim().min(1).optional() })]))

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { InputError, coerceError } from '../errors.js';
 import { bookManifestSchema, type BookManifest } from './book-manifest.js';
 import type { Chapter } from './book-text.js';
+import type { ReadingOptions } from './epub/reading-options.js';
 import { parseDocument } from './parse-document.js';
 
 /** A book read from disk, before chunking. */
@@ -26,6 +27,15 @@ export interface LoadedBook {
   files: string[];
 }
 
+/** The reading choices among submit's options (`--read-code`, `--notes`, `--keep-front-matter`), those set only. */
+export function readingChoices(options: Partial<ReadingOptions>): Partial<ReadingOptions> {
+  return {
+    ...(options.readCode === true ? { readCode: true } : {}),
+    ...(options.notes === undefined ? {} : { notes: options.notes }),
+    ...(options.keepFrontMatter === true ? { keepFrontMatter: true } : {}),
+  };
+}
+
 const MANIFEST_EXTENSIONS = new Set(['.json', '.yaml', '.yml']);
 
 /** Whether a path names a job manifest rather than a text. */
@@ -34,11 +44,11 @@ export function isManifestPath(path: string): boolean {
 }
 
 /** Reads one book: a text file (txt, md, epub) or a manifest of chapter files. */
-export async function loadBook(path: string, options: { readCode?: boolean } = {}): Promise<LoadedBook> {
+export async function loadBook(path: string, options: Partial<ReadingOptions> = {}): Promise<LoadedBook> {
   return isManifestPath(path) ? loadManifestBook(path, options) : loadTextBook(path, options);
 }
 
-async function loadTextBook(path: string, options: { readCode?: boolean }): Promise<LoadedBook> {
+async function loadTextBook(path: string, options: Partial<ReadingOptions>): Promise<LoadedBook> {
   const fallbackTitle = titleFromFileName(path);
   const text = await parseDocument(await readInput(path), basename(path), { fallbackTitle, ...options });
   return {
@@ -51,8 +61,14 @@ async function loadTextBook(path: string, options: { readCode?: boolean }): Prom
   };
 }
 
-async function loadManifestBook(path: string, options: { readCode?: boolean }): Promise<LoadedBook> {
+async function loadManifestBook(path: string, flags: Partial<ReadingOptions>): Promise<LoadedBook> {
   const manifest = parseManifest(path, (await readInput(path)).toString('utf8'));
+  // What to read: the manifest's choices, unless a flag says otherwise.
+  const options: Partial<ReadingOptions> = {
+    ...(manifest.notes === undefined ? {} : { notes: manifest.notes }),
+    ...(manifest.keepFrontMatter === undefined ? {} : { keepFrontMatter: manifest.keepFrontMatter }),
+    ...flags,
+  };
   const base = dirname(path);
   const chapters: Chapter[] = [];
   const files: string[] = [];

@@ -5,6 +5,7 @@ import { decodeText } from './decode-text.js';
 import { findChapters } from './find-chapters.js';
 import { markdownToText } from './markdown-to-text.js';
 import { normalizeText } from './normalize-text.js';
+import type { ReadingOptions } from './epub/reading-options.js';
 import { readEpub } from './read-epub.js';
 import { stripGluedNoteNumbers } from './strip-glued-note-numbers.js';
 import { stripGutenberg } from './strip-gutenberg.js';
@@ -13,8 +14,12 @@ import { stripGutenberg } from './strip-gutenberg.js';
 export interface ParseOptions {
   /** Title for a document that names none (no Gutenberg "Title:", no headings). Default: the file name. */
   fallbackTitle?: string;
-  /** Read Markdown code blocks aloud instead of skipping them. Default false. */
+  /** Read Markdown code blocks and EPUB code listings aloud instead of skipping them. Default false. */
   readCode?: boolean;
+  /** EPUB footnotes and endnotes: skipped (default) or read at the end of their chapter. */
+  notes?: ReadingOptions['notes'];
+  /** Read EPUB publisher pages (copyright, imprint, colophon, title pages, Gutenberg's licence). Default false. */
+  keepFrontMatter?: boolean;
 }
 
 /** Reads a .txt/.text, .md/.markdown or .epub file into chapters, by its extension. */
@@ -32,7 +37,11 @@ export async function parseDocument(buf: Buffer, name: string, options: ParseOpt
       book = markdownToText(normalizeLineEndings(decodeText(buf, name)), { fallbackTitle, readCode: options.readCode ?? false });
       break;
     case '.epub':
-      book = await readEpub(buf, name);
+      book = await readEpub(buf, name, {
+        readCode: options.readCode ?? false,
+        notes: options.notes ?? 'skip',
+        keepFrontMatter: options.keepFrontMatter ?? false,
+      });
       break;
     default:
       throw new InputError(`${name}: unsupported file type "${extension || '(none)'}"; expected .txt, .text, .md, .markdown or .epub`);

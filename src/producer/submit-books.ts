@@ -8,7 +8,8 @@ import { bullPrefix } from '../queue/names.js';
 import { DEFAULT_STYLE } from '../worker/narration-instructions.js';
 import { expandInputs } from './expand-inputs.js';
 import { loadLexicon, mergeLexicons } from './lexicon.js';
-import { loadBook, type LoadedBook } from './load-book.js';
+import type { ReadingOptions } from './epub/reading-options.js';
+import { loadBook, readingChoices, type LoadedBook } from './load-book.js';
 import { planBook, type BookChoices, type BookPlan } from './plan-book.js';
 import { DEFAULT_MAX_CHARS } from './split-chunks.js';
 import { slugify, uniqueSlugs } from './slugify.js';
@@ -16,6 +17,10 @@ import { slugify, uniqueSlugs } from './slugify.js';
 /** Flags of `run` and `submit`. */
 export interface SubmitOptions extends BookChoices {
   readCode?: boolean;
+  /** Footnotes and endnotes: skipped (default) or read at the end of their chapter. */
+  notes?: ReadingOptions['notes'];
+  /** Read publisher pages (copyright, imprint, colophon, title pages, Gutenberg's licence). */
+  keepFrontMatter?: boolean;
   /** A pronunciation lexicon file for every book of this submission. */
   lexicon?: string;
 }
@@ -50,7 +55,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
     expanded.paths.map((path) =>
       read(async (): Promise<LoadedBook | undefined> => {
         try {
-          return await loadBook(path, options.readCode ? { readCode: true } : {});
+          return await loadBook(path, readingChoices(options));
         } catch (error) {
           failures.push({ source: path, reason: coerceError(error).message });
           return undefined;
@@ -73,7 +78,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
     ),
   );
   const slugs = uniqueSlugs(books.map((b) => slugify(options.title ?? b.title)));
-  const { readCode: _readCode, lexicon: _lexicon, ...choices } = options;
+  const { readCode: _readCode, lexicon: _lexicon, notes: _notes, keepFrontMatter: _keep, ...choices } = options;
   const plans: BookPlan[] = [];
   books.forEach((book, i) => {
     const own = bookLexicons[i];

@@ -234,7 +234,9 @@ class Walker {
     const id = element.getAttribute('id');
     if (!this.registerIds || id === undefined) return;
     const key = `${this.context.file}#${id}`;
-    if (!this.flow.marks.has(key)) this.flow.marks.set(key, this.flow.blocks.length);
+    // An id in the middle of a paragraph (a page-break marker) points at the next block: the text before it is read before.
+    const at = this.flow.blocks.length + (this.capturing === 0 && /[\p{L}\p{N}]/u.test(this.buffer) ? 1 : 0);
+    if (!this.flow.marks.has(key)) this.flow.marks.set(key, at);
   }
 
   /** Drops an element; its ids still mark a position, but toc entries pointing inside it start no chapter. */

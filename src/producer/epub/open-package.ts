@@ -56,9 +56,8 @@ export async function openPackage(buf: Buffer, name: string): Promise<EpubPackag
       },
     ]),
   );
-  const fixedLayout = elements(opf, 'meta').some(
-    (meta) => meta.getAttribute('property') === 'rendition:layout' && textOf(meta) === 'pre-paginated',
-  );
+  // Read from the text: the HTML parser takes <meta> for a void element and loses its content.
+  const fixedLayout = /<(?:\w+:)?meta\b[^>]*\bproperty\s*=\s*["']rendition:layout["'][^>]*>\s*pre-paginated\s*</.test(opfText);
   const spine = elements(opf, 'itemref')
     // Non-linear items (pop-up notes, answers) sit outside the reading order.
     .filter((ref) => ref.getAttribute('linear') !== 'no')

@@ -1,0 +1,237 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import type { BookText } from '../../src/producer/book-text.js';
+import type { ReadingOptions } from '../../src/producer/epub/reading-options.js';
+import { parseDocument } from '../../src/producer/parse-document.js';
+import { readEpub } from '../../src/producer/read-epub.js';
+import { buildEpub, fixture, singleDocEpub, type EpubSpec } from '../helpers/build-epub.js';
+
+// One test per rule of README "What is read from an EPUB", each on a hand-written fixture in
+// test/fixtures/epub. Each asserts what a listener would hear: the paragraphs sent to the model.
+
+async function read(spec: EpubSpec | Buffer, options: Partial<ReadingOptions> = {}): Promise<BookText> {
+  return readEpub(Buffer.isBuffer(spec) ? spec : await buildEpub(spec), 'fixture.epub', options);
+}
+
+function heard(book: BookText): string {
+  return book.chapters.flatMap((chapter) => chapter.paragraphs).join('\n');
+}
+
+const notesBook: EpubSpec = {
+  docs: [
+    { path: 'notes.xhtml', xhtml: fixture('notes.xhtml') },
+    { path: 'endnotes.xhtml', xhtml: fixture('endnotes.xhtml') },
+  ],
+  toc: [
+    { label: 'The Notes Chapter', href: 'notes.xhtml' },
+    { label: 'Endnotes', href: 'endnotes.xhtml' },
+  ],
+};
+
+describe('notes', () => {
+  it('reads neither note marks nor notes by default, and keeps real numbers', async () => {
+    const book = await read(notesBook);
+    expect(book.chapters.map((c) => c.title)).toEqual(['The Notes Chapter']);
+    expect(book.chapters[0]?.paragraphs).toEqual([
+      'The Notes Chapter',
+      'The river rose in spring. It flooded the upper Savannah and left a handful of dust. Nobody forgot 1984, Louis XIV or the B2 road.',
+      'A second claim closes the chapter.',
+    ]);
+  });
+
+  it('with --notes end reads each note once at the end of the chapter that marks it, led by its mark', async () => {
+    const book = await read(notesBook, { notes: 'end' });
+    expect(book.chapters).toHaveLength(1);
+    expect(book.chapters[0]?.paragraphs.slice(-2)).toEqual(['1. Footnote text about floods.', '3. Endnote text about claims.']);
+    expect(heard(book)).not.toMatch(/↩|Endnotes/);
+  });
+
+  it('drops note numbers glued to words in plain text too, not real numbers', async () => {
+    const text = await parseDocument(Buffer.from('It flooded the upper Savannah1 and a handful of dust.30 In 1984 Louis XIV met B2 and H2O.'), 'n.txt');
+    expect(text.chapters[0]?.paragraphs).toEqual(['It flooded the upper Savannah and a handful of dust. In 1984 Louis XIV met B2 and H2O.']);
+  });
+});
+
+describe('navigation', () => {
+  it('reads no in-page contents (marked or not), page-break markers, link bars or index', async () => {
+    const book = await read(await singleDocEpub('navigation.xhtml'));
+    expect(book.chapters[0]?.paragraphs).toEqual([
+      'Navigation Inside',
+      'First real paragraph continues after the page break.',
+      'Second real paragraph.',
+    ]);
+  });
+
+  it('reads prose whose every paragraph links elsewhere: link text is a small share of it', async () => {
+    const book = await read(await singleDocEpub('cross-references.xhtml'));
+    expect(book.chapters[0]?.paragraphs).toHaveLength(5);
+    expect(heard(book)).toContain('See the deployment chapter for the rest of the setup and its checks.');
+  });
+
+  it('drops running headers and footers repeated on every page, keeping the text between', async () => {
+    const docs = [1, 2, 3, 4].map((i) => ({ path: `running-${i}.xhtml`, xhtml: fixture(`running-${i}.xhtml`) }));
+    const book = await read({ docs, toc: docs.map((d, i) => ({ label: `Part ${i + 1}`, href: d.path })) });
+    expect(book.chapters.map((c) => c.paragraphs)).toEqual([1, 2, 3, 4].map((i) => [`Part ${i}`, `Story text of part ${i} is about ${["", "apples", "pears", "plums", "figs"][i]}.`]));
+  });
+});
+
+describe('publisher pages', () => {
+  const spec: EpubSpec = {
+    docs: [
+      { path: 'publisher.xhtml', xhtml: fixture('publisher.xhtml') },
+      { path: 'code.xhtml', xhtml: fixture('code.xhtml') },
+    ],
+    toc: [
+      { label: 'Imprint', href: 'publisher.xhtml' },
+      { label: 'Listings', href: 'code.xhtml' },
+    ],
+  };
+
+  it('drops imprint, copyright and colophon pages; --keep-front-matter keeps them', async () => {
+    const book = await read(spec);
+    expect(book.chapters.map((c) => c.title)).toEqual(['Listings']);
+    expect(heard(book)).not.toMatch(/Example Press|Copyright|Colophon/);
+    const kept = await read(spec, { keepFrontMatter: true });
+    expect(kept.chapters.map((c) => c.title)).toEqual(['Imprint', 'Listings']);
+    expect(kept.chapters[0]?.paragraphs).toEqual([
+      'Imprint',
+      'This ebook was produced by Example Press volunteers.',
+      'Copyright notice of the edition.',
+      'Colophon: set in a typeface.',
+    ]);
+  });
+});
+
+describe('code', () => {
+  it('skips code listings and markup, reads a plain <pre> poem and inline code; --read-code reads listings', async () => {
+    const book = await read(await singleDocEpub('code.xhtml'));
+    expect(book.chapters[0]?.paragraphs).toEqual(['Listings', 'The function below adds numbers.', 'Roses are red, Violets are blue.', 'Use npm test to run it.']);
+    const withCode = heard(await read(await singleDocEpub('code.xhtml'), { readCode: true }));
+    expect(withCode).toContain('function add(a, b) { return a + b; }');
+    expect(withCode).toContain('print("listing in a div")');
+  });
+});
+
+describe('media and controls', () => {
+  it('never reads player controls or the fallback messages of audio, video and canvas', async () => {
+    const book = await read(await singleDocEpub('media.xhtml'));
+    expect(book.chapters[0]?.paragraphs).toEqual(['Media', 'The song begins.', 'The song ends.']);
+  });
+});
+
+describe('ruby', () => {
+  it('reads the base text once, never the reading, and offers readings as hints; Japanese prose is not taken for a title page', async () => {
+    const book = await read({
+      language: 'ja',
+      docs: [
+        { path: 'japanese.xhtml', xhtml: fixture('japanese.xhtml') },
+        { path: 'japanese-2.xhtml', xhtml: fixture('japanese-2.xhtml') },
+      ],
+      toc: [
+        { label: '一', href: 'japanese.xhtml' },
+        { label: '二', href: 'japanese-2.xhtml' },
+      ],
+    });
+    expect(book.language).toBe('ja');
+    // The first chapter is two short Japanese sentences (few spaces): it is prose and is kept.
+    expect(book.chapters.map((c) => c.paragraphs)).toEqual([
+      ['一', '山路を登りながら、こう考えた。', '智に働けば角が立つ。'],
+      ['二', '情に棹させば流される。意地を通せば窮屈だ。とかくに人の世は住みにくい。'],
+    ]);
+    expect(book.readings).toEqual(new Map([['山路', 'やまみち'], ['智', 'ち']]));
+  });
+});
+
+describe('MathML', () => {
+  it('reads alttext, else speech from speech-rule-engine: no hole in the sentence', async () => {
+    const book = await read(await singleDocEpub('math.xhtml'));
+    expect(book.chapters[0]?.paragraphs[1]).toBe('You can easily check by substitution that x equals one and y squared are both solutions.');
+  });
+});
+
+describe('tables', () => {
+  it('reads rows with their header labels, replaces a large grid by a short note, reads layout tables as text', async () => {
+    const book = await read(await singleDocEpub('tables.xhtml'));
+    expect(book.chapters[0]?.paragraphs).toEqual([
+      'Tables',
+      'Pioneers',
+      'Name: Ada Lovelace; Born: 1815',
+      'Name: Alan Turing; Born: 1912',
+      'Squares',
+      'A table of 25 rows and 2 columns, not read aloud.',
+      'Layout cell prose.',
+    ]);
+  });
+});
+
+describe('figures', () => {
+  it('reads a figcaption but not the alt text of an illustration in a reflowable book', async () => {
+    const book = await read(await singleDocEpub('figures.xhtml'));
+    expect(book.chapters[0]?.paragraphs).toEqual(['Figures', 'The island in 1850.', 'After the figure.']);
+  });
+
+  it('reads alt text where the image is the content: a fixed-layout page', async () => {
+    const book = await read(await singleDocEpub('comic-page.xhtml', { fixedLayout: true }));
+    expect(heard(book)).toBe('Chapter\nThe cat jumps over the fence and waves.');
+  });
+
+  it('still fails an image-only book with "no readable text"', async () => {
+    const buf = await singleDocEpub('images-only.xhtml');
+    await expect(parseDocument(buf, 'plates.epub')).rejects.toThrow(new InputError('plates.epub: no readable text'));
+  });
+});
+
+describe('fallbacks', () => {
+  it('reads the epub:switch default only, object fallback unless the object is text, and inline SVG text', async () => {
+    const book = await read({
+      docs: [{ path: 'fallbacks.xhtml', xhtml: fixture('fallbacks.xhtml') }],
+      extra: [{ path: 'inset.xhtml', data: fixture('inset.xhtml'), type: 'application/xhtml+xml' }],
+      toc: [{ label: 'Fallbacks', href: 'fallbacks.xhtml' }],
+    });
+    expect(book.chapters[0]?.paragraphs).toEqual([
+      'Fallbacks',
+      'Default branch text.',
+      'Sales rose in the third quarter.',
+      'Inset document text.',
+      'Harbour entrance Lighthouse',
+      'End of fallbacks.',
+    ]);
+  });
+});
+
+describe('chapter titles', () => {
+  it("speaks the document's own heading instead of the toc label, once", async () => {
+    const book = await read({
+      docs: [{ path: 'titles.xhtml', xhtml: fixture('titles.xhtml') }],
+      toc: [{ label: 'I. The Rabbi and the Diadem', href: 'titles.xhtml' }],
+    });
+    expect(book.chapters[0]?.title).toBe('I. The Rabbi and the Diadem');
+    expect(book.chapters[0]?.paragraphs[0]).toBe('1. The Rabbi and The Diadem');
+    expect(heard(book)).not.toContain('I. The Rabbi');
+  });
+
+  it('starts a chapter where a toc entry points into the middle of a document (even at a page-break marker)', async () => {
+    const book = await read({
+      docs: [{ path: 'titles.xhtml', xhtml: fixture('titles.xhtml') }],
+      toc: [
+        { label: 'The Rabbi', href: 'titles.xhtml' },
+        { label: 'The Second Half', href: 'titles.xhtml#second-half' },
+      ],
+    });
+    expect(book.chapters.map((c) => c.paragraphs)).toEqual([
+      ['1. The Rabbi and The Diadem', 'The rabbi kept the diadem in a box.', 'He never opened it'],
+      ['The Second Half', 'until the second half of the story began here.'],
+    ]);
+  });
+
+  it('never speaks a navigation label such as "Commencer la lecture" (an Arabic book)', async () => {
+    const book = await read({
+      language: 'ar',
+      docs: [{ path: 'arabic.xhtml', xhtml: fixture('arabic.xhtml') }],
+      toc: [{ label: 'Commencer la lecture', href: 'arabic.xhtml' }],
+    });
+    expect(book.language).toBe('ar');
+    expect(book.chapters.map((c) => c.paragraphs)).toEqual([['ذهب الولد إلى المدرسة في الصباح الباكر.', 'وعاد إلى البيت عند المساء.']]);
+    expect(book.chapters[0]?.title).toBe('Untitled');
+  });
+});
