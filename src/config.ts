@@ -82,6 +82,20 @@ const schema = z.object({
   NARRATE_DASHBOARD_USER: optionalText.optional(),
   /** Basic-auth password for the dashboard. */
   NARRATE_DASHBOARD_PASSWORD: optionalText.optional(),
+  /** A JSON or YAML price table keyed by model id, laid over the built-in prices (src/money/prices.ts). */
+  NARRATE_PRICES: z.string().trim().min(1, 'a file path').optional(),
+  /** Dollars the fleet may spend on model calls per UTC day, counted in Redis. Unset: no budget. */
+  NARRATE_DAILY_BUDGET: z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, 'a positive number of dollars')
+    .transform(Number)
+    .pipe(z.number().positive('a positive number of dollars'))
+    .optional(),
+  /** Where every book's end is posted when its submit named no --notify. */
+  NARRATE_WEBHOOK_URL: z.string().trim().pipe(z.url({ protocol: /^https?$/, error: 'an http(s) URL' })).optional(),
+  /** HMAC-SHA256 key of the X-Narrate-Signature header of webhook posts. */
+  NARRATE_WEBHOOK_SECRET: optionalText.optional(),
   /** pino level for logs on stderr. */
   NARRATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -108,6 +122,10 @@ export interface Config {
   readonly storeDir: string;
   readonly dashboardUser: string | undefined;
   readonly dashboardPassword: string | undefined;
+  readonly pricesFile: string | undefined;
+  readonly dailyBudgetUsd: number | undefined;
+  readonly webhookUrl: string | undefined;
+  readonly webhookSecret: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -123,7 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '?');
       // Never echo the API key or the password, even when it is the bad value.
-      const secret = name === 'NARRATE_API_KEY' || name === 'NARRATE_DASHBOARD_PASSWORD';
+      const secret = name === 'NARRATE_API_KEY' || name === 'NARRATE_DASHBOARD_PASSWORD' || name === 'NARRATE_WEBHOOK_SECRET';
       const given = secret ? '(hidden)' : JSON.stringify(input[name]);
       return `${name}: expected ${issue.message}, got ${given}`;
     });
@@ -157,6 +175,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     storeDir: e.NARRATE_STORE_DIR,
     dashboardUser: e.NARRATE_DASHBOARD_USER,
     dashboardPassword: e.NARRATE_DASHBOARD_PASSWORD,
+    pricesFile: e.NARRATE_PRICES,
+    dailyBudgetUsd: e.NARRATE_DAILY_BUDGET,
+    webhookUrl: e.NARRATE_WEBHOOK_URL,
+    webhookSecret: e.NARRATE_WEBHOOK_SECRET,
     logLevel: e.NARRATE_LOG_LEVEL,
   });
 }

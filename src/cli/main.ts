@@ -10,6 +10,12 @@ import { submitCommand } from './submit-command.js';
 import type { RawSubmitFlags } from './submit-flags.js';
 import { UsageError } from './usage-error.js';
 import { workerCommand } from './worker-command.js';
+import { listCommand } from './list-command.js';
+import { cancelCommand } from './cancel-command.js';
+import { retryCommand } from './retry-command.js';
+import { pauseCommand } from './pause-command.js';
+import { resumeCommand } from './resume-command.js';
+import { cleanCommand } from './clean-command.js';
 
 /** Exit codes: 0 all good, 1 something (a book, a file) failed, 2 the command line or environment was wrong. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -39,7 +45,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       .option('--lexicon <file>', 'pronunciation lexicon (JSON or YAML map of word to spoken form)')
       .option('--read-code', 'read code blocks and listings (Markdown and EPUB) aloud instead of skipping them')
       .option('--notes <mode>', 'footnotes and endnotes: skip (default) or end (read each chapter\'s notes at its end)')
-      .option('--keep-front-matter', 'read copyright, imprint, colophon and title pages and Gutenberg\'s licence too');
+      .option('--keep-front-matter', 'read copyright, imprint, colophon and title pages and Gutenberg\'s licence too')
+      .option('--max-cost <usd>', 'spending cap per book in US dollars: refused when the estimate exceeds it, stopped when spent')
+      .option('--notify <url>', 'POST a signed JSON notice to this http(s) URL when each book ends (default NARRATE_WEBHOOK_URL)');
 
   submitFlags(program.command('run'))
     .description('submit, narrate in this process, and wait; exit 0 when every book is done, 1 when any failed')
@@ -65,6 +73,49 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .description('progress of every book, or of one')
     .action(async (bookId: string | undefined) => {
       code = await statusCommand(bookId, config(), io);
+    });
+  program
+    .command('list')
+    .description('every book: id, state, chunks done/total, cost so far, created, title')
+    .option('--state <state>', 'only books in this state (queued, narrating, finalizing, done, failed, cancelled, over-budget)')
+    .option('--json', 'print a JSON array')
+    .action(async (flags: { state?: string; json?: boolean }) => {
+      code = await listCommand(flags, config(), io);
+    });
+  program
+    .command('cancel')
+    .argument('<bookId>', 'the book to cancel')
+    .option('--purge', "also remove the book's jobs and keys from Redis")
+    .description('no new model call for the book (calls in flight finish); exit 1 when unknown or already done')
+    .action(async (bookId: string, flags: { purge?: boolean }) => {
+      code = await cancelCommand(bookId, flags, config(), io);
+    });
+  program
+    .command('retry')
+    .argument('<bookId>', 'a failed, cancelled or over-budget book')
+    .option('--max-cost <usd>', 'a new spending cap for the book, in US dollars')
+    .description('queue the failed and missing chunks again; chunks already stored cost nothing')
+    .action(async (bookId: string, flags: { maxCost?: string }) => {
+      code = await retryCommand(bookId, flags, config(), io);
+    });
+  program
+    .command('pause')
+    .description('the whole fleet stops taking jobs (jobs in flight finish)')
+    .action(async () => {
+      code = await pauseCommand(config(), io);
+    });
+  program
+    .command('resume')
+    .description('the fleet takes jobs again')
+    .action(async () => {
+      code = await resumeCommand(config(), io);
+    });
+  program
+    .command('clean')
+    .requiredOption('--older-than <age>', 'age of books to remove, e.g. 7d, 12h, 30m')
+    .description('remove the jobs and keys of done, failed and cancelled books older than that')
+    .action(async (flags: { olderThan: string }) => {
+      code = await cleanCommand(flags, config(), io);
     });
   program
     .command('dashboard')

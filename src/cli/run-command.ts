@@ -9,6 +9,7 @@ import type { CliIo } from './io.js';
 import { createProgressView } from './progress.js';
 import { parseSubmitFlags, type RawSubmitFlags } from './submit-flags.js';
 import { watchBooks } from './watch-books.js';
+import { describeEstimate } from './submit-command.js';
 
 /** `narrate run`: submit, narrate in this process, wait. 0 when every book is done, 1 when any failed. */
 export async function runCommand(inputs: string[], flags: RawSubmitFlags, config: Config, io: CliIo, logger: Logger): Promise<number> {
@@ -27,6 +28,7 @@ export async function runCommand(inputs: string[], flags: RawSubmitFlags, config
     }
     for (const b of submission.books) {
       io.stderr.write(`queued ${b.bookId}: "${b.title}", ${b.chapters} chapter(s), ${b.chunks} chunk(s)\n`);
+      io.stderr.write(`${describeEstimate(b)}\n`);
     }
     // The progress view tells this user what happens; per-book info logs would only interleave with it.
     const workerLogger = logger.level === 'info' ? logger.child({}, { level: 'warn' }) : logger;

@@ -6,6 +6,7 @@ import { openRedis } from '../queue/connection.js';
 import type { FinalizeJobData, FinalizeResult, SynthesizeResult } from '../queue/job-data.js';
 import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
 import type { CliIo } from './io.js';
+import { bookCostLine, fleetNotes } from './fleet-notes.js';
 
 /** `narrate status [bookId]`: every book's progress, or one book in detail. 1 when the book is unknown. */
 export async function statusCommand(bookId: string | undefined, config: Config, io: CliIo): Promise<number> {
@@ -22,6 +23,7 @@ export async function statusCommand(bookId: string | undefined, config: Config, 
       }
       jobs.sort((a, b) => a.timestamp - b.timestamp);
       for (const job of jobs) io.stdout.write(`${formatLine(await statusOfJob(job, synthesize))}\n`);
+      io.stdout.write(`${(await fleetNotes(connection, config)).join('\n')}\n`);
       return 0;
     }
     const status = await readBookStatus(finalize, synthesize, bookId);
@@ -33,6 +35,9 @@ export async function statusCommand(bookId: string | undefined, config: Config, 
     const job = (await finalize.getJob(bookId)) as Job<FinalizeJobData, FinalizeResult>;
     const values = Object.values(await job.getChildrenValues<SynthesizeResult>());
     if (values.length > 0) io.stdout.write(summarize(values));
+    const cost = await bookCostLine(connection, config.prefix, bookId);
+    if (cost) io.stdout.write(`${cost}\n`);
+    io.stdout.write(`${(await fleetNotes(connection, config)).join('\n')}\n`);
     return 0;
   } finally {
     await Promise.allSettled([finalize.close(), synthesize.close()]);

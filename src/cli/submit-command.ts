@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import { submitBooks } from '../producer/submit-books.js';
 import { openRedis } from '../queue/connection.js';
+import { formatSpeech, formatUsd } from '../money/estimate-cost.js';
 import type { CliIo } from './io.js';
 import { parseSubmitFlags, type RawSubmitFlags } from './submit-flags.js';
 
@@ -12,8 +13,15 @@ export async function submitCommand(inputs: string[], flags: RawSubmitFlags, con
     const submission = await submitBooks(inputs, options, config, connection);
     for (const f of submission.failures) io.stderr.write(`error: ${f.reason}\n`);
     for (const b of submission.books) io.stdout.write(`${b.bookId}\t${b.title}\t${b.chunks} chunks\n`);
+    for (const b of submission.books) io.stderr.write(`${describeEstimate(b)}\n`);
     return submission.failures.length === 0 && submission.books.length > 0 ? 0 : 1;
   } finally {
     await connection.quit().catch(() => connection.disconnect());
   }
+}
+
+/** The estimate line of a submitted book: calls, tokens and dollars before a model call is made. */
+export function describeEstimate(b: { bookId: string; estimate: import('../money/estimate-cost.js').CostEstimate }): string {
+  const e = b.estimate;
+  return `estimate ${b.bookId}: ${e.calls} model calls, ${e.inputTokens} input + ${e.textOutputTokens} text output + ${e.audioOutputTokens} audio output tokens (${formatSpeech(e.audioSeconds)} of speech), about ${formatUsd(e.costUsd)}`;
 }

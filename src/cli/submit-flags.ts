@@ -1,7 +1,9 @@
 import { OUTPUT_FORMATS, type OutputFormat } from '../queue/job-data.js';
 import type { SubmitOptions } from '../producer/submit-books.js';
 import { parseNotesFlag } from './notes-flag.js';
+import { isWebhookUrl } from '../notify/notify-url.js';
 import { UsageError } from './usage-error.js';
+import { parseMaxCost } from './parse-max-cost.js';
 
 /** Flags shared by `run` and `submit`, as commander hands them over. */
 export interface RawSubmitFlags {
@@ -16,6 +18,8 @@ export interface RawSubmitFlags {
   keepFrontMatter?: boolean;
   style?: string;
   lexicon?: string;
+  maxCost?: string;
+  notify?: string;
 }
 
 /** Smallest and largest --max-chars: below 20 a chunk is a word or two; above 20,000 no model reads it in one go. */
@@ -49,5 +53,10 @@ export function parseSubmitFlags(flags: RawSubmitFlags): SubmitOptions {
   if (flags.readCode) options.readCode = true;
   if (flags.notes !== undefined) options.notes = parseNotesFlag(flags.notes);
   if (flags.keepFrontMatter) options.keepFrontMatter = true;
+  if (flags.maxCost !== undefined) options.maxCostUsd = parseMaxCost(flags.maxCost);
+  if (flags.notify !== undefined) {
+    if (!isWebhookUrl(flags.notify.trim())) throw new UsageError(`--notify: expected an http(s) URL, got "${flags.notify}"`);
+    options.notify = flags.notify.trim();
+  }
   return options;
 }

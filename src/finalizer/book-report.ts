@@ -27,6 +27,9 @@ export interface BookReport {
     similarity: number;
     rejections: SynthesizeResult['rejections'];
     usage: SynthesizeResult['usage'];
+    /** Dollars this chunk's model calls cost in this run, rejected readings included. */
+    costUsd: number;
+    rejectedCostUsd: number;
   }[];
   totals: ChunkTotals;
 }
@@ -37,7 +40,7 @@ export function bookReport(book: FinalizeJobData, results: SynthesizeResult[], t
   const chunks = book.chunks.map((c) => {
     const r = byIndex.get(c.index);
     if (!r) throw new Error(`chunk ${c.index} has no result`);
-    return { index: c.index, chapter: c.chapter, chars: r.chars, durationMs: r.durationMs, attempts: r.calls, cached: r.cached, similarity: r.similarity, rejections: r.rejections, usage: r.usage };
+    return { index: c.index, chapter: c.chapter, chars: r.chars, durationMs: r.durationMs, attempts: r.calls, cached: r.cached, similarity: r.similarity, rejections: r.rejections, usage: r.usage, costUsd: r.costUsd ?? 0, rejectedCostUsd: r.rejectedCostUsd ?? 0 };
   });
   const first = results[0];
   return {

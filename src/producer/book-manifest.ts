@@ -17,6 +17,8 @@ export const bookManifestSchema = z.strictObject({
   notes: z.enum(NOTES_MODES).optional(),
   /** Read copyright, imprint, colophon and title pages of EPUB chapters (`--keep-front-matter`). */
   keepFrontMatter: z.boolean().optional(),
+  /** Spending cap for this book in US dollars (as --max-cost): refused at submit when the estimate exceeds it, stopped when spent. */
+  maxCost: z.number().positive('a positive number of dollars').finite().optional(),
   /** Chapter files, relative to the manifest; a title here overrides the file's own heading. */
   chapters: z
     .array(z.union([z.string().min(1), z.strictObject({ file: z.string().min(1), title: z.string().trim().min(1).optional() })]))

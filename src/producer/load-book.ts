@@ -21,6 +21,8 @@ export interface LoadedBook {
   style?: string;
   format?: BookManifest['format'];
   maxChars?: number;
+  /** Spending cap in dollars, from its manifest's maxCost. */
+  maxCost?: number;
   /** The book's own pronunciation lexicon (absolute path), from its manifest. */
   lexicon?: string;
   /** Every file read, for the book's manifest. */
@@ -101,6 +103,7 @@ async function loadManifestBook(path: string, flags: Partial<ReadingOptions>): P
     ...(manifest.format === undefined ? {} : { format: manifest.format }),
     ...(manifest.maxChars === undefined ? {} : { maxChars: manifest.maxChars }),
     ...(manifest.lexicon === undefined ? {} : { lexicon: resolve(base, manifest.lexicon) }),
+    ...(manifest.maxCost === undefined ? {} : { maxCost: manifest.maxCost }),
   };
 }
 

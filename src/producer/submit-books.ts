@@ -4,6 +4,9 @@ import pLimit from 'p-limit';
 import type { Config } from '../config.js';
 import { InputError, coerceError } from '../errors.js';
 import { buildFlow } from '../queue/build-flow.js';
+import { createBookRecord } from '../queue/book-record.js';
+import { estimateCost, formatUsd, type CostEstimate } from '../money/estimate-cost.js';
+import { loadPrices, pricesFor } from '../money/prices.js';
 import { bullPrefix } from '../queue/names.js';
 import { DEFAULT_STYLE } from '../worker/narration-instructions.js';
 import { expandInputs } from './expand-inputs.js';
@@ -23,6 +26,10 @@ export interface SubmitOptions extends BookChoices {
   keepFrontMatter?: boolean;
   /** A pronunciation lexicon file for every book of this submission. */
   lexicon?: string;
+  /** Per-book spending cap in dollars (--max-cost); a manifest's maxCost applies when absent. */
+  maxCostUsd?: number;
+  /** Webhook posted when each book ends (--notify); NARRATE_WEBHOOK_URL when absent. */
+  notify?: string;
 }
 
 /** A book now in the queue. */
@@ -32,6 +39,8 @@ export interface SubmittedBook {
   chunks: number;
   chapters: number;
   output: string;
+  /** What the book is expected to cost (see estimateCost). */
+  estimate: CostEstimate;
 }
 
 /** What a submission did: books queued, and inputs refused, each with its reason. */
@@ -78,13 +87,15 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
     ),
   );
   const slugs = uniqueSlugs(books.map((b) => slugify(options.title ?? b.title)));
-  const { readCode: _readCode, lexicon: _lexicon, notes: _notes, keepFrontMatter: _keep, ...choices } = options;
+  const { readCode: _readCode, lexicon: _lexicon, notes: _notes, keepFrontMatter: _keep, maxCostUsd: _maxCost, notify: _notify, ...choices } = options;
+  const prices = pricesFor(loadPrices(config.pricesFile), config.model);
   const plans: BookPlan[] = [];
+  const money = new Map<BookPlan, { estimate: CostEstimate; maxCostUsd: number | undefined }>();
   books.forEach((book, i) => {
     const own = bookLexicons[i];
     if (own === null) return;
     try {
-      plans.push(
+      const plan =
         planBook(book, {
           ...stripUndefined(choices),
           lexicon: mergeLexicons(globalLexicon, own, flagLexicon),
@@ -92,8 +103,16 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
           defaultVoice: config.defaultVoice,
           defaultMaxChars: DEFAULT_MAX_CHARS,
           defaultStyle: DEFAULT_STYLE,
-        }),
-      );
+        });
+      const estimate = estimateCost(plan.synthesize, prices);
+      const maxCostUsd = options.maxCostUsd ?? book.maxCost;
+      // Refused before anything reaches Redis: no model call is ever made for it.
+      if (maxCostUsd !== undefined && estimate.costUsd > maxCostUsd) {
+        failures.push({ source: book.source, reason: `"${plan.finalize.title}" is estimated at ${formatUsd(estimate.costUsd)}, over its cap of ${formatUsd(maxCostUsd)} (--max-cost): not submitted` });
+        return;
+      }
+      plans.push(plan);
+      money.set(plan, { estimate, maxCostUsd });
     } catch (error) {
       failures.push({ source: book.source, reason: coerceError(error).message });
     }
@@ -102,6 +121,14 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
   const producer = new FlowProducer({ connection, prefix: bullPrefix(config.prefix) });
   try {
     for (const plan of plans) {
+      const m = money.get(plan)!;
+      const notify = options.notify ?? config.webhookUrl;
+      // The record (with the plan, so a retry needs no source file) goes in before the jobs any worker could take.
+      await createBookRecord(connection, config.prefix, plan, {
+        estimateUsd: Number(m.estimate.costUsd.toFixed(6)),
+        ...(m.maxCostUsd === undefined ? {} : { maxCostUsd: m.maxCostUsd }),
+        ...(notify === undefined ? {} : { notify }),
+      });
       await producer.add(buildFlow(plan, bullPrefix(config.prefix), { attempts: config.maxAttempts, backoffMs: config.backoffMs }));
     }
   } finally {
@@ -114,6 +141,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
       chunks: p.synthesize.length,
       chapters: p.finalize.chapters.length,
       output: `${p.finalize.outDir}/${p.finalize.slug}.${p.finalize.format}`,
+      estimate: money.get(p)!.estimate,
     })),
     failures,
   };

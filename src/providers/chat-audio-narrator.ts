@@ -129,7 +129,12 @@ export async function readCompletion(completion: unknown, spool: AudioSpool): Pr
 
 function usageOf(c: Partial<OpenAI.Chat.Completions.ChatCompletion> | null): NarrationResult['usage'] {
   const u = c?.usage;
-  return { promptTokens: u?.prompt_tokens ?? 0, completionTokens: u?.completion_tokens ?? 0, totalTokens: u?.total_tokens ?? 0 };
+  const usage: NarrationResult['usage'] = { promptTokens: u?.prompt_tokens ?? 0, completionTokens: u?.completion_tokens ?? 0, totalTokens: u?.total_tokens ?? 0 };
+  // Audio output costs about 8x text output: keep the split the provider reports, for the price of a call.
+  const details = u?.completion_tokens_details as { audio_tokens?: number; text_tokens?: number } | undefined | null;
+  if (typeof details?.audio_tokens === 'number') usage.audioOutputTokens = details.audio_tokens;
+  if (typeof details?.text_tokens === 'number') usage.textOutputTokens = details.text_tokens;
+  return usage;
 }
 
 function preview(value: unknown): string {

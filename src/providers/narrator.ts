@@ -16,6 +16,10 @@ export interface TokenUsage {
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
+  /** Completion tokens that were audio (`completion_tokens_details.audio_tokens`), when the provider says. */
+  audioOutputTokens?: number;
+  /** Completion tokens that were text (`completion_tokens_details.text_tokens`), when the provider says. */
+  textOutputTokens?: number;
 }
 
 /** What came back, before any checking of the words: the audio (spooled to disk) and the provider's transcript. */
@@ -58,6 +62,11 @@ export function sumUsage(usages: readonly TokenUsage[]): TokenUsage {
     total.promptTokens += u.promptTokens;
     total.completionTokens += u.completionTokens;
     total.totalTokens += u.totalTokens;
+    // The split is kept only while every part reports it; a sum of known and unknown is unknown.
+    for (const k of ['audioOutputTokens', 'textOutputTokens'] as const) {
+      if (u[k] !== undefined && (total[k] !== undefined || u === usages[0])) total[k] = (total[k] ?? 0) + u[k];
+      else delete total[k];
+    }
   }
   return total;
 }

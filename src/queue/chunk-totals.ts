@@ -10,10 +10,14 @@ export interface ChunkTotals {
   retriesByReason: Record<string, number>;
   similarity: { min: number; mean: number };
   usage: TokenUsage;
+  /** Dollars the chunks' model calls cost in this run (cached chunks cost nothing). */
+  costUsd: number;
+  /** The part of costUsd that bought rejected readings: the price of fidelity. */
+  rejectedCostUsd: number;
 }
 
 /** Totals over chunk results; shared by the manifest and `narrate status`. Pure. */
-export function chunkTotals(results: readonly Pick<SynthesizeResult, 'chars' | 'calls' | 'cached' | 'rejections' | 'similarity' | 'usage'>[]): ChunkTotals {
+export function chunkTotals(results: readonly Pick<SynthesizeResult, 'chars' | 'calls' | 'cached' | 'rejections' | 'similarity' | 'usage' | 'costUsd' | 'rejectedCostUsd'>[]): ChunkTotals {
   const retriesByReason: Record<string, number> = {};
   for (const r of results) for (const rej of r.rejections) retriesByReason[rej.reason] = (retriesByReason[rej.reason] ?? 0) + 1;
   const sims = results.map((r) => r.similarity);
@@ -28,5 +32,8 @@ export function chunkTotals(results: readonly Pick<SynthesizeResult, 'chars' | '
       mean: sims.length ? sims.reduce((a, b) => a + b, 0) / sims.length : 1,
     },
     usage: sumUsage(results.map((r) => r.usage)),
+    // Rounded to a millionth of a dollar: sums of floats otherwise print as 0.30000000000000004.
+    costUsd: Number(results.reduce((n, r) => n + (r.costUsd ?? 0), 0).toFixed(6)),
+    rejectedCostUsd: Number(results.reduce((n, r) => n + (r.rejectedCostUsd ?? 0), 0).toFixed(6)),
   };
 }

@@ -34,6 +34,10 @@ export interface SynthesizeResult {
   similarity: number;
   rejections: Rejection[];
   usage: TokenUsage;
+  /** Dollars this job's model calls cost (0 when cached); absent from results made before prices existed. */
+  costUsd?: number;
+  /** The part of costUsd spent on readings the verbatim check rejected. */
+  rejectedCostUsd?: number;
 }
 
 /** Retry settings for a book's chunks. */

@@ -7,8 +7,10 @@ export const FINALIZE_QUEUE = 'finalize';
  * adds to the book in batches (see buildFlow).
  */
 export const ENQUEUE_QUEUE = 'enqueue';
+/** The queue of webhook posts announcing a book's end, retried with backoff apart from the book. */
+export const NOTIFY_QUEUE = 'notify';
 /** Every queue of a deployment, children before parents (the order to obliterate them in). */
-export const QUEUE_NAMES = [SYNTHESIZE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE] as const;
+export const QUEUE_NAMES = [SYNTHESIZE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, NOTIFY_QUEUE] as const;
 
 /**
  * BullMQ's key prefix for a deployment. The braces make it a Redis Cluster hash tag, so every key of

@@ -6,6 +6,8 @@ export interface Rejection {
   reason: 'cut-off' | 'refused' | 'unfaithful' | 'duration' | 'bad-audio';
   detail: string;
   similarity?: number;
+  /** What the rejected reading's call used (its price is the price of fidelity). */
+  usage?: TokenUsage;
 }
 
 /** What is known about a stored segment, kept with its audio. */

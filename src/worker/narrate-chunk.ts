@@ -104,7 +104,7 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
     // Rejected audio is deleted at once: it can never reach the book.
     await ctx.spool.discard(audio?.path);
     if (check.ok) throw new AudioFormatError('provider answered without audio');
-    last = { reason: check.reason, detail: check.detail, similarity: check.similarity };
+    last = { reason: check.reason, detail: check.detail, similarity: check.similarity, usage: result.usage };
     lastHeard = result.transcript;
     rejections.push(last);
     // A cut-off will be cut off again at the same length: split at once instead of paying for it twice.

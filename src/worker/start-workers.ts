@@ -15,6 +15,11 @@ import { CallSlots, prefetchFor } from './call-slots.js';
 import type { VerifyOptions } from './narrate-chunk.js';
 import { synthesizeProcessor } from './synthesize-processor.js';
 import { withTokenBudget } from './token-limited-narrator.js';
+import { BookLedger } from '../money/book-ledger.js';
+import { loadPrices } from '../money/prices.js';
+import { notifyProcessor } from '../notify/notify-processor.js';
+import { NOTIFY_QUEUE } from '../queue/names.js';
+import { trackBooks } from './track-books.js';
 
 /**
  * BullMQ's limiter for a requests-per-minute budget, shared by the fleet through Redis.
@@ -52,6 +57,7 @@ export interface RunningWorkers {
   synthesize: Worker;
   finalize: Worker;
   enqueue: Worker;
+  notify: Worker;
   /** Stops taking jobs and waits for those in flight (force: hand them back at once). Safe to call twice. */
   close(force?: boolean): Promise<void>;
 }
@@ -72,10 +78,19 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   const slots = new CallSlots(options.concurrency ?? config.concurrency);
   const queue = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });
   const finalizeQueue = new Queue(FINALIZE_QUEUE, { connection, prefix });
+  const notifyQueue = new Queue(NOTIFY_QUEUE, { connection, prefix });
+  let onOverBudget = (_bookId: string) => {};
+  const ledger = new BookLedger(connection, {
+    prefix: config.prefix,
+    prices: loadPrices(config.pricesFile),
+    ...(config.dailyBudgetUsd === undefined ? {} : { dailyBudgetUsd: config.dailyBudgetUsd }),
+    onOverBudget: (bookId) => onOverBudget(bookId),
+    onChargeError: (bookId, error) => logger.error({ bookId, err: coerceError(error).message }, 'could not charge a model call to its book'),
+  });
 
   const synthesize = new Worker(
     SYNTHESIZE_QUEUE,
-    synthesizeProcessor({ narrator, store, spool, slots, queue, logger, verify: { threshold: config.similarityThreshold, ...options.verify } }),
+    synthesizeProcessor({ narrator, store, spool, slots, queue, logger, ledger, verify: { threshold: config.similarityThreshold, ...options.verify } }),
     {
       connection,
       prefix,
@@ -110,7 +125,14 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
     stalledInterval: config.lockDurationMs,
     maxStalledCount: 5,
   });
-  for (const w of [synthesize, finalize, enqueue]) {
+  // Webhook posts: a few at a time, each retried with backoff (see bookEnded), never part of a book.
+  const notify = new Worker(NOTIFY_QUEUE, notifyProcessor({ secret: config.webhookSecret, logger }), { connection, prefix, concurrency: 4 });
+  const tracker = trackBooks({ finalize, others: [synthesize, enqueue] }, { redis: connection, prefix: config.prefix, notify: notifyQueue, webhookUrl: config.webhookUrl, logger });
+  onOverBudget = (bookId) => {
+    logger.warn({ bookId }, 'book reached its cost cap: stopped');
+    tracker.ended(bookId);
+  };
+  for (const w of [synthesize, finalize, enqueue, notify]) {
     w.on('error', (error) => logger.error({ err: coerceError(error).message, queue: w.name }, 'worker error'));
   }
 
@@ -119,6 +141,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
     synthesize,
     finalize,
     enqueue,
+    notify,
     close(force = false) {
       if (closing && !force) return closing;
       // Jobs still waiting for a call slot have bought nothing: they go back to the queue now.
@@ -130,10 +153,11 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
         synthesize.cancelAllJobs('worker shutting down');
         finalize.cancelAllJobs('worker shutting down');
         enqueue.cancelAllJobs('worker shutting down');
+        notify.cancelAllJobs('worker shutting down');
       }
       // Every cleanup runs even when one fails (BullMQ's own close does the same).
-      const run = Promise.allSettled([synthesize.close(force), finalize.close(force), enqueue.close(force)])
-        .then(() => Promise.allSettled([queue.close(), finalizeQueue.close(), narrator.close?.()]))
+      const run = Promise.allSettled([synthesize.close(force), finalize.close(force), enqueue.close(force), notify.close(force)])
+        .then(() => Promise.allSettled([queue.close(), finalizeQueue.close(), notifyQueue.close(), narrator.close?.()]))
         .then(() => connection.quit().catch(() => connection.disconnect()))
         .then(() => undefined);
       closing = run;

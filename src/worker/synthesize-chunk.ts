@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { BookLedger } from '../money/book-ledger.js';
 import type { Narrator } from '../providers/narrator.js';
 import type { SynthesizeJobData, SynthesizeResult } from '../queue/job-data.js';
 import { segmentKey } from '../store/segment-key.js';
@@ -17,6 +18,8 @@ export interface SynthesizeDeps {
   verify?: Partial<VerifyOptions>;
   /** The worker's model calls in flight; without it, no limit beyond the caller's own. */
   slots?: CallSlots;
+  /** Checks each model call against the book's state and budgets, and charges it; without it, calls are free and unchecked. */
+  ledger?: BookLedger;
 }
 
 /**
@@ -24,7 +27,8 @@ export interface SynthesizeDeps {
  * again, whichever book or worker bought it); otherwise narrate, verify, store, and report.
  */
 export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeDeps, signal?: AbortSignal): Promise<SynthesizeResult> {
-  const { narrator, store, spool } = deps;
+  const { store, spool } = deps;
+  const narrator = deps.ledger ? deps.ledger.guard(deps.narrator, data.bookId) : deps.narrator;
   const key = segmentKey({
     provider: narrator.name,
     model: narrator.model,
@@ -35,7 +39,7 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
   const base = { index: data.index, key, provider: narrator.name, model: narrator.model, chars: data.text.length };
   const stored = await store.get(key);
   if (stored) {
-    return { ...base, durationMs: stored.meta.durationMs, cached: true, calls: 0, similarity: stored.meta.similarity, rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 } };
+    return { ...base, durationMs: stored.meta.durationMs, cached: true, calls: 0, similarity: stored.meta.similarity, rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, costUsd: 0, rejectedCostUsd: 0 };
   }
   // The slot is held through every reading of the chunk and given up before the store write.
   const release = deps.slots ? await deps.slots.acquire(signal) : undefined;
@@ -76,5 +80,12 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
     // Only left over when storing failed: never leave audio behind in the spool.
     await spool.discard(ready);
   }
-  return { ...base, durationMs: ms, cached: false, calls: reading.calls, similarity: reading.similarity, rejections: reading.rejections, usage: reading.usage };
+  const cost = deps.ledger ? chunkCost(deps.ledger, narrator.model, reading) : {};
+  return { ...base, durationMs: ms, cached: false, calls: reading.calls, similarity: reading.similarity, rejections: reading.rejections, usage: reading.usage, ...cost };
+}
+
+/** What a chunk's readings cost, and the part the rejected ones cost. */
+function chunkCost(ledger: BookLedger, model: string, reading: VerifiedNarration): { costUsd: number; rejectedCostUsd: number } {
+  const rejectedCostUsd = reading.rejections.reduce((sum, r) => sum + (r.usage ? ledger.costOf(model, r.usage) : 0), 0);
+  return { costUsd: ledger.costOf(model, reading.usage), rejectedCostUsd };
 }

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
-import { UnrecoverableError, WaitingError, Worker, type Job, type Queue } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job, type Queue } from 'bullmq';
+import { DailyBudgetSpentError } from '../money/spend-errors.js';
 import { RateLimitedError, coerceError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SynthesizeJobData, SynthesizeResult } from '../queue/job-data.js';
@@ -22,6 +23,7 @@ export function synthesizeProcessor(deps: SynthesizeDeps & { queue: Queue; logge
     try {
       const result = await synthesizeChunk(job.data, deps, signal);
       deps.logger.debug({ bookId: job.data.bookId, chunk: job.data.index, cached: result.cached, calls: result.calls }, 'chunk done');
+      await deps.ledger?.chunkDone(job.data.bookId, result);
       return result;
     } catch (thrown) {
       const error = coerceError(thrown);
@@ -29,6 +31,12 @@ export function synthesizeProcessor(deps: SynthesizeDeps & { queue: Queue; logge
         // Taken ahead of a call slot, never called: back to wait for another worker, no attempt spent.
         await job.moveToWait(token);
         throw new WaitingError();
+      }
+      if (error instanceof DailyBudgetSpentError) {
+        // NARRATE_DAILY_BUDGET is spent: the chunk waits (no attempt spent, the book does not fail) and looks again later.
+        deps.logger.warn({ bookId: job.data.bookId, chunk: job.data.index, retryInMs: error.retryAfterMs }, error.message);
+        await job.moveToDelayed(Date.now() + error.retryAfterMs, token);
+        throw new DelayedError();
       }
       if (error instanceof RateLimitedError) {
         deps.logger.warn({ bookId: job.data.bookId, chunk: job.data.index, retryAfterMs: error.retryAfterMs }, 'provider rate limit: pausing the queue');

@@ -1,0 +1,32 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { dailyBudgetMessage, readFleetSpend } from '../money/daily-spend.js';
+import { formatUsd } from '../money/estimate-cost.js';
+import { readBookRecord } from '../queue/book-record.js';
+import { SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
+
+/** Lines `narrate status` adds about the fleet: spend today and in all, the price of fidelity, why workers wait. */
+export async function fleetNotes(redis: Redis, config: Config): Promise<string[]> {
+  const spend = await readFleetSpend(redis, config.prefix);
+  const queue = new Queue(SYNTHESIZE_QUEUE, { connection: redis, prefix: bullPrefix(config.prefix) });
+  const paused = await queue.isPaused().finally(() => queue.close());
+  const budget = config.dailyBudgetUsd === undefined ? '' : ` of NARRATE_DAILY_BUDGET=${formatUsd(config.dailyBudgetUsd)}`;
+  const lines = [
+    `spent: ${formatUsd(spend.todayUsd)} today (${spend.day} UTC)${budget}, ${formatUsd(spend.totalUsd)} in all; ${formatUsd(spend.rejectedUsd)} of it on rejected readings (the price of fidelity)`,
+  ];
+  const spent = dailyBudgetMessage(spend, config.dailyBudgetUsd);
+  if (spent) lines.push(`waiting: ${spent}`);
+  if (paused) lines.push('paused: the fleet takes no new job (narrate resume)');
+  return lines;
+}
+
+/** The money line of one book: spent, its cap, its estimate, and what rejected readings cost. */
+export async function bookCostLine(redis: Redis, prefix: string, bookId: string): Promise<string | undefined> {
+  const r = await readBookRecord(redis, prefix, bookId);
+  if (!r) return undefined;
+  const cap = r.maxCostUsd === undefined ? '' : ` of a ${formatUsd(r.maxCostUsd)} cap`;
+  const est = r.estimateUsd === undefined ? '' : ` (estimated ${formatUsd(r.estimateUsd)})`;
+  const why = r.state === 'cancelled' || r.state === 'over-budget' ? `\n  ${r.state}: ${r.reason ?? ''}` : '';
+  return `  cost: ${formatUsd(r.costUsd)}${cap}${est}; rejected readings: ${r.rejectedReadings}, ${formatUsd(r.rejectedCostUsd)} (the price of fidelity)${why}`;
+}

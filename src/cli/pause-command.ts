@@ -1,0 +1,27 @@
+import { Queue } from 'bullmq';
+import type { Config } from '../config.js';
+import { openRedis } from '../queue/connection.js';
+import { ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
+import type { CliIo } from './io.js';
+
+/** The queues a fleet takes book work from; webhooks keep flowing while paused. */
+export const PAUSABLE_QUEUES = [SYNTHESIZE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE] as const;
+
+/** Pauses (or resumes) every queue of book work: BullMQ's queue pause, held in Redis for the whole fleet. */
+export async function setFleetPaused(config: Config, paused: boolean): Promise<void> {
+  const redis = openRedis(config.redisUrl, { name: paused ? 'narrate-pause' : 'narrate-resume' });
+  const queues = PAUSABLE_QUEUES.map((name) => new Queue(name, { connection: redis, prefix: bullPrefix(config.prefix) }));
+  try {
+    for (const q of queues) await (paused ? q.pause() : q.resume());
+  } finally {
+    await Promise.allSettled(queues.map((q) => q.close()));
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
+
+/** `narrate pause`: every worker of the fleet stops taking jobs; jobs in flight finish. */
+export async function pauseCommand(config: Config, io: CliIo): Promise<number> {
+  await setFleetPaused(config, true);
+  io.stdout.write(`paused: workers under prefix "${config.prefix}" take no new job until \`narrate resume\` (jobs in flight finish)\n`);
+  return 0;
+}

@@ -1,0 +1,80 @@
+import { DEFAULT_CHARS_PER_SECOND } from '../verify/expected-duration.js';
+import { narrationInstructions } from '../worker/narration-instructions.js';
+import { callCostUsd } from './call-cost.js';
+import type { ModelPrices } from './prices.js';
+
+/**
+ * Audio output tokens per second of speech. The reference response for gpt-4o-audio-preview
+ * (../shared/reference/gpt-4o-audio-preview.md) bills 33 audio tokens for "Hi there! How's it
+ * going?", about 1.6 s of speech, and OpenAI's Realtime documentation counts assistant audio at one
+ * token per 50 ms: both give 20 a second. (The fake model in test/ bills 10 a second; it is not a
+ * price reference.)
+ */
+export const AUDIO_TOKENS_PER_SECOND = 20;
+
+/** Characters per text token for English prose: OpenAI's own rule of thumb (a token is about four characters). */
+export const CHARS_PER_TOKEN = 4;
+
+/**
+ * Readings the verbatim check is expected to add per chunk, as a share of the first: 0.1 means one
+ * chunk in ten is read twice. An assumption, not a measurement of the real model (it cannot be
+ * reached from here): `npm run bench:fidelity` shows what a given rejection rate costs in calls.
+ */
+export const EXPECTED_EXTRA_READINGS = 0.1;
+
+/** What a book is expected to cost before it is narrated. */
+export interface CostEstimate {
+  /** Model calls, retries of the verbatim check included (rounded up). */
+  calls: number;
+  /** Prompt tokens: instructions and text of every reading. */
+  inputTokens: number;
+  /** Transcript tokens the model returns with its audio. */
+  textOutputTokens: number;
+  audioOutputTokens: number;
+  /** Seconds of speech expected. */
+  audioSeconds: number;
+  costUsd: number;
+}
+
+/**
+ * Estimates a book from its chunks: audio tokens from the expected duration (DEFAULT_CHARS_PER_SECOND
+ * of text a second, AUDIO_TOKENS_PER_SECOND tokens a second of speech), instruction and text tokens
+ * at CHARS_PER_TOKEN, the transcript as long as the text, all times 1 + EXPECTED_EXTRA_READINGS. Pure.
+ */
+export function estimateCost(chunks: readonly { text: string; style: string }[], prices: ModelPrices): CostEstimate {
+  let input = 0;
+  let textOut = 0;
+  let seconds = 0;
+  const instructionTokens = new Map<string, number>();
+  for (const c of chunks) {
+    let inst = instructionTokens.get(c.style);
+    if (inst === undefined) {
+      inst = Math.ceil(narrationInstructions({ style: c.style }).length / CHARS_PER_TOKEN);
+      instructionTokens.set(c.style, inst);
+    }
+    input += inst + Math.ceil(c.text.length / CHARS_PER_TOKEN);
+    textOut += Math.ceil(c.text.length / CHARS_PER_TOKEN);
+    seconds += c.text.length / DEFAULT_CHARS_PER_SECOND;
+  }
+  const factor = 1 + EXPECTED_EXTRA_READINGS;
+  const inputTokens = Math.round(input * factor);
+  const textOutputTokens = Math.round(textOut * factor);
+  const audioOutputTokens = Math.round(seconds * AUDIO_TOKENS_PER_SECOND * factor);
+  const costUsd = callCostUsd(
+    { promptTokens: inputTokens, completionTokens: textOutputTokens + audioOutputTokens, totalTokens: 0, audioOutputTokens, textOutputTokens },
+    prices,
+  );
+  return { calls: Math.ceil(chunks.length * factor), inputTokens, textOutputTokens, audioOutputTokens, audioSeconds: Math.round(seconds), costUsd };
+}
+
+/** Dollars as people read them: cents from a dollar up, four places below, two significant digits under a hundredth of a cent. */
+export function formatUsd(usd: number): string {
+  if (usd >= 1) return `$${usd.toFixed(2)}`;
+  if (usd === 0 || usd >= 0.0001) return `$${usd.toFixed(4)}`;
+  return `$${usd.toPrecision(2)}`;
+}
+
+/** Speech time as people read it: seconds under two minutes, else minutes. */
+export function formatSpeech(seconds: number): string {
+  return seconds < 120 ? `${Math.round(seconds)} s` : `${Math.round(seconds / 60)} min`;
+}

@@ -1,0 +1,223 @@
+import type { Redis } from 'ioredis';
+import type { BookPlan } from '../producer/plan-book.js';
+import { bullPrefix } from './names.js';
+
+/**
+ * A book's state as operators see it. `cancelled` and `over-budget` are set by people and caps,
+ * not by BullMQ; the others follow the book's jobs.
+ */
+export type BookState = 'queued' | 'narrating' | 'finalizing' | 'done' | 'failed' | 'cancelled' | 'over-budget';
+export const BOOK_STATES: readonly BookState[] = ['queued', 'narrating', 'finalizing', 'done', 'failed', 'cancelled', 'over-budget'];
+/** States a book stays in until someone retries it (done stays for good). */
+export const STOPPED_STATES: readonly BookState[] = ['failed', 'cancelled', 'over-budget'];
+/** States in which a book makes no model call. */
+export const FINISHED_STATES: readonly BookState[] = ['done', 'failed', 'cancelled', 'over-budget'];
+
+/** One book as the record in Redis holds it: what `narrate list`, status and the dashboard show. */
+export interface BookRecord {
+  bookId: string;
+  title: string;
+  author: string;
+  state: BookState;
+  chunksDone: number;
+  chunksTotal: number;
+  /** Dollars spent on model calls for this book so far, every reading (rejected ones too) and every run. */
+  costUsd: number;
+  /** Part of costUsd that bought readings the verbatim check rejected: the price of fidelity. */
+  rejectedCostUsd: number;
+  /** Readings rejected by the verbatim check so far. */
+  rejectedReadings: number;
+  /** The estimate made at submit, in dollars (absent for books submitted without one). */
+  estimateUsd?: number;
+  /** The book's spending cap in dollars (--max-cost / maxCost:), absent when uncapped. */
+  maxCostUsd?: number;
+  /** ISO time of the submit. */
+  createdAt: string;
+  updatedAt: string;
+  /** Why the book failed, was cancelled or went over budget. */
+  reason?: string;
+  /** The finished book and its manifest (state done). */
+  output?: string;
+  manifest?: string;
+  /** Length of the finished book's audio. */
+  durationMs?: number;
+  /** Webhook for the book's end (never a secret: the signing key stays in the workers' environment). */
+  notify?: string;
+  /** Text files the book was made from. */
+  sources: string[];
+}
+
+/** The keys of one book, in the deployment's `{prefix}` hash tag so a Cluster keeps them in one slot with the queues. */
+export function bookKeys(prefix: string, bookId: string): { record: string; plan: string; done: string } {
+  const base = `${bullPrefix(prefix)}:book:${bookId}`;
+  return { record: base, plan: `${base}:plan`, done: `${base}:done` };
+}
+
+/** The index of every book of a deployment: a sorted set of book ids scored by submit time (ms). */
+export function booksIndexKey(prefix: string): string {
+  return `${bullPrefix(prefix)}:books`;
+}
+
+/** What the submit knows about a book beyond its plan. */
+export interface NewBookFields {
+  estimateUsd?: number;
+  maxCostUsd?: number;
+  notify?: string;
+}
+
+/**
+ * Writes a new book's record, its plan (every chunk's text, so a retry works after the source
+ * files are gone) and its index entry, in one MULTI.
+ */
+export async function createBookRecord(redis: Redis, prefix: string, plan: BookPlan, fields: NewBookFields = {}): Promise<void> {
+  const f = plan.finalize;
+  const keys = bookKeys(prefix, f.bookId);
+  const created = Date.parse(f.submittedAt) || Date.now();
+  const hash: Record<string, string> = {
+    bookId: f.bookId,
+    title: f.title,
+    author: f.author,
+    state: 'queued',
+    chunksTotal: String(plan.synthesize.length),
+    costUsd: '0',
+    rejectedCostUsd: '0',
+    rejectedReadings: '0',
+    createdAt: new Date(created).toISOString(),
+    updatedAt: new Date().toISOString(),
+    sources: JSON.stringify(f.sources),
+  };
+  if (fields.estimateUsd !== undefined) hash.estimateUsd = String(fields.estimateUsd);
+  if (fields.maxCostUsd !== undefined) hash.maxCostUsd = String(fields.maxCostUsd);
+  if (fields.notify !== undefined) hash.notify = fields.notify;
+  await redis.multi().del(keys.done).hset(keys.record, hash).set(keys.plan, JSON.stringify(plan)).zadd(booksIndexKey(prefix), created, f.bookId).exec();
+}
+
+/** The plan a book was submitted with (its chunks' text included), or undefined when Redis no longer has it. */
+export async function readBookPlan(redis: Redis, prefix: string, bookId: string): Promise<BookPlan | undefined> {
+  const raw = await redis.get(bookKeys(prefix, bookId).plan);
+  return raw === null ? undefined : (JSON.parse(raw) as BookPlan);
+}
+
+/** One book's record, or undefined when there is no such book. */
+export async function readBookRecord(redis: Redis, prefix: string, bookId: string): Promise<BookRecord | undefined> {
+  const keys = bookKeys(prefix, bookId);
+  const [hash, done] = await Promise.all([redis.hgetall(keys.record), redis.bitcount(keys.done)]);
+  return parseRecord(hash, done);
+}
+
+/** Every book of the deployment, oldest first, optionally only those in `state`. */
+export async function listBooks(redis: Redis, prefix: string, options: { state?: BookState } = {}): Promise<BookRecord[]> {
+  const ids = await redis.zrange(booksIndexKey(prefix), 0, -1);
+  if (ids.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const id of ids) {
+    const keys = bookKeys(prefix, id);
+    pipeline.hgetall(keys.record);
+    pipeline.bitcount(keys.done);
+  }
+  const replies = (await pipeline.exec()) ?? [];
+  const books: BookRecord[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const [hashErr, hash] = replies[2 * i] ?? [];
+    const [doneErr, done] = replies[2 * i + 1] ?? [];
+    if (hashErr || doneErr) throw hashErr ?? doneErr;
+    const record = parseRecord(hash as Record<string, string>, done as number);
+    if (record && (options.state === undefined || record.state === options.state)) books.push(record);
+  }
+  return books;
+}
+
+/**
+ * Moves a book to `state` unless it is in one of `unlessIn` (atomically, so a cancel and a
+ * failure racing each other end in one state). Returns the previous state when it moved, else
+ * undefined (no such book, or a state it must not leave).
+ */
+const SET_STATE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local cur = redis.call('HGET', KEYS[1], 'state')
+for s in string.gmatch(ARGV[2], '[^,]+') do if s == cur then return false end end
+redis.call('HSET', KEYS[1], 'state', ARGV[1], 'updatedAt', ARGV[3])
+for i = 4, #ARGV, 2 do
+  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i]) else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+return cur
+`;
+
+/** Fields set with a state change; an empty string removes the field. */
+export type StateFields = Partial<Record<'reason' | 'output' | 'manifest' | 'durationMs' | 'maxCostUsd', string>>;
+
+/** Sets a book's state (and fields) unless it is in one of `unlessIn`; answers the previous state when it moved. */
+export async function setBookState(
+  redis: Redis,
+  prefix: string,
+  bookId: string,
+  state: BookState,
+  options: { unlessIn?: readonly BookState[]; fields?: StateFields } = {},
+): Promise<BookState | undefined> {
+  const pairs = Object.entries(options.fields ?? {}).flat() as string[];
+  const previous = await redis.eval(SET_STATE, 1, bookKeys(prefix, bookId).record, state, (options.unlessIn ?? []).join(','), new Date().toISOString(), ...pairs);
+  return typeof previous === 'string' ? (previous as BookState) : undefined;
+}
+
+/**
+ * Marks chunk `index` done (a bit per chunk, so a chunk done twice counts once) and moves a queued
+ * book to narrating, and a book whose every chunk is done to finalizing.
+ */
+const CHUNK_DONE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('SETBIT', KEYS[2], ARGV[1], 1)
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'queued' or state == 'narrating' then
+  local total = tonumber(redis.call('HGET', KEYS[1], 'chunksTotal') or '0')
+  local next = 'narrating'
+  if redis.call('BITCOUNT', KEYS[2]) >= total then next = 'finalizing' end
+  if next ~= state then redis.call('HSET', KEYS[1], 'state', next, 'updatedAt', ARGV[2]) end
+end
+if tonumber(ARGV[3]) > 0 then
+  redis.call('HINCRBYFLOAT', KEYS[1], 'rejectedCostUsd', ARGV[3])
+end
+if tonumber(ARGV[4]) > 0 then redis.call('HINCRBY', KEYS[1], 'rejectedReadings', ARGV[4]) end
+return 1
+`;
+
+/** Records a finished chunk: done, and what its rejected readings cost (the price of fidelity). */
+export async function markChunkDone(redis: Redis, prefix: string, bookId: string, index: number, rejected: { costUsd: number; readings: number } = { costUsd: 0, readings: 0 }): Promise<void> {
+  const keys = bookKeys(prefix, bookId);
+  await redis.eval(CHUNK_DONE, 2, keys.record, keys.done, index, new Date().toISOString(), rejected.costUsd, rejected.readings);
+}
+
+/** Removes a book's record, plan and index entry (its jobs are the caller's business). */
+export async function removeBookRecord(redis: Redis, prefix: string, bookId: string): Promise<void> {
+  const keys = bookKeys(prefix, bookId);
+  await redis.multi().del(keys.record, keys.plan, keys.done).zrem(booksIndexKey(prefix), bookId).exec();
+}
+
+function parseRecord(hash: Record<string, string> | undefined, done: number): BookRecord | undefined {
+  if (!hash || hash.bookId === undefined) return undefined;
+  const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+  const record: BookRecord = {
+    bookId: hash.bookId,
+    title: hash.title ?? '',
+    author: hash.author ?? '',
+    state: (hash.state ?? 'queued') as BookState,
+    chunksDone: Math.min(done, num(hash.chunksTotal) ?? done),
+    chunksTotal: num(hash.chunksTotal) ?? 0,
+    costUsd: num(hash.costUsd) ?? 0,
+    rejectedCostUsd: num(hash.rejectedCostUsd) ?? 0,
+    rejectedReadings: num(hash.rejectedReadings) ?? 0,
+    createdAt: hash.createdAt ?? '',
+    updatedAt: hash.updatedAt ?? '',
+    sources: hash.sources ? (JSON.parse(hash.sources) as string[]) : [],
+  };
+  const optional = {
+    estimateUsd: num(hash.estimateUsd),
+    maxCostUsd: num(hash.maxCostUsd),
+    durationMs: num(hash.durationMs),
+    reason: hash.reason,
+    output: hash.output,
+    manifest: hash.manifest,
+    notify: hash.notify,
+  };
+  for (const [k, v] of Object.entries(optional)) if (v !== undefined) (record as unknown as Record<string, unknown>)[k] = v;
+  return record;
+}

@@ -1,0 +1,42 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { BookPlan } from '../producer/plan-book.js';
+import { chunkJobId, enqueueJobId } from './build-flow.js';
+import { ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from './names.js';
+
+/** Thrown when jobs of the book are still being worked on after the wait: nothing was half removed that matters. */
+export class BookJobsBusyError extends Error {
+  override readonly name = 'BookJobsBusyError';
+}
+
+/**
+ * Removes every job of a book from Redis: its finalize job with its children, then each chunk and
+ * its enqueue job by id (a chunk that failed may no longer hang under its book). A job a worker
+ * holds (a call in flight) cannot be removed: this waits for it, up to `waitMs`, then throws.
+ */
+export async function removeBookJobs(redis: Redis, prefix: string, bookId: string, plan: BookPlan | undefined, options: { waitMs?: number } = {}): Promise<void> {
+  const opts = { connection: redis, prefix: bullPrefix(prefix) };
+  const finalize = new Queue(FINALIZE_QUEUE, opts);
+  const synthesize = new Queue(SYNTHESIZE_QUEUE, opts);
+  const enqueue = new Queue(ENQUEUE_QUEUE, opts);
+  const deadline = Date.now() + (options.waitMs ?? 30_000);
+  try {
+    for (;;) {
+      const left: string[] = [];
+      if ((await finalize.remove(bookId, { removeChildren: true })) === 0 && (await finalize.getJob(bookId))) left.push(bookId);
+      if ((await enqueue.remove(enqueueJobId(bookId))) === 0 && (await enqueue.getJob(enqueueJobId(bookId)))) left.push(enqueueJobId(bookId));
+      for (const chunk of plan?.synthesize ?? []) {
+        const id = chunkJobId(bookId, chunk.index);
+        if ((await synthesize.remove(id)) === 0 && (await synthesize.getJob(id))) left.push(id);
+      }
+      if (left.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new BookJobsBusyError(`${left.length} job(s) of book ${bookId} are still held by workers (e.g. ${left[0]}); try again once their calls have finished`);
+      }
+      await sleep(250);
+    }
+  } finally {
+    await Promise.allSettled([finalize.close(), synthesize.close(), enqueue.close()]);
+  }
+}

@@ -1,0 +1,54 @@
+import type { Job, Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { coerceError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { bookEnded } from '../notify/book-ended.js';
+import { FINISHED_STATES, setBookState } from '../queue/book-record.js';
+import type { FinalizeResult } from '../queue/job-data.js';
+
+/** What keeps books' records in step with their jobs. */
+export interface TrackBooksDeps {
+  redis: Redis;
+  /** NARRATE_PREFIX (without braces). */
+  prefix: string;
+  notify: Queue;
+  /** NARRATE_WEBHOOK_URL: where a book's end is posted when its submit named no --notify. */
+  webhookUrl: string | undefined;
+  logger: Logger;
+}
+
+/** A job failed for good (no attempt left, or unrecoverable), as BullMQ's `failed` event reports it. */
+export function failedForGood(job: Job, error: Error): boolean {
+  return error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+}
+
+/**
+ * Listens to this process's workers and writes each book's end into its record: `done` with its
+ * output when the book's finalize job completes, `failed` with the reason when any of its jobs fails
+ * for good (a cancelled or over-budget book keeps that state). Each end, once, queues its webhook.
+ */
+export function trackBooks(workers: { finalize: Worker; others: Worker[] }, deps: TrackBooksDeps): { ended(bookId: string): void } {
+  const ended = (bookId: string) => {
+    void bookEnded(deps.redis, deps.notify, deps.prefix, bookId, deps.webhookUrl).catch((error: unknown) =>
+      deps.logger.error({ bookId, err: coerceError(error).message }, 'could not queue the webhook'),
+    );
+  };
+  const warn = (bookId: string) => (error: unknown) => deps.logger.error({ bookId, err: coerceError(error).message }, 'could not update the book record');
+  workers.finalize.on('completed', (job: Job, result: FinalizeResult) => {
+    const bookId = String(job.data?.bookId ?? job.id);
+    const fields = { output: result.output, manifest: result.manifest, durationMs: String(Math.round(result.durationMs)), reason: '' };
+    void setBookState(deps.redis, deps.prefix, bookId, 'done', { unlessIn: ['done'], fields })
+      .then((previous) => previous !== undefined && ended(bookId))
+      .catch(warn(bookId));
+  });
+  for (const worker of [workers.finalize, ...workers.others]) {
+    worker.on('failed', (job: Job | undefined, error: Error) => {
+      const bookId = job?.data?.bookId;
+      if (!job || typeof bookId !== 'string' || !failedForGood(job, error)) return;
+      void setBookState(deps.redis, deps.prefix, bookId, 'failed', { unlessIn: FINISHED_STATES, fields: { reason: error.message } })
+        .then((previous) => previous !== undefined && ended(bookId))
+        .catch(warn(bookId));
+    });
+  }
+  return { ended };
+}
