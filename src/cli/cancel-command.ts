@@ -16,6 +16,7 @@ export async function cancelCommand(bookId: string, flags: { purge?: boolean }, 
   const redis = openRedis(config.redisUrl, { name: 'narrate-cancel' });
   const notify = new Queue(NOTIFY_QUEUE, { connection: redis, prefix: bullPrefix(config.prefix) });
   try {
+    await notify.waitUntilReady();
     const record = await readBookRecord(redis, config.prefix, bookId);
     if (!record) {
       io.stderr.write(`no book "${bookId}" under prefix "${config.prefix}" (see \`narrate list\`)\n`);

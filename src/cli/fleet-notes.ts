@@ -10,7 +10,8 @@ import { SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
 export async function fleetNotes(redis: Redis, config: Config): Promise<string[]> {
   const spend = await readFleetSpend(redis, config.prefix);
   const queue = new Queue(SYNTHESIZE_QUEUE, { connection: redis, prefix: bullPrefix(config.prefix) });
-  const paused = await queue.isPaused().finally(() => queue.close());
+  // Ready before closed: a Queue still starting up would send its set-up commands to a closed connection.
+  const paused = await queue.waitUntilReady().then(() => queue.isPaused()).finally(() => queue.close());
   const budget = config.dailyBudgetUsd === undefined ? '' : ` of NARRATE_DAILY_BUDGET=${formatUsd(config.dailyBudgetUsd)}`;
   const lines = [
     `spent: ${formatUsd(spend.todayUsd)} today (${spend.day} UTC)${budget}, ${formatUsd(spend.totalUsd)} in all; ${formatUsd(spend.rejectedUsd)} of it on rejected readings (the price of fidelity)`,

@@ -12,7 +12,10 @@ export async function setFleetPaused(config: Config, paused: boolean): Promise<v
   const redis = openRedis(config.redisUrl, { name: paused ? 'narrate-pause' : 'narrate-resume' });
   const queues = PAUSABLE_QUEUES.map((name) => new Queue(name, { connection: redis, prefix: bullPrefix(config.prefix) }));
   try {
-    for (const q of queues) await (paused ? q.pause() : q.resume());
+    for (const q of queues) {
+      await q.waitUntilReady();
+      await (paused ? q.pause() : q.resume());
+    }
   } finally {
     await Promise.allSettled(queues.map((q) => q.close()));
     await redis.quit().catch(() => redis.disconnect());

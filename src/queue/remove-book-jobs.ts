@@ -22,6 +22,7 @@ export async function removeBookJobs(redis: Redis, prefix: string, bookId: strin
   const enqueue = new Queue(ENQUEUE_QUEUE, opts);
   const deadline = Date.now() + (options.waitMs ?? 30_000);
   try {
+    await Promise.all([finalize.waitUntilReady(), synthesize.waitUntilReady(), enqueue.waitUntilReady()]);
     for (;;) {
       const left: string[] = [];
       if ((await finalize.remove(bookId, { removeChildren: true })) === 0 && (await finalize.getJob(bookId))) left.push(bookId);

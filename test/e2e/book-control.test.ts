@@ -17,6 +17,8 @@ import { openRedis } from '../../src/queue/connection.js';
 import { bullPrefix } from '../../src/queue/names.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
+import { main } from '../../src/cli/main.js';
+import type { CliIo } from '../../src/cli/io.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
 import { killAllSpawned, spawnWorker, type SpawnedProcess } from '../helpers/spawn-worker.js';
 import { testPrefix } from '../helpers/test-prefix.js';
@@ -24,6 +26,23 @@ import { waitUntil } from '../helpers/wait-until.js';
 
 const KEY = 'ops-key';
 const SECRET = 'webhook-s3cret-value';
+
+/**
+ * Runs a command through the CLI's own entry (commander, config, exit codes) in this process:
+ * a fresh node per command costs seconds on a loaded machine. Workers stay real processes, and a few
+ * checks below go through the built binary too.
+ */
+async function cliInProcess(args: string[], env: Record<string, string>): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const io = {
+    stdout: { write: (s: string) => ((stdout += s), true) },
+    stderr: { write: (s: string) => ((stderr += s), true) },
+    env,
+  } as unknown as CliIo;
+  const code = await main(['node', 'narrate', ...args], io);
+  return { code, stdout, stderr };
+}
 
 /** A book whose every paragraph is one chunk and names `tag`, so the fake's calls can be counted per book. */
 async function writeBook(dir: string, tag: string, count: number): Promise<{ path: string; paragraphs: string[]; maxChars: number }> {
@@ -33,11 +52,12 @@ async function writeBook(dir: string, tag: string, count: number): Promise<{ pat
   return { path, paragraphs, maxChars: paragraphs[0]!.length + 10 };
 }
 
-describe('operating books: list, cancel, retry, pause, clean, money and webhooks', () => {
+describe('operating books: list, cancel, retry, pause, clean, money and webhooks', { timeout: 240_000 }, () => {
   let dir: string;
   let fake: FakeModelServer;
   let redis: Redis;
   const prefixes: string[] = [];
+  const closers: Array<() => Promise<void>> = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'narrate-ops-'));
@@ -47,6 +67,7 @@ describe('operating books: list, cancel, retry, pause, clean, money and webhooks
 
   afterAll(async () => {
     await killAllSpawned();
+    await Promise.allSettled(closers.map((c) => c()));
     for (const p of prefixes) {
       await obliterateQueues(redis, bullPrefix(p)).catch(() => undefined);
       const keys = await redis.keys(`${bullPrefix(p)}:*`);
@@ -70,21 +91,22 @@ describe('operating books: list, cancel, retry, pause, clean, money and webhooks
       NARRATE_LOG_LEVEL: 'info',
       ...extra,
     };
-    const cli = (args: string[], more: Record<string, string> = {}): Promise<CliResult> => runCli(args, { ...env, ...more }, { timeoutMs: 60_000 });
+    const cli = (args: string[], more: Record<string, string> = {}): Promise<CliResult> => cliInProcess(args, { ...env, ...more });
+    const binary = (args: string[]): Promise<CliResult> => runCli(args, env, { timeoutMs: 60_000 });
     const submit = async (book: { path: string; maxChars: number }, flags: string[] = []) => {
       const r = await cli(['submit', book.path, '--out', join(dir, `out-${name}`), '--format', 'wav', '--max-chars', String(book.maxChars), ...flags]);
       const id = /^(\S+)\t/m.exec(r.stdout)?.[1];
       return { ...r, id };
     };
     const record = (id: string) => readBookRecord(redis, prefix, id);
-    const waitState = (id: string, state: BookState, worker?: SpawnedProcess, timeoutMs = 30_000) =>
+    const waitState = (id: string, state: BookState, worker?: SpawnedProcess, timeoutMs = 60_000) =>
       waitUntil(`book ${id} to be ${state}`, async () => ((await record(id))?.state === state ? ((await record(id)) as BookRecord) : undefined), {
         timeoutMs,
         intervalMs: 100,
         describe: async () => `${JSON.stringify(await record(id))}; worker: ${worker?.output().slice(-1_500) ?? ''}`,
       });
     const worker = (more: Record<string, string> = {}) => spawnWorker({ ...env, ...more });
-    return { prefix, env, cli, submit, record, waitState, worker };
+    return { prefix, env, cli, binary, submit, record, waitState, worker };
   }
 
   const callsFor = (tag: string) => fake.calls.filter((c) => c.text.includes(`The ${tag} story`)).length;
@@ -123,6 +145,11 @@ describe('operating books: list, cancel, retry, pause, clean, money and webhooks
       expect(r.stderr).toContain(message);
     }
 
+    // The built binary answers the same way as the entry called in-process.
+    const viaBinary = await d.binary(['list', '--state', 'finished']);
+    expect(viaBinary.code).toBe(2);
+    expect(viaBinary.stderr).toContain('--state: expected one of');
+    expect((await d.binary(['cancel', 'no-such-book'])).code).toBe(1);
     for (const cmd of ['cancel', 'retry']) {
       const r = await d.cli([cmd, 'no-such-book']);
       expect(r.code).toBe(1);
@@ -142,12 +169,13 @@ describe('operating books: list, cancel, retry, pause, clean, money and webhooks
   it('cancel stops the model calls of a running book; its state is cancelled', async () => {
     // A slow model of its own: the book must still be running when the cancel (a whole CLI start) lands.
     const slow = await startFakeModel({ apiKey: KEY, latencyMs: 1_500 });
+    closers.push(() => slow.close());
     const d = deployment('cancel', { NARRATE_BASE_URL: slow.url });
     const callsFor = (tag: string) => slow.calls.filter((c) => c.text.includes(`The ${tag} story`)).length;
     const book = await writeBook(dir, 'cancelled', 20);
     const { id } = await d.submit(book);
     const w = d.worker({ NARRATE_CONCURRENCY: '2' });
-    await waitUntil('a few calls for the book', () => callsFor('cancelled') >= 4, { timeoutMs: 20_000, describe: () => w.output().slice(-1_000) });
+    await waitUntil('a few calls for the book', () => callsFor('cancelled') >= 4, { timeoutMs: 60_000, describe: () => w.output().slice(-1_000) });
     const cancel = await d.cli(['cancel', id!]);
     expect(cancel.code, cancel.stderr).toBe(0);
     expect(cancel.stdout).toContain(`cancelled ${id}`);
@@ -165,7 +193,7 @@ describe('operating books: list, cancel, retry, pause, clean, money and webhooks
         ) as number[];
         return c.every((n) => n === 0);
       },
-      { timeoutMs: 20_000 },
+      { timeoutMs: 60_000 },
     );
     // Two calls were in flight at most when the book was cancelled; nothing new went out after.
     expect(callsFor('cancelled') - atCancel).toBeLessThanOrEqual(2);
@@ -183,7 +211,6 @@ describe('operating books: list, cancel, retry, pause, clean, money and webhooks
     expect(await redis.exists(bookKeys(d.prefix, id!).record, bookKeys(d.prefix, id!).plan)).toBe(0);
     expect(await redis.exists(`${bullPrefix(d.prefix)}:finalize:${id}`)).toBe(0);
     await stop(w);
-    await slow.close();
   });
 
   it('retries a book that failed on a bad key once the key is fixed, with its source file deleted', async () => {
@@ -256,7 +283,7 @@ describe('operating books: list, cancel, retry, pause, clean, money and webhooks
     const book = await writeBook(dir, 'budgeted', 6);
     const { id } = await d.submit(book);
     const w = d.worker({ NARRATE_CONCURRENCY: '1' });
-    await waitUntil('the first call', () => callsFor('budgeted') >= 1, { timeoutMs: 20_000, describe: () => w.output().slice(-1_000) });
+    await waitUntil('the first call', () => callsFor('budgeted') >= 1, { timeoutMs: 60_000, describe: () => w.output().slice(-1_000) });
     await waitUntil('the budget to be counted', async () => Number(await redis.get(`${bullPrefix(d.prefix)}:spend:${new Date().toISOString().slice(0, 10)}`)) > 0, { timeoutMs: 10_000 });
     await new Promise((r) => setTimeout(r, 1_500));
     expect(callsFor('budgeted')).toBe(1);
@@ -287,7 +314,7 @@ describe('operating books: list, cancel, retry, pause, clean, money and webhooks
       const { id } = await d.submit(book, ['--notify', url]);
       const w = d.worker();
       const done = await d.waitState(id!, 'done', w);
-      await waitUntil('a delivered webhook', () => received.some((r) => r.status === 200), { timeoutMs: 30_000, describe: () => JSON.stringify(received) });
+      await waitUntil('a delivered webhook', () => received.some((r) => r.status === 200), { timeoutMs: 60_000, describe: () => JSON.stringify(received) });
       expect(received[0]!.status).toBe(503);
       const ok = received.find((r) => r.status === 200)!;
       expect(ok.body).toBe(received[0]!.body);
@@ -304,7 +331,7 @@ describe('operating books: list, cancel, retry, pause, clean, money and webhooks
       const second = await d.submit(other, [], );
       expect((await d.cli(['cancel', second.id!], { NARRATE_WEBHOOK_URL: url })).code).toBe(0);
       await d.cli(['resume']);
-      await waitUntil('the cancel notice', () => received.some((r) => r.body.includes('"state":"cancelled"')), { timeoutMs: 20_000 });
+      await waitUntil('the cancel notice', () => received.some((r) => r.body.includes('"state":"cancelled"')), { timeoutMs: 60_000 });
       const notice = JSON.parse(received.find((r) => r.body.includes('"state":"cancelled"'))!.body) as Record<string, unknown>;
       expect(notice).toMatchObject({ bookId: second.id, state: 'cancelled', output: null });
       await stop(w);
