@@ -1,7 +1,7 @@
 import { extname, isAbsolute, relative, resolve } from 'node:path';
 import { Job, type Queue } from 'bullmq';
 import { statusOfJob } from '../queue/book-status.js';
-import { chunkTotals } from '../queue/chunk-totals.js';
+import { chunkTotals, type ChunkTotals } from '../queue/chunk-totals.js';
 import type { FinalizeJobData, FinalizeResult, SynthesizeResult } from '../queue/job-data.js';
 
 /** The queues a Books page reads: every book source plugs in here and nowhere else. */
@@ -98,12 +98,32 @@ function insideDir(dir: string, file: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
-async function viewOfJob(sources: BookSources, job: Job<FinalizeJobData, FinalizeResult>, now: number): Promise<BookView> {
-  const [status, values] = await Promise.all([statusOfJob(job, sources.synthesize), job.getChildrenValues()]);
+/** A book's chunk results summed, kept while its count of finished children stays the same. */
+interface ResultsSummary {
+  processed: number;
+  totals: ChunkTotals;
+  doneIndexes: Set<number>;
+}
+
+// Per finalize queue (one per dashboard): a live page re-reads every book each second, and a long
+// book's results are thousands of entries, read again only when another chunk has finished.
+const summaries = new WeakMap<Queue, Map<string, ResultsSummary>>();
+
+async function summarize(sources: BookSources, job: Job<FinalizeJobData, FinalizeResult>, processed: number): Promise<ResultsSummary> {
+  let cache = summaries.get(sources.finalize);
+  if (!cache) summaries.set(sources.finalize, (cache = new Map()));
+  const cached = cache.get(job.data.bookId);
+  if (cached && cached.processed === processed) return cached;
   // A long book's `enqueue` child returns { added }: only chunk results carry a similarity.
-  const results = Object.values(values).filter(isChunkResult);
-  const totals = chunkTotals(results);
-  const doneIndexes = new Set(results.map((r) => r.index));
+  const results = Object.values(await job.getChildrenValues()).filter(isChunkResult);
+  const summary = { processed, totals: chunkTotals(results), doneIndexes: new Set(results.map((r) => r.index)) };
+  cache.set(job.data.bookId, summary);
+  return summary;
+}
+
+async function viewOfJob(sources: BookSources, job: Job<FinalizeJobData, FinalizeResult>, now: number): Promise<BookView> {
+  const status = await statusOfJob(job, sources.synthesize);
+  const { totals, doneIndexes } = await summarize(sources, job, status.chunksDone);
   const chapters = chapterViews(job.data, doneIndexes, status.state === 'done');
   const createdAt = job.timestamp;
   const view: BookView = {
@@ -117,7 +137,7 @@ async function viewOfJob(sources: BookSources, job: Job<FinalizeJobData, Finaliz
     chaptersDone: chapters.filter((c) => c.done).length,
     retriesByReason: totals.retriesByReason,
   };
-  if (results.length > 0) view.similarity = totals.similarity;
+  if (totals.chunks > 0) view.similarity = totals.similarity;
   if (status.reason !== undefined) view.reason = status.reason;
   if (status.state === 'done' && status.output !== undefined) view.audioFile = status.output;
   const eta = etaMs(status.chunksDone, status.chunksTotal, createdAt, now);
