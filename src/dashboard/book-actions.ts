@@ -12,13 +12,3 @@ export interface BookActions {
   /** A failed, cancelled or over-budget book continues where it stopped. */
   retry(bookId: string): Promise<ActionOutcome>;
 }
-
-/** Actions for a dashboard built without book control: every button answers 501 and says so. */
-export const unavailableActions: BookActions = {
-  async cancel() {
-    return { status: 501, message: 'cancel is not available in this build' };
-  },
-  async retry() {
-    return { status: 501, message: 'retry is not available in this build' };
-  },
-};

@@ -1,5 +1,7 @@
 import { extname, isAbsolute, relative, resolve } from 'node:path';
 import { Job, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { FINISHED_STATES, listBooks, readBookRecord, type BookRecord } from '../queue/book-record.js';
 import { statusOfJob } from '../queue/book-status.js';
 import { chunkTotals, type ChunkTotals } from '../queue/chunk-totals.js';
 import type { FinalizeJobData, FinalizeResult, SynthesizeResult } from '../queue/job-data.js';
@@ -8,6 +10,9 @@ import type { FinalizeJobData, FinalizeResult, SynthesizeResult } from '../queue
 export interface BookSources {
   finalize: Queue<FinalizeJobData, FinalizeResult>;
   synthesize: Queue;
+  /** Where the book records are (src/queue/book-record.ts), and the deployment's NARRATE_PREFIX. */
+  redis: Redis;
+  prefix: string;
 }
 
 /** One chapter of a book as the page shows it. */
@@ -39,6 +44,8 @@ export interface BookView {
   costUsd?: number;
   /** USD expected for the whole book, when the book record knows it. */
   estimateUsd?: number;
+  /** The book's spending cap in USD, when it has one. */
+  maxCostUsd?: number;
   similarity?: { min: number; mean: number };
   retriesByReason: Record<string, number>;
   /** Why the book failed or stopped. */
@@ -53,18 +60,67 @@ export type AudioTarget = { kind: 'book' } | { kind: 'chapter'; index: number };
 // Every state a finalize job can be in; the page lists all of them.
 const STATES = ['waiting-children', 'waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
 
-/** Every book of the deployment, newest first. */
+/**
+ * Every book of the deployment, newest first: each book record, with what its jobs add (chapters,
+ * similarity, retries), and the books whose jobs have no record (submitted by an older version).
+ */
 export async function listBookViews(sources: BookSources, now = Date.now()): Promise<BookView[]> {
-  const jobs = await sources.finalize.getJobs([...STATES]);
-  const views = await Promise.all(jobs.filter((job) => job?.data?.bookId !== undefined).map((job) => viewOfJob(sources, job, now)));
+  const [records, jobs] = await Promise.all([listBooks(sources.redis, sources.prefix), sources.finalize.getJobs([...STATES])]);
+  const jobsById = new Map(jobs.filter((job) => job?.data?.bookId !== undefined).map((job) => [job.data.bookId, job]));
+  const recorded = new Set(records.map((r) => r.bookId));
+  const views = await Promise.all([
+    ...records.map((record) => combinedView(sources, jobsById.get(record.bookId), record, now)),
+    ...[...jobsById.values()].filter((job) => !recorded.has(job.data.bookId)).map((job) => viewOfJob(sources, job, now)),
+  ]);
   return views.sort((a, b) => b.createdAt - a.createdAt);
 }
 
 /** One book's view; undefined when there is no such book. */
 export async function readBookView(sources: BookSources, bookId: string, now = Date.now()): Promise<BookView | undefined> {
-  const job = await Job.fromId<FinalizeJobData, FinalizeResult>(sources.finalize, bookId);
-  if (!job?.data?.bookId) return undefined;
-  return viewOfJob(sources, job, now);
+  const [job, record] = await Promise.all([Job.fromId<FinalizeJobData, FinalizeResult>(sources.finalize, bookId), readBookRecord(sources.redis, sources.prefix, bookId)]);
+  if (!job?.data?.bookId && !record) return undefined;
+  return combinedView(sources, job?.data?.bookId ? job : undefined, record, now);
+}
+
+async function combinedView(sources: BookSources, job: Job<FinalizeJobData, FinalizeResult> | undefined, record: BookRecord | undefined, now: number): Promise<BookView> {
+  if (job && !record) return viewOfJob(sources, job, now);
+  if (!record) throw new Error('combinedView: neither job nor record');
+  return withRecord(job ? await viewOfJob(sources, job, now) : undefined, record, now);
+}
+
+/**
+ * The record says what only it knows (cancelled, over budget, cost, estimate, cap); the jobs say
+ * what happened to the current flow. A book the record still calls running but whose jobs ended is
+ * shown as the jobs say (the worker that would have written the record may have died).
+ */
+export function withRecord(view: BookView | undefined, record: BookRecord, now: number): BookView {
+  const stopped = FINISHED_STATES.includes(record.state);
+  const state = stopped || view === undefined || (view.state !== 'done' && view.state !== 'failed') ? record.state : view.state;
+  const createdAt = Date.parse(record.createdAt) || view?.createdAt || 0;
+  const chunksDone = Math.max(view?.chunksDone ?? 0, record.chunksDone);
+  const merged: BookView = {
+    bookId: record.bookId,
+    title: record.title,
+    state,
+    createdAt,
+    chunksDone,
+    chunksTotal: view?.chunksTotal ?? record.chunksTotal,
+    chapters: view?.chapters ?? [],
+    chaptersDone: view?.chaptersDone ?? 0,
+    retriesByReason: view?.retriesByReason ?? {},
+    costUsd: record.costUsd,
+  };
+  if (record.estimateUsd !== undefined) merged.estimateUsd = record.estimateUsd;
+  if (record.maxCostUsd !== undefined) merged.maxCostUsd = record.maxCostUsd;
+  if (view?.similarity) merged.similarity = view.similarity;
+  // A failed chunk's own reason (from its job) says more than the record's copy of the error.
+  const reason = state === 'failed' ? (view?.reason ?? record.reason) : stopped ? record.reason : view?.reason;
+  if (reason !== undefined) merged.reason = reason;
+  const audio = view?.audioFile ?? (state === 'done' ? record.output : undefined);
+  if (audio !== undefined) merged.audioFile = audio;
+  const eta = etaMs(chunksDone, merged.chunksTotal, createdAt, now);
+  if (eta !== undefined && (state === 'narrating' || state === 'queued')) merged.etaMs = eta;
+  return merged;
 }
 
 /**

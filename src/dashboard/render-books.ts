@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { formatUsd } from '../money/estimate-cost.js';
 import type { BookView, ChapterView } from './book-view.js';
 import { CSRF_FIELD } from './csrf.js';
 import { escapeHtml as h } from './escape-html.js';
@@ -57,7 +58,7 @@ export function bookParts(book: BookView, paths: BooksPaths, csrfToken: string):
 <dt>Similarity</dt><dd>${h(similarityText(book))}</dd>
 <dt>Retries by reason</dt><dd>${h(retriesText(book.retriesByReason))}</dd>
 <dt>Submitted</dt><dd>${h(new Date(book.createdAt).toISOString())}</dd>
-${book.reason === undefined ? '' : `<dt>Failure reason</dt><dd class="reason">${h(book.reason)}</dd>`}
+${book.reason === undefined ? '' : `<dt>Reason</dt><dd class="reason">${h(book.reason)}</dd>`}
 </dl>`;
   const parts: Parts = {
     summary: part('summary', 'section', summary),
@@ -151,14 +152,12 @@ export function etaText(book: Pick<BookView, 'etaMs'>): string {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-function usd(value: number): string {
-  return `$${value < 10 ? value.toFixed(4) : value.toFixed(2)}`;
-}
-
-function costText(book: BookView): string {
-  const spent = book.costUsd === undefined ? '—' : usd(book.costUsd);
-  const estimate = book.estimateUsd === undefined ? '—' : usd(book.estimateUsd);
-  return `${spent} / ${estimate}`;
+/** "$0.0123 of $0.0500 estimated (cap $1.00)"; "—" for what is not known. */
+export function costText(book: Pick<BookView, 'costUsd' | 'estimateUsd' | 'maxCostUsd'>): string {
+  const spent = book.costUsd === undefined ? '—' : formatUsd(book.costUsd);
+  const estimate = book.estimateUsd === undefined ? 'no estimate' : `${formatUsd(book.estimateUsd)} estimated`;
+  const cap = book.maxCostUsd === undefined ? '' : ` (cap ${formatUsd(book.maxCostUsd)})`;
+  return `${spent} of ${estimate}${cap}`;
 }
 
 function similarityText(book: BookView): string {

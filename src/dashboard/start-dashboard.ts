@@ -11,9 +11,10 @@ import { coerceError, NarrateError } from '../errors.js';
 import { openRedis } from '../queue/connection.js';
 import { bullPrefix, FINALIZE_QUEUE, QUEUE_NAMES, SYNTHESIZE_QUEUE } from '../queue/names.js';
 import { basicAuth } from './basic-auth.js';
-import { unavailableActions, type BookActions } from './book-actions.js';
+import type { BookActions } from './book-actions.js';
 import { booksRouter, type BooksRouter } from './books-router.js';
 import { checkDashboardBind } from './check-bind.js';
+import { commandActions } from './command-actions.js';
 import { createCsrf } from './csrf.js';
 import { loopbackHostOnly } from './loopback-host-only.js';
 
@@ -85,8 +86,8 @@ export async function startDashboard(config: Config, options: DashboardOptions):
     });
     const byName = (name: string): Queue => queues.find((queue) => queue.name === name) as Queue;
     books = booksRouter({
-      sources: { finalize: byName(FINALIZE_QUEUE), synthesize: byName(SYNTHESIZE_QUEUE) },
-      actions: options.actions ?? unavailableActions,
+      sources: { finalize: byName(FINALIZE_QUEUE), synthesize: byName(SYNTHESIZE_QUEUE), redis, prefix: config.prefix },
+      actions: options.actions ?? commandActions(config),
       csrf: createCsrf(),
       paths: { books: BOOKS_PATH, bullBoard: '/' },
       ...(options.updateIntervalMs === undefined ? {} : { updateIntervalMs: options.updateIntervalMs }),

@@ -7,9 +7,9 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import type { ActionOutcome, BookActions } from '../../src/dashboard/book-actions.js';
 import { startDashboard, type Dashboard } from '../../src/dashboard/start-dashboard.js';
 import { submitBooks } from '../../src/producer/submit-books.js';
+import { readBookRecord } from '../../src/queue/book-record.js';
 import { openRedis } from '../../src/queue/connection.js';
 import { bullPrefix, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
 import { startWorkers, type RunningWorkers } from '../../src/worker/start-workers.js';
@@ -45,18 +45,6 @@ const connection = openRedis('redis://127.0.0.1:6379', { name: `${prefix}-test` 
 const finalize = new Queue(FINALIZE_QUEUE, { connection, prefix: bullPrefix(prefix) });
 const synthesize = new Queue(SYNTHESIZE_QUEUE, { connection, prefix: bullPrefix(prefix) });
 
-// What the page's buttons asked for: the real cancel/retry arrive with the book record.
-const asked: { action: string; bookId: string }[] = [];
-const actions: BookActions = {
-  async cancel(bookId): Promise<ActionOutcome> {
-    asked.push({ action: 'cancel', bookId });
-    return { status: 200, message: 'cancelled' };
-  },
-  async retry(bookId): Promise<ActionOutcome> {
-    asked.push({ action: 'retry', bookId });
-    return { status: 200, message: 'retried' };
-  },
-};
 
 /** A Markdown book of `chapters` chapters with `paragraphs` one-chunk paragraphs each. */
 async function writeBook(name: string, chapters: number, paragraphs: number): Promise<string> {
@@ -104,7 +92,7 @@ let runningId = '';
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'narrate-books-page-'));
-  fake = await startFakeModel({ latencyMs: 150 });
+  fake = await startFakeModel({ latencyMs: 300 });
   config = loadConfig({
     NARRATE_PREFIX: prefix,
     NARRATE_STORE_DIR: join(dir, 'segments'),
@@ -123,7 +111,7 @@ beforeAll(async () => {
   await workers.close();
   workers = undefined;
 
-  dashboard = await startDashboard(config, { host: '127.0.0.1', port: 0, actions, updateIntervalMs: 250 });
+  dashboard = await startDashboard(config, { host: '127.0.0.1', port: 0, updateIntervalMs: 250 });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
 }, 120_000);
 
@@ -211,7 +199,7 @@ describe('Books page', () => {
   });
 
   it("shows a running book's progress advancing without a reload", async () => {
-    runningId = await submit(await writeBook('running', 3, 6), 'The Running Book');
+    runningId = await submit(await writeBook('running', 3, 10), 'The Running Book');
     const { context, page } = await signedIn();
     await page.goto(url(`books/${runningId}`));
     const progress = page.locator('#summary progress');
@@ -230,7 +218,6 @@ describe('Books page', () => {
   });
 
   it('refuses a POST without the CSRF token, with a wrong one, or from another origin (403)', async () => {
-    const before = asked.length;
     const noToken = await fetch(url(`books/${runningId}/cancel`), { method: 'POST', headers: auth, redirect: 'manual' });
     expect(noToken.status).toBe(403);
     const wrong = await fetch(url(`books/${runningId}/cancel`), {
@@ -258,21 +245,45 @@ describe('Books page', () => {
     const get = await fetch(url(`books/${runningId}/cancel`), { headers: auth });
     await get.arrayBuffer();
     expect(get.status).not.toBe(200);
-    expect(asked.length).toBe(before);
+    expect((await readBookRecord(connection, prefix, runningId))?.state).toBe('narrating');
   });
 
-  it('cancels from the page: the button posts with its token and the page follows', async () => {
+  it('cancels from the page: the book becomes cancelled and the model gets no new call; Retry finishes it', async () => {
     const { context, page } = await signedIn();
     await page.goto(url(`books/${runningId}`));
-    const requests: string[] = [];
+    const posts: string[] = [];
     page.on('request', (r) => {
-      if (r.url().endsWith('/cancel')) requests.push(`${r.method()} ${r.postData() ?? ''}`);
+      if (r.method() === 'POST') posts.push(`${new URL(r.url()).pathname} ${r.postData() ?? ''}`);
     });
     await page.locator('#actions button[data-action="cancel"]').click();
     await page.waitForURL(url(`books/${runningId}`));
-    expect(requests).toHaveLength(1);
-    expect(requests[0]).toMatch(/^POST csrf=/);
-    expect(asked.at(-1)).toEqual({ action: 'cancel', bookId: runningId });
+    expect(posts).toEqual([expect.stringMatching(new RegExp(`^/books/${runningId}/cancel csrf=[\\w%-]+$`))]);
+    await expect.poll(() => page.locator('#summary').innerText(), { timeout: 10_000 }).toContain('cancelled');
+    expect((await readBookRecord(connection, prefix, runningId))?.state).toBe('cancelled');
+
+    // Calls in flight may finish; after that, none. The worker is still running.
+    let last = fake!.calls.length;
+    await waitUntil('model calls to stop', async () => {
+      await new Promise((r) => setTimeout(r, 1_000));
+      const now = fake!.calls.length;
+      const quiet = now === last;
+      last = now;
+      return quiet;
+    }, { timeoutMs: 15_000 });
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(fake!.calls.length).toBe(last);
+    const chunksDone = (await readBookRecord(connection, prefix, runningId))!.chunksDone;
+    expect(chunksDone).toBeLessThan(30);
+    await expect(page.locator('#actions button[data-action="cancel"]').count()).resolves.toBe(0);
+    await page.screenshot({ path: '/tmp/narrate-books-cancelled.png', fullPage: true });
+
+    // Retry from the page: the book goes on and finishes, on screen.
+    await page.locator('#actions button[data-action="retry"]').click();
+    await page.waitForURL(url(`books/${runningId}`));
+    await expect.poll(() => page.locator('#summary').innerText(), { timeout: 60_000 }).toMatch(/State\s+done/);
+    await expect(page.locator('#summary').innerText()).resolves.toContain('3/3 chapters');
+    // Chunks stored before the cancel were not bought again.
+    expect(fake!.calls.length).toBeLessThan(last + 30);
     await context.close();
   });
 

@@ -1,9 +1,10 @@
 import type { Request, Response } from 'express';
 import { describe, expect, it } from 'vitest';
-import { chapterViews, etaMs } from '../../src/dashboard/book-view.js';
+import { chapterViews, etaMs, withRecord, type BookView } from '../../src/dashboard/book-view.js';
+import type { BookRecord } from '../../src/queue/book-record.js';
 import { createCsrf, readCookie } from '../../src/dashboard/csrf.js';
 import { escapeHtml } from '../../src/dashboard/escape-html.js';
-import { etaText, listParts, pageHtml } from '../../src/dashboard/render-books.js';
+import { costText, etaText, listParts, pageHtml } from '../../src/dashboard/render-books.js';
 
 describe('Books page: pure parts', () => {
   it('estimates time left from the rate so far', () => {
@@ -32,6 +33,26 @@ describe('Books page: pure parts', () => {
     const html = pageHtml({ title: 't', heading: 'h', parts: listParts([book], paths, 'tok'), layout: '{{books}}', paths, nonce: 'n', eventsUrl: '/books/events' });
     expect(html).toContain("{{books}} $&amp; $&#39; &lt;i&gt;");
     expect(html).not.toContain('<i>');
+  });
+});
+
+describe('Books page: the book record and the jobs together', () => {
+  const record: BookRecord = { bookId: 'b-1', title: 'T', author: '', state: 'narrating', chunksDone: 3, chunksTotal: 10, costUsd: 0.5, rejectedCostUsd: 0, rejectedReadings: 0, estimateUsd: 2, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '', sources: [], reason: 'cancelled by narrate cancel' };
+  const view: BookView = { bookId: 'b-1', title: 'T', state: 'narrating', createdAt: 0, chunksDone: 4, chunksTotal: 10, chapters: [], chaptersDone: 0, retriesByReason: { unfaithful: 1 }, similarity: { min: 0.9, mean: 0.95 } };
+
+  it('takes cancelled and over-budget, cost and estimate from the record, progress from whichever is further', () => {
+    const created = Date.parse(record.createdAt);
+    const merged = withRecord(view, { ...record, state: 'cancelled' }, created + 4_000);
+    expect(merged).toMatchObject({ state: 'cancelled', chunksDone: 4, costUsd: 0.5, estimateUsd: 2, reason: 'cancelled by narrate cancel', retriesByReason: { unfaithful: 1 } });
+    expect(merged.etaMs).toBeUndefined();
+    const running = withRecord(view, record, created + 4_000);
+    expect(running.etaMs).toBe(6_000);
+    expect(running.reason).toBeUndefined();
+    // Jobs that ended while the record still says running: the jobs win.
+    expect(withRecord({ ...view, state: 'failed', reason: 'HTTP 401' }, record, created).reason).toBe('HTTP 401');
+    expect(withRecord(undefined, { ...record, state: 'done', output: '/out/t.m4b' }, created).audioFile).toBe('/out/t.m4b');
+    expect(costText({ costUsd: 0.5, estimateUsd: 2, maxCostUsd: 3 })).toBe('$0.5000 of $2.00 estimated (cap $3.00)');
+    expect(costText({})).toBe('— of no estimate');
   });
 });
 
