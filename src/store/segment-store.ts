@@ -1,3 +1,4 @@
+import type { SegmentLoudness } from '../audio/segment-loudness.js';
 import type { TokenUsage } from '../providers/narrator.js';
 import type { WavFile } from './wav-files.js';
 
@@ -25,6 +26,8 @@ export interface SegmentMeta {
   rejections: Rejection[];
   usage: TokenUsage;
   createdAt: string;
+  /** EBU R128 measurement made when the segment was stored; absent in segments stored before it existed (measured when needed). */
+  loudness?: SegmentLoudness;
 }
 
 /** A segment as the store holds it: its audio (a canonical WAV) and what is known about it. */

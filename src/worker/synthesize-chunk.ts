@@ -2,6 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { BookLedger } from '../money/book-ledger.js';
 import type { Narrator } from '../providers/narrator.js';
 import type { SynthesizeJobData, SynthesizeResult } from '../queue/job-data.js';
+import { measureSegmentLoudness } from '../audio/segment-loudness.js';
 import { segmentKey } from '../store/segment-key.js';
 import type { AudioSpool } from '../store/audio-spool.js';
 import type { SegmentStore } from '../store/segment-store.js';
@@ -62,6 +63,8 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
   // Already a canonical WAV (the spool writes them so, and so does a join of split halves).
   let ready: string | undefined = reading.audio.path;
   try {
+    // Measured here, once, while the audio is in the spool: the finalizer masters from the numbers.
+    const loudness = await measureSegmentLoudness(reading.audio);
     await store.put(key, ready, {
       key,
       provider: narrator.name,
@@ -74,6 +77,7 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
       rejections: reading.rejections,
       usage: reading.usage,
       createdAt: new Date().toISOString(),
+      loudness,
     });
     ready = undefined;
   } finally {
