@@ -97,20 +97,34 @@ export class LoudnessMeter {
     let b1 = s[2]!;
     let b2 = s[3]!;
     let peak = this.samplePeak;
+    let subSum = this.subSum;
+    let subRaw = this.subRaw;
+    let subCount = this.subCount;
+    const subBlock = this.subBlock;
+    const { b0: p0, b1: p1, b2: p2, a1: q1, a2: q2 } = f1;
+    const { b0: r0, b1: r1, b2: r2, a1: s1, a2: s2 } = f2;
     for (let i = 0; i < count; i++) {
       const x = samples[i]!;
       const ax = x < 0 ? -x : x;
       if (ax > peak) peak = ax;
-      const u = f1.b0 * x + a1;
-      a1 = f1.b1 * x - f1.a1 * u + a2;
-      a2 = f1.b2 * x - f1.a2 * u;
-      const v = f2.b0 * u + b1;
-      b1 = f2.b1 * u - f2.a1 * v + b2;
-      b2 = f2.b2 * u - f2.a2 * v;
-      this.subSum += v * v;
-      this.subRaw += x * x;
-      if (++this.subCount === this.subBlock) this.endSubBlock();
+      const u = p0 * x + a1;
+      a1 = p1 * x - q1 * u + a2;
+      a2 = p2 * x - q2 * u;
+      const v = r0 * u + b1;
+      b1 = r1 * u - s1 * v + b2;
+      b2 = r2 * u - s2 * v;
+      subSum += v * v;
+      subRaw += x * x;
+      if (++subCount === subBlock) {
+        this.endSubBlock(subSum, subRaw, subCount);
+        subSum = 0;
+        subRaw = 0;
+        subCount = 0;
+      }
     }
+    this.subSum = subSum;
+    this.subRaw = subRaw;
+    this.subCount = subCount;
     this.samplePeak = peak;
     s[0] = a1;
     s[1] = a2;
@@ -118,12 +132,12 @@ export class LoudnessMeter {
     s[3] = b2;
   }
 
-  private endSubBlock(): void {
+  private endSubBlock(subSum: number, subRaw: number, subCount: number): void {
     const n = this.subBlocks++;
-    this.ring[n % 30] = this.subSum;
-    this.rawRing[n % 5] = this.subRaw;
-    this.sumSquares += this.subRaw;
-    this.samples += this.subCount;
+    this.ring[n % 30] = subSum;
+    this.rawRing[n % 5] = subRaw;
+    this.sumSquares += subRaw;
+    this.samples += subCount;
     if (n >= 3) {
       let sum = 0;
       for (let k = n - 3; k <= n; k++) sum += this.ring[k % 30]!;
@@ -139,9 +153,6 @@ export class LoudnessMeter {
       for (let k = 0; k < 5; k++) raw += this.rawRing[k]!;
       this.quietest = Math.min(this.quietest, raw / (5 * this.subBlock));
     }
-    this.subSum = 0;
-    this.subRaw = 0;
-    this.subCount = 0;
   }
 
   /** The measurement of everything fed so far (a trailing part of a 100 ms sub-block counts for peaks and RMS only). */

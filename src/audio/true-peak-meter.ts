@@ -7,67 +7,75 @@
 export class TruePeakMeter {
   private readonly factor: number;
   private readonly taps: number;
-  /** phases[p][t]: coefficient of the t-th most recent input sample for output phase p. */
-  private readonly phases: Float64Array[];
+  /** Coefficients, phase after phase: coefs[p·taps + t] weighs the t-th oldest sample of the window for phase p. */
+  private readonly coefs: Float64Array;
+  /** The last `taps` samples, written twice (at i and i+taps) so the window is always contiguous. */
   private readonly history: Float64Array;
   private pos = 0;
   private peak = 0;
-  /** Largest sum of |taps| of a phase: no interpolated value exceeds it times the largest sample in reach. */
+  /** Largest sum of |coefficients| of a phase: no interpolated value exceeds it times the largest sample in reach. */
   private readonly bound: number;
-  /** Samples fed, and how many ago the last one that could lift the peak came. */
-  private sinceBig = Infinity;
+  /** Samples since the last one large enough to lift the peak. */
+  private sinceBig: number;
 
   /**
    * @param factor oversampling factor (4 by default, the standard's; at 24 kHz that is 96 kHz)
-   * @param tapsPerPhase interpolator length per phase (12 by default: 48 taps at 4×, as libebur128 uses)
+   * @param tapsPerPhase interpolator length per phase (8 by default: 32 taps at 4×; within 0.1 dB of ffmpeg on speech, at two thirds of the cost of 48)
    */
-  constructor(factor = 4, tapsPerPhase = 12) {
+  constructor(factor = 4, tapsPerPhase = 8) {
     this.factor = factor;
     this.taps = tapsPerPhase;
     const length = factor * tapsPerPhase;
     const centre = (length - 1) / 2;
-    this.phases = Array.from({ length: factor }, () => new Float64Array(tapsPerPhase));
+    this.coefs = new Float64Array(length);
     for (let n = 0; n < length; n++) {
       const x = (n - centre) / factor;
       const sinc = x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
       // Hann window over the whole filter.
       const window = 0.5 * (1 - Math.cos((2 * Math.PI * (n + 0.5)) / length));
-      // Polyphase split: output phase p takes taps n = p + factor·t.
-      this.phases[n % factor]![Math.floor(n / factor)] = sinc * window;
+      // Polyphase split: output phase p takes taps n = p + factor·t (t = 0 is the newest sample).
+      const p = n % factor;
+      const t = Math.floor(n / factor);
+      this.coefs[p * tapsPerPhase + (tapsPerPhase - 1 - t)] = sinc * window;
     }
-    this.history = new Float64Array(tapsPerPhase);
-    this.bound = Math.max(...this.phases.map((h) => h.reduce((a, c) => a + Math.abs(c), 0)));
+    this.history = new Float64Array(2 * tapsPerPhase);
+    let bound = 0;
+    for (let p = 0; p < factor; p++) {
+      let sum = 0;
+      for (let t = 0; t < tapsPerPhase; t++) sum += Math.abs(this.coefs[p * tapsPerPhase + t]!);
+      bound = Math.max(bound, sum);
+    }
+    this.bound = bound;
+    this.sinceBig = tapsPerPhase;
   }
 
   /** Feeds samples in [-1, 1]. */
-  push(samples: Float64Array | number[], count = samples.length): void {
-    const { history, phases, taps, factor } = this;
+  push(samples: Float64Array, count = samples.length): void {
+    const { history, coefs, taps, factor, bound } = this;
     let peak = this.peak;
     let pos = this.pos;
+    let sinceBig = this.sinceBig;
     for (let i = 0; i < count; i++) {
       const x = samples[i]!;
       history[pos] = x;
-      pos = (pos + 1) % taps;
+      history[pos + taps] = x;
+      pos = pos + 1 === taps ? 0 : pos + 1;
       const ax = x < 0 ? -x : x;
       if (ax > peak) peak = ax;
       // Interpolate only near a sample large enough to matter: quiet stretches cost one compare.
-      if (ax * this.bound > peak) this.sinceBig = 0;
-      else if (++this.sinceBig >= taps) continue;
-      for (let p = 0; p < factor; p++) {
-        const h = phases[p]!;
+      if (ax * bound > peak) sinceBig = 0;
+      else if (++sinceBig >= taps) continue;
+      // The window, oldest first, is history[pos .. pos+taps).
+      for (let p = 0, c = 0; p < factor; p++) {
         let acc = 0;
-        // history[pos] is the oldest sample, history[pos-1] the newest.
-        let j = pos;
-        for (let t = taps - 1; t >= 0; t--) {
-          acc += h[t]! * history[j]!;
-          j = j + 1 === taps ? 0 : j + 1;
-        }
+        for (let t = 0; t < taps; t++, c++) acc += coefs[c]! * history[pos + t]!;
         const a = acc < 0 ? -acc : acc;
         if (a > peak) peak = a;
       }
     }
     this.pos = pos;
     this.peak = peak;
+    this.sinceBig = sinceBig;
   }
 
   /** The largest magnitude seen so far, linear (1 = full scale). */

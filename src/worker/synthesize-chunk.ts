@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { BookLedger } from '../money/book-ledger.js';
 import type { Narrator } from '../providers/narrator.js';
 import type { SynthesizeJobData, SynthesizeResult } from '../queue/job-data.js';
-import { measureSegmentLoudness } from '../audio/segment-loudness.js';
+import { measureSegmentLoudness, type SegmentLoudness } from '../audio/segment-loudness.js';
 import { segmentKey } from '../store/segment-key.js';
 import type { AudioSpool } from '../store/audio-spool.js';
 import type { SegmentStore } from '../store/segment-store.js';
@@ -45,6 +45,7 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
   // The slot is held through every reading of the chunk and given up before the store write.
   const release = deps.slots ? await deps.slots.acquire(signal) : undefined;
   let reading: VerifiedNarration;
+  let loudness: SegmentLoudness;
   try {
     reading = await narrateChunk(data.text, {
       narrator,
@@ -53,6 +54,12 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
       style: data.style,
       ...(deps.verify ? { options: deps.verify } : {}),
       ...(signal ? { signal } : {}),
+    });
+    // Measured once, in the spool, while the slot is still held: a job whose audio is not yet
+    // stored counts as in flight, so a crash never loses more readings than there are slots.
+    loudness = await measureSegmentLoudness(reading.audio).catch(async (error: unknown) => {
+      await spool.discard(reading.audio.path);
+      throw error;
     });
   } finally {
     release?.();
@@ -63,8 +70,6 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
   // Already a canonical WAV (the spool writes them so, and so does a join of split halves).
   let ready: string | undefined = reading.audio.path;
   try {
-    // Measured here, once, while the audio is in the spool: the finalizer masters from the numbers.
-    const loudness = await measureSegmentLoudness(reading.audio);
     await store.put(key, ready, {
       key,
       provider: narrator.name,
