@@ -4,6 +4,7 @@ import { parseNotesFlag } from './notes-flag.js';
 import { isWebhookUrl } from '../notify/notify-url.js';
 import { UsageError } from './usage-error.js';
 import { parseMaxCost } from './parse-max-cost.js';
+import { parseFinishFlags } from './finish-flags.js';
 
 /** Flags shared by `run` and `submit`, as commander hands them over. */
 export interface RawSubmitFlags {
@@ -20,6 +21,11 @@ export interface RawSubmitFlags {
   lexicon?: string;
   maxCost?: string;
   notify?: string;
+  loudness?: string;
+  cover?: string;
+  narrator?: string;
+  credits?: boolean;
+  split?: string;
 }
 
 /** Smallest and largest --max-chars: below 20 a chunk is a word or two; above 20,000 no model reads it in one go. */
@@ -58,5 +64,6 @@ export function parseSubmitFlags(flags: RawSubmitFlags): SubmitOptions {
     if (!isWebhookUrl(flags.notify.trim())) throw new UsageError(`--notify: expected an http(s) URL, got "${flags.notify}"`);
     options.notify = flags.notify.trim();
   }
+  Object.assign(options, parseFinishFlags(flags, options.format));
   return options;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOUDNESS_PRESETS } from '../finalizer/loudness-presets.js';
 import { OUTPUT_FORMATS } from '../queue/job-data.js';
 import { NOTES_MODES } from './epub/reading-options.js';
 
@@ -19,6 +20,21 @@ export const bookManifestSchema = z.strictObject({
   keepFrontMatter: z.boolean().optional(),
   /** Spending cap for this book in US dollars (as --max-cost): refused at submit when the estimate exceeds it, stopped when spent. */
   maxCost: z.number().positive('a positive number of dollars').finite().optional(),
+  /** Loudness preset: audiobook (default), podcast, acx or off. */
+  loudness: z.enum(LOUDNESS_PRESETS).optional(),
+  /** A JPEG or PNG cover, relative to the manifest. */
+  cover: z.string().trim().min(1).optional(),
+  /** Who reads it (default: the voice's name). */
+  narrator: z.string().trim().min(1).optional(),
+  year: z.union([z.string().trim().min(1), z.number().int()]).transform(String).optional(),
+  description: z.string().trim().min(1).optional(),
+  publisher: z.string().trim().min(1).optional(),
+  /** BCP 47 tag, e.g. en-GB. */
+  language: z.string().trim().min(1).optional(),
+  /** Opening and closing credits (default: on with acx, off otherwise). */
+  credits: z.boolean().optional(),
+  /** `chapters`: one file per chapter. */
+  split: z.enum(['chapters']).optional(),
   /** Chapter files, relative to the manifest; a title here overrides the file's own heading. */
   chapters: z
     .array(z.union([z.string().min(1), z.strictObject({ file: z.string().min(1), title: z.string().trim().min(1).optional() })]))

@@ -6,6 +6,7 @@ import { bookManifestSchema, type BookManifest } from './book-manifest.js';
 import type { Chapter } from './book-text.js';
 import type { ReadingOptions } from './epub/reading-options.js';
 import { parseDocument } from './parse-document.js';
+import { epubFinishChoices, manifestFinishChoices, type BookFinishChoices } from './book-finish-choices.js';
 
 /** A book read from disk, before chunking. */
 export interface LoadedBook {
@@ -27,6 +28,8 @@ export interface LoadedBook {
   lexicon?: string;
   /** Every file read, for the book's manifest. */
   files: string[];
+  /** Loudness, tags, cover and shape the book itself asks for (manifest fields, an EPUB's cover). */
+  finish?: BookFinishChoices;
 }
 
 /** The reading choices among submit's options (`--read-code`, `--notes`, `--keep-front-matter`), those set only. */
@@ -52,8 +55,10 @@ export async function loadBook(path: string, options: Partial<ReadingOptions> = 
 
 async function loadTextBook(path: string, options: Partial<ReadingOptions>): Promise<LoadedBook> {
   const fallbackTitle = titleFromFileName(path);
-  const text = await parseDocument(await readInput(path), basename(path), { fallbackTitle, ...options });
+  const input = await readInput(path);
+  const text = await parseDocument(input, basename(path), { fallbackTitle, ...options });
   return {
+    ...(extname(path).toLowerCase() === '.epub' ? await epubFinishChoices(input, basename(path)) : {}),
     source: path,
     title: text.title ?? fallbackTitle,
     author: text.author ?? '',
@@ -104,6 +109,7 @@ async function loadManifestBook(path: string, flags: Partial<ReadingOptions>): P
     ...(manifest.maxChars === undefined ? {} : { maxChars: manifest.maxChars }),
     ...(manifest.lexicon === undefined ? {} : { lexicon: resolve(base, manifest.lexicon) }),
     ...(manifest.maxCost === undefined ? {} : { maxCost: manifest.maxCost }),
+    ...manifestFinishChoices(manifest, base),
   };
 }
 

@@ -4,6 +4,9 @@ import type { FinalizeJobData, OutputFormat, SynthesizeJobData } from '../queue/
 import type { LoadedBook } from './load-book.js';
 import { applyLexicon, type Lexicon } from './lexicon.js';
 import { splitChunks } from './split-chunks.js';
+import { bookFinish, withCredits } from './book-finish.js';
+import type { FinishChoices } from '../cli/finish-flags.js';
+import type { CoverType } from '../finalizer/cover-image.js';
 
 /** What the user chose for a book on the command line; each overrides what a manifest says. */
 export interface BookChoices {
@@ -15,6 +18,11 @@ export interface BookChoices {
   maxChars?: number;
   /** Voice style appended to the narration instructions. */
   style?: string;
+  /** --loudness, --cover, --narrator, --credits, --split. */
+  loudness?: NonNullable<FinishChoices['loudness']>;
+  narrator?: string;
+  credits?: boolean;
+  split?: boolean;
 }
 
 /** Everything planBook needs: the user's choices plus what the submission worked out. */
@@ -26,6 +34,8 @@ export interface PlanOptions extends BookChoices {
   defaultVoice: string;
   defaultMaxChars: number;
   defaultStyle: string;
+  /** The cover checked at submit (flag, manifest or the EPUB's own), if any. */
+  checkedCover?: { path: string; type: CoverType };
 }
 
 /** A book ready to enqueue: the parent's data and one child per chunk. */
@@ -35,7 +45,9 @@ export interface BookPlan {
 }
 
 /** Chunks a loaded book and fills in the settings every job needs. Pure apart from the id's randomness. */
-export function planBook(book: LoadedBook, options: PlanOptions): BookPlan {
+export function planBook(loaded: LoadedBook, options: PlanOptions): BookPlan {
+  const { finish, format } = bookFinish(loaded, options, options.voice ?? loaded.voice ?? options.defaultVoice, options.checkedCover);
+  const book = finish.credits ? { ...loaded, chapters: withCredits(loaded.chapters, { title: options.title ?? loaded.title, author: options.author ?? loaded.author, narrator: finish.narrator }) } : loaded;
   const maxChars = options.maxChars ?? book.maxChars ?? options.defaultMaxChars;
   const lexicon = options.lexicon;
   const spoken = lexicon && lexicon.size > 0
@@ -51,13 +63,14 @@ export function planBook(book: LoadedBook, options: PlanOptions): BookPlan {
       title: options.title ?? book.title,
       author: options.author ?? book.author,
       voice,
-      format: options.format ?? book.format ?? 'm4b',
+      format,
       outDir: resolve(options.outDir),
       slug: options.slug,
       chapters: book.chapters.map((c) => ({ title: c.title })),
       chunks: chunks.map(({ index, chapter, pauseAfter }) => ({ index, chapter, pauseAfter })),
       sources: book.files,
       submittedAt: new Date().toISOString(),
+      finish,
     },
     synthesize: chunks.map((c) => ({ bookId, index: c.index, chapter: c.chapter, text: c.text, voice, style })),
   };

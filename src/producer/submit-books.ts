@@ -16,6 +16,7 @@ import { loadBook, readingChoices, type LoadedBook } from './load-book.js';
 import { planBook, type BookChoices, type BookPlan } from './plan-book.js';
 import { DEFAULT_MAX_CHARS } from './split-chunks.js';
 import { slugify, uniqueSlugs } from './slugify.js';
+import { checkFlagCover, resolveCover } from './resolve-cover.js';
 
 /** Flags of `run` and `submit`. */
 export interface SubmitOptions extends BookChoices {
@@ -30,6 +31,8 @@ export interface SubmitOptions extends BookChoices {
   maxCostUsd?: number;
   /** Webhook posted when each book ends (--notify); NARRATE_WEBHOOK_URL when absent. */
   notify?: string;
+  /** --cover: a JPEG or PNG for every book of this submission. */
+  cover?: string;
 }
 
 /** A book now in the queue. */
@@ -54,6 +57,8 @@ export interface Submission {
  * reported by name and the other books still go in.
  */
 export async function submitBooks(inputs: string[], options: SubmitOptions, config: Config, connection: Redis): Promise<Submission> {
+  // A bad --cover stops everything before a file is read or a job queued.
+  const flagCover = await checkFlagCover(options.cover);
   const expanded = await expandInputs(inputs);
   const failures: Submission['failures'] = expanded.failures.map((f) => ({ source: f.source, reason: f.error.message }));
   if (options.title !== undefined && expanded.paths.length > 1) {
@@ -87,13 +92,22 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
     ),
   );
   const slugs = uniqueSlugs(books.map((b) => slugify(options.title ?? b.title)));
-  const { readCode: _readCode, lexicon: _lexicon, notes: _notes, keepFrontMatter: _keep, maxCostUsd: _maxCost, notify: _notify, ...choices } = options;
+  const { readCode: _readCode, lexicon: _lexicon, notes: _notes, keepFrontMatter: _keep, maxCostUsd: _maxCost, notify: _notify, cover: _cover, ...choices } = options;
   const prices = pricesFor(loadPrices(config.pricesFile), config.model);
+  const covers = await Promise.all(
+    books.map((b, i) =>
+      resolveCover(b, flagCover, options.outDir, slugs[i]!).catch((error: unknown) => {
+        failures.push({ source: b.source, reason: coerceError(error).message });
+        return null;
+      }),
+    ),
+  );
   const plans: BookPlan[] = [];
   const money = new Map<BookPlan, { estimate: CostEstimate; maxCostUsd: number | undefined }>();
   books.forEach((book, i) => {
     const own = bookLexicons[i];
-    if (own === null) return;
+    const cover = covers[i];
+    if (own === null || cover === null) return;
     try {
       const plan =
         planBook(book, {
@@ -103,6 +117,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
           defaultVoice: config.defaultVoice,
           defaultMaxChars: DEFAULT_MAX_CHARS,
           defaultStyle: DEFAULT_STYLE,
+          ...(cover ? { checkedCover: cover } : {}),
         });
       const estimate = estimateCost(plan.synthesize, prices);
       const maxCostUsd = options.maxCostUsd ?? book.maxCost;

@@ -1,3 +1,4 @@
+import type { BookFinish } from './book-finish.js';
 import type { Chunk } from '../producer/book-text.js';
 import type { Rejection } from '../store/segment-store.js';
 import type { TokenUsage } from '../providers/narrator.js';
@@ -77,6 +78,8 @@ export interface FinalizeJobData {
   /** Input files the book was made from, for the manifest. */
   sources: string[];
   submittedAt: string;
+  /** Loudness, tags, cover and file shape; absent in books queued before they existed (no mastering, bare tags). */
+  finish?: BookFinish;
 }
 
 /** What a `finalize` job returns. */

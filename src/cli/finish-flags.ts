@@ -1,0 +1,58 @@
+import { LOUDNESS_PRESETS, isLoudnessPreset, type LoudnessPresetName } from '../finalizer/loudness-presets.js';
+import type { OutputFormat } from '../queue/job-data.js';
+import { UsageError } from './usage-error.js';
+
+/** The finishing flags of `run` and `submit`, checked. */
+export interface FinishChoices {
+  loudness?: LoudnessPresetName;
+  cover?: string;
+  narrator?: string;
+  credits?: boolean;
+  split?: boolean;
+}
+
+/** The only value --split takes today. */
+export const SPLIT_MODES = ['chapters'] as const;
+
+/** Validates --loudness, --cover, --narrator, --credits/--no-credits and --split, and the combinations that make no sense. */
+export function parseFinishFlags(
+  flags: { loudness?: string; cover?: string; narrator?: string; credits?: boolean; split?: string },
+  format: OutputFormat | undefined,
+): FinishChoices {
+  const out: FinishChoices = {};
+  if (flags.loudness !== undefined) {
+    const name = flags.loudness.trim().toLowerCase();
+    if (!isLoudnessPreset(name)) throw new UsageError(`--loudness: expected one of ${LOUDNESS_PRESETS.join(', ')}, got "${flags.loudness}"`);
+    out.loudness = name;
+  }
+  if (flags.split !== undefined) {
+    if (!(SPLIT_MODES as readonly string[]).includes(flags.split.trim().toLowerCase())) {
+      throw new UsageError(`--split: expected ${SPLIT_MODES.join(', ')}, got "${flags.split}"`);
+    }
+    out.split = true;
+  }
+  if (flags.cover !== undefined) {
+    if (flags.cover.trim() === '') throw new UsageError('--cover: expected an image file (JPEG or PNG), got an empty string');
+    out.cover = flags.cover.trim();
+  }
+  if (flags.narrator !== undefined) {
+    if (flags.narrator.trim() === '') throw new UsageError('--narrator: expected a non-empty name');
+    out.narrator = flags.narrator.trim();
+  }
+  if (flags.credits !== undefined) out.credits = flags.credits;
+  const problem = finishConflict(out.loudness, format, out.split);
+  if (problem) throw new UsageError(problem);
+  return out;
+}
+
+/**
+ * Why a preset, format and split cannot go together, or undefined when they can. ACX takes MP3
+ * files, one per chapter, and nothing else; a WAV book split into chapters is allowed (one WAV per chapter).
+ */
+export function finishConflict(loudness: LoudnessPresetName | undefined, format: OutputFormat | undefined, split: boolean | undefined): string | undefined {
+  if (loudness === 'acx' && format !== undefined && format !== 'mp3') {
+    return `--loudness acx makes MP3 files (192 kb/s CBR, 44.1 kHz, mono), as ACX requires: --format ${format} cannot go with it (leave --format out, or use mp3)`;
+  }
+  if (loudness === 'acx' && split === false) return '--loudness acx makes one file per chapter, as ACX requires';
+  return undefined;
+}

@@ -1,0 +1,20 @@
+import type { CoverType } from '../finalizer/cover-image.js';
+import type { LoudnessPresetName } from '../finalizer/loudness-presets.js';
+
+/** How a book is finished beyond its audio: loudness, tags, cover, file shape (issue 9 §2-§4). */
+export interface BookFinish {
+  /** Loudness preset (default audiobook). */
+  loudness: LoudnessPresetName;
+  /** Tagged as composer in m4b, TCOM in mp3; read in the opening credits. Default: the voice's name. */
+  narrator: string;
+  /** Opening ("Title, by Author. Narrated by …") and closing ("The End.") credits read as chapters of their own. */
+  credits: boolean;
+  /** One file per chapter in `<out>/<slug>/`, with a playlist beside them. */
+  split: boolean;
+  /** A checked JPEG or PNG (absolute path) embedded as the cover. */
+  cover?: { path: string; type: CoverType };
+  year?: string;
+  description?: string;
+  publisher?: string;
+  language?: string;
+}

@@ -1,0 +1,116 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSubmitFlags } from '../../src/cli/submit-flags.js';
+import { UsageError } from '../../src/cli/usage-error.js';
+import { InputError } from '../../src/errors.js';
+import { checkCover, coverTypeOf } from '../../src/finalizer/cover-image.js';
+import { loadBook } from '../../src/producer/load-book.js';
+import { planBook } from '../../src/producer/plan-book.js';
+import { resolveCover } from '../../src/producer/resolve-cover.js';
+import { CORPUS } from '../helpers/corpus.js';
+
+const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64)]);
+const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(64)]);
+const PLAN = { outDir: '/tmp/out', slug: 'b', defaultVoice: 'alloy', defaultMaxChars: 1200, defaultStyle: '' };
+
+describe('finishing flags', () => {
+  const flags = { out: 'out' };
+  it('takes the four presets, --split chapters, a narrator and credits either way', () => {
+    expect(parseSubmitFlags({ ...flags, loudness: 'PODCAST' }).loudness).toBe('podcast');
+    expect(parseSubmitFlags({ ...flags, split: 'chapters', narrator: ' Ann Reed ', credits: false })).toMatchObject({ split: true, narrator: 'Ann Reed', credits: false });
+  });
+  it('refuses an unknown preset, an unknown split and ACX with a format it does not take, saying why', () => {
+    expect(() => parseSubmitFlags({ ...flags, loudness: 'loud' })).toThrow(new UsageError('--loudness: expected one of audiobook, podcast, acx, off, got "loud"'));
+    expect(() => parseSubmitFlags({ ...flags, split: 'pages' })).toThrow(/--split: expected chapters, got "pages"/);
+    for (const format of ['wav', 'm4b']) {
+      expect(() => parseSubmitFlags({ ...flags, loudness: 'acx', format })).toThrow(UsageError);
+      expect(() => parseSubmitFlags({ ...flags, loudness: 'acx', format })).toThrow(new RegExp(`--format ${format} cannot go with it`));
+    }
+    expect(parseSubmitFlags({ ...flags, loudness: 'acx', format: 'mp3' }).loudness).toBe('acx');
+  });
+});
+
+describe('covers', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'narrate-cover-'));
+  });
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+  it('tells JPEG and PNG by their first bytes, not by their names', async () => {
+    expect(coverTypeOf(PNG)).toBe('png');
+    expect(coverTypeOf(JPEG)).toBe('jpeg');
+    await writeFile(join(dir, 'really-a-png.jpg'), PNG);
+    expect(await checkCover(join(dir, 'really-a-png.jpg'))).toBe('png');
+  });
+
+  it('refuses a missing file, a non-image and one over 10 MB, naming the file', async () => {
+    const missing = join(dir, 'nope.jpg');
+    await expect(checkCover(missing)).rejects.toThrow(new InputError(`--cover ${missing}: no such file`));
+    const text = join(dir, 'notes.png');
+    await writeFile(text, 'just some text, not an image');
+    await expect(checkCover(text)).rejects.toThrow(`--cover ${text}: not a JPEG or PNG image`);
+    const big = join(dir, 'big.jpg');
+    await writeFile(big, Buffer.concat([JPEG, Buffer.alloc(10 * 1024 * 1024)]));
+    await expect(checkCover(big)).rejects.toThrow(`--cover ${big}: 10.0 MB, a cover must be at most 10 MB`);
+  });
+
+  it("uses an EPUB's own JPEG cover by default, and a manifest's cover over it", async () => {
+    const alice = await loadBook(join(CORPUS, 'alice.epub'));
+    const cover = await resolveCover(alice, undefined, join(dir, 'out'), 'alice');
+    expect(cover?.type).toBe('jpeg');
+    expect(coverTypeOf(await readFile(cover!.path))).toBe('jpeg');
+    // An SVG cover is no JPEG or PNG: the book simply has none.
+    expect(await resolveCover(await loadBook(join(CORPUS, 'leaves-of-grass.epub')), undefined, join(dir, 'out'), 'leaves')).toBeUndefined();
+
+    await writeFile(join(dir, 'ch1.txt'), 'Once upon a time.');
+    await writeFile(join(dir, 'front.png'), PNG);
+    await writeFile(join(dir, 'book.yaml'), 'title: T\ncover: front.png\nnarrator: Ann Reed\nyear: 1999\npublisher: P\ndescription: D\nloudness: podcast\nchapters: [ch1.txt]\n');
+    const book = await loadBook(join(dir, 'book.yaml'));
+    expect(await resolveCover(book, undefined, join(dir, 'out'), 't')).toEqual({ path: join(dir, 'front.png'), type: 'png' });
+    await writeFile(join(dir, 'bad.yaml'), 'title: T\ncover: ch1.txt\nchapters: [ch1.txt]\n');
+    await expect(resolveCover(await loadBook(join(dir, 'bad.yaml')), undefined, dir, 't')).rejects.toThrow(`cover: in ${join(dir, 'bad.yaml')}: ${join(dir, 'ch1.txt')}: not a JPEG or PNG image`);
+  });
+});
+
+describe('planning a finished book', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'narrate-finish-plan-'));
+    await writeFile(join(dir, 'ch1.txt'), 'Once upon a time.');
+  });
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+  it('defaults to audiobook loudness, the voice as narrator, no credits, one file', async () => {
+    await writeFile(join(dir, 'plain.yaml'), 'title: Plain\nchapters: [ch1.txt]\n');
+    const plan = planBook(await loadBook(join(dir, 'plain.yaml')), { ...PLAN, voice: 'nova' });
+    expect(plan.finalize.finish).toEqual({ loudness: 'audiobook', narrator: 'nova', credits: false, split: false });
+    expect(plan.finalize.format).toBe('m4b');
+  });
+
+  it('takes the manifest fields, and flags over them', async () => {
+    await writeFile(join(dir, 'full.yaml'), 'title: Full\nauthor: A. Writer\nnarrator: Ann Reed\nyear: 1999\npublisher: P\ndescription: D\nlanguage: en-GB\nloudness: podcast\nchapters: [ch1.txt]\n');
+    const book = await loadBook(join(dir, 'full.yaml'));
+    expect(planBook(book, PLAN).finalize.finish).toEqual({ loudness: 'podcast', narrator: 'Ann Reed', credits: false, split: false, year: '1999', publisher: 'P', description: 'D', language: 'en-GB' });
+    expect(planBook(book, { ...PLAN, loudness: 'off', narrator: 'Bo' }).finalize.finish).toMatchObject({ loudness: 'off', narrator: 'Bo' });
+  });
+
+  it('with acx: MP3, one file per chapter, and credits read as chapters of their own', async () => {
+    await writeFile(join(dir, 'acx.yaml'), 'title: The Book\nauthor: A. Writer\nloudness: acx\nnarrator: Ann Reed\nchapters: [ch1.txt]\n');
+    const plan = planBook(await loadBook(join(dir, 'acx.yaml')), PLAN);
+    expect(plan.finalize.format).toBe('mp3');
+    expect(plan.finalize.finish).toMatchObject({ loudness: 'acx', credits: true, split: true });
+    expect(plan.finalize.chapters.map((c) => c.title)).toEqual(['Opening Credits', 'ch1', 'Closing Credits']);
+    expect(plan.synthesize[0]!.text).toBe('The Book, by A. Writer. Narrated by Ann Reed.');
+    expect(plan.synthesize.at(-1)!.text).toBe('The End.');
+    expect(planBook(await loadBook(join(dir, 'acx.yaml')), { ...PLAN, credits: false }).finalize.chapters).toHaveLength(1);
+  });
+
+  it('refuses a manifest that asks for ACX in a format ACX does not take, naming it', async () => {
+    await writeFile(join(dir, 'acx-wav.yaml'), 'title: T\nloudness: acx\nformat: wav\nchapters: [ch1.txt]\n');
+    const book = await loadBook(join(dir, 'acx-wav.yaml'));
+    expect(() => planBook(book, PLAN)).toThrow(`${join(dir, 'acx-wav.yaml')}: loudness acx makes MP3 files`);
+  });
+});
