@@ -16,6 +16,8 @@ export interface LoadedBook {
   author: string;
   /** The language the document declares (EPUB `dc:language`), when it declares one. */
   language?: string;
+  /** Ruby readings (base → reading), offered to the model as pronunciation hints, never read inline. */
+  readings?: ReadonlyMap<string, string>;
   chapters: Chapter[];
   /** Settings a manifest chose; flags win over them. */
   voice?: string;
@@ -63,6 +65,7 @@ async function loadTextBook(path: string, options: Partial<ReadingOptions>): Pro
     title: text.title ?? fallbackTitle,
     author: text.author ?? '',
     ...(text.language === undefined ? {} : { language: text.language }),
+    ...(text.readings === undefined ? {} : { readings: text.readings }),
     chapters: text.chapters,
     files: [resolve(path)],
   };

@@ -1,5 +1,6 @@
 import type { BookText, Chapter } from './book-text.js';
 import { normalizeText } from './normalize-text.js';
+import { stripGluedNoteNumbers } from './strip-glued-note-numbers.js';
 
 /** How a Markdown document is read. */
 export interface MarkdownOptions {
@@ -130,6 +131,9 @@ function inlineToText(markdown: string): string {
     .replace(/\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])/g, '$1')
     .replace(/<((?:https?|ftp|mailto):[^>\s]+|[^>\s@]+@[^>\s@]+)>/gi, (_, link: string) => hold(link.replace(/^mailto:/i, '')))
     .replace(/<br\s*\/?>/gi, ' ')
+    .replace(INLINE_HTML_SILENT, '')
+    .replace(INLINE_HTML_NOTE_MARK, '')
+    .replace(MATH_WITH_ALTTEXT, (_, alt: string) => ` ${alt} `)
     .replace(/<\/?[A-Za-z][^>]*>/g, '')
     .replace(/(\*\*|__)(?=\S)([\s\S]*?\S)\1/g, '$2')
     .replace(/~~(?=\S)([\s\S]*?\S)~~/g, '$1')
@@ -137,8 +141,15 @@ function inlineToText(markdown: string): string {
     // Underscores inside words (snake_case) are not emphasis.
     .replace(/(^|[^\p{L}\p{N}_])_(?=\S)([\s\S]*?\S)_(?![\p{L}\p{N}_])/gu, '$1$2');
   const restored = decodeEntities(text).replace(/\u0000(\d+)\u0000/g, (_, n: string) => kept[Number(n)] ?? '');
-  return normalizeText(restored).replace(/\s*\n\s*/g, ' ');
+  return stripGluedNoteNumbers(normalizeText(restored).replace(/\s*\n\s*/g, ' '));
 }
+
+// HTML inside Markdown follows the EPUB rules where they fit on one line: ruby readings (<rt>, <rp>),
+// media fallbacks and controls are never read; a note mark (<sup>1</sup>, <a href="#fn1">1</a>) is
+// dropped; MathML is read by its alttext.
+const INLINE_HTML_SILENT = /<(rt|rp|script|style|button|audio|video|canvas|noscript|select|textarea)\b[^>]*>[\s\S]*?<\/\1>/gi;
+const INLINE_HTML_NOTE_MARK = /<sup\b[^>]*>\s*(?:<a\b[^>]*>)?\s*[[(]?(?:\d{1,3}|[*†‡§]+)[\])]?\s*(?:<\/a>)?\s*<\/sup>|<a\b[^>]*(?:epub:type|role)="(?:doc-)?noteref"[^>]*>[\s\S]*?<\/a>/gi;
+const MATH_WITH_ALTTEXT = /<math\b[^>]*\balttext="([^"]*)"[^>]*>[\s\S]*?<\/math>/gi;
 
 const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', mdash: '—', ndash: '–', hellip: '…', rsquo: '’', lsquo: '‘', rdquo: '”', ldquo: '“' };
 

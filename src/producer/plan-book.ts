@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { FinalizeJobData, OutputFormat, SynthesizeJobData } from '../queue/job-data.js';
 import type { LoadedBook } from './load-book.js';
 import { applyLexicon, type Lexicon } from './lexicon.js';
+import { pronunciationHints } from './pronunciation-hints.js';
 import { splitChunks } from './split-chunks.js';
 import { bookFinish, withCredits } from './book-finish.js';
 import type { FinishChoices } from '../cli/finish-flags.js';
@@ -72,6 +73,9 @@ export function planBook(loaded: LoadedBook, options: PlanOptions): BookPlan {
       submittedAt: new Date().toISOString(),
       finish,
     },
-    synthesize: chunks.map((c) => ({ bookId, index: c.index, chapter: c.chapter, text: c.text, voice, style })),
+    synthesize: chunks.map((c) => {
+      const hints = book.readings ? pronunciationHints(c.text, book.readings) : '';
+      return { bookId, index: c.index, chapter: c.chapter, text: c.text, voice, style, ...(hints === '' ? {} : { hints }) };
+    }),
   };
 }

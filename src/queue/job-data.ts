@@ -16,6 +16,8 @@ export interface SynthesizeJobData {
   voice: string;
   /** Voice style appended to the narration instructions. */
   style: string;
+  /** Pronunciation hints for words of this chunk (ruby readings: "山路 = やまみち"), added to the instructions. */
+  hints?: string;
 }
 
 /** What a `synthesize` job returns; BullMQ hands these to the parent `finalize` job. */

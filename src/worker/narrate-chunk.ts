@@ -49,6 +49,7 @@ interface Context {
   spool: AudioSpool;
   voice: string;
   style: string;
+  hints?: string;
   options: VerifyOptions;
   signal?: AbortSignal;
 }
@@ -60,7 +61,7 @@ interface Context {
  */
 export async function narrateChunk(
   text: string,
-  context: { narrator: Narrator; spool: AudioSpool; voice: string; style: string; options?: Partial<VerifyOptions>; signal?: AbortSignal },
+  context: { narrator: Narrator; spool: AudioSpool; voice: string; style: string; hints?: string; options?: Partial<VerifyOptions>; signal?: AbortSignal },
 ): Promise<VerifiedNarration> {
   const ctx: Context = { ...context, options: { ...DEFAULT_VERIFY, ...context.options } };
   return narratePiece(text, ctx, 0);
@@ -77,7 +78,7 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
   const budget = halves ? ctx.options.readingsBeforeSplit : ctx.options.maxReadings;
   let refusals = 0;
   for (let reading = 1; reading <= budget; reading++) {
-    const instructions = narrationInstructions({ style: ctx.style, strict: reading > 1 });
+    const instructions = narrationInstructions({ style: ctx.style, strict: reading > 1, ...(ctx.hints ? { hints: ctx.hints } : {}) });
     const result = await ctx.narrator.narrate({ text, voice: ctx.voice, instructions, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     calls++;
     usages.push(result.usage);

@@ -4,6 +4,8 @@ export interface NarrationInstructionsOptions {
   style?: string;
   /** The firmer wording for a retry after the transcript failed the check. Default false. */
   strict?: boolean;
+  /** Pronunciation hints for words in the text ("山路 = やまみち"), from the book's ruby. Default none. */
+  hints?: string;
 }
 
 /** The voice narrate asks for when a book names none. */
@@ -30,5 +32,9 @@ export function narrationInstructions(options: NarrationInstructionsOptions = {}
   if (options.strict === true) parts.push(STRICT);
   const style = (options.style ?? DEFAULT_STYLE).trim();
   if (style !== '') parts.push(`Voice and style: ${style}.`.replace(/\.\.$/u, '.'));
+  // Readings say how a word is pronounced; read aloud next to the word they would be heard twice.
+  if (options.hints !== undefined && options.hints !== '') {
+    parts.push(`Pronunciation: ${options.hints}. Say each of these words with that reading; never say the reading in addition to the word.`);
+  }
   return parts.join('\n\n');
 }

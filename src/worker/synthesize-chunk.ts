@@ -34,7 +34,7 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
     provider: narrator.name,
     model: narrator.model,
     voice: data.voice,
-    instructions: narrationInstructions({ style: data.style }),
+    instructions: narrationInstructions({ style: data.style, ...(data.hints ? { hints: data.hints } : {}) }),
     text: data.text,
   });
   const base = { index: data.index, key, provider: narrator.name, model: narrator.model, chars: data.text.length };
@@ -52,6 +52,7 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
       spool,
       voice: data.voice,
       style: data.style,
+      ...(data.hints ? { hints: data.hints } : {}),
       ...(deps.verify ? { options: deps.verify } : {}),
       ...(signal ? { signal } : {}),
     });

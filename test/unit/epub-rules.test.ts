@@ -1,8 +1,14 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import type { BookText } from '../../src/producer/book-text.js';
 import type { ReadingOptions } from '../../src/producer/epub/reading-options.js';
+import { loadBook } from '../../src/producer/load-book.js';
 import { parseDocument } from '../../src/producer/parse-document.js';
+import { planBook } from '../../src/producer/plan-book.js';
+import { narrationInstructions } from '../../src/worker/narration-instructions.js';
 import { readEpub } from '../../src/producer/read-epub.js';
 import { buildEpub, fixture, singleDocEpub, type EpubSpec } from '../helpers/build-epub.js';
 
@@ -233,5 +239,44 @@ describe('chapter titles', () => {
     expect(book.language).toBe('ar');
     expect(book.chapters.map((c) => c.paragraphs)).toEqual([['ذهب الولد إلى المدرسة في الصباح الباكر.', 'وعاد إلى البيت عند المساء.']]);
     expect(book.chapters[0]?.title).toBe('Untitled');
+  });
+});
+
+describe('HTML inside Markdown', () => {
+  it('follows the same rules: ruby base once, no note marks, MathML alttext, no media fallback', async () => {
+    const markdown = [
+      '# 一',
+      '',
+      '<ruby>山路<rp>(</rp><rt>やまみち</rt><rp>)</rp></ruby>を登りながら、こう考えた。',
+      '',
+      'The upper Savannah<sup>1</sup> and <math alttext="x squared"><msup><mi>x</mi><mn>2</mn></msup></math> rose.<a epub:type="noteref" href="#n2">2</a>',
+      '',
+      '<audio controls>Your Reading System does not support audio.</audio> Then it ended.',
+    ].join('\n');
+    const book = await parseDocument(Buffer.from(markdown), 'html.md');
+    expect(book.chapters[0]?.paragraphs).toEqual(['一', '山路を登りながら、こう考えた。', 'The upper Savannah and x squared rose.', 'Then it ended.']);
+  });
+});
+
+describe('ruby readings as pronunciation hints', () => {
+  it("are given to the model in the instructions of the chunks that hold the word, never in the text", async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'narrate-ruby-')), 'kusamakura.epub');
+    await writeFile(path, await buildEpub({
+      language: 'ja',
+      docs: [
+        { path: 'japanese.xhtml', xhtml: fixture('japanese.xhtml') },
+        { path: 'japanese-2.xhtml', xhtml: fixture('japanese-2.xhtml') },
+      ],
+      toc: [
+        { label: '一', href: 'japanese.xhtml' },
+        { label: '二', href: 'japanese-2.xhtml' },
+      ],
+    }));
+    const book = await loadBook(path);
+    const plan = planBook(book, { outDir: 'out', slug: 'k', defaultVoice: 'alloy', defaultMaxChars: 1200, defaultStyle: '' });
+    expect(plan.synthesize.map((job) => job.hints)).toEqual(['山路 = やまみち; 智 = ち', undefined]);
+    expect(plan.synthesize.map((job) => job.text).join('')).not.toMatch(/やまみち/);
+    const instructions = narrationInstructions({ hints: plan.synthesize[0]!.hints! });
+    expect(instructions).toContain('Pronunciation: 山路 = やまみち; 智 = ち.');
   });
 });
