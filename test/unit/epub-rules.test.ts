@@ -70,8 +70,10 @@ describe('navigation', () => {
 
   it('reads prose whose every paragraph links elsewhere: link text is a small share of it', async () => {
     const book = await read(await singleDocEpub('cross-references.xhtml'));
-    expect(book.chapters[0]?.paragraphs).toHaveLength(5);
+    expect(book.chapters[0]?.paragraphs).toHaveLength(7);
     expect(heard(book)).toContain('See the deployment chapter for the rest of the setup and its checks.');
+    // A list whose every item links somewhere is still prose when the links are a small part of its text.
+    expect(heard(book)).toContain('The store option names the directory or bucket that every worker shares.');
   });
 
   it('drops running headers and footers repeated on every page, keeping the text between', async () => {
@@ -145,6 +147,23 @@ describe('ruby', () => {
       ['二', '情に棹させば流される。意地を通せば窮屈だ。とかくに人の世は住みにくい。'],
     ]);
     expect(book.readings).toEqual(new Map([['山路', 'やまみち'], ['智', 'ち']]));
+  });
+});
+
+describe('front matter by shape', () => {
+  it('counts words with Intl.Segmenter, not spaces: a long line of Japanese verse opening the book is not a title page', async () => {
+    const book = await read({
+      language: 'ja',
+      docs: [
+        { path: 'japanese-verse.xhtml', xhtml: fixture('japanese-verse.xhtml') },
+        { path: 'japanese-2.xhtml', xhtml: fixture('japanese-2.xhtml') },
+      ],
+      toc: [
+        { label: '春', href: 'japanese-verse.xhtml' },
+        { label: '二', href: 'japanese-2.xhtml' },
+      ],
+    });
+    expect(book.chapters.map((c) => c.title)).toEqual(['春', '二']);
   });
 });
 
@@ -239,6 +258,21 @@ describe('chapter titles', () => {
     expect(book.language).toBe('ar');
     expect(book.chapters.map((c) => c.paragraphs)).toEqual([['ذهب الولد إلى المدرسة في الصباح الباكر.', 'وعاد إلى البيت عند المساء.']]);
     expect(book.chapters[0]?.title).toBe('Untitled');
+  });
+
+  it('never speaks a reading-system phrase in the book\'s own script either, nor a label in another script', async () => {
+    const french = await read({
+      language: 'fr',
+      docs: [{ path: 'french.xhtml', xhtml: fixture('french.xhtml') }],
+      toc: [{ label: 'Commencer la lecture', href: 'french.xhtml' }],
+    });
+    expect(french.chapters.map((c) => c.paragraphs)).toEqual([['Il était une fois un roi qui avait trois filles.']]);
+    const arabic = await read({
+      language: 'ar',
+      docs: [{ path: 'arabic.xhtml', xhtml: fixture('arabic.xhtml') }],
+      toc: [{ label: 'Lire le conte', href: 'arabic.xhtml' }],
+    });
+    expect(arabic.chapters[0]?.paragraphs[0]).toBe('ذهب الولد إلى المدرسة في الصباح الباكر.');
   });
 });
 
