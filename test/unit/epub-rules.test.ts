@@ -249,6 +249,17 @@ describe('chapter titles', () => {
     ]);
   });
 
+  it('hears a toc entry that shares its spot with the next one at the start of that chapter, even first in the book', async () => {
+    const book = await read({
+      docs: [{ path: 'french.xhtml', xhtml: fixture('french.xhtml') }],
+      toc: [
+        { label: 'Part One', href: 'french.xhtml' },
+        { label: 'The King', href: 'french.xhtml' },
+      ],
+    });
+    expect(book.chapters).toEqual([{ title: 'Part One: The King', paragraphs: ['Part One', 'The King', 'Il était une fois un roi qui avait trois filles.'] }]);
+  });
+
   it('never speaks a navigation label such as "Commencer la lecture" (an Arabic book)', async () => {
     const book = await read({
       language: 'ar',

@@ -73,7 +73,7 @@ export function toChapters(flow: Flow, toc: TocEntry[], options: ChapterOptions)
   starts.forEach(({ entry, at }, i) => {
     const next = starts[i + 1]?.at ?? hi;
     // Entries wholly inside the licence (before the start marker or after the end marker) are not the book's.
-    if (next <= lo || at >= hi) return;
+    if ((at < lo && next <= lo) || at >= hi) return;
     drafts.push({ label: entry.title, depth: entry.depth, blocks: blocks.slice(Math.max(at, lo), Math.min(next, hi)), invented: false });
   });
 
@@ -153,7 +153,8 @@ function isContents(title: string, range: Block[]): boolean {
 
 /** A title page or edition line: a few short lines and no sentence, under a title that is not a chapter's. */
 function isTitlePage(chapter: { shown: string; blocks: Block[] }): boolean {
-  if (parseChapterHeading(chapter.shown) !== undefined) return false;
+  // No blocks: a toc entry sharing its spot with the next ("Part One" before "Chapter 1"), heard with it.
+  if (chapter.blocks.length === 0 || parseChapterHeading(chapter.shown) !== undefined) return false;
   const texts = chapter.blocks.map((block) => block.text);
   const counts = texts.map(countWords);
   return (
