@@ -3,18 +3,19 @@
  *   npx tsx bench/flow-insert-cost.ts [--chunks 2000] [--rounds 3]
  * "one flow" is every chunk in one BullMQ flow (one MULTI); "first flow + enqueue" is narrate's
  * buildFlow (FLOW_CHUNKS in the flow, the rest in an enqueue job) followed by what the enqueue
- * job does (addChunks in ENQUEUE_BATCH batches). Redis CPU is read from INFO (other clients of this
+ * job does (addParts, each part with its chunks, about ENQUEUE_BATCH chunks a round trip). Redis CPU is read from INFO (other clients of this
  * Redis count too). Its own prefix, obliterated at the end.
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { FlowProducer, Job, Queue, type FlowJob } from 'bullmq';
-import { addChunks } from '../src/producer/enqueue-processor.js';
+import { planParts } from '../src/finalizer/plan-parts.js';
+import { addParts } from '../src/producer/enqueue-processor.js';
 import type { BookPlan } from '../src/producer/plan-book.js';
-import { bookParent, buildFlow, chunkJobOptions, ENQUEUE_BATCH, enqueueJobId } from '../src/queue/build-flow.js';
+import { buildFlow, chunkJobOptions, ENQUEUE_BATCH, enqueueJobId } from '../src/queue/build-flow.js';
 import { openRedis } from '../src/queue/connection.js';
 import type { EnqueueJobData } from '../src/queue/job-data.js';
-import { bullPrefix, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../src/queue/names.js';
+import { bullPrefix, ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../src/queue/names.js';
 import { obliterateQueues } from '../test/helpers/obliterate-queues.js';
 
 const { values } = parseArgs({ options: { chunks: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '3' } } });
@@ -25,12 +26,18 @@ const connection = openRedis('redis://127.0.0.1:6379', { name: 'narrate-bench' }
 const producer = new FlowProducer({ connection, prefix });
 const synthesize = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });
 const enqueue = new Queue(ENQUEUE_QUEUE, { connection, prefix });
+const encode = new Queue(ENCODE_QUEUE, { connection, prefix });
 const retry = { attempts: 5, backoffMs: 1_000 };
 
 function plan(bookId: string): BookPlan {
   const text = 'It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of foolishness.';
   return {
-    finalize: { bookId, title: 'Bench', author: '', voice: 'alloy', format: 'wav', outDir: '/tmp', slug: 'bench', chapters: [{ title: 'One' }], chunks: Array.from({ length: chunks }, (_, index) => ({ index, chapter: 0, pauseAfter: 'paragraph' as const })), sources: [], submittedAt: new Date().toISOString() },
+    finalize: {
+      bookId, title: 'Bench', author: '', voice: 'alloy', format: 'wav', outDir: '/tmp', slug: 'bench', chapters: [{ title: 'One' }],
+      chunks: Array.from({ length: chunks }, (_, index) => ({ index, chapter: 0, pauseAfter: 'paragraph' as const })),
+      parts: planParts(Array.from({ length: chunks }, (_, index) => ({ index, chapter: 0, pauseAfter: 'paragraph' as const, text }))),
+      sources: [], submittedAt: new Date().toISOString(),
+    },
     synthesize: Array.from({ length: chunks }, (_, index) => ({ bookId, index, chapter: 0, text, voice: 'alloy', style: '' })),
   };
 }
@@ -61,8 +68,10 @@ const ways: Record<string, (bookId: string, first: () => void) => Promise<void>>
     await producer.add(buildFlow(plan(bookId), prefix, retry));
     first();
     const job = (await Job.fromId<EnqueueJobData>(enqueue, enqueueJobId(bookId)))!;
-    const rest = job.data.chunks;
-    for (let from = 0; from < rest.length; from += ENQUEUE_BATCH) await addChunks(synthesize, bookParent(bookId, prefix), rest.slice(from, from + ENQUEUE_BATCH), retry);
+    const rest = job.data.parts;
+    // Parts of about ENQUEUE_BATCH chunks per round trip, as the enqueue job adds them.
+    const per = Math.max(1, Math.floor(ENQUEUE_BATCH / Math.max(1, rest[0]?.chunks.length ?? 1)));
+    for (let from = 0; from < rest.length; from += per) await addParts({ flows: producer, encode }, bookId, rest.slice(from, from + per), retry, prefix);
   },
 };
 
@@ -86,6 +95,6 @@ try {
   console.log(`(${chunks} chunks; the first chunk is queued when the MULTI holding it has run)`);
 } finally {
   await obliterateQueues(connection, prefix);
-  await Promise.allSettled([producer.close(), synthesize.close(), enqueue.close()]);
+  await Promise.allSettled([producer.close(), synthesize.close(), enqueue.close(), encode.close()]);
   await connection.quit();
 }

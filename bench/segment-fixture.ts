@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { tone } from '../src/audio/tone.js';
 import { BOOK_FORMAT } from '../src/audio/wav-format.js';
 import { writeWav } from '../src/audio/write-wav.js';
+import { planParts } from '../src/finalizer/plan-parts.js';
 import type { FinalizeJobData, OutputFormat, SynthesizeResult } from '../src/queue/job-data.js';
 import { FsSegmentStore } from '../src/store/fs-segment-store.js';
 import { appendMetaSync } from '../src/store/segment-file.js';
@@ -83,6 +84,7 @@ export function fixtureBook(count: number, seconds: number, perChapter: number, 
     slug: `bench-${count}`,
     chapters: Array.from({ length: chapterCount }, (_, i) => ({ title: `Chapter ${i + 1}` })),
     chunks,
+    parts: planParts(chunks.map((c) => ({ ...c, text: 'x'.repeat(Math.round(seconds * 15)) }))),
     sources: [],
     submittedAt: new Date().toISOString(),
   };

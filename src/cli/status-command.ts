@@ -1,10 +1,11 @@
-import { Queue, type Job } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Config } from '../config.js';
 import { statusOfJob, readBookStatus, type BookStatus } from '../queue/book-status.js';
 import { chunkTotals } from '../queue/chunk-totals.js';
 import { openRedis } from '../queue/connection.js';
 import type { FinalizeJobData, FinalizeResult, SynthesizeResult } from '../queue/job-data.js';
-import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
+import { ENCODE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
+import { readChapterProgress, readChunkResults, type ChapterProgress } from '../queue/chapter-progress.js';
 import type { CliIo } from './io.js';
 import { bookCostLine, fleetNotes } from './fleet-notes.js';
 
@@ -14,6 +15,7 @@ export async function statusCommand(bookId: string | undefined, config: Config, 
   const prefix = bullPrefix(config.prefix);
   const finalize = new Queue<FinalizeJobData, FinalizeResult>(FINALIZE_QUEUE, { connection, prefix });
   const synthesize = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });
+  const encode = new Queue(ENCODE_QUEUE, { connection, prefix });
   try {
     if (bookId === undefined) {
       const jobs = await finalize.getJobs(['waiting-children', 'waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed']);
@@ -32,15 +34,15 @@ export async function statusCommand(bookId: string | undefined, config: Config, 
       return 1;
     }
     io.stdout.write(`${formatLine(status)}\n`);
-    const job = (await finalize.getJob(bookId)) as Job<FinalizeJobData, FinalizeResult>;
-    const values = Object.values(await job.getChildrenValues<SynthesizeResult>());
+    const values = await readChunkResults({ finalize, encode }, bookId);
     if (values.length > 0) io.stdout.write(summarize(values));
+    io.stdout.write(formatChapters((await readChapterProgress({ finalize, encode }, bookId)) ?? []));
     const cost = await bookCostLine(connection, config.prefix, bookId);
     if (cost) io.stdout.write(`${cost}\n`);
     io.stdout.write(`${(await fleetNotes(connection, config)).join('\n')}\n`);
     return 0;
   } finally {
-    await Promise.allSettled([finalize.close(), synthesize.close()]);
+    await Promise.allSettled([finalize.close(), synthesize.close(), encode.close()]);
     await connection.quit().catch(() => connection.disconnect());
   }
 }
@@ -59,5 +61,17 @@ function summarize(results: SynthesizeResult[]): string {
     `  retries by reason: ${Object.entries(t.retriesByReason).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`,
     `  similarity: min ${t.similarity.min.toFixed(3)}, mean ${t.similarity.mean.toFixed(3)}`,
   ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** One line per chapter: its state, chunks stored, and its file once encoded (usable before the book is done). */
+function formatChapters(chapters: ChapterProgress[]): string {
+  if (chapters.length === 0) return '';
+  const done = chapters.filter((c) => c.state === 'done').length;
+  const lines = [`  chapters done: ${done}/${chapters.length}`];
+  const width = String(chapters.length).length;
+  for (const c of chapters) {
+    lines.push(`    ${String(c.chapter + 1).padStart(width)} ${c.state.padEnd(9)} ${c.chunksDone}/${c.chunksTotal} chunks  ${c.title}${c.file ? `  ${c.file}` : ''}`);
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -1,6 +1,5 @@
 import { chunkTotals, type ChunkTotals } from '../queue/chunk-totals.js';
 import type { FinalizeJobData, SynthesizeResult } from '../queue/job-data.js';
-import type { Timeline } from './plan-timeline.js';
 
 /** The `<slug>.json` written beside every book: what is in it and what it cost. */
 export interface BookReport {
@@ -15,7 +14,8 @@ export interface BookReport {
   durationMs: number;
   createdAt: string;
   sources: string[];
-  chapters: Timeline['chapters'];
+  /** Each chapter's place in the book and, for an encoded book, its own file (usable as soon as it was encoded). */
+  chapters: { title: string; startMs: number; endMs: number; file?: string }[];
   chunks: {
     index: number;
     chapter: number;
@@ -35,7 +35,7 @@ export interface BookReport {
 }
 
 /** Builds the manifest from the book's plan, its chunks' results and the timeline. Pure. */
-export function bookReport(book: FinalizeJobData, results: SynthesizeResult[], timeline: Timeline, output: string): BookReport {
+export function bookReport(book: FinalizeJobData, results: SynthesizeResult[], timeline: { chapters: { title: string; startMs: number; endMs: number; file?: string }[]; totalMs: number }, output: string): BookReport {
   const byIndex = new Map(results.map((r) => [r.index, r]));
   const chunks = book.chunks.map((c) => {
     const r = byIndex.get(c.index);
@@ -55,7 +55,7 @@ export function bookReport(book: FinalizeJobData, results: SynthesizeResult[], t
     durationMs: Math.round(timeline.totalMs),
     createdAt: new Date().toISOString(),
     sources: book.sources,
-    chapters: timeline.chapters.map((c) => ({ title: c.title, startMs: Math.round(c.startMs), endMs: Math.round(c.endMs) })),
+    chapters: timeline.chapters.map((c) => ({ title: c.title, startMs: Math.round(c.startMs), endMs: Math.round(c.endMs), ...(c.file === undefined ? {} : { file: c.file }) })),
     chunks,
     totals: chunkTotals(chunks.map((c) => ({ ...c, calls: c.attempts }))),
   };

@@ -2,6 +2,9 @@
  * The only module that talks to ffmpeg. fluent-ffmpeg is archived upstream; keeping every use of it
  * here means swapping it for a plain spawn touches one file.
  */
+import { spawn } from 'node:child_process';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import ffmpeg from 'fluent-ffmpeg';
 import type { OutputFormat } from '../queue/job-data.js';
 
@@ -58,5 +61,44 @@ export function probeAudio(path: string): Promise<ProbeResult> {
       for (const [k, v] of Object.entries(data.format.tags ?? {})) tags[k.toLowerCase()] = String(v);
       resolve({ durationMs: Math.round(Number(data.format.duration ?? 0) * 1000), chapters, tags });
     });
+  });
+}
+
+/**
+ * Runs ffmpeg with `args` (an array, never a string), feeding `input` to its stdin when given:
+ * PCM or frames are piped, so no intermediate file holds a whole part or book. Rejects with the
+ * last lines of ffmpeg's stderr; kills ffmpeg when `signal` aborts or the input fails.
+ */
+export function runFfmpeg(args: string[], options: { input?: AsyncIterable<Buffer>; signal?: AbortSignal } = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ffmpeg', ['-hide_banner', '-nostats', '-loglevel', 'error', '-y', ...args], { stdio: [options.input ? 'pipe' : 'ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let failure: Error | undefined;
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      stderr = (stderr + d).slice(-4_000);
+    });
+    const kill = () => child.kill('SIGKILL');
+    options.signal?.addEventListener('abort', kill, { once: true });
+    child.once('error', (error) => {
+      failure ??= new Error(`ffmpeg could not start: ${error.message}`, { cause: error });
+    });
+    child.once('close', (code, sig) => {
+      options.signal?.removeEventListener('abort', kill);
+      if (failure) return reject(failure);
+      if (code === 0) return resolve();
+      const tail = stderr.trim().split('\n').slice(-3).join(' | ');
+      reject(new Error(`ffmpeg failed (${sig ?? `exit ${String(code)}`})${tail ? `: ${tail}` : ''}`));
+    });
+    if (options.input) {
+      const stdin = child.stdin!;
+      // EPIPE when ffmpeg exits early: its exit status says why.
+      stdin.on('error', () => undefined);
+      pipeline(Readable.from(options.input), stdin).catch((error: unknown) => {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+        failure ??= error instanceof Error ? error : new Error(String(error));
+        kill();
+      });
+    }
   });
 }

@@ -1,16 +1,20 @@
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import { silence } from '../audio/silence.js';
 import { wavInfoChunk } from '../audio/wav-info-chunk.js';
 import { BOOK_FORMAT, byteRate } from '../audio/wav-format.js';
 import { writeWav } from '../audio/write-wav.js';
-import type { FinalizeJobData, FinalizeResult, SynthesizeResult } from '../queue/job-data.js';
+import type { FinalizeJobData, FinalizeResult, PartResult, SynthesizeResult } from '../queue/job-data.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { writeAtomically } from '../store/fs-segment-store.js';
 import { MAX_RIFF_DATA_BYTES, joinWavFiles, type WavFile, type WavPart } from '../store/wav-files.js';
+import { assembleParts } from './assemble-parts.js';
+import { bookPaths } from './book-paths.js';
 import { bookReport } from './book-report.js';
+import { writeChapterFile } from './chapter-files.js';
+import { codecOf } from './codecs.js';
 import { concatAudio } from './ffmpeg.js';
 import { concatListLine, ffmetadata } from './ffmetadata.js';
 import { planTimeline, type Timeline } from './plan-timeline.js';
@@ -101,4 +105,69 @@ async function encodeWithFfmpeg(
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Encoded parts → one audiobook: time the chapters from the parts' layouts (exact to the sample),
+ * write any chapter file no worker wrote yet, join the parts by stream copy with tags and chapter
+ * marks into a temp name, rename it into place, write the manifest, and remove the parts. A WAV book
+ * (no codec) is joined from its segments by finalizeBook.
+ */
+export async function finalizeFromParts(book: FinalizeJobData, parts: PartResult[], store: SegmentStore, signal?: AbortSignal): Promise<FinalizeResult> {
+  const byPart = new Map(parts.map((p) => [p.part, p]));
+  const missing = book.parts.filter((p) => !byPart.has(p.part)).map((p) => p.part);
+  if (missing.length > 0) throw new Error(`book ${book.bookId}: no result for part(s) ${missing.slice(0, 10).join(', ')}`);
+  const ordered = book.parts.map((p) => byPart.get(p.part)!);
+  const results = ordered.flatMap((p) => p.chunks);
+  const codec = codecOf(book.format);
+  if (!codec) return finalizeBook(book, results, store, signal);
+
+  const rate = BOOK_FORMAT.sampleRate;
+  const timeline = partsTimeline(book, ordered, rate);
+  const paths = bookPaths(book, codec.extension);
+  await mkdir(book.outDir, { recursive: true });
+  // Chapter files a worker did not get to write (it died, or two parts finished at once).
+  const { parts: _parts, chunks: _chunks, chapters, sources: _sources, ...settings } = book;
+  const files = await Promise.all(
+    timeline.chapters.map(async (c, i) => {
+      const chapter = c.chapter;
+      const file = paths.chapterFile(chapter, chapters[chapter]?.title ?? '', chapters.length);
+      const exists = await access(file).then(() => true, () => false);
+      if (exists) return file;
+      const own = book.parts.filter((p) => p.chapter === chapter);
+      const first = own[0]!;
+      const data = { book: settings, part: first.part, chapter, chapterTitle: chapters[chapter]?.title ?? '', chapters: chapters.length, chapterParts: { first: first.part, last: own[own.length - 1]!.part }, chunks: [], pauseBefore: undefined, last: false };
+      void i;
+      return (await writeChapterFile(data, own.map((p) => byPart.get(p.part)!), chapters.length, rate, signal))!;
+    }),
+  );
+  await assembleParts({
+    codec,
+    parts: ordered.map((p) => p.file!),
+    output: paths.output,
+    tags: { title: book.title, album: book.title, artist: book.author, album_artist: book.author, genre: 'Audiobook' },
+    chapters: timeline.chapters,
+    ...(signal ? { signal } : {}),
+  });
+  const report = bookReport(book, results, { ...timeline, chapters: timeline.chapters.map((c, i) => ({ title: c.title, startMs: c.startMs, endMs: c.endMs, file: files[i]! })) }, paths.output);
+  await writeAtomically(paths.manifest, `${JSON.stringify(report, null, 2)}\n`);
+  await rm(paths.partsDir, { recursive: true, force: true });
+  // The shared parts directory goes with its last book (another book's parts keep it).
+  await rmdir(dirname(paths.partsDir)).catch(() => undefined);
+  return { output: paths.output, manifest: paths.manifest, durationMs: report.durationMs };
+}
+
+/** Where each chapter starts and ends in the joined parts, in ms, from the parts' sample counts. Pure. */
+export function partsTimeline(book: Pick<FinalizeJobData, 'parts' | 'chapters'>, parts: readonly PartResult[], rate: number): { chapters: { chapter: number; title: string; startMs: number; endMs: number }[]; totalMs: number; entries: [] } {
+  const starts = new Map<number, number>();
+  let at = 0;
+  parts.forEach((p, i) => {
+    const chapter = book.parts[i]!.chapter;
+    if (!starts.has(chapter)) starts.set(chapter, at + p.headSamples);
+    at += p.samples;
+  });
+  const timed = [...starts.entries()].map(([chapter, start]) => ({ chapter, title: book.chapters[chapter]?.title ?? '', startMs: (start * 1000) / rate, endMs: 0 }));
+  // A chapter runs until the next one starts, so the pause between them belongs to the earlier one.
+  timed.forEach((c, i) => (c.endMs = i + 1 < timed.length ? timed[i + 1]!.startMs : (at * 1000) / rate));
+  return { chapters: timed, totalMs: (at * 1000) / rate, entries: [] };
 }

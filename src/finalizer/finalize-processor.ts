@@ -1,14 +1,16 @@
 import type { Job } from 'bullmq';
 import type { Logger } from '../logger.js';
-import type { FinalizeJobData, FinalizeResult, SynthesizeResult } from '../queue/job-data.js';
+import type { FinalizeJobData, FinalizeResult, PartResult } from '../queue/job-data.js';
 import type { SegmentStore } from '../store/segment-store.js';
-import { finalizeBook } from './finalize-book.js';
+import { finalizeFromParts } from './finalize-book.js';
 
-/** The BullMQ processor of a book's parent job: runs once every chunk is done. */
+/** The BullMQ processor of a book's `finalize` job: runs once every part is encoded. */
 export function finalizeProcessor(deps: { store: SegmentStore; logger: Logger }) {
   return async (job: Job<FinalizeJobData, FinalizeResult>, _token?: string, signal?: AbortSignal): Promise<FinalizeResult> => {
-    const values = await job.getChildrenValues<SynthesizeResult>();
-    const result = await finalizeBook(job.data, Object.values(values), deps.store, signal);
+    const values = await job.getChildrenValues<PartResult | { added: number }>();
+    // The children are the parts, and for a long book the `enqueue` job (whose result is not a part).
+    const parts = Object.values(values).filter((v): v is PartResult => 'part' in v && 'samples' in v);
+    const result = await finalizeFromParts(job.data, parts, deps.store, signal);
     deps.logger.info({ bookId: job.data.bookId, output: result.output, durationMs: result.durationMs }, 'book finalized');
     return result;
   };

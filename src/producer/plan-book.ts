@@ -8,6 +8,7 @@ import { splitChunks } from './split-chunks.js';
 import { bookFinish, withCredits } from './book-finish.js';
 import type { FinishChoices } from '../cli/finish-flags.js';
 import type { CoverType } from '../finalizer/cover-image.js';
+import { planParts } from '../finalizer/plan-parts.js';
 
 /** What the user chose for a book on the command line; each overrides what a manifest says. */
 export interface BookChoices {
@@ -69,6 +70,7 @@ export function planBook(loaded: LoadedBook, options: PlanOptions): BookPlan {
       slug: options.slug,
       chapters: book.chapters.map((c) => ({ title: c.title })),
       chunks: chunks.map(({ index, chapter, pauseAfter }) => ({ index, chapter, pauseAfter })),
+      parts: planParts(chunks),
       sources: book.files,
       submittedAt: new Date().toISOString(),
       finish,

@@ -1,5 +1,8 @@
 import { Job, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { partJobId } from './build-flow.js';
 import type { FinalizeJobData, FinalizeResult } from './job-data.js';
+import { ENCODE_QUEUE } from './names.js';
 
 /** A book's progress as Redis knows it. */
 export interface BookStatus {
@@ -25,13 +28,14 @@ export async function readBookStatus(finalize: Queue, synthesize: Queue, bookId:
 
 /** The status of a `finalize` job already fetched. */
 export async function statusOfJob(job: Job<FinalizeJobData, FinalizeResult>, synthesize: Queue): Promise<BookStatus> {
-  const [state, counts] = await Promise.all([job.getState(), job.getDependenciesCount({ processed: true, unprocessed: true })]);
+  const state = await job.getState();
   const total = job.data.chunks.length;
   const base = { bookId: job.data.bookId, title: job.data.title, chunksTotal: total };
   if (state === 'completed') return { ...base, state: 'done', chunksDone: total, output: job.returnvalue.output };
-  const done = counts.processed ?? 0;
+  const done = await chunksDone(job, synthesize);
   if (state === 'failed') return { ...base, state: 'failed', chunksDone: done, reason: await failureReason(job, synthesize) };
-  if (state === 'waiting-children') return { ...base, state: done === 0 ? 'queued' : 'narrating', chunksDone: done };
+  // Every chunk stored: what is left is encoding the last parts and joining them.
+  if (state === 'waiting-children') return { ...base, state: done === 0 ? 'queued' : done === total ? 'finalizing' : 'narrating', chunksDone: done };
   if (state === 'active' || state === 'waiting' || state === 'prioritized' || state === 'delayed') {
     return { ...base, state: 'finalizing', chunksDone: done };
   }
@@ -40,12 +44,27 @@ export async function statusOfJob(job: Job<FinalizeJobData, FinalizeResult>, syn
 
 /**
  * BullMQ fails a parent with "child <key> failed"; the child's own reason is the one a user needs.
- * Read from the child's key itself, so a failed `enqueue` child is explained as well as a chunk.
+ * Followed down from key to key (book → part → chunk), so a failed encode or `enqueue` child is
+ * explained as well as a chunk.
  */
 async function failureReason(job: Job, synthesize: Queue): Promise<string> {
-  const reason = job.failedReason ?? 'unknown reason';
-  const match = /child\s+(\S+)\s+failed/.exec(reason);
-  if (!match?.[1]) return reason;
-  const own = await (await synthesize.client).hget(match[1], 'failedReason');
-  return own ? own : reason;
+  let reason = job.failedReason ?? 'unknown reason';
+  const client = await synthesize.client;
+  for (let depth = 0; depth < 4; depth++) {
+    const match = /child\s+(\S+)\s+failed/.exec(reason);
+    if (!match?.[1]) break;
+    const own = await client.hget(match[1], 'failedReason');
+    if (!own) break;
+    reason = own;
+  }
+  return reason;
+}
+
+/** Chunks stored so far: the finished children of each part (BullMQ keeps them after the part completes). */
+async function chunksDone(job: Job<FinalizeJobData, FinalizeResult>, synthesize: Queue): Promise<number> {
+  const client = (await synthesize.client) as unknown as Redis;
+  const prefix = synthesize.opts.prefix ?? 'bull';
+  // Sent in the same tick: ioredis writes them back to back, one round trip in all.
+  const counts = await Promise.all((job.data.parts ?? []).map((p) => client.hlen(`${prefix}:${ENCODE_QUEUE}:${partJobId(job.data.bookId, p.part)}:processed`)));
+  return counts.reduce((n, c) => n + c, 0);
 }

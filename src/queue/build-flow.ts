@@ -1,14 +1,15 @@
 import type { FlowJob, JobsOptions, ParentOptions } from 'bullmq';
 import type { BookPlan } from '../producer/plan-book.js';
-import type { ChunkRetry, EnqueueJobData, SynthesizeJobData } from './job-data.js';
-import { ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from './names.js';
+import type { ChunkRetry, EnqueueJobData, PartJobData, SynthesizeJobData } from './job-data.js';
+import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from './names.js';
 
 /** Finished jobs are kept a week (the dashboard and `narrate status` read them), at most 50,000. */
 const KEEP = { age: 7 * 24 * 3600, count: 50_000 };
 
 /**
- * Chunks a book's flow carries itself. A longer book's other chunks ride in its `enqueue` job, and
- * a worker adds them (ENQUEUE_BATCH at a time) while the first ones are narrated.
+ * Chunks a book's flow carries itself (in whole parts). A longer book's other parts ride in its
+ * `enqueue` job, and a worker adds them (about ENQUEUE_BATCH chunks at a time) while the first ones
+ * are narrated.
  *
  * Why: BullMQ adds a flow in one MULTI, and no worker can take a job until it has run. For 2,000
  * chunks the first chunk was queued 79-108 ms after the insert began, against 7-9 ms this way
@@ -19,7 +20,7 @@ const KEEP = { age: 7 * 24 * 3600, count: 50_000 };
  */
 export const FLOW_CHUNKS = 100;
 
-/** Chunks an `enqueue` job adds per round trip to Redis. */
+/** Chunks an `enqueue` job adds per round trip to Redis (in whole parts). */
 export const ENQUEUE_BATCH = 250;
 
 /** The id of a chunk's `synthesize` job: stable, so a resubmitted or re-added chunk is the same job. */
@@ -32,7 +33,12 @@ export function enqueueJobId(bookId: string): string {
   return `${bookId}-enqueue`;
 }
 
-/** The options of a chunk's `synthesize` job, under its book's `finalize` job. */
+/** The id of a part's `encode` job. */
+export function partJobId(bookId: string, part: number): string {
+  return `${bookId}-p${part}`;
+}
+
+/** The options of a chunk's `synthesize` job, under its part's `encode` job. */
 export function chunkJobOptions(bookId: string, index: number, retry: ChunkRetry): JobsOptions {
   return {
     jobId: chunkJobId(bookId, index),
@@ -45,24 +51,83 @@ export function chunkJobOptions(bookId: string, index: number, retry: ChunkRetry
   };
 }
 
-/** Where a book's chunks point as their parent: its `finalize` job (the book id). */
+/** The options of a part's `encode` job, under its book's `finalize` job. */
+export function partJobOptions(bookId: string, part: number): JobsOptions {
+  return {
+    jobId: partJobId(bookId, part),
+    // An encode fails for good on bad audio (not retried: UnrecoverableError) and is retried on a
+    // dead worker or a transient fault; its failure fails the book, with its reason.
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 1_000 },
+    failParentOnFailure: true,
+    removeOnComplete: KEEP,
+    removeOnFail: KEEP,
+  };
+}
+
+/** Where a book's parts point as their parent: its `finalize` job (the book id). */
 export function bookParent(bookId: string, prefix: string): ParentOptions {
   return { id: bookId, queue: `${prefix}:${FINALIZE_QUEUE}` };
 }
 
+/** The `encode` job data of every part of a book, each with its chunks' `synthesize` data. Pure. */
+export function partsOf(plan: BookPlan): { data: PartJobData; chunks: SynthesizeJobData[] }[] {
+  const { parts, chunks, chapters, sources: _sources, ...book } = plan.finalize;
+  return parts.map((p) => {
+    const sameChapter = parts.filter((q) => q.chapter === p.chapter);
+    return {
+      data: {
+        bookId: book.bookId,
+        book,
+        part: p.part,
+        chapter: p.chapter,
+        chapterTitle: chapters[p.chapter]?.title ?? '',
+        chapters: chapters.length,
+        chapterParts: { first: sameChapter[0]!.part, last: sameChapter[sameChapter.length - 1]!.part },
+        chunks: chunks.slice(p.from, p.to).map(({ index, pauseAfter }) => ({ index, pauseAfter })),
+        pauseBefore: p.from === 0 ? undefined : chunks[p.from - 1]!.pauseAfter,
+        last: p.to === chunks.length,
+      },
+      chunks: plan.synthesize.slice(p.from, p.to),
+    };
+  });
+}
+
+/** One part as a flow: its `encode` job over its chunks' `synthesize` jobs, added to Redis together. */
+export function partFlow(part: { data: PartJobData; chunks: SynthesizeJobData[] }, prefix: string, retry: ChunkRetry): FlowJob {
+  return {
+    name: 'encode',
+    queueName: ENCODE_QUEUE,
+    prefix,
+    data: part.data,
+    opts: partJobOptions(part.data.book.bookId, part.data.part),
+    children: part.chunks.map((data) => chunkJob(data, prefix, retry)),
+  };
+}
+
 /**
- * A book as one BullMQ flow: the `finalize` parent runs only when every child is done. A child that
- * fails for good fails the parent (failParentOnFailure), so a book never finalizes with a hole in it.
+ * A book as one BullMQ flow of three levels: the `finalize` job (the book) over one `encode` job per
+ * part (a run of a chapter's chunks, see plan-parts.ts) over one `synthesize` job per chunk. A part
+ * is encoded as soon as its own chunks are stored, by whichever worker is free, so after the last
+ * chunk only the last part and a stream copy remain. A child that fails for good fails its parent
+ * and so the book (failParentOnFailure), so a book never finalizes with a hole in it.
  *
- * The children are the first FLOW_CHUNKS `synthesize` jobs and, for a longer book, one `enqueue`
- * job holding the rest. The `enqueue` job is a child too, so the book cannot finalize before every
- * chunk is in; it lets go of the parent only once it has added them all (see enqueueProcessor).
- * Everything goes to Redis in one MULTI: a book is queued whole or not at all.
+ * The flow carries whole parts up to FLOW_CHUNKS chunks (at least one part); a longer book's other
+ * parts, each with its chunks, ride in one `enqueue` job. The `enqueue` job is a child of the book
+ * too, so the book cannot finalize before every part is in; it lets go of the book only once it has
+ * added them all (see enqueueProcessor). A part always goes to Redis together with its chunks, so
+ * it never runs before all of them exist. Everything goes in one MULTI: queued whole or not at all.
  */
 export function buildFlow(plan: BookPlan, prefix: string, retry: ChunkRetry): FlowJob {
   const bookId = plan.finalize.bookId;
-  const first = plan.synthesize.slice(0, FLOW_CHUNKS);
-  const rest = plan.synthesize.slice(FLOW_CHUNKS);
+  const parts = partsOf(plan);
+  let carried = 0;
+  let chunks = 0;
+  while (carried < parts.length && (carried === 0 || chunks + parts[carried]!.chunks.length <= FLOW_CHUNKS)) {
+    chunks += parts[carried]!.chunks.length;
+    carried++;
+  }
+  const rest = parts.slice(carried);
   const enqueue: FlowJob[] =
     rest.length === 0
       ? []
@@ -71,7 +136,7 @@ export function buildFlow(plan: BookPlan, prefix: string, retry: ChunkRetry): Fl
             name: 'enqueue',
             queueName: ENQUEUE_QUEUE,
             prefix,
-            data: { bookId, chunks: rest, retry } satisfies EnqueueJobData,
+            data: { bookId, parts: rest, retry } satisfies EnqueueJobData,
             opts: {
               jobId: enqueueJobId(bookId),
               attempts: 5,
@@ -89,7 +154,7 @@ export function buildFlow(plan: BookPlan, prefix: string, retry: ChunkRetry): Fl
     prefix,
     data: plan.finalize,
     opts: { jobId: bookId, attempts: 3, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: KEEP, removeOnFail: KEEP },
-    children: [...enqueue, ...first.map((data) => chunkJob(data, prefix, retry))],
+    children: [...enqueue, ...parts.slice(0, carried).map((p) => partFlow(p, prefix, retry))],
   };
 }
 

@@ -51,16 +51,16 @@ export interface ChunkRetry {
   backoffMs: number;
 }
 
-/** Data of a long book's `enqueue` job: the chunks still to add to its flow, in order. */
+/** Data of a long book's `enqueue` job: the parts (with their chunks) still to add to its flow, in order. */
 export interface EnqueueJobData {
   bookId: string;
-  chunks: SynthesizeJobData[];
+  parts: { data: PartJobData; chunks: SynthesizeJobData[] }[];
   retry: ChunkRetry;
 }
 
 /** What an `enqueue` job returns. */
 export interface EnqueueResult {
-  /** Chunks added to the book (already there ones included: a retried job adds them again, harmlessly). */
+  /** Chunks added to the book, counting those a previous attempt had already added. */
   added: number;
 }
 
@@ -77,6 +77,8 @@ export interface FinalizeJobData {
   slug: string;
   chapters: { title: string }[];
   chunks: Pick<Chunk, 'index' | 'chapter' | 'pauseAfter'>[];
+  /** The book cut into parts, each encoded on its own as soon as its chunks are stored (see plan-parts.ts). */
+  parts: PartSpec[];
   /** Input files the book was made from, for the manifest. */
   sources: string[];
   submittedAt: string;
@@ -89,4 +91,47 @@ export interface FinalizeResult {
   output: string;
   manifest: string;
   durationMs: number;
+}
+
+/** A run of consecutive chunks of one chapter, encoded as one piece: `chunks[from..to)` of the book. */
+export interface PartSpec {
+  part: number;
+  chapter: number;
+  from: number;
+  to: number;
+}
+
+/** The book's settings every part carries: what it needs to encode without reading the book's job. */
+export type BookSettings = Omit<FinalizeJobData, 'chapters' | 'chunks' | 'parts' | 'sources'>;
+
+/** Data of one `encode` job: a part of a book, the parent of its chunks' `synthesize` jobs. */
+export interface PartJobData {
+  /** The book's id, as every job of a book carries it (book records and trackers read it). */
+  bookId: string;
+  book: BookSettings;
+  part: number;
+  chapter: number;
+  chapterTitle: string;
+  /** Chapters in the book. */
+  chapters: number;
+  /** The parts of this part's chapter (first and last, inclusive): the chapter file joins them. */
+  chapterParts: { first: number; last: number };
+  chunks: Pick<Chunk, 'index' | 'pauseAfter'>[];
+  /** The pause before this part (after the previous part's last chunk); undefined for the book's first part. */
+  pauseBefore: Chunk['pauseAfter'] | undefined;
+  /** The book's last part: no trailing pause, any length. */
+  last: boolean;
+}
+
+/** What an `encode` job returns; BullMQ hands these to the book's `finalize` job. */
+export interface PartResult {
+  part: number;
+  /** The encoded part (an elementary stream), or undefined for a format that is not encoded (wav). */
+  file: string | undefined;
+  /** Samples of the part's PCM at the book's rate: head pause, segments and pauses, tail pause. */
+  samples: number;
+  headSamples: number;
+  tailSamples: number;
+  /** The part's chunks' results, each with its segment's length in samples. */
+  chunks: (SynthesizeResult & { samples: number })[];
 }

@@ -1,12 +1,15 @@
-import { Queue, Worker } from 'bullmq';
+import { FlowProducer, Queue, Worker } from 'bullmq';
 import type { Config } from '../config.js';
 import { coerceError } from '../errors.js';
+import { chapterFileIfComplete } from '../finalizer/chapter-files.js';
 import { finalizeProcessor } from '../finalizer/finalize-processor.js';
+import { partProcessor } from '../finalizer/part-processor.js';
+import { BOOK_FORMAT } from '../audio/wav-format.js';
 import type { Logger } from '../logger.js';
 import { createNarrator } from '../providers/create-narrator.js';
 import type { Narrator } from '../providers/narrator.js';
 import { openRedis } from '../queue/connection.js';
-import { ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
+import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
 import { enqueueProcessor } from '../producer/enqueue-processor.js';
 import { FsSegmentStore } from '../store/fs-segment-store.js';
 import type { SegmentStore } from '../store/segment-store.js';
@@ -49,6 +52,8 @@ export interface WorkerOptions {
   concurrency?: number;
   /** Finalize jobs in flight (default 1: ffmpeg already uses the cores). */
   finalizeConcurrency?: number;
+  /** Part encodes in flight (default 1: each is one ffmpeg on one core). */
+  encodeConcurrency?: number;
   verify?: Partial<VerifyOptions>;
 }
 
@@ -56,13 +61,14 @@ export interface WorkerOptions {
 export interface RunningWorkers {
   synthesize: Worker;
   finalize: Worker;
+  encode: Worker;
   enqueue: Worker;
   notify: Worker;
   /** Stops taking jobs and waits for those in flight (force: hand them back at once). Safe to call twice. */
   close(force?: boolean): Promise<void>;
 }
 
-/** Starts the synthesize, finalize and enqueue workers of one process, sharing one Redis connection. */
+/** Starts the synthesize, encode, finalize and enqueue workers of one process, sharing one Redis connection. */
 export function startWorkers(config: Config, options: WorkerOptions): RunningWorkers {
   const { logger } = options;
   const prefix = bullPrefix(config.prefix);
@@ -87,6 +93,8 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
     onOverBudget: (bookId) => onOverBudget(bookId),
     onChargeError: (bookId, error) => logger.error({ bookId, err: coerceError(error).message }, 'could not charge a model call to its book'),
   });
+  const encodeQueue = new Queue(ENCODE_QUEUE, { connection, prefix });
+  const flows = new FlowProducer({ connection, prefix });
 
   const synthesize = new Worker(
     SYNTHESIZE_QUEUE,
@@ -117,7 +125,24 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   });
   // A few at once: each is a long book's chunks going into Redis in batches, a moment's work. A
   // dead worker's enqueue job comes back like its chunks do, and may do so as often.
-  const enqueue = new Worker(ENQUEUE_QUEUE, enqueueProcessor({ synthesize: queue, finalize: finalizeQueue, logger }), {
+  // A part is encoded as soon as its chunks are stored, while the book is still being narrated. A
+  // dead worker's part comes back after one lock period, like a chunk, and is encoded again.
+  const encode = new Worker(ENCODE_QUEUE, partProcessor({ store, logger }), {
+    connection,
+    prefix,
+    concurrency: options.encodeConcurrency ?? 1,
+    lockDuration: config.lockDurationMs,
+    stalledInterval: config.lockDurationMs,
+    maxStalledCount: 5,
+  });
+  // Outside the job: a chapter's file is a convenience for listeners, the book does not wait on it
+  // (and writes any that are missing itself).
+  encode.on('completed', (job) => {
+    void chapterFileIfComplete(encodeQueue, job.data, BOOK_FORMAT.sampleRate, logger).catch((error: unknown) =>
+      logger.warn({ err: coerceError(error).message, bookId: job.data.book.bookId, chapter: job.data.chapter }, 'could not write the chapter file yet'),
+    );
+  });
+  const enqueue = new Worker(ENQUEUE_QUEUE, enqueueProcessor({ flows, finalize: finalizeQueue, encode: encodeQueue, logger }), {
     connection,
     prefix,
     concurrency: 4,
@@ -127,12 +152,12 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   });
   // Webhook posts: a few at a time, each retried with backoff (see bookEnded), never part of a book.
   const notify = new Worker(NOTIFY_QUEUE, notifyProcessor({ secret: config.webhookSecret, logger }), { connection, prefix, concurrency: 4 });
-  const tracker = trackBooks({ finalize, others: [synthesize, enqueue] }, { redis: connection, prefix: config.prefix, notify: notifyQueue, webhookUrl: config.webhookUrl, logger });
+  const tracker = trackBooks({ finalize, others: [synthesize, encode, enqueue] }, { redis: connection, prefix: config.prefix, notify: notifyQueue, webhookUrl: config.webhookUrl, logger });
   onOverBudget = (bookId) => {
     logger.warn({ bookId }, 'book reached its cost cap: stopped');
     tracker.ended(bookId);
   };
-  for (const w of [synthesize, finalize, enqueue, notify]) {
+  for (const w of [synthesize, finalize, encode, enqueue, notify]) {
     w.on('error', (error) => logger.error({ err: coerceError(error).message, queue: w.name }, 'worker error'));
   }
 
@@ -140,6 +165,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   return {
     synthesize,
     finalize,
+    encode,
     enqueue,
     notify,
     close(force = false) {
@@ -152,12 +178,13 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
         // retried after backoff) and lets the close finish.
         synthesize.cancelAllJobs('worker shutting down');
         finalize.cancelAllJobs('worker shutting down');
+        encode.cancelAllJobs('worker shutting down');
         enqueue.cancelAllJobs('worker shutting down');
         notify.cancelAllJobs('worker shutting down');
       }
       // Every cleanup runs even when one fails (BullMQ's own close does the same).
-      const run = Promise.allSettled([synthesize.close(force), finalize.close(force), enqueue.close(force), notify.close(force)])
-        .then(() => Promise.allSettled([queue.close(), finalizeQueue.close(), notifyQueue.close(), narrator.close?.()]))
+      const run = Promise.allSettled([synthesize.close(force), finalize.close(force), encode.close(force), enqueue.close(force), notify.close(force)])
+        .then(() => Promise.allSettled([queue.close(), finalizeQueue.close(), encodeQueue.close(), flows.close(), notifyQueue.close(), narrator.close?.()]))
         .then(() => connection.quit().catch(() => connection.disconnect()))
         .then(() => undefined);
       closing = run;

@@ -9,7 +9,7 @@ import { createLogger } from '../../src/logger.js';
 import { submitBooks, type SubmitOptions, type Submission } from '../../src/producer/submit-books.js';
 import type { BookStatus } from '../../src/queue/book-status.js';
 import { openRedis } from '../../src/queue/connection.js';
-import { ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../../src/queue/names.js';
+import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../../src/queue/names.js';
 import { startWorkers, type RunningWorkers, type WorkerOptions } from '../../src/worker/start-workers.js';
 import { obliterateQueues } from './obliterate-queues.js';
 import { testPrefix } from './test-prefix.js';
@@ -19,7 +19,7 @@ export interface Harness {
   config: Config;
   dir: string;
   connection: Redis;
-  queues: { finalize: Queue; synthesize: Queue; enqueue: Queue };
+  queues: { finalize: Queue; synthesize: Queue; enqueue: Queue; encode: Queue };
   /** Submits and narrates with in-process workers, returning each book's final status. */
   narrate(inputs: string[], options?: Partial<SubmitOptions>, workerOptions?: Partial<WorkerOptions>): Promise<{ submission: Submission; statuses: BookStatus[] }>;
   close(): Promise<void>;
@@ -40,6 +40,7 @@ export async function createHarness(name: string, env: Record<string, string> = 
     finalize: new Queue(FINALIZE_QUEUE, { connection, prefix }),
     synthesize: new Queue(SYNTHESIZE_QUEUE, { connection, prefix }),
     enqueue: new Queue(ENQUEUE_QUEUE, { connection, prefix }),
+    encode: new Queue(ENCODE_QUEUE, { connection, prefix }),
   };
   const running = new Set<RunningWorkers>();
   return {
@@ -62,7 +63,7 @@ export async function createHarness(name: string, env: Record<string, string> = 
     async close() {
       await Promise.allSettled([...running].map((w) => w.close(true)));
       await obliterateQueues(connection, prefix).catch(() => undefined);
-      await Promise.allSettled([queues.finalize.close(), queues.synthesize.close(), queues.enqueue.close()]);
+      await Promise.allSettled([queues.finalize.close(), queues.synthesize.close(), queues.enqueue.close(), queues.encode.close()]);
       await connection.quit().catch(() => connection.disconnect());
       await rm(dir, { recursive: true, force: true });
     },

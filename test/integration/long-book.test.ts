@@ -5,16 +5,16 @@
  * bought twice, or chunks missing from the book.
  */
 import { readFile } from 'node:fs/promises';
-import { Job, Worker } from 'bullmq';
+import { FlowProducer, Job, Worker } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createLogger } from '../../src/logger.js';
 import { openRedis } from '../../src/queue/connection.js';
-import { addChunks, enqueueProcessor } from '../../src/producer/enqueue-processor.js';
+import { addParts, enqueueProcessor } from '../../src/producer/enqueue-processor.js';
 import { submitBooks } from '../../src/producer/submit-books.js';
-import { bookParent, chunkJobId, enqueueJobId, FLOW_CHUNKS } from '../../src/queue/build-flow.js';
-import type { EnqueueJobData } from '../../src/queue/job-data.js';
-import { bullPrefix, ENQUEUE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
+import { chunkJobId, enqueueJobId, FLOW_CHUNKS } from '../../src/queue/build-flow.js';
+import type { EnqueueJobData, FinalizeJobData } from '../../src/queue/job-data.js';
+import { bullPrefix, ENCODE_QUEUE, ENQUEUE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { writeParagraphBook } from '../helpers/paragraph-book.js';
 import { createHarness, type Harness } from '../helpers/pipeline.js';
@@ -28,6 +28,7 @@ describe('a book longer than one flow', () => {
   let h: Harness | undefined;
   const workers: Worker[] = [];
   const connections: Redis[] = [];
+  const producers: FlowProducer[] = [];
   /** A connection for a test's own BullMQ worker, closed after the test. */
   const workerConnection = () => {
     const c = openRedis(h!.config.redisUrl, { worker: true });
@@ -40,11 +41,19 @@ describe('a book longer than one flow', () => {
   });
   afterEach(async () => {
     await Promise.allSettled(workers.splice(0).map((w) => w.close(true)));
+    await Promise.allSettled(producers.splice(0).map((p) => p.close()));
     await Promise.allSettled(connections.splice(0).map((c) => c.quit()));
     await h?.close();
     h = undefined;
   });
   afterAll(async () => fake?.close());
+
+  /** The enqueue processor as a worker would run it, on the test's own connections. */
+  const enqueueWorker = (queues: Harness['queues'], prefix: string) => {
+    const flows = new FlowProducer({ connection: workerConnection(), prefix });
+    producers.push(flows);
+    return new Worker(ENQUEUE_QUEUE, enqueueProcessor({ flows, finalize: queues.finalize, encode: queues.encode, logger: createLogger('silent'), batch: 40 }), { connection: workerConnection(), prefix });
+  };
 
   const harness = async () => (h = await createHarness('long-book', { NARRATE_API_KEY: KEY, NARRATE_BASE_URL: fake.url }));
 
@@ -79,35 +88,46 @@ describe('a book longer than one flow', () => {
 
   it('cannot finalize before its enqueue job has added the rest', async () => {
     const { book, bookId, queues, prefix } = await submitOnly('gated');
-    const finalizeJob = (await Job.fromId(queues.finalize, bookId))!;
-    expect(await queues.synthesize.getJobCountByTypes('wait')).toBe(FLOW_CHUNKS);
-    expect(await finalizeJob.getDependenciesCount()).toMatchObject({ processed: 0, unprocessed: FLOW_CHUNKS + 1 });
+    const finalizeJob = (await Job.fromId<FinalizeJobData>(queues.finalize, bookId))!;
+    const carried = await queues.synthesize.getJobCountByTypes('wait');
+    expect(carried).toBeLessThanOrEqual(FLOW_CHUNKS);
+    expect(carried).toBeGreaterThan(0);
+    const partsCarried = await queues.encode.getJobCountByTypes('waiting-children');
+    expect(await finalizeJob.getDependenciesCount()).toMatchObject({ processed: 0, unprocessed: partsCarried + 1 });
 
-    // Chunks done by a stand-in worker (no finalize worker runs: the parent's state is the question).
+    // Chunks and parts done by stand-in workers (no finalize worker runs: the book's state is the question).
     workers.push(new Worker(SYNTHESIZE_QUEUE, async (job) => ({ index: job.data.index }), { connection: workerConnection(), prefix, concurrency: 50 }));
-    await waitUntil('the first flow\'s chunks to be done', async () => (await queues.synthesize.getCompletedCount()) === FLOW_CHUNKS, { timeoutMs: 15_000 });
+    workers.push(new Worker(ENCODE_QUEUE, async (job) => ({ part: job.data.part, chunks: Object.values(await job.getChildrenValues()) }), { connection: workerConnection(), prefix, concurrency: 50 }));
+    await waitUntil('the first flow\'s parts to be done', async () => (await queues.encode.getCompletedCount()) === partsCarried, { timeoutMs: 15_000 });
+    expect(await queues.synthesize.getCompletedCount()).toBe(carried);
     expect(await finalizeJob.getState()).toBe('waiting-children');
 
-    workers.push(new Worker(ENQUEUE_QUEUE, enqueueProcessor({ synthesize: queues.synthesize, finalize: queues.finalize, logger: createLogger('silent'), batch: 40 }), { connection: workerConnection(), prefix }));
+    workers.push(enqueueWorker(queues, prefix));
     await waitUntil('every chunk to be done', async () => (await queues.synthesize.getCompletedCount()) === CHUNKS, { timeoutMs: 15_000 });
     await waitUntil('the book to be ready to finalize', async () => (await finalizeJob.getState()) === 'waiting', { timeoutMs: 5_000 });
-    const values = await finalizeJob.getChildrenValues<{ index: number }>();
-    expect(Object.values(values).map((v) => v.index).sort((a, b) => a - b)).toEqual(book.paragraphs.map((_, i) => i));
+    const values = await finalizeJob.getChildrenValues<{ part: number; chunks: { index: number }[] }>();
+    expect(Object.values(values).map((v) => v.part).sort((a, b) => a - b)).toEqual(finalizeJob.data.parts.map((p) => p.part));
+    expect(Object.values(values).flatMap((v) => v.chunks.map((c) => c.index)).sort((a, b) => a - b)).toEqual(book.paragraphs.map((_, i) => i));
   });
 
   it('adds nothing twice when a worker died halfway through adding the rest', async () => {
     const { book, bookId, queues, prefix } = await submitOnly('retried');
     const enqueueJob = (await Job.fromId<EnqueueJobData>(queues.enqueue, enqueueJobId(bookId)))!;
-    // What the first worker got in before it died: the first 60 of the rest.
-    await addChunks(queues.synthesize, bookParent(bookId, prefix), enqueueJob.data.chunks.slice(0, 60), enqueueJob.data.retry);
+    // What the first worker got in before it died: the first two of the rest's parts.
+    const flows = new FlowProducer({ connection: workerConnection(), prefix });
+    producers.push(flows);
+    await addParts({ flows, encode: queues.encode }, bookId, enqueueJob.data.parts.slice(0, 2), enqueueJob.data.retry, prefix);
 
-    workers.push(new Worker(ENQUEUE_QUEUE, enqueueProcessor({ synthesize: queues.synthesize, finalize: queues.finalize, logger: createLogger('silent'), batch: 40 }), { connection: workerConnection(), prefix }));
+    workers.push(enqueueWorker(queues, prefix));
     await waitUntil('the enqueue job to finish', async () => (await Job.fromId(queues.enqueue, enqueueJobId(bookId))) === undefined, { timeoutMs: 15_000 });
     expect(await queues.synthesize.getJobCountByTypes('wait')).toBe(CHUNKS);
     const ids = (await queues.synthesize.getWaiting(0, -1)).map((j) => j.id);
     expect(new Set(ids).size).toBe(CHUNKS);
     expect(ids.sort()).toEqual(book.paragraphs.map((_, i) => chunkJobId(bookId, i)).sort());
-    // The book waits on its chunks alone, each counted once.
-    expect(await (await Job.fromId(queues.finalize, bookId))!.getDependenciesCount()).toMatchObject({ processed: 0, unprocessed: CHUNKS });
+    // The book waits on its parts alone, each counted once, and each part on its own chunks.
+    const finalizeJob = (await Job.fromId<FinalizeJobData>(queues.finalize, bookId))!;
+    const parts = finalizeJob.data.parts.length;
+    expect(await queues.encode.getJobCountByTypes('waiting-children')).toBe(parts);
+    expect(await finalizeJob.getDependenciesCount()).toMatchObject({ processed: 0, unprocessed: parts });
   });
 });

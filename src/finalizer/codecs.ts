@@ -1,0 +1,89 @@
+import type { OutputFormat } from '../queue/job-data.js';
+
+/**
+ * How one output format is encoded in parts and assembled by stream copy. Every number here was
+ * measured with ffprobe on this machine's ffmpeg (5.1), not taken from a spec sheet:
+ * `npx vitest run test/unit/codecs.test.ts` checks them again against the installed ffmpeg.
+ */
+export interface Codec {
+  format: OutputFormat;
+  /** Encoder arguments of a part (after `-i`), e.g. `-c:a aac -b:a 64k`. */
+  encoder: string[];
+  /** Sample rate of the encoded stream (Hz); undefined keeps the book's (24 kHz). */
+  sampleRate: number | undefined;
+  /** Samples per coded frame at `sampleRate`: parts are cut on multiples of it. */
+  frameSize: number;
+  /**
+   * Samples before the first input sample in the decoded stream (encoder delay plus, for MP3, the
+   * decoder's filterbank delay). The assembled file trims it once at its start.
+   */
+  delay: number;
+  /**
+   * How a part is written: a raw elementary stream of self-delimiting frames (ADTS for AAC, bare
+   * MPEG audio frames for MP3), which the assembly can drop frames from without parsing a container.
+   */
+  partStream: 'adts' | 'mp3';
+  /** Muxer arguments of the assembled book and chapter files (after `-c:a copy`). */
+  container: string[];
+  /** File extension of the book and chapter files. */
+  extension: string;
+}
+
+/**
+ * Formats that are encoded. WAV is not here: its book is a PCM copy (finalize-book.ts).
+ *
+ * AAC (ffmpeg's native encoder): 1024-sample frames; N input samples (N a multiple of 1024) come
+ * out as N/1024 + 1 packets, the first being the 1024-sample priming. MP3 (libmp3lame at 24 kHz,
+ * MPEG-2 layer III): 576-sample frames, N samples come out as N/576 + 2 frames with the audio
+ * starting 1105 samples in (576 encoder + 529 decoder delay). `-reservoir 0`: with the bit reservoir
+ * a frame may borrow bytes from the frames before it, and a part whose leading frames are dropped
+ * at a join would then decode the previous part's bytes as its own (a click).
+ */
+export const CODECS: Readonly<Partial<Record<OutputFormat, Codec>>> = Object.freeze({
+  m4b: {
+    format: 'm4b',
+    encoder: ['-c:a', 'aac', '-b:a', '64k'],
+    sampleRate: undefined,
+    frameSize: 1024,
+    delay: 1024,
+    partStream: 'adts',
+    // The ipod muxer writes the chapter track audiobook players read.
+    container: ['-movflags', '+faststart', '-f', 'ipod'],
+    extension: 'm4b',
+  },
+  mp3: {
+    format: 'mp3',
+    encoder: ['-c:a', 'libmp3lame', '-b:a', '64k', '-reservoir', '0'],
+    sampleRate: undefined,
+    frameSize: 576,
+    delay: 1105,
+    partStream: 'mp3',
+    container: ['-id3v2_version', '3', '-f', 'mp3'],
+    extension: 'mp3',
+  },
+});
+
+/** The codec of an encoded format, or undefined for one that is copied (wav). */
+export function codecOf(format: OutputFormat): Codec | undefined {
+  return CODECS[format];
+}
+
+/** Frames a part emits ahead of its own audio; a part after another drops this many at the join. */
+export function leadFrames(codec: Codec): number {
+  return Math.ceil(codec.delay / codec.frameSize);
+}
+
+/**
+ * The step, in book samples (at `bookRate`), that a part's length must be a multiple of so it fills
+ * whole coded frames at the codec's rate: frameSize·bookRate / gcd(frameSize·bookRate, codecRate).
+ */
+export function partGrid(codec: Codec, bookRate: number): number {
+  const rate = codec.sampleRate ?? bookRate;
+  const scaled = codec.frameSize * bookRate;
+  return scaled / gcd(scaled, rate);
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}

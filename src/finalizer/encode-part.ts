@@ -1,0 +1,109 @@
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { BOOK_FORMAT } from '../audio/wav-format.js';
+import { NarrateError } from '../errors.js';
+import type { PartJobData, PartResult, SynthesizeResult } from '../queue/job-data.js';
+import type { SegmentStore, StoredSegment } from '../store/segment-store.js';
+import { bookPaths } from './book-paths.js';
+import { codecOf, leadFrames, partGrid, type Codec } from './codecs.js';
+import { frameOffsets } from './elementary-frames.js';
+import { runFfmpeg } from './ffmpeg.js';
+import { layoutPart, type PartLayout } from './part-layout.js';
+import { applyGain, partAudioFilter, segmentGainDb } from './part-hooks.js';
+import { openSegment, segmentPcm } from './segment-pcm.js';
+
+const BLOCK = (BOOK_FORMAT.channels * BOOK_FORMAT.bitsPerSample) / 8;
+/** Silence is fed in pieces of this many bytes: one zero buffer, reused. */
+const SILENCE = Buffer.alloc(64 * 1024);
+
+/** File extension of a part's elementary stream. */
+export function partExtension(codec: Codec): string {
+  return codec.partStream === 'adts' ? 'aac' : 'mp3';
+}
+
+/** Muxer arguments writing a part as a bare elementary stream: no header, no tag, frames only. */
+function partStreamArgs(codec: Codec): string[] {
+  return codec.partStream === 'adts' ? ['-f', 'adts'] : ['-write_xing', '0', '-id3v2_version', '0', '-f', 'mp3'];
+}
+
+/**
+ * Encodes one part of a book from its stored segments: lays out its PCM (pause halves at either end,
+ * the tail grown to whole coded frames), pipes it to ffmpeg (each segment scaled by its gain hook,
+ * the filter hook applied) and renames the finished elementary stream into the book's parts dir.
+ * For a format that is not encoded (wav) only the layout is worked out.
+ */
+export async function encodePart(data: PartJobData, results: SynthesizeResult[], store: SegmentStore, signal?: AbortSignal): Promise<PartResult> {
+  const byIndex = new Map(results.map((r) => [r.index, r]));
+  const segments = new Map<number, StoredSegment>();
+  const chunks: PartResult['chunks'] = [];
+  for (const c of data.chunks) {
+    const result = byIndex.get(c.index);
+    if (!result) throw new Error(`part ${data.part} of book ${data.book.bookId}: no result for chunk ${c.index}`);
+    // Lengths come from the files themselves, not from what a job said: the audio is the truth.
+    const segment = await openSegment(store, result.key, BOOK_FORMAT);
+    segments.set(c.index, segment);
+    chunks.push({ ...result, samples: segment.audio.dataBytes / BLOCK });
+  }
+  const codec = codecOf(data.book.format);
+  const layout = layoutPart({
+    chunks: data.chunks.map((c, i) => ({ index: c.index, pauseAfter: c.pauseAfter, samples: chunks[i]!.samples })),
+    pauseBefore: data.pauseBefore,
+    last: data.last,
+    rate: BOOK_FORMAT.sampleRate,
+    grid: codec ? partGrid(codec, BOOK_FORMAT.sampleRate) : 1,
+  });
+  const base = { part: data.part, samples: layout.samples, headSamples: layout.headSamples, tailSamples: layout.tailSamples, chunks };
+  if (!codec) return { ...base, file: undefined };
+
+  const paths = bookPaths(data.book, codec.extension);
+  const file = paths.partFile(data.part, partExtension(codec));
+  const temp = `${file}.${process.pid}.tmp`;
+  await mkdir(paths.partsDir, { recursive: true });
+  try {
+    const filter = partAudioFilter(data.book);
+    await runFfmpeg(
+      [
+        '-f', 's16le', '-ar', String(BOOK_FORMAT.sampleRate), '-ac', String(BOOK_FORMAT.channels), '-i', 'pipe:0',
+        ...(filter ? ['-af', filter] : []),
+        ...codec.encoder,
+        ...(codec.sampleRate ? ['-ar', String(codec.sampleRate)] : []),
+        ...partStreamArgs(codec),
+        temp,
+      ],
+      { input: partPcm(layout, segments, data), ...(signal ? { signal } : {}) },
+    );
+    await checkFrames(codec, temp, layout);
+    await rename(temp, file);
+    return { ...base, file };
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+/** The part's PCM, piece by piece: silence from one reused buffer, segments streamed from the store. */
+async function* partPcm(layout: PartLayout, segments: Map<number, StoredSegment>, data: PartJobData): AsyncGenerator<Buffer> {
+  for (const entry of layout.entries) {
+    if (entry.kind === 'silence') {
+      for (let left = entry.samples * BLOCK; left > 0; left -= SILENCE.length) yield SILENCE.subarray(0, Math.min(left, SILENCE.length));
+      continue;
+    }
+    const segment = segments.get(entry.index)!;
+    const db = segmentGainDb(segment.meta, data.book);
+    for await (const piece of segmentPcm(segment)) yield applyGain(piece, db);
+  }
+}
+
+/**
+ * A joined book is exact only if each part holds the frames the codec table promises: its samples in
+ * whole frames plus the lead frames. A different ffmpeg could change that; stop rather than drift.
+ */
+async function checkFrames(codec: Codec, path: string, layout: PartLayout): Promise<void> {
+  const codecSamples = (layout.samples * (codec.sampleRate ?? BOOK_FORMAT.sampleRate)) / BOOK_FORMAT.sampleRate;
+  const expected = codecSamples / codec.frameSize + leadFrames(codec);
+  const frames = frameOffsets(codec.partStream, await readFile(path)).length - 1;
+  if (frames !== expected) {
+    throw new NarrateError(
+      `ffmpeg wrote ${frames} ${codec.format} frames for ${codecSamples} samples, the codec table (src/finalizer/codecs.ts) expects ${expected}: this ffmpeg encodes differently, update the table`,
+      { retryable: false },
+    );
+  }
+}
