@@ -78,6 +78,8 @@ const schema = z.object({
   NARRATE_SHUTDOWN_TIMEOUT_MS: intFrom(0, 3_600_000).default(30_000),
   /** Where segments are stored; every worker of a fleet must see the same directory. */
   NARRATE_STORE_DIR: z.string().trim().min(1, 'a directory path').default('.narrate/segments'),
+  /** Characters of text per encoded part (about 15 a second of speech); a part is encoded as soon as its chunks are stored. */
+  NARRATE_PART_CHARS: intFrom(100, 1_000_000).default(3_600),
   /** Basic-auth user for the dashboard. */
   NARRATE_DASHBOARD_USER: optionalText.optional(),
   /** Basic-auth password for the dashboard. */
@@ -120,6 +122,7 @@ export interface Config {
   readonly similarityThreshold: number;
   readonly lexicon: string | undefined;
   readonly storeDir: string;
+  readonly partChars: number;
   readonly dashboardUser: string | undefined;
   readonly dashboardPassword: string | undefined;
   readonly pricesFile: string | undefined;
@@ -173,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     similarityThreshold: e.NARRATE_SIMILARITY_THRESHOLD,
     lexicon: e.NARRATE_LEXICON,
     storeDir: e.NARRATE_STORE_DIR,
+    partChars: e.NARRATE_PART_CHARS,
     dashboardUser: e.NARRATE_DASHBOARD_USER,
     dashboardPassword: e.NARRATE_DASHBOARD_PASSWORD,
     pricesFile: e.NARRATE_PRICES,

@@ -38,6 +38,8 @@ export interface PlanOptions extends BookChoices {
   defaultStyle: string;
   /** The cover checked at submit (flag, manifest or the EPUB's own), if any. */
   checkedCover?: { path: string; type: CoverType };
+  /** Characters per encoded part (default PART_CHARS). */
+  partChars?: number;
 }
 
 /** A book ready to enqueue: the parent's data and one child per chunk. */
@@ -70,7 +72,7 @@ export function planBook(loaded: LoadedBook, options: PlanOptions): BookPlan {
       slug: options.slug,
       chapters: book.chapters.map((c) => ({ title: c.title })),
       chunks: chunks.map(({ index, chapter, pauseAfter }) => ({ index, chapter, pauseAfter })),
-      parts: planParts(chunks),
+      parts: planParts(chunks, options.partChars),
       sources: book.files,
       submittedAt: new Date().toISOString(),
       finish,

@@ -118,6 +118,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
           defaultMaxChars: DEFAULT_MAX_CHARS,
           defaultStyle: DEFAULT_STYLE,
           ...(cover ? { checkedCover: cover } : {}),
+          partChars: config.partChars,
         });
       const estimate = estimateCost(plan.synthesize, prices);
       const maxCostUsd = options.maxCostUsd ?? book.maxCost;
