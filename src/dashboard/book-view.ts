@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { FINISHED_STATES, listBooks, readBookRecord, type BookRecord } from '../queue/book-record.js';
 import { statusOfJob } from '../queue/book-status.js';
 import { chunkTotals, type ChunkTotals } from '../queue/chunk-totals.js';
-import type { FinalizeJobData, FinalizeResult, SynthesizeResult } from '../queue/job-data.js';
+import type { FinalizeJobData, FinalizeResult, PartResult, SynthesizeResult } from '../queue/job-data.js';
 
 /** The queues a Books page reads: every book source plugs in here and nowhere else. */
 export interface BookSources {
@@ -170,8 +170,11 @@ async function summarize(sources: BookSources, job: Job<FinalizeJobData, Finaliz
   if (!cache) summaries.set(sources.finalize, (cache = new Map()));
   const cached = cache.get(job.data.bookId);
   if (cached && cached.processed === processed) return cached;
-  // A long book's `enqueue` child returns { added }: only chunk results carry a similarity.
-  const results = Object.values(await job.getChildrenValues()).filter(isChunkResult);
+  // The book's children are its parts, each returning its chunks' results once encoded; a long
+  // book's `enqueue` child returns { added }: only chunk results carry a similarity.
+  const results = Object.values(await job.getChildrenValues())
+    .flatMap((v) => (typeof v === 'object' && v !== null && Array.isArray((v as PartResult).chunks) ? (v as PartResult).chunks : [v]))
+    .filter(isChunkResult);
   const summary = { processed, totals: chunkTotals(results), doneIndexes: new Set(results.map((r) => r.index)) };
   cache.set(job.data.bookId, summary);
   return summary;

@@ -1,4 +1,4 @@
-import { access, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { Job, type Queue } from 'bullmq';
 import type { Logger } from '../logger.js';
 import { partJobId } from '../queue/build-flow.js';
@@ -39,24 +39,23 @@ export async function writeChapterFile(
 }
 
 /**
- * After a part is encoded: if every part of its chapter is now done, write the chapter's file. The
- * last part of a chapter to complete sees all the others completed (completion is ordered in
- * Redis), so some worker always writes it; two may, harmlessly. If that worker dies first, the book
- * writes the missing chapter files before it is assembled.
+ * Inside a part's job, once it is encoded: if every other part of its chapter is already encoded,
+ * write the chapter's file now, so it is there before the book is. Two last parts finishing at the
+ * same moment may each see the other still running and leave it: the book then writes the file
+ * before it is assembled, as it does for any chapter file that is missing.
  */
-export async function chapterFileIfComplete(encode: Queue, part: PartJobData, rate: number, logger: Logger): Promise<void> {
+export async function chapterFileIfComplete(encode: Queue, part: PartJobData, own: PartResult, rate: number, logger: Logger, signal?: AbortSignal): Promise<void> {
   const { first, last } = part.chapterParts;
-  const jobs = await Promise.all(
-    Array.from({ length: last - first + 1 }, (_, i) => Job.fromId<PartJobData, PartResult>(encode, partJobId(part.book.bookId, first + i))),
-  );
-  if (!jobs.every((j) => j?.finishedOn !== undefined && j.returnvalue && j.failedReason === undefined)) return;
-  const results = jobs.map((j) => j!.returnvalue);
-  if (results.some((r) => !r.file)) return;
-  try {
-    await Promise.all(results.map((r) => access(r.file!)));
-  } catch {
-    return; // the book was assembled and its parts removed meanwhile: the chapter file exists
+  const results: PartResult[] = [];
+  for (let p = first; p <= last; p++) {
+    if (p === part.part) {
+      results.push(own);
+      continue;
+    }
+    const job = await Job.fromId<PartJobData, PartResult>(encode, partJobId(part.book.bookId, p));
+    if (!job?.returnvalue?.file || job.failedReason !== undefined) return;
+    results.push(job.returnvalue);
   }
-  const file = await writeChapterFile(part, results, part.chapters, rate);
+  const file = await writeChapterFile(part, results, part.chapters, rate, signal);
   logger.info({ bookId: part.book.bookId, chapter: part.chapter, file }, 'chapter ready');
 }

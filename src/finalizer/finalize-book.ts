@@ -1,4 +1,4 @@
-import { access, mkdir, mkdtemp, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
@@ -129,15 +129,14 @@ export async function finalizeFromParts(book: FinalizeJobData, parts: PartResult
   // Chapter files a worker did not get to write (it died, or two parts finished at once).
   const { parts: _parts, chunks: _chunks, chapters, sources: _sources, ...settings } = book;
   const files = await Promise.all(
-    timeline.chapters.map(async (c, i) => {
-      const chapter = c.chapter;
+    timeline.chapters.map(async ({ chapter }) => {
       const file = paths.chapterFile(chapter, chapters[chapter]?.title ?? '', chapters.length);
-      const exists = await access(file).then(() => true, () => false);
-      if (exists) return file;
+      // Written by this book's part (not left over from an earlier run of the same title).
+      const written = await stat(file).then((s) => s.mtimeMs >= Date.parse(book.submittedAt), () => false);
+      if (written) return file;
       const own = book.parts.filter((p) => p.chapter === chapter);
       const first = own[0]!;
       const data = { book: settings, part: first.part, chapter, chapterTitle: chapters[chapter]?.title ?? '', chapters: chapters.length, chapterParts: { first: first.part, last: own[own.length - 1]!.part }, chunks: [], pauseBefore: undefined, last: false };
-      void i;
       return (await writeChapterFile(data, own.map((p) => byPart.get(p.part)!), chapters.length, rate, signal))!;
     }),
   );

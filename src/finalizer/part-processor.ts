@@ -1,8 +1,10 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import { UnrecoverableError, type Job, type Queue } from 'bullmq';
+import { BOOK_FORMAT } from '../audio/wav-format.js';
 import { coerceError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { PartJobData, PartResult, SynthesizeResult } from '../queue/job-data.js';
 import type { SegmentStore } from '../store/segment-store.js';
+import { chapterFileIfComplete } from './chapter-files.js';
 import { encodePart } from './encode-part.js';
 
 /**
@@ -10,12 +12,18 @@ import { encodePart } from './encode-part.js';
  * whichever worker is free, while the rest of the book is still being narrated. A worker that dies
  * mid-encode leaves only a temp file; the job comes back after one lock period and is encoded again.
  */
-export function partProcessor(deps: { store: SegmentStore; logger: Logger }) {
+export function partProcessor(deps: { store: SegmentStore; logger: Logger; encode: Queue }) {
   return async (job: Job<PartJobData, PartResult>, _token?: string, signal?: AbortSignal): Promise<PartResult> => {
     const values = await job.getChildrenValues<SynthesizeResult>();
     try {
       const result = await encodePart(job.data, Object.values(values), deps.store, signal);
       deps.logger.debug({ bookId: job.data.book.bookId, part: job.data.part, samples: result.samples }, 'part encoded');
+      // A chapter's file is a convenience for listeners: the book writes any that are missing.
+      if (result.file) {
+        await chapterFileIfComplete(deps.encode, job.data, result, BOOK_FORMAT.sampleRate, deps.logger, signal).catch((error: unknown) =>
+          deps.logger.warn({ bookId: job.data.book.bookId, chapter: job.data.chapter, err: coerceError(error).message }, 'chapter file left to the book'),
+        );
+      }
       return result;
     } catch (thrown) {
       const error = coerceError(thrown);

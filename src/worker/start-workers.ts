@@ -1,10 +1,8 @@
 import { FlowProducer, Queue, Worker } from 'bullmq';
 import type { Config } from '../config.js';
 import { coerceError } from '../errors.js';
-import { chapterFileIfComplete } from '../finalizer/chapter-files.js';
 import { finalizeProcessor } from '../finalizer/finalize-processor.js';
 import { partProcessor } from '../finalizer/part-processor.js';
-import { BOOK_FORMAT } from '../audio/wav-format.js';
 import type { Logger } from '../logger.js';
 import { createNarrator } from '../providers/create-narrator.js';
 import type { Narrator } from '../providers/narrator.js';
@@ -127,20 +125,13 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   // dead worker's enqueue job comes back like its chunks do, and may do so as often.
   // A part is encoded as soon as its chunks are stored, while the book is still being narrated. A
   // dead worker's part comes back after one lock period, like a chunk, and is encoded again.
-  const encode = new Worker(ENCODE_QUEUE, partProcessor({ store, logger }), {
+  const encode = new Worker(ENCODE_QUEUE, partProcessor({ store, logger, encode: encodeQueue }), {
     connection,
     prefix,
     concurrency: options.encodeConcurrency ?? 1,
     lockDuration: config.lockDurationMs,
     stalledInterval: config.lockDurationMs,
     maxStalledCount: 5,
-  });
-  // Outside the job: a chapter's file is a convenience for listeners, the book does not wait on it
-  // (and writes any that are missing itself).
-  encode.on('completed', (job) => {
-    void chapterFileIfComplete(encodeQueue, job.data, BOOK_FORMAT.sampleRate, logger).catch((error: unknown) =>
-      logger.warn({ err: coerceError(error).message, bookId: job.data.book.bookId, chapter: job.data.chapter }, 'could not write the chapter file yet'),
-    );
   });
   const enqueue = new Worker(ENQUEUE_QUEUE, enqueueProcessor({ flows, finalize: finalizeQueue, encode: encodeQueue, logger }), {
     connection,
