@@ -1,11 +1,11 @@
 import { Queue } from 'bullmq';
 import type { Config } from '../config.js';
 import { openRedis } from '../queue/connection.js';
-import { ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
+import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
 import type { CliIo } from './io.js';
 
 /** The queues a fleet takes book work from; webhooks keep flowing while paused. */
-export const PAUSABLE_QUEUES = [SYNTHESIZE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE] as const;
+export const PAUSABLE_QUEUES = [SYNTHESIZE_QUEUE, ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE] as const;
 
 /** Pauses (or resumes) every queue of book work: BullMQ's queue pause, held in Redis for the whole fleet. */
 export async function setFleetPaused(config: Config, paused: boolean): Promise<void> {

@@ -136,7 +136,7 @@ export async function finalizeFromParts(book: FinalizeJobData, parts: PartResult
       if (written) return file;
       const own = book.parts.filter((p) => p.chapter === chapter);
       const first = own[0]!;
-      const data = { book: settings, part: first.part, chapter, chapterTitle: chapters[chapter]?.title ?? '', chapters: chapters.length, chapterParts: { first: first.part, last: own[own.length - 1]!.part }, chunks: [], pauseBefore: undefined, last: false };
+      const data = { bookId: book.bookId, book: settings, part: first.part, chapter, chapterTitle: chapters[chapter]?.title ?? '', chapters: chapters.length, chapterParts: { first: first.part, last: own[own.length - 1]!.part }, chunks: [], pauseBefore: undefined, last: false };
       return (await writeChapterFile(data, own.map((p) => byPart.get(p.part)!), chapters.length, rate, signal))!;
     }),
   );

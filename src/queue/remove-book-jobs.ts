@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BookPlan } from '../producer/plan-book.js';
-import { chunkJobId, enqueueJobId } from './build-flow.js';
-import { ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from './names.js';
+import { chunkJobId, enqueueJobId, partJobId } from './build-flow.js';
+import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from './names.js';
 
 /** Thrown when jobs of the book are still being worked on after the wait: nothing was half removed that matters. */
 export class BookJobsBusyError extends Error {
@@ -20,13 +20,19 @@ export async function removeBookJobs(redis: Redis, prefix: string, bookId: strin
   const finalize = new Queue(FINALIZE_QUEUE, opts);
   const synthesize = new Queue(SYNTHESIZE_QUEUE, opts);
   const enqueue = new Queue(ENQUEUE_QUEUE, opts);
+  const encode = new Queue(ENCODE_QUEUE, opts);
   const deadline = Date.now() + (options.waitMs ?? 30_000);
   try {
-    await Promise.all([finalize.waitUntilReady(), synthesize.waitUntilReady(), enqueue.waitUntilReady()]);
+    await Promise.all([finalize.waitUntilReady(), synthesize.waitUntilReady(), enqueue.waitUntilReady(), encode.waitUntilReady()]);
     for (;;) {
       const left: string[] = [];
       if ((await finalize.remove(bookId, { removeChildren: true })) === 0 && (await finalize.getJob(bookId))) left.push(bookId);
       if ((await enqueue.remove(enqueueJobId(bookId))) === 0 && (await enqueue.getJob(enqueueJobId(bookId)))) left.push(enqueueJobId(bookId));
+      // A part that failed may no longer hang under its book either.
+      for (const part of plan?.finalize.parts ?? []) {
+        const id = partJobId(bookId, part.part);
+        if ((await encode.remove(id, { removeChildren: true })) === 0 && (await encode.getJob(id))) left.push(id);
+      }
       for (const chunk of plan?.synthesize ?? []) {
         const id = chunkJobId(bookId, chunk.index);
         if ((await synthesize.remove(id)) === 0 && (await synthesize.getJob(id))) left.push(id);
@@ -38,6 +44,6 @@ export async function removeBookJobs(redis: Redis, prefix: string, bookId: strin
       await sleep(250);
     }
   } finally {
-    await Promise.allSettled([finalize.close(), synthesize.close(), enqueue.close()]);
+    await Promise.allSettled([finalize.close(), synthesize.close(), enqueue.close(), encode.close()]);
   }
 }
