@@ -18,6 +18,8 @@ import { bullPrefix } from '../../src/queue/names.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { main } from '../../src/cli/main.js';
+import { loadConfig } from '../../src/config.js';
+import { commandActions } from '../../src/dashboard/command-actions.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
 import { killAllSpawned, spawnWorker, type SpawnedProcess } from '../helpers/spawn-worker.js';
@@ -163,6 +165,15 @@ describe('operating books: list, cancel, retry, pause, clean, money and webhooks
     expect(refused.stderr).toMatch(/"Pricey" is estimated at \$\S+, over its cap of \$0\.0000010 \(--max-cost\): not submitted/);
     expect(JSON.parse((await d.cli(['list', '--json'])).stdout)).toHaveLength(1);
     expect(fake.calls.length).toBe(before);
+
+    // The Books page's buttons do what the commands do.
+    const config = loadConfig(d.env);
+    const buttons = commandActions(config);
+    expect((await buttons.retry(id)).status).toBe(409);
+    expect((await buttons.cancel('no-such-book')).status).toBe(404);
+    const cancelled = await buttons.cancel(id);
+    expect(cancelled).toMatchObject({ status: 200 });
+    expect((await d.record(id))?.state).toBe('cancelled');
     await d.cli(['cancel', id, '--purge']);
   });
 
@@ -311,9 +322,18 @@ describe('operating books: list, cancel, retry, pause, clean, money and webhooks
     try {
       const d = deployment('notify', { NARRATE_WEBHOOK_SECRET: SECRET });
       const book = await writeBook(dir, 'notified', 2);
+      // The first reading of part 1 answers instead of reading: rejected, paid for, counted.
+      fake.inject({ kind: 'answer', match: book.paragraphs[0]! });
       const { id } = await d.submit(book, ['--notify', url]);
       const w = d.worker();
       const done = await d.waitState(id!, 'done', w);
+      expect(done.rejectedReadings).toBe(1);
+      expect(done.rejectedCostUsd).toBeGreaterThan(0);
+      expect(done.rejectedCostUsd).toBeLessThan(done.costUsd);
+      const manifest = JSON.parse(await readFile(done.manifest!, 'utf8')) as { totals: { costUsd: number; rejectedCostUsd: number } };
+      expect(manifest.totals.rejectedCostUsd).toBeCloseTo(done.rejectedCostUsd, 6);
+      expect(manifest.totals.costUsd).toBeCloseTo(done.costUsd, 6);
+      expect((await d.cli(['status', id!])).stdout).toMatch(/rejected readings: 1, \$0\.\d{4} \(the price of fidelity\)/);
       await waitUntil('a delivered webhook', () => received.some((r) => r.status === 200), { timeoutMs: 60_000, describe: () => JSON.stringify(received) });
       expect(received[0]!.status).toBe(503);
       const ok = received.find((r) => r.status === 200)!;
