@@ -4,6 +4,7 @@ import { ConfigError, InputError, coerceError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { dashboardCommand } from './dashboard-command.js';
 import { processIo, type CliIo } from './io.js';
+import { planCommand, type RawPlanFlags } from './plan-command.js';
 import { runCommand } from './run-command.js';
 import { statusCommand } from './status-command.js';
 import { submitCommand } from './submit-command.js';
@@ -53,7 +54,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       .option('--narrator <name>', 'narrator tag and credit (default: the voice\'s name)')
       .option('--credits', 'read opening and closing credits (default with --loudness acx)')
       .option('--no-credits', 'no credits, even with --loudness acx')
-      .option('--split <mode>', '"chapters": one file per chapter in <out>/<slug>/ with a .m3u8 playlist (implied by acx)');
+      .option('--split <mode>', '"chapters": one file per chapter in <out>/<slug>/ with a .m3u8 playlist (implied by acx)')
+      .option('--language <tag>', 'the books\' language as a BCP 47 tag (en, fr, pt-BR, ja); default: the book\'s own, else detected');
 
   submitFlags(program.command('run'))
     .description('submit, narrate in this process, and wait; exit 0 when every book is done, 1 when any failed')
@@ -65,6 +67,13 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .description('enqueue books for a fleet of workers; prints id, title and chunk count per book')
     .action(async (inputs: string[], flags: RawSubmitFlags) => {
       code = await submitCommand(inputs, flags, config(), io);
+    });
+  submitFlags(program.command('plan'))
+    .description('what submit would queue, with no Redis and no model call: chapters, chunks, language, estimate')
+    .option('--text', 'print exactly what will be spoken, with chapter markers')
+    .option('--json', 'print one JSON document: { books: [ { title, author, language, chapters: [ { title, chunks } ], estimate } ] }')
+    .action(async (inputs: string[], flags: RawPlanFlags) => {
+      code = await planCommand(inputs, flags, config(), io);
     });
   program
     .command('worker')

@@ -21,13 +21,14 @@ export async function runCommand(inputs: string[], flags: RawSubmitFlags, config
   let workers: ReturnType<typeof startWorkers> | undefined;
   try {
     const submission = await submitBooks(inputs, options, config, connection);
+    for (const w of submission.warnings) io.stderr.write(`warning: ${w}\n`);
     for (const f of submission.failures) io.stderr.write(`error: ${f.reason}\n`);
     if (submission.books.length === 0) {
       io.stderr.write('nothing to narrate: no input could be read\n');
       return 1;
     }
     for (const b of submission.books) {
-      io.stderr.write(`queued ${b.bookId}: "${b.title}", ${b.chapters} chapter(s), ${b.chunks} chunk(s)\n`);
+      io.stderr.write(`queued ${b.bookId}: "${b.title}" (${b.language}), ${b.chapters} chapter(s), ${b.chunks} chunk(s)\n`);
       io.stderr.write(`${describeEstimate(b)}\n`);
     }
     // The progress view tells this user what happens; per-book info logs would only interleave with it.

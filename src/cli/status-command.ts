@@ -49,7 +49,7 @@ export async function statusCommand(bookId: string | undefined, config: Config, 
 
 function formatLine(s: BookStatus): string {
   const tail = s.state === 'done' ? `  ${s.output ?? ''}` : s.state === 'failed' ? `  ${s.reason ?? ''}` : '';
-  return `${s.bookId}\t${s.state}\t${s.chunksDone}/${s.chunksTotal} chunks\t${s.title}${tail}`;
+  return `${s.bookId}\t${s.state}\t${s.chunksDone}/${s.chunksTotal} chunks\t${s.title}\t${s.language ?? 'en'}${tail}`;
 }
 
 /** Chunks done, model calls, retries by reason, similarity: the numbers that say whether to trust the book. */

@@ -11,6 +11,7 @@ export async function submitCommand(inputs: string[], flags: RawSubmitFlags, con
   const connection = openRedis(config.redisUrl, { name: 'narrate-submit' });
   try {
     const submission = await submitBooks(inputs, options, config, connection);
+    for (const w of submission.warnings) io.stderr.write(`warning: ${w}\n`);
     for (const f of submission.failures) io.stderr.write(`error: ${f.reason}\n`);
     for (const b of submission.books) io.stdout.write(`${b.bookId}\t${b.title}\t${b.chunks} chunks\n`);
     for (const b of submission.books) io.stderr.write(`${describeEstimate(b)}\n`);

@@ -1,5 +1,6 @@
 import { OUTPUT_FORMATS, type OutputFormat } from '../queue/job-data.js';
 import type { SubmitOptions } from '../producer/submit-books.js';
+import { languageTagExpectation, parseLanguageTag } from '../language/parse-language-tag.js';
 import { parseNotesFlag } from './notes-flag.js';
 import { isWebhookUrl } from '../notify/notify-url.js';
 import { UsageError } from './usage-error.js';
@@ -26,6 +27,7 @@ export interface RawSubmitFlags {
   narrator?: string;
   credits?: boolean;
   split?: string;
+  language?: string;
 }
 
 /** Smallest and largest --max-chars: below 20 a chunk is a word or two; above 20,000 no model reads it in one go. */
@@ -65,5 +67,10 @@ export function parseSubmitFlags(flags: RawSubmitFlags): SubmitOptions {
     options.notify = flags.notify.trim();
   }
   Object.assign(options, parseFinishFlags(flags, options.format));
+  if (flags.language !== undefined) {
+    const language = parseLanguageTag(flags.language);
+    if (language === undefined) throw new UsageError(`--language: ${languageTagExpectation(flags.language)}`);
+    options.language = language;
+  }
   return options;
 }

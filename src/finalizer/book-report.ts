@@ -6,6 +6,8 @@ export interface BookReport {
   bookId: string;
   title: string;
   author: string;
+  /** The book's language (BCP 47), as narrated and tagged. */
+  language: string;
   provider: string;
   model: string;
   voice: string;
@@ -47,6 +49,7 @@ export function bookReport(book: FinalizeJobData, results: SynthesizeResult[], t
     bookId: book.bookId,
     title: book.title,
     author: book.author,
+    language: book.language ?? 'en',
     provider: first?.provider ?? '',
     model: first?.model ?? '',
     voice: book.voice,

@@ -100,7 +100,7 @@ async function encodeWithFfmpeg(
     const listFile = join(work, 'list.txt');
     const metadataFile = join(work, 'metadata.txt');
     await writeFile(listFile, `${lines.join('\n')}\n`);
-    await writeFile(metadataFile, ffmetadata({ title: book.title, album: book.title, artist: book.author, album_artist: book.author, genre: 'Audiobook' }, timeline.chapters));
+    await writeFile(metadataFile, ffmetadata({ title: book.title, album: book.title, artist: book.author, album_artist: book.author, genre: 'Audiobook', language: book.language ?? '' }, timeline.chapters));
     await concatAudio({ listFile, metadataFile, output: partial, format: book.format, ...(signal ? { signal } : {}) });
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LOUDNESS_PRESETS } from '../finalizer/loudness-presets.js';
+import { languageTagExpectation, parseLanguageTag } from '../language/parse-language-tag.js';
 import { OUTPUT_FORMATS } from '../queue/job-data.js';
 import { NOTES_MODES } from './epub/reading-options.js';
 
@@ -29,12 +30,17 @@ export const bookManifestSchema = z.strictObject({
   year: z.union([z.string().trim().min(1), z.number().int()]).transform(String).optional(),
   description: z.string().trim().min(1).optional(),
   publisher: z.string().trim().min(1).optional(),
-  /** BCP 47 tag, e.g. en-GB. */
-  language: z.string().trim().min(1).optional(),
   /** Opening and closing credits (default: on with acx, off otherwise). */
   credits: z.boolean().optional(),
   /** `chapters`: one file per chapter. */
   split: z.enum(['chapters']).optional(),
+  /** The book's language, a BCP 47 tag (en, fr, pt-BR, ja); unset: detected from the text. */
+  language: z
+    .string()
+    .trim()
+    .refine((value) => parseLanguageTag(value) !== undefined, { error: (issue) => languageTagExpectation(String(issue.input)) })
+    .transform((value) => parseLanguageTag(value) ?? value)
+    .optional(),
   /** Chapter files, relative to the manifest; a title here overrides the file's own heading. */
   chapters: z
     .array(z.union([z.string().min(1), z.strictObject({ file: z.string().min(1), title: z.string().trim().min(1).optional() })]))

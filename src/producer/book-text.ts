@@ -14,7 +14,7 @@ export interface BookText {
   /** From the document itself (EPUB metadata, a Gutenberg "Title:" line), when it names one. */
   title?: string;
   author?: string;
-  /** The language the document declares (EPUB `dc:language`, a BCP 47 tag such as "en-GB"), as written. */
+  /** The language the document declares (EPUB `dc:language`, Markdown front matter `language:`), as written. */
   language?: string;
   /** Ruby readings (base text → reading, 山路 → やまみち): pronunciation hints, never read inline. */
   readings?: ReadonlyMap<string, string>;

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputError, coerceError } from '../errors.js';
+import type { DeclaredLanguage } from '../language/resolve-language.js';
 import { bookManifestSchema, type BookManifest } from './book-manifest.js';
 import type { Chapter } from './book-text.js';
 import type { ReadingOptions } from './epub/reading-options.js';
@@ -14,10 +15,12 @@ export interface LoadedBook {
   source: string;
   title: string;
   author: string;
-  /** The language the document declares (EPUB `dc:language`), when it declares one. */
+  /** The language the book declares (its manifest's `language:`, EPUB `dc:language`, Markdown front matter), as written. */
   language?: string;
   /** Ruby readings (base → reading), offered to the model as pronunciation hints, never read inline. */
   readings?: ReadonlyMap<string, string>;
+  /** Where `language` was declared; resolveLanguage validates it and falls back to detection. */
+  languageFrom?: DeclaredLanguage['from'];
   chapters: Chapter[];
   /** Settings a manifest chose; flags win over them. */
   voice?: string;
@@ -64,8 +67,8 @@ async function loadTextBook(path: string, options: Partial<ReadingOptions>): Pro
     source: path,
     title: text.title ?? fallbackTitle,
     author: text.author ?? '',
-    ...(text.language === undefined ? {} : { language: text.language }),
     ...(text.readings === undefined ? {} : { readings: text.readings }),
+    ...(text.language === undefined ? {} : { language: text.language, languageFrom: extname(path).toLowerCase() === '.epub' ? 'epub' : 'front matter' }),
     chapters: text.chapters,
     files: [resolve(path)],
   };
@@ -113,6 +116,7 @@ async function loadManifestBook(path: string, flags: Partial<ReadingOptions>): P
     ...(manifest.lexicon === undefined ? {} : { lexicon: resolve(base, manifest.lexicon) }),
     ...(manifest.maxCost === undefined ? {} : { maxCost: manifest.maxCost }),
     ...manifestFinishChoices(manifest, base),
+    ...(manifest.language === undefined ? {} : { language: manifest.language, languageFrom: 'manifest' }),
   };
 }
 

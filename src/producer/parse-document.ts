@@ -3,6 +3,7 @@ import { InputError } from '../errors.js';
 import type { BookText } from './book-text.js';
 import { decodeText } from './decode-text.js';
 import { findChapters } from './find-chapters.js';
+import { frontMatterLanguage } from '../language/front-matter-language.js';
 import { markdownToText } from './markdown-to-text.js';
 import { normalizeText } from './normalize-text.js';
 import type { ReadingOptions } from './epub/reading-options.js';
@@ -33,9 +34,13 @@ export async function parseDocument(buf: Buffer, name: string, options: ParseOpt
       book = plainText(decodeText(buf, name), fallbackTitle);
       break;
     case '.md':
-    case '.markdown':
-      book = markdownToText(normalizeLineEndings(decodeText(buf, name)), { fallbackTitle, readCode: options.readCode ?? false });
+    case '.markdown': {
+      const markdown = normalizeLineEndings(decodeText(buf, name));
+      book = markdownToText(markdown, { fallbackTitle, readCode: options.readCode ?? false });
+      const language = frontMatterLanguage(markdown);
+      if (language !== undefined) book.language = language;
       break;
+    }
     case '.epub':
       book = await readEpub(buf, name, {
         readCode: options.readCode ?? false,

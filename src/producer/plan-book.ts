@@ -40,6 +40,8 @@ export interface PlanOptions extends BookChoices {
   checkedCover?: { path: string; type: CoverType };
   /** Characters per encoded part (default PART_CHARS). */
   partChars?: number;
+  /** The book's language (BCP 47), already resolved: decides sentence and word boundaries. Default "en". */
+  language?: string;
 }
 
 /** A book ready to enqueue: the parent's data and one child per chunk. */
@@ -57,7 +59,8 @@ export function planBook(loaded: LoadedBook, options: PlanOptions): BookPlan {
   const spoken = lexicon && lexicon.size > 0
     ? book.chapters.map((c) => ({ title: c.title, paragraphs: c.paragraphs.map((p) => applyLexicon(p, lexicon)) }))
     : book.chapters;
-  const chunks = splitChunks(spoken, maxChars);
+  const language = options.language ?? 'en';
+  const chunks = splitChunks(spoken, maxChars, language);
   const voice = options.voice ?? book.voice ?? options.defaultVoice;
   const style = options.style ?? book.style ?? options.defaultStyle;
   const bookId = `${options.slug.slice(0, 40)}-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -74,12 +77,14 @@ export function planBook(loaded: LoadedBook, options: PlanOptions): BookPlan {
       chunks: chunks.map(({ index, chapter, pauseAfter }) => ({ index, chapter, pauseAfter })),
       parts: planParts(chunks, options.partChars),
       sources: book.files,
+      language,
       submittedAt: new Date().toISOString(),
-      finish,
+      // The resolved language (flag, declared or detected) is the one tagged, not only a declared one.
+      finish: { ...finish, language },
     },
     synthesize: chunks.map((c) => {
       const hints = book.readings ? pronunciationHints(c.text, book.readings) : '';
-      return { bookId, index: c.index, chapter: c.chapter, text: c.text, voice, style, ...(hints === '' ? {} : { hints }) };
+      return { bookId, index: c.index, chapter: c.chapter, text: c.text, voice, style, language, ...(hints === '' ? {} : { hints }) };
     }),
   };
 }

@@ -1,6 +1,8 @@
 import { InputError } from '../errors.js';
 import type { Chapter, Chunk } from './book-text.js';
-import { splitSentences } from './split-sentences.js';
+import { isEnglish } from '../language/languages.js';
+import { wordPieces } from '../language/segment-text.js';
+import { splitSentencesSpaced } from './split-sentences.js';
 
 /** The chunk size the CLI uses: about a minute of speech, well inside a chat-audio model's reply limit. */
 export const DEFAULT_MAX_CHARS = 1200;
@@ -9,25 +11,28 @@ export const MIN_MAX_CHARS = 20;
 
 type Pause = Chunk['pauseAfter'];
 
-/** A run of text that must stay in one chunk, and the pause its end deserves. */
+/** A run of text that must stay in one chunk, the pause its end deserves, and whether a space goes before it. */
 interface Piece {
   text: string;
   end: Pause;
+  /** False between sentences or words of a script that writes no spaces (Japanese, Chinese, Thai). Default true. */
+  spaceBefore?: boolean;
 }
 
 /**
  * Packs chapters into chunks of at most `maxChars` characters. Whole paragraphs are packed together
  * (joined by a blank line); a longer paragraph is cut between sentences, a longer sentence between
  * words. A single word longer than `maxChars` cannot be cut and becomes a chunk of its own, the only
- * case where a chunk exceeds the limit. Chunks never span chapters and are never empty.
+ * case where a chunk exceeds the limit. Chunks never span chapters and are never empty. Sentence and
+ * word boundaries follow the book's language (split-sentences.ts); default English.
  */
-export function splitChunks(chapters: Chapter[], maxChars: number): Chunk[] {
+export function splitChunks(chapters: Chapter[], maxChars: number, language?: string): Chunk[] {
   if (!Number.isInteger(maxChars) || maxChars < MIN_MAX_CHARS) {
     throw new InputError(`maxChars must be an integer >= ${MIN_MAX_CHARS}, got ${String(maxChars)}`);
   }
   const chunks: Chunk[] = [];
   chapters.forEach((chapter, chapterIndex) => {
-    const texts = packChapter(chapter.paragraphs, maxChars);
+    const texts = packChapter(chapter.paragraphs, maxChars, language);
     texts.forEach((piece, i) => {
       const pauseAfter = i === texts.length - 1 ? 'chapter' : piece.end;
       chunks.push({ index: chunks.length, chapter: chapterIndex, text: piece.text, pauseAfter });
@@ -36,7 +41,7 @@ export function splitChunks(chapters: Chapter[], maxChars: number): Chunk[] {
   return chunks;
 }
 
-function packChapter(paragraphs: string[], maxChars: number): Piece[] {
+function packChapter(paragraphs: string[], maxChars: number, language: string | undefined): Piece[] {
   const out: Piece[] = [];
   let current: Piece | undefined;
   for (const raw of paragraphs) {
@@ -53,7 +58,7 @@ function packChapter(paragraphs: string[], maxChars: number): Piece[] {
     }
     // A long paragraph starts its own chunk; its last piece stays open so short paragraphs can follow it.
     if (current) out.push(current);
-    const pieces = packPieces(sentencePieces(paragraph, maxChars), maxChars);
+    const pieces = packPieces(sentencePieces(paragraph, maxChars, language), maxChars);
     const last = pieces.pop();
     out.push(...pieces);
     current = last && { text: last.text, end: 'paragraph' };
@@ -63,11 +68,15 @@ function packChapter(paragraphs: string[], maxChars: number): Piece[] {
 }
 
 /** A long paragraph's sentences, with sentences too long for a chunk cut between words. */
-function sentencePieces(paragraph: string, maxChars: number): Piece[] {
-  return splitSentences(paragraph).flatMap((sentence): Piece[] => {
-    if (sentence.length <= maxChars) return [{ text: sentence, end: 'sentence' }];
-    const words = sentence.split(/\s+/).filter((word) => word !== '');
-    const parts = packPieces(words.map((text) => ({ text, end: 'none' })), maxChars);
+function sentencePieces(paragraph: string, maxChars: number, language: string | undefined): Piece[] {
+  return splitSentencesSpaced(paragraph, language).flatMap(({ text: sentence, spaceBefore }): Piece[] => {
+    if (sentence.length <= maxChars) return [{ text: sentence, end: 'sentence', spaceBefore }];
+    const words: Piece[] = isEnglish(language)
+      ? sentence.split(/\s+/).filter((word) => word !== '').map((text) => ({ text, end: 'none' }))
+      : wordPieces(sentence, language).map((w) => ({ text: w.text, end: 'none', spaceBefore: w.spaceBefore }));
+    const parts = packPieces(words, maxChars);
+    const first = parts[0];
+    if (first) first.spaceBefore = spaceBefore;
     const last = parts.at(-1);
     if (last) last.end = 'sentence';
     return parts;
@@ -79,8 +88,9 @@ function packPieces(pieces: Piece[], maxChars: number): Piece[] {
   const out: Piece[] = [];
   for (const piece of pieces) {
     const last = out.at(-1);
-    if (last && last.text.length + 1 + piece.text.length <= maxChars) {
-      last.text = `${last.text} ${piece.text}`;
+    const gap = piece.spaceBefore === false ? '' : ' ';
+    if (last && last.text.length + gap.length + piece.text.length <= maxChars) {
+      last.text = `${last.text}${gap}${piece.text}`;
       last.end = piece.end;
     } else {
       out.push({ ...piece });

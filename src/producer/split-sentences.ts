@@ -1,3 +1,6 @@
+import { isEnglish } from '../language/languages.js';
+import { sentenceSegments, type SpacedPiece } from '../language/segment-text.js';
+
 // Words that end in a full stop without ending the sentence. Compared lower-cased, without the final dot.
 const ABBREVIATIONS = new Set([
   'mr', 'mrs', 'ms', 'messrs', 'mme', 'mlle', 'dr', 'st', 'prof', 'jr', 'sr', 'vs', 'etc', 'mt', 'capt', 'col',
@@ -9,7 +12,25 @@ const CANDIDATE = /([.!?…]+)([”’"'»)\]]*) (?=[“‘"'«(\[]*[\p{Lu}\p{N}
 const OPENERS = /^[“‘"'«(\[]+/u;
 
 /**
- * Splits a paragraph into sentences. Splits only at a single space, so joining the result with
+ * Splits a paragraph into sentences, each with whether a space separated it from the one before
+ * (joining them so gives back the paragraph exactly). English keeps the hand-tuned rules below, which
+ * know its abbreviations (ICU's sentence breaks stop after "Mr." unless given suppression data Node
+ * does not expose), so English chunking stays as it was; every other language uses Intl.Segmenter.
+ */
+export function splitSentencesSpaced(paragraph: string, language?: string): SpacedPiece[] {
+  if (isEnglish(language)) return splitSentences(paragraph).map((text, i) => ({ text, spaceBefore: i > 0 }));
+  const out: SpacedPiece[] = [];
+  let space = false;
+  for (const segment of sentenceSegments(paragraph, language)) {
+    const text = segment.trimEnd();
+    if (text.trim() !== '') out.push({ text, spaceBefore: space && out.length > 0 });
+    space = text !== segment || (text === '' && out.length > 0);
+  }
+  return out;
+}
+
+/**
+ * Splits an English paragraph into sentences. Splits only at a single space, so joining the result with
  * single spaces gives back the paragraph exactly.
  */
 export function splitSentences(paragraph: string): string[] {

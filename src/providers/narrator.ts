@@ -5,8 +5,10 @@ export interface NarrationRequest {
   /** The chunk's text: the only content of the user message. */
   text: string;
   voice: string;
-  /** The system message: how to read (verbatim, style). */
+  /** The system message: how to read (verbatim, style, language). */
   instructions: string;
+  /** The book's language (BCP 47); the offline voice picks its espeak voice by it. Default English. */
+  language?: string;
   /** Aborts the call when the job is cancelled or the worker is forced down. */
   signal?: AbortSignal;
 }

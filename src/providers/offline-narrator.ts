@@ -3,27 +3,13 @@ import { resamplePcm16 } from '../audio/resample.js';
 import { BOOK_FORMAT } from '../audio/wav-format.js';
 import { writeWav } from '../audio/write-wav.js';
 import { NarrateError } from '../errors.js';
+import { espeakVoice } from '../language/espeak-voice.js';
 import type { AudioSpool } from '../store/audio-spool.js';
 import type { NarrationRequest, NarrationResult, Narrator } from './narrator.js';
 
 /** The espeak-ng build on npm is an Emscripten module: one instance runs `main` once, then is done. */
 type EspeakModule = { FS: { readFile(path: string): Uint8Array; writeFile(path: string, data: string): void } };
 type EspeakFactory = (options: Record<string, unknown>) => Promise<EspeakModule>;
-
-/** Voices of the chat model mapped to espeak-ng voices, so a manifest written for one works with the other. */
-const VOICE_MAP: Record<string, string> = {
-  alloy: 'en-us',
-  ash: 'en-us+m3',
-  ballad: 'en-gb+m2',
-  coral: 'en-us+f3',
-  echo: 'en-us+m1',
-  fable: 'en-gb',
-  nova: 'en-us+f2',
-  onyx: 'en-us+m7',
-  sage: 'en-us+f4',
-  shimmer: 'en-us+f1',
-  verse: 'en-gb+m3',
-};
 
 let factory: Promise<EspeakFactory> | undefined;
 
@@ -40,7 +26,8 @@ export class OfflineNarrator implements Narrator {
   async narrate(request: NarrationRequest): Promise<NarrationResult> {
     factory ??= import('espeak-ng').then((m) => m.default as unknown as EspeakFactory);
     const create = await factory;
-    const voice = VOICE_MAP[request.voice] ?? request.voice;
+    // The book's language picks espeak's voice (fr-fr, ar, ja...); the submit warned if it has none.
+    const { voice } = espeakVoice(request.voice, request.language);
     const errors: string[] = [];
     const module = await create({
       // The text goes through a file, not argv: no length limit and no option parsing of its words.

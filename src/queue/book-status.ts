@@ -8,6 +8,8 @@ import { ENCODE_QUEUE } from './names.js';
 export interface BookStatus {
   bookId: string;
   title: string;
+  /** The book's language (BCP 47); "en" for books queued before languages were recorded. */
+  language?: string;
   state: 'queued' | 'narrating' | 'finalizing' | 'done' | 'failed' | 'unknown';
   chunksDone: number;
   chunksTotal: number;
@@ -30,7 +32,7 @@ export async function readBookStatus(finalize: Queue, synthesize: Queue, bookId:
 export async function statusOfJob(job: Job<FinalizeJobData, FinalizeResult>, synthesize: Queue): Promise<BookStatus> {
   const state = await job.getState();
   const total = job.data.chunks.length;
-  const base = { bookId: job.data.bookId, title: job.data.title, chunksTotal: total };
+  const base = { bookId: job.data.bookId, title: job.data.title, language: job.data.language ?? 'en', chunksTotal: total };
   if (state === 'completed') return { ...base, state: 'done', chunksDone: total, output: job.returnvalue.output };
   const done = await chunksDone(job, synthesize);
   if (state === 'failed') return { ...base, state: 'failed', chunksDone: done, reason: await failureReason(job, synthesize) };

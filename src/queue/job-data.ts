@@ -18,6 +18,8 @@ export interface SynthesizeJobData {
   style: string;
   /** Pronunciation hints for words of this chunk (ruby readings: "山路 = やまみち"), added to the instructions. */
   hints?: string;
+  /** The book's language (BCP 47); absent in jobs queued before languages existed, which are English. */
+  language?: string;
 }
 
 /** What a `synthesize` job returns; BullMQ hands these to the parent `finalize` job. */
@@ -81,6 +83,8 @@ export interface FinalizeJobData {
   parts: PartSpec[];
   /** Input files the book was made from, for the manifest. */
   sources: string[];
+  /** The book's language (BCP 47): shown by status, written to the manifest and tagged in the audio. */
+  language?: string;
   submittedAt: string;
   /** Loudness, tags, cover and file shape; absent in books queued before they existed (no mastering, bare tags). */
   finish?: BookFinish;

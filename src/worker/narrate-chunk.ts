@@ -1,7 +1,8 @@
 import { BOOK_FORMAT, describeFormat, type WavFormat } from '../audio/wav-format.js';
 import { AudioFormatError, NarrateError } from '../errors.js';
 import { sumUsage, type Narrator, type TokenUsage } from '../providers/narrator.js';
-import { splitSentences } from '../producer/split-sentences.js';
+import { isEnglish } from '../language/languages.js';
+import { splitSentences, splitSentencesSpaced } from '../producer/split-sentences.js';
 import type { AudioSpool } from '../store/audio-spool.js';
 import type { Rejection } from '../store/segment-store.js';
 import { joinWavFiles, type WavFile } from '../store/wav-files.js';
@@ -50,6 +51,8 @@ interface Context {
   voice: string;
   style: string;
   hints?: string;
+  /** The book's language (BCP 47): instructions, the offline voice and the verbatim check follow it. */
+  language?: string;
   options: VerifyOptions;
   signal?: AbortSignal;
 }
@@ -61,7 +64,7 @@ interface Context {
  */
 export async function narrateChunk(
   text: string,
-  context: { narrator: Narrator; spool: AudioSpool; voice: string; style: string; hints?: string; options?: Partial<VerifyOptions>; signal?: AbortSignal },
+  context: { narrator: Narrator; spool: AudioSpool; voice: string; style: string; hints?: string; language?: string; options?: Partial<VerifyOptions>; signal?: AbortSignal },
 ): Promise<VerifiedNarration> {
   const ctx: Context = { ...context, options: { ...DEFAULT_VERIFY, ...context.options } };
   return narratePiece(text, ctx, 0);
@@ -74,12 +77,13 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
   let last: Rejection | undefined;
   let lastHeard = '';
   // Halves are worked out once: a piece that cannot be split keeps reading, up to maxReadings.
-  const halves = depth < ctx.options.maxSplitDepth ? splitInTwo(text) : undefined;
+  const halves = depth < ctx.options.maxSplitDepth ? splitInTwo(text, ctx.language) : undefined;
   const budget = halves ? ctx.options.readingsBeforeSplit : ctx.options.maxReadings;
   let refusals = 0;
   for (let reading = 1; reading <= budget; reading++) {
-    const instructions = narrationInstructions({ style: ctx.style, strict: reading > 1, ...(ctx.hints ? { hints: ctx.hints } : {}) });
-    const result = await ctx.narrator.narrate({ text, voice: ctx.voice, instructions, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const language = ctx.language === undefined ? {} : { language: ctx.language };
+    const instructions = narrationInstructions({ style: ctx.style, strict: reading > 1, ...language, ...(ctx.hints ? { hints: ctx.hints } : {}) });
+    const result = await ctx.narrator.narrate({ text, voice: ctx.voice, instructions, ...language, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     calls++;
     usages.push(result.usage);
     const audio = result.audio;
@@ -97,7 +101,7 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
         ...(result.refusal ? { refusal: result.refusal } : {}),
         durationMs: audio?.durationMs ?? 0,
       },
-      { threshold: ctx.options.threshold },
+      { threshold: ctx.options.threshold, ...language },
     );
     if (check.ok && audio) {
       return { audio, transcript: result.transcript, similarity: check.similarity, calls, rejections, usage: sumUsage(usages) };
@@ -152,7 +156,8 @@ export function requireBookFormat(format: WavFormat): void {
 }
 
 /** Splits at the sentence boundary nearest the middle; undefined when the text is one sentence. */
-export function splitInTwo(text: string): [string, string] | undefined {
+export function splitInTwo(text: string, language?: string): [string, string] | undefined {
+  if (!isEnglish(language)) return splitInTwoSpaced(text, language);
   const sentences = splitSentences(text.replace(/\s*\n+\s*/g, ' '));
   if (sentences.length < 2) return undefined;
   const total = sentences.reduce((n, s) => n + s.length, 0);
@@ -164,6 +169,22 @@ export function splitInTwo(text: string): [string, string] | undefined {
     if (acc >= total / 2) break;
   }
   return [sentences.slice(0, cut).join(' '), sentences.slice(cut).join(' ')];
+}
+
+/** splitInTwo for languages split by Intl.Segmenter: no space is added where the text had none. */
+function splitInTwoSpaced(text: string, language: string | undefined): [string, string] | undefined {
+  const sentences = splitSentencesSpaced(text.replace(/\s*\n+\s*/g, ' '), language);
+  if (sentences.length < 2) return undefined;
+  const total = sentences.reduce((n, s) => n + s.text.length, 0);
+  let acc = 0;
+  let cut = 1;
+  for (let i = 0; i < sentences.length - 1; i++) {
+    acc += sentences[i]!.text.length;
+    cut = i + 1;
+    if (acc >= total / 2) break;
+  }
+  const join = (pieces: typeof sentences) => pieces.map((p, i) => (i > 0 && p.spaceBefore ? ` ${p.text}` : p.text)).join('');
+  return [join(sentences.slice(0, cut)), join(sentences.slice(cut))];
 }
 
 function excerpt(text: string, max = 100): string {

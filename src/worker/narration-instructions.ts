@@ -1,3 +1,6 @@
+import { isEnglish } from '../language/languages.js';
+import { languageName } from '../language/parse-language-tag.js';
+
 /** How to build the system message. */
 export interface NarrationInstructionsOptions {
   /** The voice style appended to the instructions. Default DEFAULT_STYLE; an empty string leaves it out. */
@@ -6,6 +9,12 @@ export interface NarrationInstructionsOptions {
   strict?: boolean;
   /** Pronunciation hints for words in the text ("山路 = やまみち"), from the book's ruby. Default none. */
   hints?: string;
+  /**
+   * The book's language (BCP 47). Any language but English adds a sentence naming it; English books
+   * get exactly the instructions they always had, so their segment keys (which hash the instructions)
+   * stay the same and no audio already bought is bought again. Default English.
+   */
+  language?: string;
 }
 
 /** The voice narrate asks for when a book names none. */
@@ -26,9 +35,16 @@ const STRICT =
   'Your previous reading did not match the text. Read it again exactly, word for word: begin with the first word of the text, ' +
   'end with its last word, and say nothing else before, between or after.';
 
+/** Names the language twice over: by its English name for the model, and by its tag for the unambiguous record. */
+function languageSentence(tag: string): string {
+  const name = languageName(tag);
+  return `The text is in ${name} (${tag}). Read it in ${name}, with ${name} pronunciation, as a native ${name} narrator would; never translate it into English or any other language.`;
+}
+
 /** The system message that turns a chat model into a narrator that reads the user's text verbatim. */
 export function narrationInstructions(options: NarrationInstructionsOptions = {}): string {
   const parts = [BASE];
+  if (!isEnglish(options.language)) parts.push(languageSentence(options.language ?? 'en'));
   if (options.strict === true) parts.push(STRICT);
   const style = (options.style ?? DEFAULT_STYLE).trim();
   if (style !== '') parts.push(`Voice and style: ${style}.`.replace(/\.\.$/u, '.'));

@@ -34,7 +34,7 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
     provider: narrator.name,
     model: narrator.model,
     voice: data.voice,
-    instructions: narrationInstructions({ style: data.style, ...(data.hints ? { hints: data.hints } : {}) }),
+    instructions: narrationInstructions({ style: data.style, ...(data.language === undefined ? {} : { language: data.language }), ...(data.hints ? { hints: data.hints } : {}) }),
     text: data.text,
   });
   const base = { index: data.index, key, provider: narrator.name, model: narrator.model, chars: data.text.length };
@@ -53,6 +53,7 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
       voice: data.voice,
       style: data.style,
       ...(data.hints ? { hints: data.hints } : {}),
+      ...(data.language === undefined ? {} : { language: data.language }),
       ...(deps.verify ? { options: deps.verify } : {}),
       ...(signal ? { signal } : {}),
     });

@@ -1,0 +1,77 @@
+import type { Config } from '../config.js';
+import { languageName } from '../language/parse-language-tag.js';
+import { plannedBook, type PlanDocument, type PlannedBook } from '../producer/plan-document.js';
+import { sumEstimates } from '../producer/plan-estimate.js';
+import { prepareBooks } from '../producer/prepare-books.js';
+import type { CliIo } from './io.js';
+import { parseSubmitFlags, type RawSubmitFlags } from './submit-flags.js';
+import { UsageError } from './usage-error.js';
+
+/** Flags of `plan`: submit's, and the two other forms of output. */
+export interface RawPlanFlags extends RawSubmitFlags {
+  /** Print exactly what will be spoken, with chapter markers. */
+  text?: boolean;
+  /** Print one JSON document. */
+  json?: boolean;
+}
+
+/**
+ * `narrate plan`: what submit would queue, without Redis and without a model call. The books are
+ * read and chunked by prepareBooks, the same function submit and run use, so the plan is the book.
+ * 0 when every input was planned, 1 when any could not be read, 2 for a usage error.
+ */
+export async function planCommand(inputs: string[], flags: RawPlanFlags, config: Config, io: CliIo): Promise<number> {
+  if (flags.text === true && flags.json === true) throw new UsageError('--text and --json: choose one form of output');
+  const options = parseSubmitFlags(flags);
+  const prepared = await prepareBooks(inputs, options, config, { planOnly: true });
+  for (const warning of prepared.warnings) io.stderr.write(`warning: ${warning}\n`);
+  for (const f of prepared.failures) io.stderr.write(`error: ${f.reason}\n`);
+  const books = prepared.books.map(plannedBook);
+  if (flags.json === true) {
+    const document: PlanDocument = { books, estimate: sumEstimates(books.map((b) => b.estimate)) };
+    io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+  } else if (flags.text === true) {
+    for (const book of books) io.stdout.write(spokenText(book));
+  } else {
+    for (const book of books) io.stdout.write(summary(book));
+    if (books.length > 1) io.stdout.write(`all ${books.length} books: ${estimateLine(sumEstimates(books.map((b) => b.estimate)))}\n`);
+  }
+  if (books.length === 0 && prepared.failures.length === 0) io.stderr.write('nothing to plan: no input could be read\n');
+  return prepared.failures.length === 0 && books.length > 0 ? 0 : 1;
+}
+
+/** Title, author, language; one line per chapter; the totals. */
+function summary(book: PlannedBook): string {
+  const lines = [
+    `${book.title}${book.author === '' ? '' : ` by ${book.author}`}`,
+    `  language: ${languageName(book.language)} (${book.language}, ${book.languageSource})   voice: ${book.voice}   output: ${book.output}`,
+  ];
+  const width = String(book.chapters.length).length;
+  book.chapters.forEach((c, i) => {
+    const n = String(i + 1).padStart(width);
+    lines.push(`  ${n}. ${c.title}  —  ${plural(c.chunks.length, 'chunk')}, ${c.chars.toLocaleString('en-US')} chars, ~${c.minutes.toFixed(1)} min`);
+  });
+  lines.push(`  total: ${plural(book.chapters.length, 'chapter')}, ${estimateLine(book.estimate)}`, '');
+  return `${lines.join('\n')}\n`;
+}
+
+function estimateLine(e: PlannedBook['estimate']): string {
+  return `${plural(e.chunks, 'chunk')}, ${e.characters.toLocaleString('en-US')} characters, ~${e.audioMinutes.toFixed(1)} min of audio, ${plural(e.modelCalls, 'model call')} (at least)`;
+}
+
+/**
+ * Exactly what will be spoken: each chunk's text as sent to the model, a blank line between chunks,
+ * and a marker line before each chapter (markers are not spoken; everything else is).
+ */
+function spokenText(book: PlannedBook): string {
+  const out = [`==== ${book.title} (${book.language}) ====`, ''];
+  book.chapters.forEach((c, i) => {
+    out.push(`---- chapter ${i + 1}/${book.chapters.length}: ${c.title} ----`, '');
+    for (const chunk of c.chunks) out.push(chunk.text, '');
+  });
+  return `${out.join('\n')}\n`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}

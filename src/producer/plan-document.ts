@@ -1,0 +1,59 @@
+import type { PreparedBook } from './prepare-books.js';
+import { estimatePlan, speechMinutes, type PlanEstimate } from './plan-estimate.js';
+
+/** One book as `narrate plan --json` prints it. The names title/author/language/chapters/chunks/text/chars/estimate are kept. */
+export interface PlannedBook {
+  title: string;
+  author: string;
+  /** BCP 47 tag. */
+  language: string;
+  /** Where the language came from: flag, manifest, epub, front matter or detected. */
+  languageSource: string;
+  voice: string;
+  format: string;
+  /** Where the book will be written. */
+  output: string;
+  sources: string[];
+  chapters: {
+    title: string;
+    /** Characters of its chunks. */
+    chars: number;
+    /** Estimated minutes of speech. */
+    minutes: number;
+    chunks: { text: string; chars: number }[];
+  }[];
+  estimate: PlanEstimate;
+}
+
+/** The document `narrate plan --json` prints. */
+export interface PlanDocument {
+  books: PlannedBook[];
+  /** The batch's estimate: every book's added up. */
+  estimate: PlanEstimate;
+}
+
+/** A prepared book as the plan shows it: chapters with their chunks, exactly the text each model call gets. Pure. */
+export function plannedBook(book: PreparedBook): PlannedBook {
+  const { finalize, synthesize } = book.plan;
+  const chapters: PlannedBook['chapters'] = finalize.chapters.map((c) => ({ title: c.title, chars: 0, minutes: 0, chunks: [] }));
+  for (const chunk of synthesize) {
+    const chapter = chapters[chunk.chapter];
+    if (chapter === undefined) continue;
+    chapter.chunks.push({ text: chunk.text, chars: chunk.text.length });
+    chapter.chars += chunk.text.length;
+    chapter.minutes += speechMinutes(chunk.text);
+  }
+  for (const c of chapters) c.minutes = Math.round(c.minutes * 10) / 10;
+  return {
+    title: finalize.title,
+    author: finalize.author,
+    language: finalize.language ?? 'en',
+    languageSource: book.languageSource,
+    voice: finalize.voice,
+    format: finalize.format,
+    output: `${finalize.outDir}/${finalize.slug}.${finalize.format}`,
+    sources: finalize.sources,
+    chapters,
+    estimate: estimatePlan(book.plan),
+  };
+}

@@ -1,0 +1,151 @@
+import pLimit from 'p-limit';
+import type { Config } from '../config.js';
+import { InputError, coerceError } from '../errors.js';
+import { resolveLanguage, type LanguageSource } from '../language/resolve-language.js';
+import { offlineVoiceWarning } from '../language/espeak-voice.js';
+import { DEFAULT_STYLE } from '../worker/narration-instructions.js';
+import { expandInputs } from './expand-inputs.js';
+import { loadLexicon, mergeLexicons } from './lexicon.js';
+import type { ReadingOptions } from './epub/reading-options.js';
+import { loadBook, readingChoices, type LoadedBook } from './load-book.js';
+import { planBook, type BookChoices, type BookPlan } from './plan-book.js';
+import { DEFAULT_MAX_CHARS } from './split-chunks.js';
+import { slugify, uniqueSlugs } from './slugify.js';
+import { checkFlagCover, resolveCover } from './resolve-cover.js';
+
+/** Flags of `run`, `submit` and `plan`. */
+export interface SubmitOptions extends BookChoices {
+  readCode?: boolean;
+  /** Footnotes and endnotes: skipped (default) or read at the end of their chapter. */
+  notes?: ReadingOptions['notes'];
+  /** Read publisher pages (copyright, imprint, colophon, title pages, Gutenberg's licence). */
+  keepFrontMatter?: boolean;
+  /** A pronunciation lexicon file for every book of this submission. */
+  lexicon?: string;
+  /** Per-book spending cap in dollars (--max-cost); a manifest's maxCost applies when absent. */
+  maxCostUsd?: number;
+  /** Webhook posted when each book ends (--notify); NARRATE_WEBHOOK_URL when absent. */
+  notify?: string;
+  /** --cover: a JPEG or PNG for every book of this submission. */
+  cover?: string;
+  /** The books' language (canonical BCP 47), overriding what they declare and detection. */
+  language?: string;
+}
+
+/** A planned book, with what `narrate plan` shows beyond the jobs. */
+export interface PreparedBook {
+  /** The input path the book came from, as the user named it. */
+  source: string;
+  plan: BookPlan;
+  /** Where the book's language came from. */
+  languageSource: LanguageSource;
+  /** The book's own spending cap in dollars (its manifest's maxCost), if any. */
+  maxCost?: number;
+}
+
+/** Books planned from the inputs, without touching Redis: what submit enqueues and plan prints. */
+export interface PreparedBooks {
+  books: PreparedBook[];
+  /** Inputs that could not be read or planned, each with its reason. */
+  failures: { source: string; reason: string }[];
+  /** Things the user should know that do not stop the book (a guessed language, a missing offline voice). */
+  warnings: string[];
+}
+
+/** How far preparing goes. */
+export interface PrepareMode {
+  /**
+   * Plan only (`narrate plan`): write nothing. An EPUB's embedded cover, which submit writes beside the
+   * book for the workers, is then left out of the plan. Default false.
+   */
+  planOnly?: boolean;
+}
+
+/**
+ * Reads every input (a few files at a time) and plans each book: the one code path shared by
+ * `submit`, `run` and `plan`. A bad file is reported by name and the other books still go on.
+ */
+export async function prepareBooks(inputs: string[], options: SubmitOptions, config: Config, mode: PrepareMode = {}): Promise<PreparedBooks> {
+  // A bad --cover stops everything before a file is read or a job queued.
+  const flagCover = await checkFlagCover(options.cover);
+  const expanded = await expandInputs(inputs);
+  const failures: PreparedBooks['failures'] = expanded.failures.map((f) => ({ source: f.source, reason: f.error.message }));
+  const warnings: string[] = [];
+  if (options.title !== undefined && expanded.paths.length > 1) {
+    throw new InputError(`--title names one book, but the inputs hold ${expanded.paths.length}`);
+  }
+  const read = pLimit(4);
+  const loaded = await Promise.all(
+    expanded.paths.map((path) =>
+      read(async (): Promise<LoadedBook | undefined> => {
+        try {
+          return await loadBook(path, readingChoices(options));
+        } catch (error) {
+          failures.push({ source: path, reason: coerceError(error).message });
+          return undefined;
+        }
+      }),
+    ),
+  );
+  const books = loaded.filter((b): b is LoadedBook => b !== undefined);
+  // Global (NARRATE_LEXICON), then the book's, then --lexicon: the nearer one wins on a clash.
+  const globalLexicon = config.lexicon === undefined ? undefined : await loadLexicon(config.lexicon);
+  const flagLexicon = options.lexicon === undefined ? undefined : await loadLexicon(options.lexicon);
+  const bookLexicons = await Promise.all(
+    books.map((b) =>
+      b.lexicon === undefined
+        ? undefined
+        : loadLexicon(b.lexicon).catch((error: unknown) => {
+            failures.push({ source: b.source, reason: coerceError(error).message });
+            return null;
+          }),
+    ),
+  );
+  const slugs = uniqueSlugs(books.map((b) => slugify(options.title ?? b.title)));
+  const { readCode: _readCode, lexicon: _lexicon, notes: _notes, keepFrontMatter: _keep, maxCostUsd: _maxCost, notify: _notify, cover: _cover, language: flagLanguage, ...choices } = options;
+  const covers = await Promise.all(
+    books.map((b, i) =>
+      (mode.planOnly === true && flagCover === undefined && b.finish?.cover === undefined
+        ? Promise.resolve(undefined)
+        : resolveCover(b, flagCover, options.outDir, slugs[i]!)
+      ).catch((error: unknown) => {
+        failures.push({ source: b.source, reason: coerceError(error).message });
+        return null;
+      }),
+    ),
+  );
+  const prepared: PreparedBook[] = [];
+  books.forEach((book, i) => {
+    const own = bookLexicons[i];
+    const cover = covers[i];
+    if (own === null || cover === null) return;
+    try {
+      const declared = book.language === undefined ? undefined : { tag: book.language, from: book.languageFrom ?? 'epub' };
+      const language = resolveLanguage(book.source, book.chapters, flagLanguage, declared);
+      const plan = planBook(book, {
+        ...stripUndefined(choices),
+        lexicon: mergeLexicons(globalLexicon, own, flagLexicon),
+        slug: slugs[i]!,
+        defaultVoice: config.defaultVoice,
+        defaultMaxChars: DEFAULT_MAX_CHARS,
+        defaultStyle: DEFAULT_STYLE,
+        language: language.language,
+        ...(cover ? { checkedCover: cover } : {}),
+        partChars: config.partChars,
+      });
+      warnings.push(...language.warnings);
+      if (config.apiKey === undefined) {
+        const voice = offlineVoiceWarning(plan.finalize.voice, language.language);
+        if (voice !== undefined) warnings.push(`${book.source}: ${voice}`);
+      }
+      prepared.push({ source: book.source, plan, languageSource: language.source, ...(book.maxCost === undefined ? {} : { maxCost: book.maxCost }) });
+    } catch (error) {
+      failures.push({ source: book.source, reason: coerceError(error).message });
+    }
+  });
+  return { books: prepared, failures, warnings };
+}
+
+function stripUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}

@@ -1,0 +1,153 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PlanDocument } from '../../src/producer/plan-document.js';
+import type { SynthesizeJobData } from '../../src/queue/job-data.js';
+import { SYNTHESIZE_QUEUE, bullPrefix } from '../../src/queue/names.js';
+import { obliterateQueues } from '../helpers/obliterate-queues.js';
+import { runCli } from '../helpers/run-cli.js';
+import { testPrefix } from '../helpers/test-prefix.js';
+
+const LONG_PARAGRAPH = Array.from({ length: 12 }, (_, i) => `Sentence number ${i + 1} of the long paragraph walks on past the harbour wall.`).join(' ');
+const BOOK = `# The Harbour
+
+The boats came in at dawn. Nobody on the quay said a word.
+
+${LONG_PARAGRAPH}
+
+# The Lighthouse
+
+A light turned above the rocks, once every nine seconds.
+`;
+
+const FRENCH = `# Le Port
+
+Les bateaux rentraient à l'aube, et personne sur le quai ne disait un mot. La mer était calme, le ciel encore gris,
+et les pêcheurs déchargeaient leurs caisses sans se presser. Au bout de la jetée, un vieil homme regardait l'horizon.
+`;
+
+// No Redis listens here: plan must never try to connect.
+const DEAD_REDIS = 'redis://127.0.0.1:1';
+
+describe('narrate plan', () => {
+  let dir: string;
+  const prefix = testPrefix('e2e-plan');
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'narrate-plan-'));
+    await writeFile(join(dir, 'harbour.md'), BOOK);
+    await writeFile(join(dir, 'port.md'), FRENCH);
+    await writeFile(join(dir, 'tagged.md'), `---\ntitle: x\nlanguage: pt-BR\n---\n\n${FRENCH}`);
+    await writeFile(join(dir, 'book.yaml'), 'title: Le Port\nauthor: Anon\nlanguage: fr-CA\nchapters:\n  - port.md\n');
+    await writeFile(join(dir, 'bad-lang.yaml'), 'title: Le Port\nlanguage: french!\nchapters:\n  - port.md\n');
+    await writeFile(join(dir, 'notes.rtf'), 'not a book');
+    env = { REDIS_URL: DEAD_REDIS, NARRATE_PREFIX: prefix, NARRATE_LOG_LEVEL: 'warn' };
+  });
+  afterAll(async () => {
+    const connection = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 3 });
+    await obliterateQueues(connection, bullPrefix(prefix));
+    await connection.quit();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('prints title, author, language, chapters with chunk counts, characters and minutes, and totals, with Redis down', async () => {
+    const result = await runCli(['plan', join(dir, 'harbour.md'), '--author', 'A. Writer', '--max-chars', '300'], env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Harbour by A. Writer');
+    expect(result.stdout).toMatch(/language: English \(en, detected\)/);
+    expect(result.stdout).toMatch(/1\. The Harbour {2}— {2}\d+ chunks, [\d,]+ chars, ~\d+\.\d min/);
+    expect(result.stdout).toMatch(/2\. The Lighthouse {2}— {2}1 chunk, 72 chars, ~0\.1 min/);
+    expect(result.stdout).toMatch(/total: 2 chapters, \d+ chunks, [\d,]+ characters, ~\d+\.\d min of audio, \d+ model calls/);
+    expect(result.stderr).not.toMatch(/ECONNREFUSED|redis/i);
+  });
+
+  it('--json has books[].title/author/language/chapters[].title/chunks[].text/chars and an estimate that adds up', async () => {
+    const result = await runCli(['plan', join(dir, 'harbour.md'), '--json', '--max-chars', '300'], env);
+    expect(result.code, result.stderr).toBe(0);
+    const doc = JSON.parse(result.stdout) as PlanDocument;
+    expect(doc.books).toHaveLength(1);
+    const book = doc.books[0]!;
+    expect(book).toMatchObject({ title: 'Harbour', author: '', language: 'en' });
+    expect(book.chapters.map((c) => c.title)).toEqual(['The Harbour', 'The Lighthouse']);
+    const chunks = book.chapters.flatMap((c) => c.chunks);
+    for (const chunk of chunks) {
+      expect(chunk.chars).toBe(chunk.text.length);
+      expect(chunk.chars).toBeLessThanOrEqual(300);
+    }
+    // Every word of the book, in order, exactly once.
+    const spoken = chunks.map((c) => c.text).join(' ').replace(/\s+/g, ' ');
+    expect(spoken).toBe(['The Harbour', 'The boats came in at dawn. Nobody on the quay said a word.', LONG_PARAGRAPH, 'The Lighthouse', 'A light turned above the rocks, once every nine seconds.'].join(' '));
+    expect(book.estimate).toMatchObject({ characters: chunks.reduce((n, c) => n + c.chars, 0), chunks: chunks.length, modelCalls: chunks.length });
+    expect(book.estimate.audioMinutes).toBeGreaterThan(0.5);
+    expect(doc.estimate.characters).toBe(book.estimate.characters);
+  });
+
+  it('--text prints exactly what will be spoken, with chapter markers', async () => {
+    const json = JSON.parse((await runCli(['plan', join(dir, 'harbour.md'), '--json'], env)).stdout) as PlanDocument;
+    const result = await runCli(['plan', join(dir, 'harbour.md'), '--text'], env);
+    expect(result.code, result.stderr).toBe(0);
+    const expected = ['==== Harbour (en) ====', ''];
+    json.books[0]!.chapters.forEach((c, i) => {
+      expected.push(`---- chapter ${i + 1}/2: ${c.title} ----`, '');
+      for (const chunk of c.chunks) expected.push(chunk.text, '');
+    });
+    expect(result.stdout).toBe(`${expected.join('\n')}\n`);
+  });
+
+  it('plans exactly the chunks submit enqueues (one code path)', async () => {
+    const plan = JSON.parse((await runCli(['plan', join(dir, 'harbour.md'), '--json', '--max-chars', '200'], env)).stdout) as PlanDocument;
+    const submit = await runCli(['submit', join(dir, 'harbour.md'), '--max-chars', '200'], { ...env, REDIS_URL: 'redis://127.0.0.1:6379' });
+    expect(submit.code, submit.stderr).toBe(0);
+    const bookId = submit.stdout.split('\t')[0]!;
+    const connection = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 3 });
+    const queue = new Queue<SynthesizeJobData>(SYNTHESIZE_QUEUE, { connection, prefix: bullPrefix(prefix) });
+    try {
+      const jobs = (await queue.getJobs(['waiting', 'waiting-children', 'prioritized', 'delayed'])).filter((j) => j.data.bookId === bookId);
+      const queued = jobs.sort((a, b) => a.data.index - b.data.index).map((j) => j.data.text);
+      expect(queued).toEqual(plan.books[0]!.chapters.flatMap((c) => c.chunks.map((k) => k.text)));
+      expect(jobs.every((j) => j.data.language === 'en')).toBe(true);
+    } finally {
+      await queue.close();
+      await connection.quit();
+    }
+  });
+
+  it('takes the language from the text, front matter, the manifest and --language, in that rising order', async () => {
+    const plan = async (...args: string[]) => {
+      const result = await runCli(['plan', '--json', ...args], env);
+      expect(result.code, result.stderr).toBe(0);
+      return (JSON.parse(result.stdout) as PlanDocument & { books: { languageSource: string }[] }).books[0]!;
+    };
+    expect(await plan(join(dir, 'port.md'))).toMatchObject({ language: 'fr', languageSource: 'detected' });
+    expect(await plan(join(dir, 'tagged.md'))).toMatchObject({ language: 'pt-BR', languageSource: 'front matter' });
+    expect(await plan(join(dir, 'book.yaml'))).toMatchObject({ language: 'fr-CA', languageSource: 'manifest' });
+    expect(await plan(join(dir, 'book.yaml'), '--language', 'FR-be')).toMatchObject({ language: 'fr-BE', languageSource: 'flag' });
+  });
+
+  it('answers bad input with a message naming it: exit 2 for usage, 1 for an unreadable book', async () => {
+    const badTag = await runCli(['plan', join(dir, 'harbour.md'), '--language', 'english'], env);
+    expect(badTag.code).toBe(2);
+    expect(badTag.stderr).toContain('--language: expected a BCP 47 language tag');
+    expect(badTag.stderr).toContain('"english"');
+    const both = await runCli(['plan', join(dir, 'harbour.md'), '--text', '--json'], env);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--text and --json');
+    const tiny = await runCli(['plan', join(dir, 'harbour.md'), '--max-chars', '5'], env);
+    expect(tiny.code).toBe(2);
+    expect(tiny.stderr).toContain('--max-chars');
+    const missing = await runCli(['plan', join(dir, 'nope.md')], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('nope.md');
+    const kind = await runCli(['plan', join(dir, 'notes.rtf'), join(dir, 'harbour.md')], env);
+    expect(kind.code).toBe(1);
+    expect(kind.stderr).toContain('notes.rtf');
+    expect(kind.stdout).toContain('Harbour');
+    const manifest = await runCli(['plan', join(dir, 'bad-lang.yaml')], env);
+    expect(manifest.code).toBe(1);
+    expect(manifest.stderr).toMatch(/bad-lang\.yaml: invalid manifest: language: expected a BCP 47 language tag .*"french!"/);
+  });
+});
