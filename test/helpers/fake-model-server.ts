@@ -64,7 +64,9 @@ export type Fault =
   /** 200 with a body that is not usable audio: an HTML page, a JSON non-completion, or (default) audio.data that is not WAV. */
   | { kind: 'non-audio'; variant?: 'html' | 'json' | 'not-wav'; match?: string }
   | { kind: 'answer'; match?: string }
-  | { kind: 'cut'; match?: string };
+  | { kind: 'cut'; match?: string }
+  /** A reading (faithful audio, finish_reason stop) whose transcript is this text: respaced, repunctuated, or translated. */
+  | { kind: 'transcript'; transcript: string; match?: string };
 
 export interface FakeModelServer {
   /** Base URL including /v1, e.g. http://127.0.0.1:PORT/v1. */
@@ -225,6 +227,7 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
       const half = words.slice(0, Math.max(1, Math.floor(words.length / 2))).join(' ');
       return reply(200, 'cut', completion(body, half, 'length', speech(half.length / opts.cps, opts.unfaithfulHz)));
     }
+    if (fault?.kind === 'transcript') return reply(200, 'read', completion(body, fault.transcript, 'stop', speech(text.length / opts.cps, opts.faithfulHz)));
     const transcript = opts.mishearRate > 0 ? mishear(text, opts.mishearRate, random) : text;
     reply(200, 'read', completion(body, transcript, 'stop', speech(text.length / opts.cps, opts.faithfulHz)));
   }
