@@ -40,10 +40,12 @@ export function detectLanguage(text: string): DetectedLanguage {
   if (tag === undefined) return { language: 'en', confident: false, letters };
   // Script-only answers (kana, Hangul, Thai, Hebrew, Arabic) need no statistics: franc returns a single candidate.
   if (second === undefined) return { language: tag, confident: true, letters };
-  // Short text: trigram counts say little, so keep English rules (and warn) rather than trust a guess;
-  // a short text that looks English is simply English, nothing to warn about.
-  if (letters < MIN_CONFIDENT_LETTERS) return { language: 'en', confident: tag === 'en', letters };
-  // Long enough but two languages close (Spanish and Portuguese can be): take the better one, and warn.
   const close = second[1] >= AMBIGUOUS_SCORE && FRANC_TO_TAG.get(second[0]) !== tag;
+  // Short text in Latin letters: trigram counts say little, so keep English rules (and warn) rather than trust
+  // a guess; a short text that looks English is simply English. A short text in another script is certainly
+  // not English: its script already narrowed the choice (Arabic or Persian), so the better guess stands.
+  const latin = sample.match(/\p{Script=Latin}/gu)?.length ?? 0;
+  if (letters < MIN_CONFIDENT_LETTERS && latin * 2 >= letters) return { language: 'en', confident: tag === 'en', letters };
+  // Two languages close (Spanish and Portuguese can be): take the better one, and warn.
   return { language: tag, confident: !close, letters };
 }

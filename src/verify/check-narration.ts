@@ -19,6 +19,8 @@ export interface NarrationCheckInput {
 export interface NarrationCheckOptions extends DurationOptions {
   /** Lowest word similarity accepted as a faithful reading. Default 0.9. */
   threshold?: number;
+  /** The book's language (BCP 47): word boundaries and numbers follow it. Default English. */
+  language?: string;
 }
 
 /** Why a segment was rejected. */
@@ -41,7 +43,7 @@ export function checkNarration(input: NarrationCheckInput, options: NarrationChe
   if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) {
     throw new RangeError(`Expected \`threshold\` to be a number from 0 to 1, got \`${String(threshold)}\` (${typeof threshold})`);
   }
-  const { score: similarity, missing, extra } = wordSimilarity(input.text, input.transcript);
+  const { score: similarity, missing, extra } = wordSimilarity(input.text, input.transcript, options.language === undefined ? {} : { language: options.language });
   const refusal = input.refusal?.trim() ?? '';
 
   // A refusal comes first: its transcript (if any) is the refusal, so "unfaithful" would hide the cause.

@@ -1,3 +1,6 @@
+import { isEnglish } from '../language/languages.js';
+import { segmentWords } from '../language/segment-text.js';
+
 /**
  * Text → comparable words. The chunk's text and the model's transcript go through the same function,
  * so every rule only has to be consistent, not linguistically perfect: "Chapter 7" and "chapter seven"
@@ -90,10 +93,67 @@ const CURRENCIES: Readonly<Record<string, readonly [one: string, many: string, c
   '₹': ['rupee', 'rupees', 'paisa', 'paise'],
 };
 
-/** Lower-cased, accent-free words with numbers as digits: the form both sides of a comparison are reduced to. */
-export function normalizeWords(text: string): string[] {
+/** How to read the words. */
+export interface NormalizeOptions {
+  /** The book's language (BCP 47). English (the default) adds its own rules: number words, contractions, "Mr". */
+  language?: string;
+}
+
+/**
+ * Lower-cased, accent-free words with numbers as digits: the form both sides of a comparison are reduced to.
+ * Words come from spaces and punctuation, and inside scripts that write no spaces (Japanese, Chinese,
+ * Thai) from Intl.Segmenter, so one changed character costs one word, not a clause. English also reads
+ * number words as digits and expands contractions; other languages keep their words as they are, and
+ * their numerals are matched against words by the similarity (wordSimilarity's numeral runs).
+ */
+export function normalizeWords(text: string, options: NormalizeOptions = {}): string[] {
+  if (!isEnglish(options.language)) {
+    return tokenize(rewriteNeutral(text), options.language).map(({ word }) => (/^\d+$/u.test(word) ? stripZeros(word) : word));
+  }
   const tokens = canonicalTokens(tokenize(rewriteSymbols(text)));
   return numbersToDigits(tokens);
+}
+
+// Scripts written without spaces between words. The prolonged-sound mark and iteration marks are "Common" script.
+const UNSPACED = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Thai}\\p{Script=Lao}\\p{Script=Khmer}\\p{Script=Myanmar}\\p{Script=Tibetan}\\u30FC\\u3005\\u303B';
+const HAS_UNSPACED = new RegExp(`[${UNSPACED}]`, 'u');
+// Spaces and punctuation between two such characters carry no word boundary a reader hears: "猫である。名前" and
+// "猫である 名前" are the same words. Dropping them first lets the segmenter see the same run on both sides.
+const GAP_IN_UNSPACED = new RegExp(`(?<=[${UNSPACED}])[\\s\\p{P}\\p{S}]+(?=[${UNSPACED}])`, 'gu');
+
+/** Accents off (but Japanese voicing marks kept: か and が are different sounds), compatibility forms unfolded. */
+function foldMarks(text: string): string {
+  return text.normalize('NFKD').replace(/(?![\u3099\u309A])\p{M}/gu, '').normalize('NFC').toLowerCase();
+}
+
+/** Zero code points of the decimal digit blocks a book may use besides ASCII (Arabic-Indic, Persian, Devanagari, Bengali, Thai, ...). */
+const DIGIT_ZEROS = [0x660, 0x6f0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66, 0xe50, 0xed0, 0xf20, 0x1040, 0x17e0];
+
+/** Native digits as ASCII ones: "١٨٦٦" and "1866" are one number. */
+function asciiDigits(text: string): string {
+  return text.replace(/\p{Nd}/gu, (digit) => {
+    const code = digit.codePointAt(0)!;
+    const zero = DIGIT_ZEROS.find((z) => code >= z && code <= z + 9);
+    return zero === undefined ? digit : String(code - zero);
+  });
+}
+
+/**
+ * The language-neutral part of rewriteSymbols, for books not in English: no English words are put in
+ * ("&" is not "and" in French). Quotes, apostrophes, Arabic letter variants and number punctuation agree.
+ */
+function rewriteNeutral(text: string): string {
+  return asciiDigits(foldMarks(text))
+    .replace(/[\u2018\u2019\u201A\u201B\u2032\u02BB\u02BC`\u00B4]/gu, "'")
+    // An apostrophe inside a word ("l'aube", "aujourd'hui") joins, on both sides alike.
+    .replace(/(?<=[\p{L}\p{N}])'(?=[\p{L}\p{N}])/gu, '')
+    // Arabic: tatweel is only stretching; alef maqsura and ta marbuta are spelled either way in transcripts.
+    .replace(/\u0640/gu, '')
+    .replace(/\u0649/gu, '\u064A')
+    .replace(/\u0629/gu, '\u0647')
+    // Thousands separators (",", ".", spaces, the French narrow no-break space) go; a decimal comma becomes a point.
+    .replace(/(?<=\d)[,.\u00A0\u202F' ](?=\d{3}(?!\d))/gu, '')
+    .replace(/(?<=\d),(?=\d)/gu, '.');
 }
 
 /** Character-level rewriting: symbols a narrator says as words, quotes, contractions, money, times. */
@@ -107,7 +167,7 @@ function rewriteSymbols(text: string): string {
     .replace(/¼/gu, ' a quarter ')
     .replace(/¾/gu, ' three quarters ');
   // NFKD splits accents off their letters (and unfolds ligatures, full-width digits, superscripts).
-  s = s.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+  s = foldMarks(s);
   s = s
     .replace(/[\u2018\u2019\u201A\u201B\u2032\u02BB\u02BC`\u00B4]/gu, "'")
     .replace(/[\u201C\u201D\u201E\u201F\u2033\u00AB\u00BB]/gu, '"');
@@ -168,14 +228,19 @@ function spokenTime(hours: string, minutes: string): string {
   return `${h} ${Number(minutes)}`;
 }
 
-/** Splits into words, remembering where punctuation was; hyphens join ("twenty-one") rather than break. */
-function tokenize(text: string): Token[] {
+/**
+ * Splits into words, remembering where punctuation was; hyphens join ("twenty-one") rather than break.
+ * A run of Japanese, Chinese or Thai is cut into its words by Intl.Segmenter.
+ */
+function tokenize(text: string, language?: string): Token[] {
   const tokens: Token[] = [];
   let breakPending = false;
-  for (const match of text.matchAll(/(\d+\.\d+)|([\p{L}\p{N}]+)|([\s\-\u2010\u2011]+)|([^])/gu)) {
+  const source = HAS_UNSPACED.test(text) ? text.replace(GAP_IN_UNSPACED, '') : text;
+  for (const match of source.matchAll(/(\d+\.\d+)|([\p{L}\p{N}]+)|([\s\-\u2010\u2011]+)|([^])/gu)) {
     const word = match[1] ?? match[2];
     if (word !== undefined) {
-      tokens.push({ word, breakBefore: breakPending || tokens.length === 0 });
+      const words = match[2] !== undefined && HAS_UNSPACED.test(word) ? segmentWords(word, language) : [word];
+      words.forEach((w, i) => tokens.push({ word: w, breakBefore: i === 0 && (breakPending || tokens.length === 0) }));
       breakPending = false;
     } else if (match[4] !== undefined) {
       breakPending = true;

@@ -1,3 +1,4 @@
+import { isEnglish } from '../language/languages.js';
 import { normalizeWords } from './normalize-words.js';
 
 /** How closely a transcript follows the text it was meant to read. */
@@ -29,12 +30,39 @@ const OP_SPLIT = 6;
 /** Above this many cells the trace-back matrix (one byte each) is skipped and missing/extra become a bag difference. */
 const MAX_TRACE_CELLS = 16_000_000;
 
-/** Word-level, order-aware similarity of a transcript to its text: an edit-distance alignment of their normalised words. */
-export function wordSimilarity(expected: string, heard: string): WordSimilarity {
-  return alignWords(normalizeWords(expected), normalizeWords(heard));
+/** One expected numeral heard as a short run of words ("1866" → "mille huit cent soixante six"). */
+const OP_NUMERAL = 7;
+
+/** How to compare. */
+export interface SimilarityOptions {
+  /** The book's language (BCP 47); default English. */
+  language?: string;
 }
 
-function alignWords(a: readonly string[], b: readonly string[]): WordSimilarity {
+/**
+ * Word-level, order-aware similarity of a transcript to its text: an edit-distance alignment of their
+ * normalised words.
+ *
+ * Numbers: English turns number words into digits on both sides (normalize-words.ts), so "1866" and
+ * "eighteen sixty-six" meet exactly. Other languages have no such parser here (number words in every
+ * language narrate may read are a project of their own), so a numeral in the text may instead align, at
+ * no cost, with a run of up to numeralRunLimit() heard words that hold no digit. The bound is what keeps
+ * it honest: a numeral cannot swallow a sentence, a different number written in digits is still a
+ * different word, and every word around the numeral must still be read, so a translated or invented
+ * reading fails on the rest of the text.
+ */
+export function wordSimilarity(expected: string, heard: string, options: SimilarityOptions = {}): WordSimilarity {
+  const normalize = options.language === undefined ? {} : { language: options.language };
+  return alignWords(normalizeWords(expected, normalize), normalizeWords(heard, normalize), !isEnglish(options.language));
+}
+
+/** Longest run of words a numeral may be read as: two per digit and one more ("21" → "vingt et un"), at most 12. */
+export function numeralRunLimit(numeral: string): number {
+  if (!/^\d+(?:\.\d+)?$/u.test(numeral)) return 0;
+  return Math.min(12, 2 * numeral.replace('.', '').length + 1);
+}
+
+function alignWords(a: readonly string[], b: readonly string[], numeralRuns = false): WordSimilarity {
   const n = a.length;
   const m = b.length;
   if (n === 0 && m === 0) return { score: 1, missing: [], extra: [] };
@@ -70,6 +98,12 @@ function alignWords(a: readonly string[], b: readonly string[]): WordSimilarity 
   };
 
   const trace = (n + 1) * (m + 1) <= MAX_TRACE_CELLS ? new Uint8Array((n + 1) * (m + 1)) : undefined;
+  // For OP_NUMERAL: how many heard words the numeral took. Only allocated when numerals may be read as words.
+  const runs = numeralRuns && trace !== undefined ? new Uint8Array((n + 1) * (m + 1)) : undefined;
+  const runLimit = numeralRuns ? Int32Array.from(a, numeralRunLimit) : undefined;
+  // wordless[j]: how many heard words up to and including b[j-1] in a row hold no digit.
+  const wordless = new Int32Array(m + 1);
+  for (let j = 1; j <= m; j++) wordless[j] = /\d/u.test(b[j - 1]!) ? 0 : wordless[j - 1]! + 1;
   // Three rows: the split/join moves look two rows back.
   let before = new Uint32Array(m + 1);
   let previous = new Uint32Array(m + 1);
@@ -121,18 +155,29 @@ function alignWords(a: readonly string[], b: readonly string[]): WordSimilarity 
           cost = split;
         }
       }
+      const limit = runLimit === undefined ? 0 : Math.min(runLimit[i - 1]!, wordless[j]!);
+      let run = 0;
+      for (let k = 1; k <= limit; k++) {
+        const numeral = previous[j - k]!;
+        if (numeral < cost) {
+          op = OP_NUMERAL;
+          cost = numeral;
+          run = k;
+        }
+      }
       row[j] = cost;
       if (trace !== undefined) trace[i * (m + 1) + j] = op;
+      if (runs !== undefined && op === OP_NUMERAL) runs[i * (m + 1) + j] = run;
     }
     [before, previous, row] = [previous, row, before];
   }
   const distance = previous[m]! / WHOLE;
   const score = Math.min(1, Math.max(0, 1 - distance / Math.max(n, m)));
-  return { score, ...(trace === undefined ? bagDifference(a, b) : traceBack(trace, a, b)) };
+  return { score, ...(trace === undefined ? bagDifference(a, b) : traceBack(trace, a, b, runs)) };
 }
 
 /** Walks the alignment back from the end, collecting what was left out and what was added. */
-function traceBack(trace: Uint8Array, a: readonly string[], b: readonly string[]): { missing: string[]; extra: string[] } {
+function traceBack(trace: Uint8Array, a: readonly string[], b: readonly string[], runs?: Uint8Array): { missing: string[]; extra: string[] } {
   const width = b.length + 1;
   const missing: string[] = [];
   const extra: string[] = [];
@@ -163,6 +208,10 @@ function traceBack(trace: Uint8Array, a: readonly string[], b: readonly string[]
       case OP_SPLIT:
         i--;
         j -= 2;
+        break;
+      case OP_NUMERAL:
+        j -= runs?.[i * width + j] ?? 1;
+        i--;
         break;
     }
   }

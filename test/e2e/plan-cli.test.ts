@@ -128,7 +128,7 @@ describe('narrate plan', () => {
     expect(await plan(join(dir, 'book.yaml'), '--language', 'FR-be')).toMatchObject({ language: 'fr-BE', languageSource: 'flag' });
   });
 
-  it('answers bad input with a message naming it: exit 2 for usage, 1 for an unreadable book', async () => {
+  it('refuses a bad --language, --text with --json, and a bad --max-chars with exit 2', async () => {
     const badTag = await runCli(['plan', join(dir, 'harbour.md'), '--language', 'english'], env);
     expect(badTag.code).toBe(2);
     expect(badTag.stderr).toContain('--language: expected a BCP 47 language tag');
@@ -139,7 +139,9 @@ describe('narrate plan', () => {
     const tiny = await runCli(['plan', join(dir, 'harbour.md'), '--max-chars', '5'], env);
     expect(tiny.code).toBe(2);
     expect(tiny.stderr).toContain('--max-chars');
-    const missing = await runCli(['plan', join(dir, 'nope.md')], env);
+  });
+
+  it('names an unreadable input and exits 1, still planning the other books', async () => {    const missing = await runCli(['plan', join(dir, 'nope.md')], env);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('nope.md');
     const kind = await runCli(['plan', join(dir, 'notes.rtf'), join(dir, 'harbour.md')], env);
