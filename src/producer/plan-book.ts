@@ -1,3 +1,4 @@
+import { parseLanguageTag } from '../language/parse-language-tag.js';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { FinalizeJobData, OutputFormat, SynthesizeJobData } from '../queue/job-data.js';
@@ -59,7 +60,8 @@ export function planBook(loaded: LoadedBook, options: PlanOptions): BookPlan {
   const spoken = lexicon && lexicon.size > 0
     ? book.chapters.map((c) => ({ title: c.title, paragraphs: c.paragraphs.map((p) => applyLexicon(p, lexicon)) }))
     : book.chapters;
-  const language = options.language ?? 'en';
+  // prepareBooks always resolves it; a direct caller gets the book's own valid tag, else English.
+  const language = options.language ?? parseLanguageTag(book.language ?? '') ?? 'en';
   const chunks = splitChunks(spoken, maxChars, language);
   const voice = options.voice ?? book.voice ?? options.defaultVoice;
   const style = options.style ?? book.style ?? options.defaultStyle;
@@ -80,7 +82,7 @@ export function planBook(loaded: LoadedBook, options: PlanOptions): BookPlan {
       language,
       submittedAt: new Date().toISOString(),
       // The resolved language (flag, declared or detected) is the one tagged, not only a declared one.
-      finish: { ...finish, language },
+      finish: options.language === undefined ? finish : { ...finish, language },
     },
     synthesize: chunks.map((c) => {
       const hints = book.readings ? pronunciationHints(c.text, book.readings) : '';
