@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { redisTargetFrom, type RedisTarget } from './queue/redis-target.js';
 
 const DEFAULT_BASE_URL = 'https://api.aimlapi.com/v1';
 
@@ -98,6 +99,18 @@ const schema = z.object({
   NARRATE_WEBHOOK_URL: z.string().trim().pipe(z.url({ protocol: /^https?$/, error: 'an http(s) URL' })).optional(),
   /** HMAC-SHA256 key of the X-Narrate-Signature header of webhook posts. */
   NARRATE_WEBHOOK_SECRET: optionalText.optional(),
+  /** Redis Cluster seed nodes, `host:port,...`: selects an ioredis Cluster (every queue under one hash tag). */
+  NARRATE_REDIS_CLUSTER: optionalText.optional(),
+  /** Redis Sentinel nodes, `host:port,...`: selects Sentinel, with NARRATE_REDIS_SENTINEL_NAME. */
+  NARRATE_REDIS_SENTINELS: optionalText.optional(),
+  /** The master group name the sentinels monitor (`sentinel monitor <name> ...`). */
+  NARRATE_REDIS_SENTINEL_NAME: optionalText.optional(),
+  /** Password of the Redis data nodes under Cluster or Sentinel (with REDIS_URL it goes in the URL). */
+  NARRATE_REDIS_PASSWORD: optionalText.optional(),
+  /** `narrate worker`: serve /healthz and /metrics on this port (0: one the OS picks). Unset: no server. */
+  NARRATE_METRICS_PORT: intFrom(0, 65_535).optional(),
+  /** Interface the worker's /healthz and /metrics server binds (probes and scrapers come from outside). */
+  NARRATE_METRICS_HOST: z.string().trim().min(1, 'a host or address').default('0.0.0.0'),
   /** pino level for logs on stderr. */
   NARRATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -130,6 +143,11 @@ export interface Config {
   readonly webhookUrl: string | undefined;
   readonly webhookSecret: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Which Redis: one server (REDIS_URL), a Cluster or Sentinel. */
+  readonly redis: RedisTarget;
+  /** `narrate worker`'s /healthz and /metrics port; undefined: none. */
+  readonly metricsPort: number | undefined;
+  readonly metricsHost: string;
 }
 
 /** Reads and validates the environment; throws a ConfigError naming every bad variable. */
@@ -144,7 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '?');
       // Never echo the API key or the password, even when it is the bad value.
-      const secret = name === 'NARRATE_API_KEY' || name === 'NARRATE_DASHBOARD_PASSWORD' || name === 'NARRATE_WEBHOOK_SECRET';
+      const secret = name === 'NARRATE_API_KEY' || name === 'NARRATE_DASHBOARD_PASSWORD' || name === 'NARRATE_WEBHOOK_SECRET' || name === 'NARRATE_REDIS_PASSWORD';
       const given = secret ? '(hidden)' : JSON.stringify(input[name]);
       return `${name}: expected ${issue.message}, got ${given}`;
     });
@@ -157,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         (e.NARRATE_DASHBOARD_USER === undefined ? 'NARRATE_DASHBOARD_PASSWORD' : 'NARRATE_DASHBOARD_USER'),
     );
   }
+  const redis = redisTargetFrom(e, input.REDIS_URL !== undefined);
   return Object.freeze({
     apiKey: e.NARRATE_API_KEY,
     baseUrl: e.NARRATE_BASE_URL.replace(/\/+$/, ''),
@@ -184,5 +203,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookUrl: e.NARRATE_WEBHOOK_URL,
     webhookSecret: e.NARRATE_WEBHOOK_SECRET,
     logLevel: e.NARRATE_LOG_LEVEL,
+    redis,
+    metricsPort: e.NARRATE_METRICS_PORT,
+    metricsHost: e.NARRATE_METRICS_HOST,
   });
 }

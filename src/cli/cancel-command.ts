@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { cancelBook } from '../queue/cancel-book.js';
-import { openRedis } from '../queue/connection.js';
+import { connectRedis } from '../queue/connection.js';
 import type { CliIo } from './io.js';
 
 /**
@@ -9,7 +9,7 @@ import type { CliIo } from './io.js';
  * finished book.
  */
 export async function cancelCommand(bookId: string, flags: { purge?: boolean }, config: Config, io: CliIo): Promise<number> {
-  const redis = openRedis(config.redisUrl, { name: 'narrate-cancel' });
+  const redis = await connectRedis(config.redis, { name: 'narrate-cancel' });
   try {
     const outcome = await cancelBook(redis, config, bookId, flags.purge ? { purge: true } : {});
     (outcome.status === 200 ? io.stdout : io.stderr).write(`${outcome.message}\n`);

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { listBooks, readBookPlan, removeBookRecord, type BookState } from '../queue/book-record.js';
-import { openRedis } from '../queue/connection.js';
+import { connectRedis } from '../queue/connection.js';
 import { removeBookJobs } from '../queue/remove-book-jobs.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './usage-error.js';
@@ -20,7 +20,7 @@ export function parseAge(raw: string): number {
 /** `narrate clean --older-than 7d`: removes the jobs and keys of done, failed and cancelled books submitted before then. */
 export async function cleanCommand(flags: { olderThan: string }, config: Config, io: CliIo): Promise<number> {
   const ageMs = parseAge(flags.olderThan);
-  const redis = openRedis(config.redisUrl, { name: 'narrate-clean' });
+  const redis = await connectRedis(config.redis, { name: 'narrate-clean' });
   try {
     const before = Date.now() - ageMs;
     const books = (await listBooks(redis, config.prefix)).filter((b) => CLEANABLE_STATES.includes(b.state) && Date.parse(b.createdAt) <= before);

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from '../queue/connection.js';
 import type { Config } from '../config.js';
 import { dailyBudgetMessage, readFleetSpend } from '../money/daily-spend.js';
 import { formatUsd } from '../money/estimate-cost.js';

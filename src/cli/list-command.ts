@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import { formatUsd } from '../money/estimate-cost.js';
 import { BOOK_STATES, listBooks, type BookRecord, type BookState } from '../queue/book-record.js';
-import { openRedis } from '../queue/connection.js';
+import { connectRedis } from '../queue/connection.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './usage-error.js';
 
@@ -10,7 +10,7 @@ export async function listCommand(flags: { state?: string; json?: boolean }, con
   if (flags.state !== undefined && !BOOK_STATES.includes(flags.state as BookState)) {
     throw new UsageError(`--state: expected one of ${BOOK_STATES.join(', ')}, got "${flags.state}"`);
   }
-  const redis = openRedis(config.redisUrl, { name: 'narrate-list' });
+  const redis = await connectRedis(config.redis, { name: 'narrate-list' });
   try {
     const books = await listBooks(redis, config.prefix, flags.state === undefined ? {} : { state: flags.state as BookState });
     if (flags.json) {

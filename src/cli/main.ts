@@ -78,9 +78,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   program
     .command('worker')
     .description('a long-lived fleet member; SIGTERM/SIGINT drains, a second signal forces')
-    .action(async () => {
+    .option('--metrics-port <port>', 'serve /healthz and /metrics on this port (default NARRATE_METRICS_PORT; unset: none)')
+    .action(async (flags: { metricsPort?: string }) => {
       const c = config();
-      code = await workerCommand(c, io, logger(c));
+      code = await workerCommand(c, io, logger(c), flags);
     });
   program
     .command('status')

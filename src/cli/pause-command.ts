@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Config } from '../config.js';
-import { openRedis } from '../queue/connection.js';
+import { connectRedis } from '../queue/connection.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
 import type { CliIo } from './io.js';
 
@@ -9,7 +9,7 @@ export const PAUSABLE_QUEUES = [SYNTHESIZE_QUEUE, ENCODE_QUEUE, ENQUEUE_QUEUE, F
 
 /** Pauses (or resumes) every queue of book work: BullMQ's queue pause, held in Redis for the whole fleet. */
 export async function setFleetPaused(config: Config, paused: boolean): Promise<void> {
-  const redis = openRedis(config.redisUrl, { name: paused ? 'narrate-pause' : 'narrate-resume' });
+  const redis = await connectRedis(config.redis, { name: paused ? 'narrate-pause' : 'narrate-resume' });
   const queues = PAUSABLE_QUEUES.map((name) => new Queue(name, { connection: redis, prefix: bullPrefix(config.prefix) }));
   try {
     for (const q of queues) {

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { openRedis } from '../queue/connection.js';
+import { connectRedis } from '../queue/connection.js';
 import { retryBook } from '../queue/retry-book.js';
 import type { CliIo } from './io.js';
 import { parseMaxCost } from './parse-max-cost.js';
@@ -11,7 +11,7 @@ import { parseMaxCost } from './parse-max-cost.js';
  */
 export async function retryCommand(bookId: string, flags: { maxCost?: string }, config: Config, io: CliIo): Promise<number> {
   const maxCostUsd = flags.maxCost === undefined ? undefined : parseMaxCost(flags.maxCost);
-  const redis = openRedis(config.redisUrl, { name: 'narrate-retry' });
+  const redis = await connectRedis(config.redis, { name: 'narrate-retry' });
   try {
     const retry = { attempts: config.maxAttempts, backoffMs: config.backoffMs };
     const outcome = await retryBook(redis, { prefix: config.prefix, retry }, bookId, maxCostUsd === undefined ? {} : { maxCostUsd });

@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { submitBooks } from '../producer/submit-books.js';
-import { openRedis } from '../queue/connection.js';
+import { connectRedis } from '../queue/connection.js';
 import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
 import { startWorkers } from '../worker/start-workers.js';
 import type { CliIo } from './io.js';
@@ -14,7 +14,7 @@ import { describeEstimate } from './submit-command.js';
 /** `narrate run`: submit, narrate in this process, wait. 0 when every book is done, 1 when any failed. */
 export async function runCommand(inputs: string[], flags: RawSubmitFlags, config: Config, io: CliIo, logger: Logger): Promise<number> {
   const options = parseSubmitFlags(flags);
-  const connection = openRedis(config.redisUrl, { name: 'narrate-run' });
+  const connection = await connectRedis(config.redis, { name: 'narrate-run' });
   const prefix = bullPrefix(config.prefix);
   const finalize = new Queue(FINALIZE_QUEUE, { connection, prefix });
   const synthesize = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });

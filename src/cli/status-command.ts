@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import type { Config } from '../config.js';
 import { statusOfJob, readBookStatus, type BookStatus } from '../queue/book-status.js';
 import { chunkTotals } from '../queue/chunk-totals.js';
-import { openRedis } from '../queue/connection.js';
+import { connectRedis } from '../queue/connection.js';
 import type { FinalizeJobData, FinalizeResult, SynthesizeResult } from '../queue/job-data.js';
 import { ENCODE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
 import { readChapterProgress, readChunkResults, type ChapterProgress } from '../queue/chapter-progress.js';
@@ -11,7 +11,7 @@ import { bookCostLine, fleetNotes } from './fleet-notes.js';
 
 /** `narrate status [bookId]`: every book's progress, or one book in detail. 1 when the book is unknown. */
 export async function statusCommand(bookId: string | undefined, config: Config, io: CliIo): Promise<number> {
-  const connection = openRedis(config.redisUrl, { name: 'narrate-status' });
+  const connection = await connectRedis(config.redis, { name: 'narrate-status' });
   const prefix = bullPrefix(config.prefix);
   const finalize = new Queue<FinalizeJobData, FinalizeResult>(FINALIZE_QUEUE, { connection, prefix });
   const synthesize = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { submitBooks } from '../producer/submit-books.js';
-import { openRedis } from '../queue/connection.js';
+import { connectRedis } from '../queue/connection.js';
 import { formatSpeech, formatUsd } from '../money/estimate-cost.js';
 import type { CliIo } from './io.js';
 import { parseSubmitFlags, type RawSubmitFlags } from './submit-flags.js';
@@ -8,7 +8,7 @@ import { parseSubmitFlags, type RawSubmitFlags } from './submit-flags.js';
 /** `narrate submit`: enqueue only; one line per book (id, title, chunk count) on stdout. */
 export async function submitCommand(inputs: string[], flags: RawSubmitFlags, config: Config, io: CliIo): Promise<number> {
   const options = parseSubmitFlags(flags);
-  const connection = openRedis(config.redisUrl, { name: 'narrate-submit' });
+  const connection = await connectRedis(config.redis, { name: 'narrate-submit' });
   try {
     const submission = await submitBooks(inputs, options, config, connection);
     for (const w of submission.warnings) io.stderr.write(`warning: ${w}\n`);

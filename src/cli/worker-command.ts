@@ -1,17 +1,35 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { describeRedis } from '../queue/redis-target.js';
+import { startMetricsServer, type MetricsServer } from '../worker/metrics-server.js';
+import { workerMetrics } from '../worker/metrics.js';
 import { startWorkers } from '../worker/start-workers.js';
 import type { CliIo } from './io.js';
+import { UsageError } from './usage-error.js';
 
 /**
  * `narrate worker`: a long-lived fleet member. The first SIGTERM/SIGINT stops taking jobs and lets
  * those in flight finish (up to NARRATE_SHUTDOWN_TIMEOUT_MS, then they are handed back), exit 0.
  * A second signal forces: in-flight jobs are abandoned to the stalled-job check of another worker.
+ * With --metrics-port (or NARRATE_METRICS_PORT) it serves /healthz and /metrics.
  */
-export async function workerCommand(config: Config, io: CliIo, logger: Logger): Promise<number> {
+export async function workerCommand(config: Config, io: CliIo, logger: Logger, flags: { metricsPort?: string } = {}): Promise<number> {
+  const metricsPort = flags.metricsPort === undefined ? config.metricsPort : parsePort(flags.metricsPort);
   const workers = startWorkers(config, { logger });
-  logger.info({ prefix: config.prefix, concurrency: config.concurrency, rpm: config.rpm ?? null }, 'worker started');
-  io.stderr.write(`narrate worker: prefix ${config.prefix}, concurrency ${config.concurrency}; Ctrl-C or SIGTERM drains\n`);
+  let metrics: MetricsServer | undefined;
+  if (metricsPort !== undefined) {
+    try {
+      metrics = await startMetricsServer({ host: config.metricsHost, port: metricsPort, registry: workerMetrics.registry, health: () => workers.health() });
+    } catch (error) {
+      await workers.close(true);
+      throw new UsageError(`--metrics-port: cannot listen on ${config.metricsHost}:${metricsPort}: ${(error as Error).message}`);
+    }
+  }
+  logger.info({ prefix: config.prefix, concurrency: config.concurrency, rpm: config.rpm ?? null, redis: describeRedis(config.redis), metrics: metrics?.url ?? null }, 'worker started');
+  io.stderr.write(
+    `narrate worker: prefix ${config.prefix}, concurrency ${config.concurrency}${metrics ? `, health and metrics on ${metrics.url}/healthz and /metrics` : ''}; Ctrl-C or SIGTERM drains\n`,
+  );
+  const stopMetrics = () => metrics?.close() ?? Promise.resolve();
   return new Promise<number>((resolve) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -20,11 +38,12 @@ export async function workerCommand(config: Config, io: CliIo, logger: Logger): 
         logger.info({ signal }, 'draining: finishing jobs in flight');
         const deadline = setTimeout(() => {
           logger.warn('drain deadline passed: handing jobs back');
-          void workers.close(true).then(() => resolve(0));
+          void workers.close(true).then(stopMetrics).then(() => resolve(0));
         }, config.shutdownTimeoutMs);
         // Only guards the shutdown: must not keep the process alive by itself.
         deadline.unref();
-        void workers.close().then(() => {
+        // /healthz answers 503 from here on (not taking jobs), so a balancer or probe sees the drain.
+        void workers.close().then(stopMetrics).then(() => {
           clearTimeout(deadline);
           logger.info('drained');
           resolve(0);
@@ -38,4 +57,10 @@ export async function workerCommand(config: Config, io: CliIo, logger: Logger): 
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65_535) throw new UsageError(`--metrics-port: expected an integer from 0 to 65535, got "${text}"`);
+  return port;
 }

@@ -5,11 +5,12 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { Queue } from 'bullmq';
 import express from 'express';
-import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import { coerceError, NarrateError } from '../errors.js';
-import { openRedis } from '../queue/connection.js';
+import { connectRedis, type RedisConnection } from '../queue/connection.js';
 import { bullPrefix, FINALIZE_QUEUE, QUEUE_NAMES, SYNTHESIZE_QUEUE } from '../queue/names.js';
+import { registerQueueDepth } from '../queue/queue-depth-metric.js';
 import { basicAuth } from './basic-auth.js';
 import type { BookActions } from './book-actions.js';
 import { booksRouter, type BooksRouter } from './books-router.js';
@@ -53,7 +54,8 @@ export async function startDashboard(config: Config, options: DashboardOptions):
   // Before any connection is opened: a refused bind must leave nothing behind.
   checkDashboardBind(options.host, credentials !== undefined);
 
-  const redis = openRedis(config.redisUrl, { name: `narrate-dashboard:${config.prefix}` });
+  // Fails within a few seconds, naming the target and the cause, when Redis does not answer.
+  const redis = await connectRedis(config.redis, { name: `narrate-dashboard:${config.prefix}` });
   const queues = QUEUE_NAMES.map(
     (name) => new Queue(name, { connection: redis, prefix: bullPrefix(config.prefix) }),
   );
@@ -102,6 +104,12 @@ export async function startDashboard(config: Config, options: DashboardOptions):
     else app.use(loopbackHostOnly());
     // Before bull-board, whose router answers every unknown path with its own page.
     app.use(books.router);
+    // The fleet's queue depth for Prometheus, behind the same auth as the board.
+    const registry = new Registry();
+    registerQueueDepth(registry, queues);
+    app.get('/metrics', (_req, res, next) => {
+      registry.metrics().then((text) => res.type(registry.contentType).set('Cache-Control', 'no-store').send(text), next);
+    });
     app.use('/', board.getRouter() as express.Express);
 
     const listening = createServer(app);
@@ -127,7 +135,7 @@ function urlHost(host: string): string {
 }
 
 /** Runs every cleanup even when one fails (BullMQ's close() habit), then reports the failures. */
-async function closeAll(server: Server | undefined, queues: readonly Queue[], redis: Redis): Promise<void> {
+async function closeAll(server: Server | undefined, queues: readonly Queue[], redis: RedisConnection): Promise<void> {
   const errors: Error[] = [];
   const attempt = async (step: () => Promise<unknown>): Promise<void> => {
     try {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from '../queue/connection.js';
 import type { Narrator, NarrationRequest, NarrationResult } from '../providers/narrator.js';
 import { bookKeys, markChunkDone } from '../queue/book-record.js';
 import type { SynthesizeResult } from '../queue/job-data.js';

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from '../queue/connection.js';
 import { bullPrefix } from '../queue/names.js';
 import { formatUsd } from './estimate-cost.js';
 

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from '../queue/connection.js';
 import { readBookRecord } from '../queue/book-record.js';
 import type { BookNotification, NotifyJobData } from './book-notification.js';
 

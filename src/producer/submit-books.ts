@@ -1,5 +1,5 @@
 import { FlowProducer } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from '../queue/connection.js';
 import type { Config } from '../config.js';
 import { buildFlow } from '../queue/build-flow.js';
 import { createBookRecord } from '../queue/book-record.js';

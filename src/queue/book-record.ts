@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from './connection.js';
 import type { BookPlan } from '../producer/plan-book.js';
 import { bullPrefix } from './names.js';
 

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from './connection.js';
 import { bookEnded } from '../notify/book-ended.js';
 import { readBookPlan, readBookRecord, removeBookRecord, setBookState } from './book-record.js';
 import { NOTIFY_QUEUE, bullPrefix } from './names.js';

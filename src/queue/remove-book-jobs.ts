@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from './connection.js';
 import type { BookPlan } from '../producer/plan-book.js';
 import { chunkJobId, enqueueJobId, partJobId } from './build-flow.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from './names.js';

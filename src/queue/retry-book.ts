@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { FlowProducer } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from './connection.js';
 import { formatUsd } from '../money/estimate-cost.js';
 import { buildFlow } from './build-flow.js';
 import { readBookPlan, readBookRecord, setBookState, STOPPED_STATES } from './book-record.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection.js';
 import { NarrateError } from '../errors.js';
 
 /**
@@ -46,7 +46,7 @@ export class TokenBudgetError extends NarrateError {
  */
 export class TokenBudget {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly key: string,
     readonly perMinute: number,
     private readonly windowMs = 60_000,

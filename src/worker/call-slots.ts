@@ -24,6 +24,11 @@ export class CallSlots {
 
   constructor(readonly size: number) {}
 
+  /** Slots held now (for the narrate_call_slots_in_use gauge). */
+  get inUse(): number {
+    return this.active;
+  }
+
   /** Waits for a slot; resolves to its release. Rejects with DrainingError, or the signal's reason. */
   acquire(signal?: AbortSignal): Promise<() => void> {
     return new Promise((resolve, reject) => {

@@ -7,6 +7,7 @@ import type { AudioSpool } from '../store/audio-spool.js';
 import type { Rejection } from '../store/segment-store.js';
 import { joinWavFiles, type WavFile } from '../store/wav-files.js';
 import { checkNarration } from '../verify/check-narration.js';
+import { recordReading } from './metrics.js';
 import { narrationInstructions } from './narration-instructions.js';
 
 /** How hard to try before a chunk fails. */
@@ -103,6 +104,7 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
       },
       { threshold: ctx.options.threshold, ...language },
     );
+    recordReading(check.ok && audio !== undefined);
     if (check.ok && audio) {
       return { audio, transcript: result.transcript, similarity: check.similarity, calls, rejections, usage: sumUsage(usages) };
     }

@@ -1,3 +1,6 @@
+import { EventEmitter } from 'node:events';
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
 import { FlowProducer, Queue, Worker } from 'bullmq';
 import type { Config } from '../config.js';
 import { coerceError } from '../errors.js';
@@ -6,7 +9,8 @@ import { partProcessor } from '../finalizer/part-processor.js';
 import type { Logger } from '../logger.js';
 import { createNarrator } from '../providers/create-narrator.js';
 import type { Narrator } from '../providers/narrator.js';
-import { openRedis } from '../queue/connection.js';
+import { isConnected, openRedis, type RedisConnection } from '../queue/connection.js';
+import { registerQueueDepth } from '../queue/queue-depth-metric.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
 import { enqueueProcessor } from '../producer/enqueue-processor.js';
 import { FsSegmentStore } from '../store/fs-segment-store.js';
@@ -14,6 +18,10 @@ import type { SegmentStore } from '../store/segment-store.js';
 import { TokenBudget } from '../queue/token-budget.js';
 import { CallSlots, prefetchFor } from './call-slots.js';
 import type { VerifyOptions } from './narrate-chunk.js';
+import { logRedisWaits } from './log-redis-waits.js';
+import { runHealthChecks, type HealthCheck, type HealthReport } from './metrics-server.js';
+import { withCallMetrics, withStoreMetrics, workerMetrics } from './metrics.js';
+import { SupervisedWorker, type Processor } from './supervised-worker.js';
 import { synthesizeProcessor } from './synthesize-processor.js';
 import { withTokenBudget } from './token-limited-narrator.js';
 import { BookLedger } from '../money/book-ledger.js';
@@ -53,15 +61,22 @@ export interface WorkerOptions {
   /** Part encodes in flight (default 1: each is one ffmpeg on one core). */
   encodeConcurrency?: number;
   verify?: Partial<VerifyOptions>;
+  /** Watchdog timing (default: look every 5 s, recreate a worker stuck for 30 s). */
+  watchdog?: { intervalMs?: number; stuckAfterMs?: number };
 }
 
 /** The running workers of one process: chunks, books, and the rest of long books' chunks. */
 export interface RunningWorkers {
-  synthesize: Worker;
+  /** The synthesize Worker now in service (a new object if the watchdog replaced a stuck one). */
+  readonly synthesize: Worker;
   finalize: Worker;
   encode: Worker;
   enqueue: Worker;
   notify: Worker;
+  /** The process's Redis connection (shared by its workers and queues). */
+  readonly connection: RedisConnection;
+  /** Redis reachable, store reachable, every worker taking jobs: what /healthz answers. */
+  health(): Promise<HealthReport>;
   /** Stops taking jobs and waits for those in flight (force: hand them back at once). Safe to call twice. */
   close(force?: boolean): Promise<void>;
 }
@@ -70,16 +85,18 @@ export interface RunningWorkers {
 export function startWorkers(config: Config, options: WorkerOptions): RunningWorkers {
   const { logger } = options;
   const prefix = bullPrefix(config.prefix);
-  const connection = openRedis(config.redisUrl, { worker: true, name: 'narrate-worker' });
+  const connection = openRedis(config.redis, { worker: true, name: 'narrate-worker' });
+  const stopLogging = logRedisWaits(connection, config.redis, logger);
   const fsStore = new FsSegmentStore(config.storeDir);
-  const store = options.store ?? fsStore;
+  const store = withStoreMetrics(options.store ?? fsStore);
   const spool = fsStore.spool();
   // Audio left in the spool by workers that died mid-call, long enough ago that no call still owns it.
   void spool.sweep().catch(() => undefined);
-  const provider = options.narrator ?? createNarrator(config, spool);
+  const provider = withCallMetrics(options.narrator ?? createNarrator(config, spool));
   // Cluster-safe beside BullMQ's keys: the same {prefix} hash tag.
   const narrator = config.tpm === undefined ? provider : withTokenBudget(provider, new TokenBudget(connection, `${prefix}:${SYNTHESIZE_QUEUE}:tpm`, config.tpm));
   const slots = new CallSlots(options.concurrency ?? config.concurrency);
+  workerMetrics.watchSlots(slots.size, () => slots.inUse);
   const queue = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });
   const finalizeQueue = new Queue(FINALIZE_QUEUE, { connection, prefix });
   const notifyQueue = new Queue(NOTIFY_QUEUE, { connection, prefix });
@@ -92,24 +109,33 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
     onChargeError: (bookId, error) => logger.error({ bookId, err: coerceError(error).message }, 'could not charge a model call to its book'),
   });
   const encodeQueue = new Queue(ENCODE_QUEUE, { connection, prefix });
+  const enqueueQueue = new Queue(ENQUEUE_QUEUE, { connection, prefix });
+  // A Queue re-emits connection errors; logRedisWaits already reports them once.
+  for (const q of [queue, finalizeQueue, encodeQueue, enqueueQueue]) q.on('error', () => undefined);
+  const queueDepth = registerQueueDepth(workerMetrics.registry, [queue, enqueueQueue, encodeQueue, finalizeQueue]);
   const flows = new FlowProducer({ connection, prefix });
 
-  const synthesize = new Worker(
-    SYNTHESIZE_QUEUE,
-    synthesizeProcessor({ narrator, store, spool, slots, queue, logger, ledger, verify: { threshold: config.similarityThreshold, ...options.verify } }),
-    {
-      connection,
-      prefix,
-      // A few jobs more than calls, fetched and looked up ahead, so a call slot never waits on Redis.
-      concurrency: slots.size + prefetchFor(slots.size),
-      limiter: rpmLimiter(config.rpm),
-      // A dead worker's jobs come back after one lock period; a chunk may be orphaned a few times
-      // (several crashes in a row) before BullMQ gives up on it.
-      lockDuration: config.lockDurationMs,
-      stalledInterval: config.lockDurationMs,
-      maxStalledCount: 5,
-    },
+  const limiter = rpmLimiter(config.rpm);
+  const synthesizeConcurrency = slots.size + prefetchFor(slots.size);
+  // Supervised: a watchdog recreates it if it stops taking jobs without an error (BullMQ #3088).
+  const synthesizeSupervised = new SupervisedWorker(
+    (processor) =>
+      new Worker(SYNTHESIZE_QUEUE, processor, {
+        connection,
+        prefix,
+        // A few jobs more than calls, fetched and looked up ahead, so a call slot never waits on Redis.
+        concurrency: synthesizeConcurrency,
+        limiter,
+        // A dead worker's jobs come back after one lock period; a chunk may be orphaned a few times
+        // (several crashes in a row) before BullMQ gives up on it.
+        lockDuration: config.lockDurationMs,
+        stalledInterval: config.lockDurationMs,
+        maxStalledCount: 5,
+      }),
+    synthesizeProcessor({ narrator, store, spool, slots, queue, logger, ledger, verify: { threshold: config.similarityThreshold, ...options.verify } }) as Processor,
+    { queue, capacity: synthesizeConcurrency, limiterMax: limiter.max, logger, ...options.watchdog },
   );
+  const synthesize = synthesizeSupervised.worker;
   if (config.globalConcurrency !== undefined) {
     // Stored on the queue in Redis: the cap holds across every worker process of the fleet.
     void queue.setGlobalConcurrency(config.globalConcurrency).catch((error: unknown) => logger.error({ err: coerceError(error).message }, 'could not set global concurrency'));
@@ -143,18 +169,46 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   });
   // Webhook posts: a few at a time, each retried with backoff (see bookEnded), never part of a book.
   const notify = new Worker(NOTIFY_QUEUE, notifyProcessor({ secret: config.webhookSecret, logger }), { connection, prefix, concurrency: 4 });
-  const tracker = trackBooks({ finalize, others: [synthesize, encode, enqueue] }, { redis: connection, prefix: config.prefix, notify: notifyQueue, webhookUrl: config.webhookUrl, logger });
+  const trackDeps = { redis: connection, prefix: config.prefix, notify: notifyQueue, webhookUrl: config.webhookUrl, logger };
+  const tracker = trackBooks({ finalize, others: [synthesize, encode, enqueue] }, trackDeps);
   onOverBudget = (bookId) => {
     logger.warn({ bookId }, 'book reached its cost cap: stopped');
     tracker.ended(bookId);
   };
-  for (const w of [synthesize, finalize, encode, enqueue, notify]) {
-    w.on('error', (error) => logger.error({ err: coerceError(error).message, queue: w.name }, 'worker error'));
-  }
+  const logErrors = (w: Worker) =>
+    w.on('error', (error) => {
+      const message = coerceError(error).message;
+      // Losing Redis is reported once every few seconds by logRedisWaits, not by every worker and connection.
+      if (REDIS_DOWN.test(message)) return;
+      logger.error({ err: message, queue: w.name }, 'worker error');
+    });
+  for (const w of [synthesize, finalize, encode, enqueue, notify]) logErrors(w);
+  // A synthesize Worker the watchdog starts in place of a stuck one gets the same listeners; only
+  // its failures matter to the book records (the finalize side stays with the finalize worker).
+  synthesizeSupervised.onReplace = (w) => {
+    logErrors(w);
+    trackBooks({ finalize: new EventEmitter() as unknown as Worker, others: [w] }, trackDeps);
+  };
+  const plain = [finalize, encode, enqueue];
+  const checks: HealthCheck[] = [
+    { name: 'redis', check: () => pingRedis(connection) },
+    { name: 'store', check: () => probeStore(store, config.storeDir) },
+    {
+      name: 'taking jobs',
+      check: async () => {
+        const stopped = [...(synthesizeSupervised.taking() ? [] : [SYNTHESIZE_QUEUE]), ...plain.filter((w) => !w.isRunning() || w.closing !== undefined).map((w) => w.name)];
+        if (stopped.length > 0) throw new Error(`not taking jobs: ${stopped.join(', ')}`);
+      },
+    },
+  ];
 
   let closing: Promise<void> | undefined;
   return {
-    synthesize,
+    get synthesize() {
+      return synthesizeSupervised.worker;
+    },
+    connection,
+    health: () => runHealthChecks(checks),
     finalize,
     encode,
     enqueue,
@@ -167,19 +221,45 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
         // BullMQ's close(true) waits on a close already under way, which waits on the jobs in
         // flight; aborting their signals is what actually hands them back (as a failed attempt,
         // retried after backoff) and lets the close finish.
-        synthesize.cancelAllJobs('worker shutting down');
         finalize.cancelAllJobs('worker shutting down');
         encode.cancelAllJobs('worker shutting down');
         enqueue.cancelAllJobs('worker shutting down');
         notify.cancelAllJobs('worker shutting down');
       }
       // Every cleanup runs even when one fails (BullMQ's own close does the same).
-      const run = Promise.allSettled([synthesize.close(force), finalize.close(force), encode.close(force), enqueue.close(force), notify.close(force)])
-        .then(() => Promise.allSettled([queue.close(), finalizeQueue.close(), encodeQueue.close(), flows.close(), notifyQueue.close(), narrator.close?.()]))
+      const run = Promise.allSettled([synthesizeSupervised.close(force), finalize.close(force), encode.close(force), enqueue.close(force), notify.close(force)])
+        .then(() => Promise.allSettled([queue.close(), finalizeQueue.close(), encodeQueue.close(), flows.close(), notifyQueue.close(), enqueueQueue.close(), narrator.close?.()]))
+        .then(() => {
+          if (workerMetrics.registry.getSingleMetric('narrate_queue_jobs') === queueDepth) workerMetrics.registry.removeSingleMetric('narrate_queue_jobs');
+          stopLogging();
+        })
         .then(() => connection.quit().catch(() => connection.disconnect()))
         .then(() => undefined);
       closing = run;
       return run;
     },
   };
+}
+
+/** Errors that only say Redis is out of reach (a socket refused, reset or closed). */
+const REDIS_DOWN = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection is closed/;
+
+/** PING with the connection's own retries off the table: down is down, right now. */
+async function pingRedis(connection: RedisConnection): Promise<void> {
+  if (!isConnected(connection)) throw new Error(`Redis connection is ${connection.status}`);
+  await connection.ping();
+}
+
+/**
+ * The store answers: its own probe when it has one (a bucket's HEAD), else the directory is
+ * writable. Shared volumes go stale or read-only without the worker noticing otherwise.
+ */
+async function probeStore(store: SegmentStore, dir: string): Promise<void> {
+  const probe = (store as { probe?: () => Promise<unknown> }).probe;
+  if (typeof probe === 'function') {
+    await probe.call(store);
+    return;
+  }
+  await mkdir(dir, { recursive: true });
+  await access(dir, constants.W_OK);
 }

@@ -5,6 +5,7 @@ import { RateLimitedError, coerceError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SynthesizeJobData, SynthesizeResult } from '../queue/job-data.js';
 import { DrainingError } from './call-slots.js';
+import { recordChunk } from './metrics.js';
 import { synthesizeChunk, type SynthesizeDeps } from './synthesize-chunk.js';
 
 /**
@@ -22,6 +23,7 @@ export function synthesizeProcessor(deps: SynthesizeDeps & { queue: Queue; logge
     if (signal) setMaxListeners(64, signal);
     try {
       const result = await synthesizeChunk(job.data, deps, signal);
+      recordChunk(result);
       deps.logger.debug({ bookId: job.data.bookId, chunk: job.data.index, cached: result.cached, calls: result.calls }, 'chunk done');
       await deps.ledger?.chunkDone(job.data.bookId, result);
       return result;

@@ -1,5 +1,5 @@
 import type { Job, Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from '../queue/connection.js';
 import { coerceError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { bookEnded } from '../notify/book-ended.js';
