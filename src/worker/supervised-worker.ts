@@ -18,6 +18,8 @@ export interface WatchdogOptions {
   intervalMs?: number;
   /** How long jobs must wait, with room in the worker and no job taken, before it is recreated (default 30 s). */
   stuckAfterMs?: number;
+  /** How long a replaced worker may take to finish its jobs before they are handed back (default 30 s). */
+  retireWithinMs?: number;
   logger: Logger;
 }
 
@@ -114,7 +116,7 @@ export class SupervisedWorker {
     this.current = this.create(this.tracked);
     this.onReplace?.(this.current);
     this.suspectSince = undefined;
-    const retiring = closeWithin(old, 30_000).catch((error: unknown) =>
+    const retiring = closeWithin(old, this.options.retireWithinMs ?? 30_000).catch((error: unknown) =>
       this.options.logger.warn({ queue: old.name, err: coerceError(error).message }, 'closing the stuck worker failed'),
     );
     this.retired.add(retiring);
