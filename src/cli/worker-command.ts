@@ -38,7 +38,10 @@ export async function workerCommand(config: Config, io: CliIo, logger: Logger, f
         logger.info({ signal }, 'draining: finishing jobs in flight');
         const deadline = setTimeout(() => {
           logger.warn('drain deadline passed: handing jobs back');
-          void workers.close(true).then(stopMetrics).then(() => resolve(0));
+          void workers.close(true).then(stopMetrics).then(() => {
+            exitSoonAfterDrain(logger);
+            resolve(0);
+          });
         }, config.shutdownTimeoutMs);
         // Only guards the shutdown: must not keep the process alive by itself.
         deadline.unref();
@@ -46,6 +49,7 @@ export async function workerCommand(config: Config, io: CliIo, logger: Logger, f
         void workers.close().then(stopMetrics).then(() => {
           clearTimeout(deadline);
           logger.info('drained');
+          exitSoonAfterDrain(logger);
           resolve(0);
         });
       } else {
@@ -57,6 +61,20 @@ export async function workerCommand(config: Config, io: CliIo, logger: Logger, f
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+}
+
+/**
+ * Everything is closed; the process should now end by itself. A socket some library still holds
+ * (an ioredis reconnect begun while Redis was down, a sentinel subscription) must not keep a
+ * drained worker alive past its grace period, where an orchestrator would SIGKILL it: exit 0 after
+ * a short wait, naming what was still open. The timer is unref'd, so it only fires if something
+ * else keeps the process running.
+ */
+function exitSoonAfterDrain(logger: Logger): void {
+  setTimeout(() => {
+    logger.warn({ open: process.getActiveResourcesInfo() }, 'still open after the drain: exiting');
+    process.exit(0);
+  }, 3_000).unref();
 }
 
 function parsePort(text: string): number {

@@ -44,7 +44,7 @@ export function openRedis(target: RedisTarget | string, options: { worker?: bool
   }
   const common: RedisOptions = { ...perCommand, retryStrategy, enableOfflineQueue: true, lazyConnect: false };
   if (resolved.kind === 'sentinel') {
-    return new Redis({
+    return releasingSentinels(new Redis({
       ...common,
       sentinels: resolved.sentinels.map((n) => ({ host: n.host, port: n.port })),
       name: resolved.name,
@@ -58,9 +58,22 @@ export function openRedis(target: RedisTarget | string, options: { worker?: bool
       // A master demoted to replica answers writes with READONLY: reconnect (through the sentinels,
       // to the new master) and resend the command instead of failing it.
       reconnectOnError: (error) => (/READONLY/.test(error.message) ? 2 : false),
-    });
+    }));
   }
   return new Redis(resolved.url, common);
+}
+
+/**
+ * ioredis's failover detector holds a subscription to every sentinel, and only disconnect() drops
+ * it: after quit() (which BullMQ uses on the connections it duplicates for its workers) those
+ * sockets stay open and keep a finished command or a drained worker from exiting. So once a
+ * connection has ended, disconnect() it too, and do the same for every duplicate made of it.
+ */
+function releasingSentinels(connection: Redis): Redis {
+  connection.once('end', () => connection.disconnect());
+  const duplicate = connection.duplicate.bind(connection);
+  connection.duplicate = (override?: Partial<RedisOptions>) => releasingSentinels(duplicate(override));
+  return connection;
 }
 
 /** Redis could not be reached in time: the command stops with a message naming where it looked and why. */

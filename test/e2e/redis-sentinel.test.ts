@@ -1,0 +1,116 @@
+/**
+ * Sentinel failover mid-book: a master, its replica and three sentinels, started here on free
+ * loopback ports. The master is SIGKILLed while chunks are in flight; the sentinels promote the
+ * replica, the worker follows (failoverDetector, READONLY reconnects, the watchdog for #3088), and
+ * the book completes with every chunk once, only the chunks in flight bought a second time.
+ */
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Job, Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BookReport } from '../../src/finalizer/book-report.js';
+import { probeAudio } from '../../src/finalizer/ffmpeg.js';
+import { loadConfig } from '../../src/config.js';
+import { openRedis, type RedisConnection } from '../../src/queue/connection.js';
+import type { FinalizeResult } from '../../src/queue/job-data.js';
+import { FINALIZE_QUEUE, bullPrefix } from '../../src/queue/names.js';
+import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
+import { submitWithCli, writeParagraphBook } from '../helpers/paragraph-book.js';
+import { startSentinels, type Topology } from '../helpers/redis-topology.js';
+import { killAllSpawned, spawnWorker } from '../helpers/spawn-worker.js';
+import { testPrefix } from '../helpers/test-prefix.js';
+import { waitUntil } from '../helpers/wait-until.js';
+
+const KEY = 'sentinel-key';
+const CHUNKS = 30;
+const CONCURRENCY = 4;
+
+describe('a Sentinel failover in the middle of a book', () => {
+  const prefix = testPrefix('e2e-sentinel');
+  let dir: string;
+  let set: Awaited<ReturnType<typeof startSentinels>> | undefined;
+  let fake: FakeModelServer;
+  let connection: RedisConnection | undefined;
+  let finalize: Queue | undefined;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'narrate-sentinel-'));
+    set = await startSentinels(join(dir, 'sentinel'));
+    fake = await startFakeModel({ apiKey: KEY, latencyMs: 300, jitterMs: 100 });
+  });
+
+  afterAll(async () => {
+    await killAllSpawned();
+    await finalize?.close().catch(() => undefined);
+    connection?.disconnect();
+    await (set as Topology | undefined)?.stop();
+    await fake?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('completes with every chunk once after the master is SIGKILLed', async () => {
+    const env: Record<string, string> = {
+      NARRATE_REDIS_SENTINELS: set!.sentinels,
+      NARRATE_REDIS_SENTINEL_NAME: set!.name,
+      NARRATE_PREFIX: prefix,
+      NARRATE_API_KEY: KEY,
+      NARRATE_BASE_URL: fake.url,
+      NARRATE_STORE_DIR: join(dir, 'segments'),
+      NARRATE_CONCURRENCY: String(CONCURRENCY),
+      NARRATE_LOG_LEVEL: 'info',
+    };
+    const book = await writeParagraphBook(dir, 'sentinel-book', CHUNKS);
+    const out = join(dir, 'out');
+    const { bookId, chunks } = await submitWithCli(book, out, env);
+    expect(chunks).toBe(CHUNKS);
+
+    const worker = spawnWorker(env);
+    await waitUntil('a quarter of the chunks to be answered', () => fake.calls.filter((c) => c.status === 200).length >= CHUNKS / 4, {
+      timeoutMs: 40_000,
+      describe: () => `calls ${fake.calls.length}; worker: ${worker.output().slice(-2_000)}`,
+    });
+    set!.master.signal('SIGKILL');
+    await set!.master.waitForExit(5_000);
+    const answeredAtKill = fake.calls.filter((c) => c.status === 200).length;
+    expect(answeredAtKill, 'the master died mid-book').toBeLessThan(CHUNKS - CONCURRENCY);
+    await waitUntil('the sentinels to promote the replica', async () => (await set!.currentMaster().catch(() => 0)) === set!.replicaPort, {
+      timeoutMs: 40_000,
+      intervalMs: 250,
+      describe: set!.describe,
+    });
+
+    // The test's own view goes through the sentinels too, to whichever server is master now.
+    connection = openRedis(loadConfig(env).redis, { name: 'narrate-test-sentinel' });
+    connection.on('error', () => undefined);
+    finalize = new Queue(FINALIZE_QUEUE, { connection, prefix: bullPrefix(prefix) });
+    finalize.on('error', () => undefined);
+    const result = await waitUntil(
+      `book ${bookId} to be finalized`,
+      async () => {
+        const job = await Job.fromId<unknown, FinalizeResult>(finalize!, bookId);
+        const state = await job?.getState();
+        if (state === 'failed') throw new Error(`book failed: ${job!.failedReason}`);
+        return state === 'completed' ? job!.returnvalue : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 250, describe: () => `calls ${fake.calls.length}; worker: ${worker.output().slice(-3_000)}` },
+    );
+    expect(worker.running(), 'the worker survives the failover').toBe(true);
+
+    expect(result.output).toBe(join(out, 'sentinel-book.wav'));
+    expect((await stat(result.output)).size).toBeGreaterThan(0);
+    const report = JSON.parse(await readFile(join(out, 'sentinel-book.json'), 'utf8')) as BookReport;
+    // Every chunk once in the output, in order, and the audio is as long as the manifest says.
+    expect(report.chunks.map((c) => c.index)).toEqual(Array.from({ length: CHUNKS }, (_, i) => i));
+    const probe = await probeAudio(result.output);
+    expect(Math.abs(probe.durationMs - report.durationMs)).toBeLessThanOrEqual(100);
+    // Bought once each, except at most the chunks in flight when the master died.
+    const perChunk = book.paragraphs.map((p) => fake.callsFor(p));
+    expect(perChunk.every((n) => n === 1 || n === 2), `calls per chunk: ${perChunk.join(',')}`).toBe(true);
+    expect(fake.calls.length, `calls per chunk: ${perChunk.join(',')}`).toBeLessThanOrEqual(CHUNKS + CONCURRENCY);
+
+    worker.signal('SIGTERM');
+    const exit = await worker.waitForExit(20_000);
+    expect(exit?.code, worker.output().slice(-2_000)).toBe(0);
+  });
+});
