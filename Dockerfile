@@ -2,10 +2,11 @@
 
 # narrate: one image for every role (worker, dashboard, submit, status), chosen by the command.
 #   docker build -t narrate .
-#   docker run --rm -e REDIS_URL=redis://redis:6379 -v narrate-data:/data narrate worker
+#   docker run --rm -e REDIS_URL=redis://redis:6379 -p 9464:9464 narrate worker
+# See docs/deploy.md (Compose) and docs/k8s/ (Kubernetes).
 
 # ---- build: compile TypeScript with the dev dependencies, then drop them ----
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 # Manifests first, so the dependency layer is reused until the lockfile changes.
 COPY package.json package-lock.json ./
@@ -15,25 +16,31 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 # ---- runtime: node + ffmpeg (the finalizer's only external tool); no browser needed ----
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 RUN apt-get update \
   && apt-get install -y --no-install-recommends ffmpeg \
   && rm -rf /var/lib/apt/lists/*
 
+# NARRATE_METRICS_PORT: `narrate worker` serves /healthz and /metrics here (probes, Prometheus).
 ENV NODE_ENV=production \
-    NARRATE_STORE_DIR=/data/segments
+    NARRATE_METRICS_PORT=9464
 
+# The code is owned by root and read-only to the process.
 WORKDIR /app
-# Owned by root and read-only to the process: the app writes only under /data.
 COPY package.json package-lock.json ./
 COPY bin ./bin
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 
-# Segments and finished books live on /data. Creating it here owned by `node` means a fresh named
-# volume mounted on it starts with that ownership, so the non-root user can write to it.
-RUN mkdir -p /data/segments /data/out && chown -R node:node /data
+# The process works in /data, the only place it writes: the default file store
+# (/data/.narrate/segments), relative --out directories, and the spool of a file store. With
+# NARRATE_STORE_URL=s3://... audio in flight is spooled under /tmp instead and /data may stay empty.
+# Created here owned by `node`, so a fresh named volume mounted on it starts writable by that user.
+RUN mkdir -p /data && chown node:node /data
+WORKDIR /data
 
+# uid 1000, gid 1000: the image's `node` user. Never root.
 USER node
-ENTRYPOINT ["node", "bin/narrate.js"]
+EXPOSE 9464
+ENTRYPOINT ["node", "/app/bin/narrate.js"]
 CMD ["worker"]

@@ -208,3 +208,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsHost: e.NARRATE_METRICS_HOST,
   });
 }
+
+/** Every environment variable loadConfig reads (a test checks that deploy files name only these). */
+export const ENV_VARIABLES: readonly string[] = Object.freeze(Object.keys(schema.shape));

@@ -1,0 +1,126 @@
+/**
+ * Docker is not run here, so the deploy files are checked by reading them: every variable they set
+ * is one narrate reads, their values pass loadConfig, and ports, flags, probes and grace periods
+ * agree with the code and with each other.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { ENV_VARIABLES, loadConfig } from '../../src/config.js';
+import { bullPrefix, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
+
+const root = join(import.meta.dirname, '../..');
+const read = (path: string) => readFile(join(root, path), 'utf8');
+const known = new Set(ENV_VARIABLES);
+const unknown = (names: Iterable<string>) => [...names].filter((n) => !known.has(n));
+
+type Env = Record<string, string | null>;
+interface ComposeService {
+  command?: string[];
+  entrypoint?: string[];
+  environment?: Env;
+  stop_grace_period?: string;
+  healthcheck?: { test: string[] };
+}
+
+async function dockerfile(): Promise<{ metricsPort: number; exposed: number[]; user: string }> {
+  const text = await read('Dockerfile');
+  const runtime = text.slice(text.lastIndexOf('\nFROM '));
+  return {
+    metricsPort: Number(/NARRATE_METRICS_PORT=(\d+)/.exec(runtime)?.[1]),
+    exposed: [...runtime.matchAll(/^EXPOSE\s+(\d+)/gm)].map((m) => Number(m[1])),
+    user: /^USER\s+(\S+)/m.exec(runtime)?.[1] ?? 'root',
+  };
+}
+
+describe('Dockerfile', () => {
+  it('runs as non-root and exposes the metrics port it sets', async () => {
+    const d = await dockerfile();
+    expect(d.user).not.toBe('root');
+    expect(d.metricsPort).toBeGreaterThan(0);
+    expect(d.exposed).toContain(d.metricsPort);
+    expect(await read('Dockerfile')).toMatch(/apt-get install[^\n]*ffmpeg/);
+  });
+});
+
+describe('docker-compose.yml', () => {
+  it('sets only variables narrate reads, with values it accepts', async () => {
+    const compose = parse(await read('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService> };
+    const narrate = Object.entries(compose.services).filter(([, s]) => s.command?.[0] === 'worker' || s.command?.[0] === 'dashboard' || s.entrypoint?.includes('/app/bin/narrate.js'));
+    expect(narrate.map(([name]) => name).sort()).toEqual(['dashboard', 'submit', 'worker']);
+    for (const [name, service] of narrate) {
+      const env = service.environment ?? {};
+      expect(unknown(Object.keys(env)), `${name}: variables narrate does not read`).toEqual([]);
+      // ${VAR:-default} as Compose would fill it with nothing set in .env; required ones get a stand-in.
+      const filled: Record<string, string> = {};
+      for (const [key, value] of Object.entries(env)) {
+        if (value === null) continue;
+        const resolved = value.replace(/\$\{(\w+)(?::-([^}]*)|:\?[^}]*)?\}/g, (_m, _v: string, fallback: string | undefined) => fallback ?? 'stand-in-secret');
+        if (resolved !== '') filled[key] = resolved;
+      }
+      expect(() => loadConfig(filled), name).not.toThrow();
+    }
+  });
+
+  it('gives a worker more time to stop than its drain, and probes the health port the image serves', async () => {
+    const compose = parse(await read('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService> };
+    const worker = compose.services.worker!;
+    const grace = Number(/^(\d+)s$/.exec(worker.stop_grace_period ?? '')?.[1]) * 1000;
+    expect(grace).toBeGreaterThan(loadConfig({}).shutdownTimeoutMs);
+    const { metricsPort } = await dockerfile();
+    expect(worker.healthcheck?.test.join(' ')).toContain(`http://127.0.0.1:${metricsPort}/healthz`);
+  });
+});
+
+describe('docs/k8s', () => {
+  async function docs() {
+    const worker = parseAllDocuments(await read('docs/k8s/worker.yaml')).map((d) => d.toJS() as Record<string, any>);
+    const keda = parse(await read('docs/k8s/keda-scaledobject.yaml')) as Record<string, any>;
+    const configMap = worker.find((d) => d.kind === 'ConfigMap')!;
+    const deployment = worker.find((d) => d.kind === 'Deployment')!;
+    return { configMap, deployment, keda, text: await read('docs/k8s/worker.yaml') };
+  }
+
+  it('sets only variables narrate reads (ConfigMap and the Secret it documents), with values it accepts', async () => {
+    const { configMap, text } = await docs();
+    const data = configMap.data as Record<string, string>;
+    expect(unknown(Object.keys(data))).toEqual([]);
+    const secretKeys = [...text.matchAll(/--from-literal=(\w+)=/g)].map((m) => m[1]!);
+    expect(secretKeys.length).toBeGreaterThan(0);
+    expect(unknown(secretKeys)).toEqual([]);
+    const env = { ...data, ...Object.fromEntries(secretKeys.map((k) => [k, 'stand-in-secret'])) };
+    const config = loadConfig(env);
+    expect(config.redis.kind).toBe('sentinel');
+  });
+
+  it('probes /healthz on the port the worker is told to serve, and outlasts the drain', async () => {
+    const { configMap, deployment } = await docs();
+    const spec = deployment.spec.template.spec;
+    const container = spec.containers[0];
+    expect(container.args.slice(0, 1)).toEqual(['worker']);
+    const flagPort = Number(container.args[container.args.indexOf('--metrics-port') + 1]);
+    const port = container.ports.find((p: { name: string }) => p.name === 'metrics').containerPort;
+    expect(flagPort).toBe(port);
+    expect(Number(configMap.data.NARRATE_METRICS_PORT)).toBe(port);
+    expect((await dockerfile()).exposed).toContain(port);
+    for (const probe of [container.readinessProbe, container.livenessProbe]) {
+      expect(probe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
+    }
+    expect(spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(loadConfig(configMap.data).shutdownTimeoutMs);
+    expect(spec.securityContext.runAsNonRoot).toBe(true);
+    expect(deployment.spec.template.metadata.annotations['prometheus.io/port']).toBe(String(port));
+  });
+
+  it('scales on the wait list of the synthesize queue, through the same sentinels', async () => {
+    const { configMap, deployment, keda } = await docs();
+    expect(keda.spec.scaleTargetRef.name).toBe(deployment.metadata.name);
+    const trigger = keda.spec.triggers[0];
+    const config = loadConfig(configMap.data);
+    expect(trigger.metadata.listName).toBe(`${bullPrefix(config.prefix)}:${SYNTHESIZE_QUEUE}:wait`);
+    expect(trigger.type).toBe('redis-sentinel');
+    expect(trigger.metadata.addresses).toBe(configMap.data.NARRATE_REDIS_SENTINELS);
+    expect(trigger.metadata.sentinelMaster).toBe(configMap.data.NARRATE_REDIS_SENTINEL_NAME);
+    expect(known.has(trigger.metadata.passwordFromEnv)).toBe(true);
+  });
+});
