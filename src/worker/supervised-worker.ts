@@ -81,7 +81,7 @@ export class SupervisedWorker {
     if (this.closed || this.checking) return;
     this.checking = true;
     try {
-      if (this.current.isPaused() || this.current.closing !== undefined || this.inFlight >= this.options.capacity || !(await this.jobsHeldForNoReason())) {
+      if (this.current.isPaused() || this.current.closing !== undefined || this.inFlight >= this.options.capacity || !(await withinMs(this.jobsHeldForNoReason(), 10_000))) {
         this.suspectSince = undefined;
         return;
       }
@@ -129,6 +129,16 @@ export class SupervisedWorker {
     clearInterval(this.timer);
     if (force) this.current.cancelAllJobs('worker shutting down');
     await Promise.allSettled([this.current.close(force), ...this.retired]);
+  }
+}
+
+/** The promise's value, or a rejection after `ms`: a command that hangs must not stop the watchdog for good. */
+async function withinMs<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -91,9 +91,11 @@ describe('a Sentinel failover in the middle of a book', () => {
         const job = await Job.fromId<unknown, FinalizeResult>(finalize!, bookId);
         const state = await job?.getState();
         if (state === 'failed') throw new Error(`book failed: ${job!.failedReason}`);
-        return state === 'completed' ? job!.returnvalue : undefined;
+        if (state !== 'completed') return undefined;
+        // Read again: the job object may predate its completion (fetched just before the state).
+        return (await Job.fromId<unknown, FinalizeResult>(finalize!, bookId))?.returnvalue ?? undefined;
       },
-      { timeoutMs: 90_000, intervalMs: 250, describe: () => `calls ${fake.calls.length}; worker: ${worker.output().slice(-3_000)}` },
+      { timeoutMs: 90_000, intervalMs: 250, describe: () => `calls ${fake.calls.length}; worker: ${worker.output().slice(-6_000)}\n${set!.describe()}` },
     );
     expect(worker.running(), 'the worker survives the failover').toBe(true);
 
