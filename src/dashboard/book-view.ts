@@ -1,6 +1,6 @@
 import { extname, isAbsolute, relative, resolve } from 'node:path';
 import { Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from '../queue/connection.js';
 import { FINISHED_STATES, listBooks, readBookRecord, type BookRecord } from '../queue/book-record.js';
 import { statusOfJob } from '../queue/book-status.js';
 import { chunkTotals, type ChunkTotals } from '../queue/chunk-totals.js';
