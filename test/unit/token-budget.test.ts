@@ -29,10 +29,11 @@ describe('TokenBudget (real Redis)', () => {
   it('admits what fits at once and holds the rest until the window has room', async () => {
     const b = budget(100);
     const started = Date.now();
+    // "At once" is anything well short of the window: a loaded machine may take a few hundred ms.
     await b.take(60);
-    expect(Date.now() - started).toBeLessThan(200);
+    expect(Date.now() - started).toBeLessThan(WINDOW_MS / 2);
     await b.take(40);
-    expect(Date.now() - started).toBeLessThan(200);
+    expect(Date.now() - started).toBeLessThan(WINDOW_MS / 2);
     await b.take(30);
     // The first 60 had to leave the window before 30 more fitted.
     expect(Date.now() - started).toBeGreaterThanOrEqual(WINDOW_MS - 50);
