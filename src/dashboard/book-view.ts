@@ -3,13 +3,16 @@ import { Job, type Queue } from 'bullmq';
 import type { RedisConnection as Redis } from '../queue/connection.js';
 import { FINISHED_STATES, listBooks, readBookRecord, type BookRecord } from '../queue/book-record.js';
 import { statusOfJob } from '../queue/book-status.js';
+import { readChapterProgress, readChunkResults, type ChapterProgress } from '../queue/chapter-progress.js';
 import { chunkTotals, type ChunkTotals } from '../queue/chunk-totals.js';
-import type { FinalizeJobData, FinalizeResult, PartResult, SynthesizeResult } from '../queue/job-data.js';
+import type { FinalizeJobData, FinalizeResult } from '../queue/job-data.js';
 
 /** The queues a Books page reads: every book source plugs in here and nowhere else. */
 export interface BookSources {
   finalize: Queue<FinalizeJobData, FinalizeResult>;
   synthesize: Queue;
+  /** The parts of books, each encoded as its chunks are stored (chapter progress and chunk results). */
+  encode: Queue;
   /** Where the book records are (src/queue/book-record.ts), and the deployment's NARRATE_PREFIX. */
   redis: Redis;
   prefix: string;
@@ -22,6 +25,8 @@ export interface ChapterView {
   title: string;
   chunksDone: number;
   chunksTotal: number;
+  /** waiting, narrating, encoding, done or failed (src/queue/chapter-progress.ts). */
+  state: ChapterProgress['state'];
   done: boolean;
   /** The chapter's own audio file, once it exists (server side only: the page gets a URL). */
   audioFile?: string;
@@ -158,7 +163,6 @@ function insideDir(dir: string, file: string): boolean {
 interface ResultsSummary {
   processed: number;
   totals: ChunkTotals;
-  doneIndexes: Set<number>;
 }
 
 // Per finalize queue (one per dashboard): a live page re-reads every book each second, and a long
@@ -170,20 +174,19 @@ async function summarize(sources: BookSources, job: Job<FinalizeJobData, Finaliz
   if (!cache) summaries.set(sources.finalize, (cache = new Map()));
   const cached = cache.get(job.data.bookId);
   if (cached && cached.processed === processed) return cached;
-  // The book's children are its parts, each returning its chunks' results once encoded; a long
-  // book's `enqueue` child returns { added }: only chunk results carry a similarity.
-  const results = Object.values(await job.getChildrenValues())
-    .flatMap((v) => (typeof v === 'object' && v !== null && Array.isArray((v as PartResult).chunks) ? (v as PartResult).chunks : [v]))
-    .filter(isChunkResult);
-  const summary = { processed, totals: chunkTotals(results), doneIndexes: new Set(results.map((r) => r.index)) };
+  const results = await readChunkResults({ finalize: sources.finalize, encode: sources.encode }, job.data.bookId);
+  const summary = { processed, totals: chunkTotals(results) };
   cache.set(job.data.bookId, summary);
   return summary;
 }
 
 async function viewOfJob(sources: BookSources, job: Job<FinalizeJobData, FinalizeResult>, now: number): Promise<BookView> {
   const status = await statusOfJob(job, sources.synthesize);
-  const { totals, doneIndexes } = await summarize(sources, job, status.chunksDone);
-  const chapters = chapterViews(job.data, doneIndexes, status.state === 'done');
+  const [{ totals }, progress] = await Promise.all([
+    summarize(sources, job, status.chunksDone),
+    readChapterProgress({ finalize: sources.finalize, encode: sources.encode }, job.data.bookId),
+  ]);
+  const chapters = (progress ?? []).map(chapterView);
   const createdAt = job.timestamp;
   const view: BookView = {
     bookId: status.bookId,
@@ -204,21 +207,11 @@ async function viewOfJob(sources: BookSources, job: Job<FinalizeJobData, Finaliz
   return view;
 }
 
-function isChunkResult(value: unknown): value is SynthesizeResult {
-  return typeof value === 'object' && value !== null && typeof (value as SynthesizeResult).similarity === 'number' && typeof (value as SynthesizeResult).index === 'number';
-}
-
-/** Chapters with the chunks of each done so far. Pure. */
-export function chapterViews(book: Pick<FinalizeJobData, 'chapters' | 'chunks'>, doneIndexes: ReadonlySet<number>, bookDone: boolean): ChapterView[] {
-  const views: ChapterView[] = book.chapters.map((chapter, index) => ({ index, title: chapter.title, chunksDone: 0, chunksTotal: 0, done: false }));
-  for (const chunk of book.chunks) {
-    const view = views[chunk.chapter];
-    if (!view) continue;
-    view.chunksTotal += 1;
-    if (bookDone || doneIndexes.has(chunk.index)) view.chunksDone += 1;
-  }
-  for (const view of views) view.done = view.chunksTotal > 0 && view.chunksDone === view.chunksTotal;
-  return views;
+/** A chapter as the page shows it, from the finisher's progress (its file only once it is done). */
+function chapterView(p: ChapterProgress): ChapterView {
+  const view: ChapterView = { index: p.chapter, title: p.title, chunksDone: p.chunksDone, chunksTotal: p.chunksTotal, state: p.state, done: p.state === 'done' };
+  if (p.file !== undefined) view.audioFile = p.file;
+  return view;
 }
 
 /**

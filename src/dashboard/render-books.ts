@@ -81,7 +81,8 @@ function chapterHtml(chapter: ChapterView, link: string): string {
     chapter.audioFile === undefined
       ? ''
       : `<audio controls preload="metadata" src="${h(`${link}/audio/chapter/${chapter.index}`)}"></audio>`;
-  return `<span class="chapter-title">${h(chapter.title)}</span> ${chapter.done ? '<span class="state state-done">done</span>' : progress} ${audio}`;
+  const state = `<span class="state state-${h(chapter.state)}">${h(chapter.state)}</span>`;
+  return `<span class="chapter-title">${h(chapter.title)}</span> ${state} ${chapter.done ? '' : progress} ${audio}`;
 }
 
 /** A whole HTML page around parts, with the CSP nonce for its one style and one script. */
@@ -182,7 +183,7 @@ progress{width:9rem;vertical-align:middle}
 .muted{color:#6b7380;font-size:12px}
 .state{display:inline-block;padding:0 .45rem;border-radius:.6rem;background:#e3e6ea;font-size:12px}
 .state-done{background:#d3f2dc}.state-failed,.state-over-budget{background:#fbd5d5}.state-cancelled{background:#eee;color:#666}
-.state-narrating,.state-finalizing{background:#d8e7fb}
+.state-narrating,.state-finalizing,.state-encoding{background:#d8e7fb}
 .reason{color:#9b1c1c;max-width:28rem;word-break:break-word}
 .actions form{display:inline}
 .actions button{margin-right:.4rem}

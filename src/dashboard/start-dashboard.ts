@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import { coerceError, NarrateError } from '../errors.js';
 import { connectRedis, type RedisConnection } from '../queue/connection.js';
-import { bullPrefix, FINALIZE_QUEUE, QUEUE_NAMES, SYNTHESIZE_QUEUE } from '../queue/names.js';
+import { bullPrefix, ENCODE_QUEUE, FINALIZE_QUEUE, QUEUE_NAMES, SYNTHESIZE_QUEUE } from '../queue/names.js';
 import { registerQueueDepth } from '../queue/queue-depth-metric.js';
 import { basicAuth } from './basic-auth.js';
 import type { BookActions } from './book-actions.js';
@@ -88,7 +88,7 @@ export async function startDashboard(config: Config, options: DashboardOptions):
     });
     const byName = (name: string): Queue => queues.find((queue) => queue.name === name) as Queue;
     books = booksRouter({
-      sources: { finalize: byName(FINALIZE_QUEUE), synthesize: byName(SYNTHESIZE_QUEUE), redis, prefix: config.prefix },
+      sources: { finalize: byName(FINALIZE_QUEUE), synthesize: byName(SYNTHESIZE_QUEUE), encode: byName(ENCODE_QUEUE), redis, prefix: config.prefix },
       actions: options.actions ?? commandActions(config),
       csrf: createCsrf(),
       paths: { books: BOOKS_PATH, bullBoard: '/' },

@@ -46,12 +46,13 @@ const finalize = new Queue(FINALIZE_QUEUE, { connection, prefix: bullPrefix(pref
 const synthesize = new Queue(SYNTHESIZE_QUEUE, { connection, prefix: bullPrefix(prefix) });
 
 
-/** A Markdown book of `chapters` chapters with `paragraphs` one-chunk paragraphs each. */
-async function writeBook(name: string, chapters: number, paragraphs: number): Promise<string> {
+/** A Markdown book with one chapter per entry of `paragraphs`, each of that many one-chunk paragraphs. */
+async function writeBook(name: string, paragraphs: number[]): Promise<string> {
   const lines: string[] = [];
-  for (let c = 1; c <= chapters; c++) {
+  for (const [i, count] of paragraphs.entries()) {
+    const c = i + 1;
     lines.push(`# Chapter ${c}`, '');
-    for (let p = 1; p <= paragraphs; p++) lines.push(`In chapter ${c} the ${name} keeper climbed stair number ${p} of the tall tower by the sea.`, '');
+    for (let p = 1; p <= count; p++) lines.push(`In chapter ${c} the ${name} keeper climbed stair number ${p} of the tall tower by the sea.`, '');
   }
   const path = join(dir, `${name}.md`);
   await writeFile(path, lines.join('\n'));
@@ -78,6 +79,19 @@ interface AudioElement {
   addEventListener(type: string, listener: () => void): void;
 }
 
+/** Loads an <audio> element's metadata in the page and answers its duration in seconds. */
+async function audioDuration(page: Page, selector: string): Promise<number> {
+  return page.locator(selector).evaluate(
+    (audio: AudioElement) =>
+      new Promise<number>((resolve, reject) => {
+        if (audio.readyState >= 1) resolve(audio.duration);
+        audio.addEventListener('loadedmetadata', () => resolve(audio.duration));
+        audio.addEventListener('error', () => reject(new Error(`audio error ${audio.error?.code}`)));
+        audio.load();
+      }),
+  );
+}
+
 const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const auth = { authorization: basic(USER, PASSWORD) };
 const url = (path: string): string => new URL(path, dashboard!.url).href;
@@ -92,7 +106,7 @@ let runningId = '';
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'narrate-books-page-'));
-  fake = await startFakeModel({ latencyMs: 300 });
+  fake = await startFakeModel({ latencyMs: 400 });
   config = loadConfig({
     NARRATE_PREFIX: prefix,
     NARRATE_STORE_DIR: join(dir, 'segments'),
@@ -105,7 +119,7 @@ beforeAll(async () => {
     NARRATE_DASHBOARD_PASSWORD: PASSWORD,
   });
   // A finished book whose title is an attack on the page.
-  finishedId = await submit(await writeBook('finished', 2, 2), EVIL_TITLE);
+  finishedId = await submit(await writeBook('finished', [2, 2]), EVIL_TITLE);
   workers = startWorkers(config, { logger: createLogger('silent') });
   await waitUntil('the finished book', async () => (await bookState(finishedId)) === 'completed', { timeoutMs: 60_000, intervalMs: 100 });
   await workers.close();
@@ -170,18 +184,14 @@ describe('Books page', () => {
   it("plays the finished book: the audio element loads and reports the book's duration; ranges are served", async () => {
     const { context, page } = await signedIn();
     await page.goto(url(`books/${finishedId}`));
-    const duration = await page.locator('#book-audio audio').evaluate(
-      (audio: AudioElement) =>
-        new Promise<number>((resolve, reject) => {
-          if (audio.readyState >= 1) resolve(audio.duration);
-          audio.addEventListener('loadedmetadata', () => resolve(audio.duration));
-          audio.addEventListener('error', () => reject(new Error(`audio error ${audio.error?.code}`)));
-          audio.load();
-        }),
-    );
+    const duration = await audioDuration(page, '#book-audio audio');
     // Four chunks read at 15 chars/s by the fake: several seconds of audio.
     expect(duration).toBeGreaterThan(4);
     expect(Number.isFinite(duration)).toBe(true);
+    // Each chapter's own file, two chunks each: together about the book.
+    const chapters = [await audioDuration(page, '#chapter-0 audio'), await audioDuration(page, '#chapter-1 audio')];
+    for (const d of chapters) expect(d).toBeGreaterThan(2);
+    expect(Math.abs(chapters[0]! + chapters[1]! - duration)).toBeLessThan(1.5);
     await page.screenshot({ path: '/tmp/narrate-books-book.png', fullPage: true });
     await context.close();
 
@@ -199,7 +209,7 @@ describe('Books page', () => {
   });
 
   it("shows a running book's progress advancing without a reload", async () => {
-    runningId = await submit(await writeBook('running', 3, 10), 'The Running Book');
+    runningId = await submit(await writeBook('running', [8, 8, 30]), 'The Running Book');
     const { context, page } = await signedIn();
     await page.goto(url(`books/${runningId}`));
     const progress = page.locator('#summary progress');
@@ -255,6 +265,8 @@ describe('Books page', () => {
     page.on('request', (r) => {
       if (r.method() === 'POST') posts.push(`${new URL(r.url()).pathname} ${r.postData() ?? ''}`);
     });
+    // Cancel once chapter 1 is finished (the book is a third done), to see that chapter play below.
+    await expect.poll(() => page.locator('#chapter-0 .state').innerText(), { timeout: 30_000 }).toBe('done');
     await page.locator('#actions button[data-action="cancel"]').click();
     await page.waitForURL(url(`books/${runningId}`));
     expect(posts).toEqual([expect.stringMatching(new RegExp(`^/books/${runningId}/cancel csrf=[\\w%-]+$`))]);
@@ -273,19 +285,23 @@ describe('Books page', () => {
     await new Promise((r) => setTimeout(r, 3_000));
     expect(fake!.calls.length).toBe(last);
     const chunksDone = (await readBookRecord(connection, prefix, runningId))!.chunksDone;
-    expect(chunksDone).toBeLessThan(30);
+    expect(chunksDone).toBeLessThan(46);
     await expect(page.locator('#actions button[data-action="cancel"]').count()).resolves.toBe(0);
+    // Chapter 1 was finished while the book was being narrated: it plays, though the book never was.
+    await expect.poll(() => page.locator('#chapter-0 audio').count(), { timeout: 20_000 }).toBe(1);
+    expect(await audioDuration(page, '#chapter-0 audio')).toBeGreaterThan(10);
+    await expect(page.locator('#book-audio audio').count()).resolves.toBe(0);
     await page.screenshot({ path: '/tmp/narrate-books-cancelled.png', fullPage: true });
 
     // Retry from the page: the book goes on and finishes, on screen.
     await page.locator('#actions button[data-action="retry"]').click();
     await page.waitForURL(url(`books/${runningId}`));
-    await expect.poll(() => page.locator('#summary').innerText(), { timeout: 60_000 }).toMatch(/State\s+done/);
+    await expect.poll(() => page.locator('#summary').innerText(), { timeout: 120_000 }).toMatch(/State\s+done/);
     await expect(page.locator('#summary').innerText()).resolves.toContain('3/3 chapters');
     // Chunks stored before the cancel were not bought again.
-    expect(fake!.calls.length).toBeLessThan(last + 30);
+    expect(fake!.calls.length).toBeLessThan(last + 46 - chunksDone + 5);
     await context.close();
-  });
+  }, 240_000);
 
   it('links to bull-board and back', async () => {
     const { context, page } = await signedIn();

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { describe, expect, it } from 'vitest';
-import { chapterViews, etaMs, withRecord, type BookView } from '../../src/dashboard/book-view.js';
+import { etaMs, withRecord, type BookView } from '../../src/dashboard/book-view.js';
 import type { BookRecord } from '../../src/queue/book-record.js';
 import { createCsrf, readCookie } from '../../src/dashboard/csrf.js';
 import { escapeHtml } from '../../src/dashboard/escape-html.js';
@@ -14,13 +14,6 @@ describe('Books page: pure parts', () => {
     expect(etaMs(2, 10, 1_000, 11_000)).toBe(40_000);
     expect(etaText({ etaMs: 40_000 })).toBe('40 s');
     expect(etaText({ etaMs: 3_725_000 })).toBe('1 h 2 min');
-  });
-
-  it('counts a chapter done when every one of its chunks is', () => {
-    const book = { chapters: [{ title: 'A' }, { title: 'B' }], chunks: [0, 0, 1, 1, 1].map((chapter, index) => ({ index, chapter, pauseAfter: 'paragraph' as const })) };
-    const views = chapterViews(book, new Set([0, 1, 2]), false);
-    expect(views.map((v) => [v.chunksDone, v.chunksTotal, v.done])).toEqual([[2, 2, true], [1, 3, false]]);
-    expect(chapterViews(book, new Set(), true).every((v) => v.done)).toBe(true);
   });
 
   it('escapes every markup character', () => {
