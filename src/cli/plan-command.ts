@@ -3,6 +3,8 @@ import { languageName } from '../language/parse-language-tag.js';
 import { plannedBook, type PlanDocument, type PlannedBook } from '../producer/plan-document.js';
 import { sumEstimates } from '../producer/plan-estimate.js';
 import { prepareBooks } from '../producer/prepare-books.js';
+import { estimateCost, formatUsd } from '../money/estimate-cost.js';
+import { loadPrices, pricesFor } from '../money/prices.js';
 import type { CliIo } from './io.js';
 import { parseSubmitFlags, type RawSubmitFlags } from './submit-flags.js';
 import { UsageError } from './usage-error.js';
@@ -26,7 +28,14 @@ export async function planCommand(inputs: string[], flags: RawPlanFlags, config:
   const prepared = await prepareBooks(inputs, options, config, { planOnly: true });
   for (const warning of prepared.warnings) io.stderr.write(`warning: ${warning}\n`);
   for (const f of prepared.failures) io.stderr.write(`error: ${f.reason}\n`);
-  const books = prepared.books.map(plannedBook);
+  // The same estimate submit prints and checks --max-cost against, from the same price table.
+  const prices = pricesFor(loadPrices(config.pricesFile), config.model);
+  const books = prepared.books.map((prepared) => {
+    const book = plannedBook(prepared);
+    const c = estimateCost(prepared.plan.synthesize, prices);
+    book.estimate.cost = { model: config.model, expectedCalls: c.calls, inputTokens: c.inputTokens, textOutputTokens: c.textOutputTokens, audioOutputTokens: c.audioOutputTokens, costUsd: c.costUsd };
+    return book;
+  });
   if (flags.json === true) {
     const document: PlanDocument = { books, estimate: sumEstimates(books.map((b) => b.estimate)) };
     io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
@@ -56,7 +65,11 @@ function summary(book: PlannedBook): string {
 }
 
 function estimateLine(e: PlannedBook['estimate']): string {
-  return `${plural(e.chunks, 'chunk')}, ${e.characters.toLocaleString('en-US')} characters, ~${e.audioMinutes.toFixed(1)} min of audio, ${plural(e.modelCalls, 'model call')} (at least)`;
+  const line = `${plural(e.chunks, 'chunk')}, ${e.characters.toLocaleString('en-US')} characters, ~${e.audioMinutes.toFixed(1)} min of audio, ${plural(e.modelCalls, 'model call')} (at least)`;
+  if (!e.cost) return line;
+  const c = e.cost;
+  const tokens = `${c.inputTokens.toLocaleString('en-US')} input / ${c.textOutputTokens.toLocaleString('en-US')} text out / ${c.audioOutputTokens.toLocaleString('en-US')} audio out tokens`;
+  return `${line}\n  estimate with ${c.model}: ~${plural(c.expectedCalls, 'call')} with retries, ${tokens}, ~${formatUsd(c.costUsd)}`;
 }
 
 /**

@@ -14,6 +14,20 @@ export interface PlanEstimate {
   modelCalls: number;
   /** Minutes of speech at the pace the duration check assumes (DEFAULT_CHARS_PER_SECOND), pauses not counted. */
   audioMinutes: number;
+  /** What the model is expected to bill (money/estimate-cost.ts), when a price table was given. */
+  cost?: PlanCost;
+}
+
+/** Tokens and dollars of a plan, as money/estimate-cost.ts expects them: retries of the verbatim check included. */
+export interface PlanCost {
+  /** The model priced (NARRATE_MODEL). */
+  model: string;
+  /** Model calls expected, rejected readings included. */
+  expectedCalls: number;
+  inputTokens: number;
+  textOutputTokens: number;
+  audioOutputTokens: number;
+  costUsd: number;
 }
 
 /** Minutes of speech for a text at the assumed pace: whitespace runs count once, as in checkDuration. */
@@ -43,6 +57,17 @@ export function sumEstimates(estimates: readonly PlanEstimate[]): PlanEstimate {
     total.audioMinutes += e.audioMinutes;
   }
   total.audioMinutes = round1(total.audioMinutes);
+  const costs = estimates.map((e) => e.cost).filter((c): c is PlanCost => c !== undefined);
+  if (costs.length > 0) {
+    total.cost = { model: costs[0]!.model, expectedCalls: 0, inputTokens: 0, textOutputTokens: 0, audioOutputTokens: 0, costUsd: 0 };
+    for (const c of costs) {
+      total.cost.expectedCalls += c.expectedCalls;
+      total.cost.inputTokens += c.inputTokens;
+      total.cost.textOutputTokens += c.textOutputTokens;
+      total.cost.audioOutputTokens += c.audioOutputTokens;
+      total.cost.costUsd += c.costUsd;
+    }
+  }
   return total;
 }
 

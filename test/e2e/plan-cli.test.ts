@@ -86,6 +86,27 @@ describe('narrate plan', () => {
     expect(doc.estimate.characters).toBe(book.estimate.characters);
   });
 
+  it('--json and the summary give tokens and cost from the price table, and NARRATE_PRICES changes the cost', async () => {
+    const plan = JSON.parse((await runCli(['plan', join(dir, 'harbour.md'), '--json'], env)).stdout) as PlanDocument;
+    const cost = plan.books[0]!.estimate.cost!;
+    expect(cost.model).toBe('gpt-4o-audio-preview');
+    expect(cost.expectedCalls).toBeGreaterThanOrEqual(plan.books[0]!.estimate.modelCalls);
+    expect(cost.inputTokens).toBeGreaterThan(0);
+    expect(cost.audioOutputTokens).toBeGreaterThan(cost.textOutputTokens);
+    // The built-in prices per million tokens, applied to the tokens the plan shows.
+    const expected = (cost.inputTokens * 2.5 + cost.textOutputTokens * 10 + cost.audioOutputTokens * 80) / 1e6;
+    expect(cost.costUsd).toBeCloseTo(expected, 6);
+    expect(plan.estimate.cost!.costUsd).toBeCloseTo(cost.costUsd, 6);
+
+    const prices = join(dir, 'prices.json');
+    await writeFile(prices, JSON.stringify({ 'gpt-4o-audio-preview': { textInputPerM: 0, textOutputPerM: 0, audioOutputPerM: 160 } }));
+    const dearer = JSON.parse((await runCli(['plan', join(dir, 'harbour.md'), '--json'], { ...env, NARRATE_PRICES: prices })).stdout) as PlanDocument;
+    expect(dearer.books[0]!.estimate.cost!.costUsd).toBeCloseTo((cost.audioOutputTokens * 160) / 1e6, 6);
+
+    const text = await runCli(['plan', join(dir, 'harbour.md')], env);
+    expect(text.stdout).toMatch(/estimate with gpt-4o-audio-preview: ~\d+ calls with retries, [\d,]+ input \/ [\d,]+ text out \/ [\d,]+ audio out tokens, ~\$\d/);
+  });
+
   it('--text prints exactly what will be spoken, with chapter markers', async () => {
     const json = JSON.parse((await runCli(['plan', join(dir, 'harbour.md'), '--json'], env)).stdout) as PlanDocument;
     const result = await runCli(['plan', join(dir, 'harbour.md'), '--text'], env);
