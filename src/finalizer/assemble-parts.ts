@@ -6,6 +6,7 @@ import { BOOK_FORMAT } from '../audio/wav-format.js';
 import { leadFrames, type Codec } from './codecs.js';
 import { offsetAfterFrames } from './elementary-frames.js';
 import { ffmetadata } from './ffmetadata.js';
+import { coverArgs } from './book-tags.js';
 import { runFfmpeg } from './ffmpeg.js';
 
 /** Reads of 1 MiB: the book's frames are copied, never held. */
@@ -26,6 +27,8 @@ export async function assembleParts(options: {
   output: string;
   tags: Record<string, string>;
   chapters: readonly { title: string; startMs: number; endMs: number }[];
+  /** A checked JPEG or PNG, embedded as the attached picture where the container takes one. */
+  cover?: string;
   signal?: AbortSignal;
 }): Promise<void> {
   const { codec, output } = options;
@@ -35,12 +38,15 @@ export async function assembleParts(options: {
     const metadataFile = join(work, 'metadata.txt');
     await writeFile(metadataFile, ffmetadata(options.tags, [...options.chapters]));
     const rate = codec.sampleRate ?? BOOK_FORMAT.sampleRate;
+    const cover = options.cover === undefined ? [] : coverArgs(codec.format, 2);
     await runFfmpeg(
       [
         '-itsoffset', (-codec.delay / rate).toFixed(9),
         '-f', codec.partStream === 'adts' ? 'aac' : 'mp3', '-i', 'pipe:0',
         '-f', 'ffmetadata', '-i', metadataFile,
+        ...(cover.length > 0 ? ['-i', options.cover!] : []),
         '-map', '0:a', '-map_metadata', '1', '-map_chapters', '1', '-c:a', 'copy',
+        ...cover,
         ...codec.container,
         partial,
       ],

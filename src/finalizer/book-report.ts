@@ -1,5 +1,6 @@
 import { chunkTotals, type ChunkTotals } from '../queue/chunk-totals.js';
 import type { FinalizeJobData, SynthesizeResult } from '../queue/job-data.js';
+import type { LoudnessReport } from './book-mastering-report.js';
 
 /** The `<slug>.json` written beside every book: what is in it and what it cost. */
 export interface BookReport {
@@ -32,17 +33,29 @@ export interface BookReport {
     /** Dollars this chunk's model calls cost in this run, rejected readings included. */
     costUsd: number;
     rejectedCostUsd: number;
+    /** Where the chunk's voice sits on the book's timeline, and the mastering gain its segment got (dB). */
+    startMs?: number;
+    endMs?: number;
+    gainDb?: number;
   }[];
+  /** The loudness preset and what ffmpeg's ebur128 measured on the finished file. */
+  loudness?: LoudnessReport;
   totals: ChunkTotals;
 }
 
 /** Builds the manifest from the book's plan, its chunks' results and the timeline. Pure. */
-export function bookReport(book: FinalizeJobData, results: SynthesizeResult[], timeline: { chapters: { title: string; startMs: number; endMs: number; file?: string }[]; totalMs: number }, output: string): BookReport {
+export function bookReport(
+  book: FinalizeJobData,
+  results: SynthesizeResult[],
+  timeline: { chapters: { title: string; startMs: number; endMs: number; file?: string }[]; totalMs: number },
+  output: string,
+  mastering: { loudness?: LoudnessReport; times?: Map<number, { startMs: number; endMs: number }>; gains?: Map<number, number> } = {},
+): BookReport {
   const byIndex = new Map(results.map((r) => [r.index, r]));
   const chunks = book.chunks.map((c) => {
     const r = byIndex.get(c.index);
     if (!r) throw new Error(`chunk ${c.index} has no result`);
-    return { index: c.index, chapter: c.chapter, chars: r.chars, durationMs: r.durationMs, attempts: r.calls, cached: r.cached, similarity: r.similarity, rejections: r.rejections, usage: r.usage, costUsd: r.costUsd ?? 0, rejectedCostUsd: r.rejectedCostUsd ?? 0 };
+    return { index: c.index, chapter: c.chapter, chars: r.chars, durationMs: r.durationMs, attempts: r.calls, cached: r.cached, similarity: r.similarity, rejections: r.rejections, usage: r.usage, costUsd: r.costUsd ?? 0, rejectedCostUsd: r.rejectedCostUsd ?? 0, ...mastering.times?.get(c.index), ...(mastering.gains?.has(c.index) ? { gainDb: mastering.gains.get(c.index)! } : {}) };
   });
   const first = results[0];
   return {
@@ -61,5 +74,6 @@ export function bookReport(book: FinalizeJobData, results: SynthesizeResult[], t
     chapters: timeline.chapters.map((c) => ({ title: c.title, startMs: Math.round(c.startMs), endMs: Math.round(c.endMs), ...(c.file === undefined ? {} : { file: c.file }) })),
     chunks,
     totals: chunkTotals(chunks.map((c) => ({ ...c, calls: c.attempts }))),
+    ...(mastering.loudness ? { loudness: mastering.loudness } : {}),
   };
 }

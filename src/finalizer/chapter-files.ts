@@ -6,6 +6,7 @@ import type { PartJobData, PartResult } from '../queue/job-data.js';
 import { assembleParts } from './assemble-parts.js';
 import { bookPaths } from './book-paths.js';
 import { codecOf } from './codecs.js';
+import { bookTags } from './book-tags.js';
 
 /** Samples → ms at the book's rate. */
 const ms = (samples: number, rate: number) => (samples * 1000) / rate;
@@ -31,7 +32,8 @@ export async function writeChapterFile(
     codec,
     parts: parts.map((p) => p.file!),
     output: file,
-    tags: { title: part.chapterTitle, album: part.book.title, artist: part.book.author, album_artist: part.book.author, genre: 'Audiobook', track: `${part.chapter + 1}/${chapters}` },
+    tags: { ...bookTags(part.book, codec.format), title: part.chapterTitle, track: `${part.chapter + 1}/${chapters}` },
+    ...(part.book.finish?.cover ? { cover: part.book.finish.cover.path } : {}),
     chapters: [{ title: part.chapterTitle, startMs: 0, endMs: ms(total, rate) }],
     ...(signal ? { signal } : {}),
   });

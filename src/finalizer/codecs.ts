@@ -47,9 +47,21 @@ export const CODECS: Readonly<Partial<Record<OutputFormat, Codec>>> = Object.fre
     frameSize: 1024,
     delay: 1024,
     partStream: 'adts',
-    // The ipod muxer writes the chapter track audiobook players read.
-    container: ['-movflags', '+faststart', '-f', 'ipod'],
+    // The mp4 muxer with the audiobook brand: it writes the QuickTime chapter track and Nero chpl
+    // (at most 255 entries; the track keeps them all), the ilst tags and a cover (covr), which the
+    // ipod muxer refuses.
+    container: ['-movflags', '+faststart', '-brand', 'M4B ', '-f', 'mp4'],
     extension: 'm4b',
+  },
+  m4a: {
+    format: 'm4a',
+    encoder: ['-c:a', 'aac', '-b:a', '64k'],
+    sampleRate: undefined,
+    frameSize: 1024,
+    delay: 1024,
+    partStream: 'adts',
+    container: ['-movflags', '+faststart', '-brand', 'M4A ', '-f', 'mp4'],
+    extension: 'm4a',
   },
   mp3: {
     format: 'mp3',

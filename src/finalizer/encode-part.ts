@@ -87,7 +87,7 @@ async function* partPcm(layout: PartLayout, segments: Map<number, StoredSegment>
       continue;
     }
     const segment = segments.get(entry.index)!;
-    const db = segmentGainDb(segment.meta, data.book);
+    const db = await segmentGainDb(segment, data.book);
     for await (const piece of segmentPcm(segment)) yield applyGain(piece, db);
   }
 }

@@ -12,6 +12,7 @@ import type { OutputFormat } from '../queue/job-data.js';
 const OUTPUT_OPTIONS: Record<OutputFormat, string[]> = {
   // m4b is MP4 audio; the ipod muxer writes the chapter track audiobook players read.
   m4b: ['-c:a', 'aac', '-b:a', '64k', '-movflags', '+faststart', '-f', 'ipod'],
+  m4a: ['-c:a', 'aac', '-b:a', '64k', '-movflags', '+faststart', '-f', 'ipod'],
   mp3: ['-c:a', 'libmp3lame', '-b:a', '64k', '-id3v2_version', '3', '-f', 'mp3'],
   // Segments are already PCM in one format: copy, no re-encoding. rf64 lets a book pass 4 GiB.
   wav: ['-c:a', 'copy', '-rf64', 'auto', '-f', 'wav'],

@@ -15,6 +15,8 @@ import { bookPaths } from './book-paths.js';
 import { bookReport } from './book-report.js';
 import { writeChapterFile } from './chapter-files.js';
 import { codecOf } from './codecs.js';
+import { bookTags } from './book-tags.js';
+import { chunkGains, chunkTimeline, loudnessReport } from './book-mastering-report.js';
 import { concatAudio } from './ffmpeg.js';
 import { concatListLine, ffmetadata } from './ffmetadata.js';
 import { planTimeline, type Timeline } from './plan-timeline.js';
@@ -144,11 +146,15 @@ export async function finalizeFromParts(book: FinalizeJobData, parts: PartResult
     codec,
     parts: ordered.map((p) => p.file!),
     output: paths.output,
-    tags: { title: book.title, album: book.title, artist: book.author, album_artist: book.author, genre: 'Audiobook' },
+    tags: bookTags(book, codec.format),
     chapters: timeline.chapters,
+    ...(book.finish?.cover ? { cover: book.finish.cover.path } : {}),
     ...(signal ? { signal } : {}),
   });
-  const report = bookReport(book, results, { ...timeline, chapters: timeline.chapters.map((c, i) => ({ title: c.title, startMs: c.startMs, endMs: c.endMs, file: files[i]! })) }, paths.output);
+  const loudness = await loudnessReport(book, paths.output, signal);
+  const times = chunkTimeline(book.parts, ordered, new Map(book.chunks.map((c) => [c.index, c.pauseAfter])), rate);
+  const gains = await chunkGains(book, results, store);
+  const report = bookReport(book, results, { ...timeline, chapters: timeline.chapters.map((c, i) => ({ title: c.title, startMs: c.startMs, endMs: c.endMs, file: files[i]! })) }, paths.output, { loudness, times, gains });
   await writeAtomically(paths.manifest, `${JSON.stringify(report, null, 2)}\n`);
   await rm(paths.partsDir, { recursive: true, force: true });
   // The shared parts directory goes with its last book (another book's parts keep it).

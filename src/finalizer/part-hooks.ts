@@ -1,22 +1,39 @@
 import type { BookSettings } from '../queue/job-data.js';
-import type { SegmentMeta } from '../store/segment-store.js';
+import type { StoredSegment } from '../store/segment-store.js';
+import { PRESETS, type LoudnessPreset } from './loudness-presets.js';
+import { limiterFilter, masterGainDb, pcmGainDb } from './master-gain.js';
+import { segmentLoudnessOf } from './segment-loudness-of.js';
 
-/**
- * The gain (dB) applied to a segment as its part is encoded: one constant for the whole segment.
- * A pure function of what was measured when the segment was stored and of the book's settings.
- * Default 0 dB (unchanged); mastering brings strays back to the book's level here.
- */
-export function segmentGainDb(_meta: SegmentMeta, _book: BookSettings): number {
-  return 0;
+/** The book's loudness preset; a book queued before presets existed is not mastered. */
+export function presetOf(book: Pick<BookSettings, 'finish'>): LoudnessPreset {
+  return PRESETS[book.finish?.loudness ?? 'off'];
 }
 
 /**
- * An extra ffmpeg audio filter for every part of the book (e.g. a true-peak limiter), or undefined
- * for none. It runs on each part alone, so it must not need audio beyond a part: parts are cut in
- * pauses, where a limiter has nothing to hold.
+ * The gain (dB) applied to a segment's 16-bit PCM as its part is encoded: one constant for the
+ * whole segment, from what was measured when it was stored (measured now for a segment stored
+ * before that), minus the headroom the limiter filter adds back (see master-gain.ts).
  */
-export function partAudioFilter(_book: BookSettings): string | undefined {
-  return undefined;
+export async function segmentGainDb(segment: StoredSegment, book: Pick<BookSettings, 'finish'>): Promise<number> {
+  const preset = presetOf(book);
+  if (preset.measure === undefined) return 0;
+  return pcmGainDb(await segmentLoudnessOf(segment), preset);
+}
+
+/** The mastering gain of a segment as the manifest reports it (the headroom left out). */
+export async function reportedGainDb(segment: StoredSegment, book: Pick<BookSettings, 'finish'>): Promise<number> {
+  const preset = presetOf(book);
+  if (preset.measure === undefined) return 0;
+  return masterGainDb(await segmentLoudnessOf(segment), preset);
+}
+
+/**
+ * The extra ffmpeg audio filter of every part: the true-peak limiter of the book's preset, or
+ * undefined for none. It runs on each part alone; parts are cut in pauses, where a limiter has
+ * nothing to hold.
+ */
+export function partAudioFilter(book: Pick<BookSettings, 'finish'>): string | undefined {
+  return limiterFilter(presetOf(book));
 }
 
 /** Scales 16-bit PCM by `db` in place, clipping at full scale. 0 dB returns the buffer untouched. */

@@ -35,6 +35,11 @@ export interface FakeModelOptions {
    * real transcript sometimes does; the audio is still the faithful tone. Default 0: exact.
    */
   mishearRate?: number;
+  /**
+   * Level of faithful readings, call after call (dB relative to the usual tone, cycled): a model
+   * whose output level drifts between calls. Default: no drift.
+   */
+  levelDriftDb?: number[];
   /** Seed for latency jitter and the answer/cut draws; default random. */
   seed?: number;
   /** Port to listen on (127.0.0.1); default 0, any free port. */
@@ -120,6 +125,7 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
   const calls: FakeCall[] = [];
   const faults: Fault[] = [];
   const admitted: number[] = [];
+  let readCount = 0;
   const timers = new Set<NodeJS.Timeout>();
 
   const delay = (ms: number) =>
@@ -229,7 +235,8 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
     }
     if (fault?.kind === 'transcript') return reply(200, 'read', completion(body, fault.transcript, 'stop', speech(text.length / opts.cps, opts.faithfulHz)));
     const transcript = opts.mishearRate > 0 ? mishear(text, opts.mishearRate, random) : text;
-    reply(200, 'read', completion(body, transcript, 'stop', speech(text.length / opts.cps, opts.faithfulHz)));
+    const drift = options.levelDriftDb?.length ? options.levelDriftDb[readCount++ % options.levelDriftDb.length]! : 0;
+    reply(200, 'read', completion(body, transcript, 'stop', speech(text.length / opts.cps, opts.faithfulHz, drift)));
   }
 
   const server = createServer((req, res) => {
@@ -301,12 +308,12 @@ const speechCache = new Map<string, Speech>();
 const SPEECH_CACHE_ENTRIES = 32;
 
 /** A WAV the way the service streams it: 24 kHz mono 16-bit with RIFF and data sizes of 0xFFFFFFFF. */
-function speech(seconds: number, hz: number): Speech {
+function speech(seconds: number, hz: number, driftDb = 0): Speech {
   const ms = Math.round(Math.max(0.1, seconds) * 1000);
-  const key = `${ms}:${hz}`;
+  const key = `${ms}:${hz}:${driftDb}`;
   const cached = speechCache.get(key);
   if (cached) return cached;
-  const pcm = tone(BOOK_FORMAT, ms, hz);
+  const pcm = tone(BOOK_FORMAT, ms, hz, 0.3 * 10 ** (driftDb / 20));
   const header = wavHeader(BOOK_FORMAT, pcm.length);
   header.writeUInt32LE(0xffffffff, 4);
   header.writeUInt32LE(0xffffffff, 40);
