@@ -47,12 +47,13 @@ export function parseFinishFlags(
 
 /**
  * Why a preset, format and split cannot go together, or undefined when they can. ACX takes MP3
- * files, one per chapter, and nothing else; a WAV book split into chapters is allowed (one WAV per chapter).
+ * files, one per chapter, and nothing else; a WAV book has no chapter files, so it cannot be split yet.
  */
 export function finishConflict(loudness: LoudnessPresetName | undefined, format: OutputFormat | undefined, split: boolean | undefined): string | undefined {
   if (loudness === 'acx' && format !== undefined && format !== 'mp3') {
-    return `--loudness acx makes MP3 files (192 kb/s CBR, 44.1 kHz, mono), as ACX requires: --format ${format} cannot go with it (leave --format out, or use mp3)`;
+    return `--loudness acx makes MP3 files, as ACX requires: --format ${format} cannot go with it (leave --format out, or use mp3)`;
   }
+  if (split === true && format === 'wav') return '--split chapters is not supported yet for wav (it works with m4b, m4a and mp3)';
   if (loudness === 'acx' && split === false) return '--loudness acx makes one file per chapter, as ACX requires';
   return undefined;
 }

@@ -49,12 +49,12 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       .option('--keep-front-matter', 'read copyright, imprint, colophon and title pages and Gutenberg\'s licence too')
       .option('--max-cost <usd>', 'spending cap per book in US dollars: refused when the estimate exceeds it, stopped when spent')
       .option('--notify <url>', 'POST a signed JSON notice to this http(s) URL when each book ends (default NARRATE_WEBHOOK_URL)')
-      .option('--loudness <preset>', 'audiobook (default: -18 LUFS, -2 dBTP), podcast (-16 LUFS, -1 dBTP), acx (ACX submission: MP3 per chapter, credits, room tone) or off')
+      .option('--loudness <preset>', 'audiobook (default: -18 LUFS, -2 dBTP), podcast (-16 LUFS, -1 dBTP), acx (ACX levels: RMS aimed at -19.5 dB, peaks limited under -3.5 dBTP; MP3, one file per chapter, credits) or off')
       .option('--cover <file>', 'cover image, JPEG or PNG up to 10 MB (default: the EPUB\'s own cover)')
       .option('--narrator <name>', 'narrator tag and credit (default: the voice\'s name)')
       .option('--credits', 'read opening and closing credits (default with --loudness acx)')
       .option('--no-credits', 'no credits, even with --loudness acx')
-      .option('--split <mode>', '"chapters": one file per chapter in <out>/<slug>/ with a .m3u8 playlist (implied by acx)')
+      .option('--split <mode>', '"chapters": one file per chapter, <out>/<slug>/NN - <chapter title>.<ext>, and <slug>.m3u8 beside them (implied by acx; not for wav yet)')
       .option('--language <tag>', 'the books\' language as a BCP 47 tag (en, fr, pt-BR, ja); default: the book\'s own, else detected');
 
   submitFlags(program.command('run'))

@@ -1,35 +1,41 @@
 import { join } from 'node:path';
 import { slugify } from '../producer/slugify.js';
 import type { BookSettings } from '../queue/job-data.js';
+import { chapterFileTitle } from './chapter-playlist.js';
 
 /**
  * Where a book's files live, all under its `--out` directory:
  * - `<slug>.<ext>` the book, `<slug>.json` its manifest;
  * - `<slug>.chapters/NN-<chapter>.<ext>` each chapter, written as soon as its parts are encoded, so
  *   a listener can start before the book is done; kept beside the book;
+ * - with `--split chapters` instead `<slug>/NN - <Chapter Title>.<ext>` and the playlist `<slug>/<slug>.m3u8`;
  * - `.narrate-parts/<bookId>/` the encoded parts, removed once the book is assembled.
  */
 export interface BookPaths {
   output: string;
   manifest: string;
   chaptersDir: string;
+  /** The chapters' playlist, written only for a book split into chapters. */
+  playlist: string;
   partsDir: string;
   chapterFile(chapter: number, title: string, chapters: number): string;
   partFile(part: number, extension: string): string;
 }
 
 /** The paths of a book's files (see BookPaths). Pure. */
-export function bookPaths(book: Pick<BookSettings, 'outDir' | 'slug' | 'format' | 'bookId'>, extension: string = book.format): BookPaths {
-  const chaptersDir = join(book.outDir, `${book.slug}.chapters`);
+export function bookPaths(book: Pick<BookSettings, 'outDir' | 'slug' | 'format' | 'bookId' | 'finish'>, extension: string = book.format): BookPaths {
+  const split = book.finish?.split === true;
+  const chaptersDir = join(book.outDir, split ? book.slug : `${book.slug}.chapters`);
   const partsDir = join(book.outDir, '.narrate-parts', book.bookId);
   return {
     output: join(book.outDir, `${book.slug}.${extension}`),
     manifest: join(book.outDir, `${book.slug}.json`),
     chaptersDir,
+    playlist: join(chaptersDir, `${book.slug}.m3u8`),
     partsDir,
     chapterFile(chapter, title, chapters) {
       const n = String(chapter + 1).padStart(Math.max(2, String(chapters).length), '0');
-      return join(chaptersDir, `${n}-${slugify(title)}.${extension}`);
+      return join(chaptersDir, split ? `${n} - ${chapterFileTitle(title, chapter)}.${extension}` : `${n}-${slugify(title)}.${extension}`);
     },
     partFile(part, ext) {
       return join(partsDir, `p${String(part).padStart(5, '0')}.${ext}`);

@@ -16,6 +16,7 @@ import { bookReport } from './book-report.js';
 import { writeChapterFile } from './chapter-files.js';
 import { codecOf } from './codecs.js';
 import { bookTags } from './book-tags.js';
+import { chapterPlaylist } from './chapter-playlist.js';
 import { chunkGains, chunkTimeline, loudnessReport } from './book-mastering-report.js';
 import { concatAudio } from './ffmpeg.js';
 import { concatListLine, ffmetadata } from './ffmetadata.js';
@@ -155,6 +156,9 @@ export async function finalizeFromParts(book: FinalizeJobData, parts: PartResult
   const times = chunkTimeline(book.parts, ordered, new Map(book.chunks.map((c) => [c.index, c.pauseAfter])), rate);
   const gains = await chunkGains(book, results, store);
   const report = bookReport(book, results, { ...timeline, chapters: timeline.chapters.map((c, i) => ({ title: c.title, startMs: c.startMs, endMs: c.endMs, file: files[i]! })) }, paths.output, { loudness, times, gains });
+  if (book.finish?.split) {
+    await writeAtomically(paths.playlist, chapterPlaylist(timeline.chapters.map((c, i) => ({ file: files[i]!, title: c.title, durationMs: c.endMs - c.startMs }))));
+  }
   await writeAtomically(paths.manifest, `${JSON.stringify(report, null, 2)}\n`);
   await rm(paths.partsDir, { recursive: true, force: true });
   // The shared parts directory goes with its last book (another book's parts keep it).

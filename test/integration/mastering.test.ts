@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +71,20 @@ describe('mastering, tags and cover on real speech (offline voice)', () => {
     const chapter = await probe(report.chapters[1]!.file!);
     expect(chapter.format.tags).toMatchObject({ title: 'The Second Door', composer: 'Ann Reed', track: '2/2' });
     expect(chapter.streams.some((s: any) => s.disposition?.attached_pic === 1)).toBe(true);
+  });
+
+  it('--split chapters: one tagged file per chapter in <out>/<slug>/ named "NN - Title", with <slug>.m3u8 beside them', async () => {
+    const out = join(h.dir, 'split');
+    const { statuses } = await h.narrate([join(h.dir, 'doors.md')], { outDir: out, format: 'mp3', split: true, narrator: 'Ann Reed', cover: join(h.dir, 'cover.jpg') });
+    expect(statuses[0]!.state, statuses[0]!.reason).toBe('done');
+    expect((await readdir(join(out, 'doors'))).sort()).toEqual(['01 - The First Door.mp3', '02 - The Second Door.mp3', 'doors.m3u8']);
+    const report = JSON.parse(await readFile(join(out, 'doors.json'), 'utf8')) as BookReport;
+    expect(report.chapters.map((c) => c.file)).toEqual([join(out, 'doors', '01 - The First Door.mp3'), join(out, 'doors', '02 - The Second Door.mp3')]);
+    const playlist = await readFile(join(out, 'doors', 'doors.m3u8'), 'utf8');
+    expect(playlist).toMatch(/^#EXTM3U\n#EXTINF:\d+,The First Door\n01 - The First Door\.mp3\n#EXTINF:\d+,The Second Door\n02 - The Second Door\.mp3\n$/);
+    const second = await probe(join(out, 'doors', '02 - The Second Door.mp3'));
+    expect(second.format.tags).toMatchObject({ title: 'The Second Door', composer: 'Ann Reed', track: '2/2' });
+    expect(second.streams.some((s: any) => s.disposition?.attached_pic === 1)).toBe(true);
   });
 });
 

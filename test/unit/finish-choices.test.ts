@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSubmitFlags } from '../../src/cli/submit-flags.js';
 import { UsageError } from '../../src/cli/usage-error.js';
 import { InputError } from '../../src/errors.js';
+import { bookPaths } from '../../src/finalizer/book-paths.js';
+import { chapterFileTitle, chapterPlaylist } from '../../src/finalizer/chapter-playlist.js';
 import { checkCover, coverTypeOf } from '../../src/finalizer/cover-image.js';
 import { loadBook } from '../../src/producer/load-book.js';
 import { planBook } from '../../src/producer/plan-book.js';
@@ -24,6 +26,7 @@ describe('finishing flags', () => {
   it('refuses an unknown preset, an unknown split and ACX with a format it does not take, saying why', () => {
     expect(() => parseSubmitFlags({ ...flags, loudness: 'loud' })).toThrow(new UsageError('--loudness: expected one of audiobook, podcast, acx, off, got "loud"'));
     expect(() => parseSubmitFlags({ ...flags, split: 'pages' })).toThrow(/--split: expected chapters, got "pages"/);
+    expect(() => parseSubmitFlags({ ...flags, split: 'chapters', format: 'wav' })).toThrow(new UsageError('--split chapters is not supported yet for wav (it works with m4b, m4a and mp3)'));
     for (const format of ['wav', 'm4b']) {
       expect(() => parseSubmitFlags({ ...flags, loudness: 'acx', format })).toThrow(UsageError);
       expect(() => parseSubmitFlags({ ...flags, loudness: 'acx', format })).toThrow(new RegExp(`--format ${format} cannot go with it`));
@@ -112,5 +115,23 @@ describe('planning a finished book', () => {
     await writeFile(join(dir, 'acx-wav.yaml'), 'title: T\nloudness: acx\nformat: wav\nchapters: [ch1.txt]\n');
     const book = await loadBook(join(dir, 'acx-wav.yaml'));
     expect(() => planBook(book, PLAN)).toThrow(`${join(dir, 'acx-wav.yaml')}: loudness acx makes MP3 files`);
+  });
+});
+
+describe('--split chapters file names and playlist', () => {
+  const book = { outDir: '/tmp/out', slug: 'doors', format: 'mp3' as const, bookId: 'b1' };
+  it('names each chapter "NN - Title.ext" in <out>/<slug>/ with <slug>.m3u8 beside them; unsplit books keep <slug>.chapters/', () => {
+    const split = bookPaths({ ...book, finish: { loudness: 'audiobook', narrator: 'n', credits: false, split: true } }, 'mp3');
+    expect(split.chapterFile(0, 'The First Door', 2)).toBe('/tmp/out/doors/01 - The First Door.mp3');
+    expect(split.chapterFile(1, 'a/b: "c"?', 2)).toBe('/tmp/out/doors/02 - a b c.mp3');
+    expect(split.chapterFile(2, '..', 3)).toBe('/tmp/out/doors/03 - Chapter 3.mp3');
+    expect(split.playlist).toBe('/tmp/out/doors/doors.m3u8');
+    expect(bookPaths(book, 'mp3').chapterFile(0, 'The First Door', 2)).toBe('/tmp/out/doors.chapters/01-the-first-door.mp3');
+    expect(chapterFileTitle('  \u0007Tab\there  ', 0)).toBe('Tab here');
+  });
+  it('writes an extended M3U of the files in order, relative to the playlist', () => {
+    expect(chapterPlaylist([{ file: '/o/d/01 - One.mp3', title: 'One', durationMs: 61_400 }, { file: '/o/d/02 - Two.mp3', title: 'Two\nlines', durationMs: 500 }])).toBe(
+      '#EXTM3U\n#EXTINF:61,One\n01 - One.mp3\n#EXTINF:1,Two lines\n02 - Two.mp3\n',
+    );
   });
 });
