@@ -2,7 +2,8 @@ import { Queue } from 'bullmq';
 import type { Config } from '../config.js';
 import { statusOfJob, readBookStatus, type BookStatus } from '../queue/book-status.js';
 import { chunkTotals } from '../queue/chunk-totals.js';
-import { connectRedis } from '../queue/connection.js';
+import { readBookRecord } from '../queue/book-record.js';
+import { connectRedis, type RedisConnection } from '../queue/connection.js';
 import type { FinalizeJobData, FinalizeResult, SynthesizeResult } from '../queue/job-data.js';
 import { ENCODE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
 import { readChapterProgress, readChunkResults, type ChapterProgress } from '../queue/chapter-progress.js';
@@ -24,11 +25,12 @@ export async function statusCommand(bookId: string | undefined, config: Config, 
         return 0;
       }
       jobs.sort((a, b) => a.timestamp - b.timestamp);
-      for (const job of jobs) io.stdout.write(`${formatLine(await statusOfJob(job, synthesize))}\n`);
+      for (const job of jobs) io.stdout.write(`${formatLine(await withRecordState(connection, config.prefix, await statusOfJob(job, synthesize)))}\n`);
       io.stdout.write(`${(await fleetNotes(connection, config)).join('\n')}\n`);
       return 0;
     }
-    const status = await readBookStatus(finalize, synthesize, bookId);
+    const found = await readBookStatus(finalize, synthesize, bookId);
+    const status = found && (await withRecordState(connection, config.prefix, found));
     if (!status) {
       io.stderr.write(`no book "${bookId}" under prefix "${config.prefix}" (see \`narrate status\` for the list)\n`);
       return 1;
@@ -47,8 +49,18 @@ export async function statusCommand(bookId: string | undefined, config: Config, 
   }
 }
 
+/**
+ * BullMQ knows a cancelled or over-budget book only as failed: the book record (narrate cancel, the
+ * budget check) says which it is and why, as `narrate list` shows it.
+ */
+async function withRecordState(redis: RedisConnection, prefix: string, status: BookStatus): Promise<BookStatus> {
+  const record = await readBookRecord(redis, prefix, status.bookId);
+  if (record?.state !== 'cancelled' && record?.state !== 'over-budget') return status;
+  return { ...status, state: record.state, ...(record.reason ? { reason: record.reason } : {}) };
+}
+
 function formatLine(s: BookStatus): string {
-  const tail = s.state === 'done' ? `  ${s.output ?? ''}` : s.state === 'failed' ? `  ${s.reason ?? ''}` : '';
+  const tail = s.state === 'done' ? `  ${s.output ?? ''}` : s.state === 'failed' || s.state === 'cancelled' || s.state === 'over-budget' ? `  ${s.reason ?? ''}` : '';
   return `${s.bookId}\t${s.state}\t${s.chunksDone}/${s.chunksTotal} chunks\t${s.title}\t${s.language ?? 'en'}${tail}`;
 }
 

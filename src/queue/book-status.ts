@@ -10,7 +10,7 @@ export interface BookStatus {
   title: string;
   /** The book's language (BCP 47); "en" for books queued before languages were recorded. */
   language?: string;
-  state: 'queued' | 'narrating' | 'finalizing' | 'done' | 'failed' | 'unknown';
+  state: 'queued' | 'narrating' | 'finalizing' | 'done' | 'failed' | 'cancelled' | 'over-budget' | 'unknown';
   chunksDone: number;
   chunksTotal: number;
   output?: string;

@@ -215,6 +215,10 @@ describe('operating books: list, cancel, retry, pause, clean, money and webhooks
     const listed = JSON.parse((await d.cli(['list', '--state', 'cancelled', '--json'])).stdout) as BookRecord[];
     expect(listed.map((b) => b.bookId)).toEqual([id]);
     expect((await d.cli(['cancel', id!])).stdout).toContain('already cancelled');
+    // status says cancelled too (BullMQ alone knows the book only as failed), with its reason.
+    const line = (await d.cli(['status'])).stdout.split('\n').find((l) => l.startsWith(id!));
+    expect(line).toMatch(new RegExp(`^${id}\tcancelled\t.*cancelled`));
+    expect((await d.cli(['status', id!])).stdout.split('\n')[0]).toMatch(/\tcancelled\t/);
 
     // --purge: its keys leave Redis.
     const purge = await d.cli(['cancel', id!, '--purge']);
