@@ -40,6 +40,8 @@ export interface BookLedgerOptions {
   onOverBudget?: (bookId: string) => void;
   /** Called when a call could not be charged (Redis unreachable): the reading is kept, the charge is lost. */
   onChargeError?: (bookId: string, error: unknown) => void;
+  /** Called with the dollars of each call charged (the worker's metrics). */
+  onCharged?: (usd: number) => void;
 }
 
 /**
@@ -78,6 +80,7 @@ export class BookLedger {
     const spend = spendKeys(this.options.prefix);
     const reply = (await this.redis.eval(CHARGE, 3, keys.record, spend.day, spend.fleet, usd.toFixed(9), new Date().toISOString())) as [string, number];
     if (reply[1] === 1) this.options.onOverBudget?.(bookId);
+    this.options.onCharged?.(usd);
     return usd;
   }
 

@@ -43,6 +43,11 @@ export class WorkerMetrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  readonly costUsd = new Counter({
+    name: 'narrate_cost_usd_total',
+    help: 'Dollars charged for model calls at the price table (NARRATE_PRICES), rejected readings included',
+    registers: [this.registry],
+  });
   readonly slotsInUse = new Gauge({
     name: 'narrate_call_slots_in_use',
     help: 'Model calls in flight in this worker (NARRATE_CONCURRENCY slots)',

@@ -107,6 +107,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
     ...(config.dailyBudgetUsd === undefined ? {} : { dailyBudgetUsd: config.dailyBudgetUsd }),
     onOverBudget: (bookId) => onOverBudget(bookId),
     onChargeError: (bookId, error) => logger.error({ bookId, err: coerceError(error).message }, 'could not charge a model call to its book'),
+    onCharged: (usd) => workerMetrics.costUsd.inc(usd),
   });
   const encodeQueue = new Queue(ENCODE_QUEUE, { connection, prefix });
   const enqueueQueue = new Queue(ENQUEUE_QUEUE, { connection, prefix });

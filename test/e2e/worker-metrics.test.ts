@@ -88,6 +88,8 @@ describe('worker health and metrics', () => {
     expect(sample(metrics, 'narrate_chunks_done_total{source="model"}')).toBe(CHUNKS);
     expect(sample(metrics, 'narrate_audio_seconds_total')).toBeGreaterThan(CHUNKS * 3);
     expect(sample(metrics, 'narrate_tokens_total{kind="completion"}')).toBeGreaterThan(0);
+    // Every ok and rejected reading is charged at the built-in prices.
+    expect(sample(metrics, 'narrate_cost_usd_total')).toBeGreaterThan(0);
     expect(sample(metrics, 'narrate_call_slots')).toBe(2);
     expect(sample(metrics, 'narrate_call_slots_in_use')).toBe(0);
     expect(sample(metrics, 'narrate_store_operations_total{op="put",result="ok"}')).toBe(CHUNKS);
