@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, type Config } from '../config.js';
-import { ConfigError, InputError, coerceError } from '../errors.js';
+import { ConfigError, InputError, StoreError, coerceError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { dashboardCommand } from './dashboard-command.js';
 import { processIo, type CliIo } from './io.js';
@@ -151,7 +151,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return thrown.code === 'commander.helpDisplayed' || thrown.code === 'commander.version' || thrown.code === 'commander.help' ? EXIT.ok : EXIT.usage;
     }
     const error = coerceError(thrown);
-    if (error instanceof UsageError || error instanceof ConfigError || (error instanceof InputError && /^--/.test(error.message))) {
+    // A store that fails its start-up check is a setting to fix (URL, credentials, bucket), like a bad variable.
+    const storeSetting = error instanceof StoreError && error.message.includes('start-up check');
+    if (error instanceof UsageError || error instanceof ConfigError || storeSetting || (error instanceof InputError && /^--/.test(error.message))) {
       io.stderr.write(`narrate: ${error.message}\n`);
       return EXIT.usage;
     }

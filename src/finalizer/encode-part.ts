@@ -2,14 +2,15 @@ import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { BOOK_FORMAT } from '../audio/wav-format.js';
 import { NarrateError } from '../errors.js';
 import type { PartJobData, PartResult, SynthesizeResult } from '../queue/job-data.js';
-import type { SegmentStore, StoredSegment } from '../store/segment-store.js';
+import type { SegmentStore } from '../store/segment-store.js';
+import { isUrl } from '../store/store-location.js';
 import { bookPaths } from './book-paths.js';
 import { codecOf, leadFrames, partGrid, type Codec } from './codecs.js';
 import { frameOffsets } from './elementary-frames.js';
 import { runFfmpeg } from './ffmpeg.js';
 import { layoutPart, type PartLayout } from './part-layout.js';
 import { applyGain, partAudioFilter, segmentGainDb } from './part-hooks.js';
-import { openSegment, segmentPcm } from './segment-pcm.js';
+import { openSegment, segmentPcm, type OpenedSegment } from './segment-pcm.js';
 
 const BLOCK = (BOOK_FORMAT.channels * BOOK_FORMAT.bitsPerSample) / 8;
 /** Silence is fed in pieces of this many bytes: one zero buffer, reused. */
@@ -29,19 +30,19 @@ function partStreamArgs(codec: Codec): string[] {
  * Encodes one part of a book from its stored segments: lays out its PCM (pause halves at either end,
  * the tail grown to whole coded frames), pipes it to ffmpeg (each segment scaled by its gain hook,
  * the filter hook applied) and renames the finished elementary stream into the book's parts dir.
- * For a format that is not encoded (wav) only the layout is worked out.
+ * For a format that is not encoded (wav), or a book going to --out s3://, only the layout is worked out.
  */
 export async function encodePart(data: PartJobData, results: SynthesizeResult[], store: SegmentStore, signal?: AbortSignal): Promise<PartResult> {
   const byIndex = new Map(results.map((r) => [r.index, r]));
-  const segments = new Map<number, StoredSegment>();
+  const segments = new Map<number, OpenedSegment>();
   const chunks: PartResult['chunks'] = [];
   for (const c of data.chunks) {
     const result = byIndex.get(c.index);
     if (!result) throw new Error(`part ${data.part} of book ${data.book.bookId}: no result for chunk ${c.index}`);
     // Lengths come from the files themselves, not from what a job said: the audio is the truth.
-    const segment = await openSegment(store, result.key, BOOK_FORMAT);
+    const segment = await openSegment(store, result.key, BOOK_FORMAT, signal);
     segments.set(c.index, segment);
-    chunks.push({ ...result, samples: segment.audio.dataBytes / BLOCK });
+    chunks.push({ ...result, samples: segment.wav.dataBytes / BLOCK });
   }
   const codec = codecOf(data.book.format);
   const layout = layoutPart({
@@ -52,7 +53,9 @@ export async function encodePart(data: PartJobData, results: SynthesizeResult[],
     grid: codec ? partGrid(codec, BOOK_FORMAT.sampleRate) : 1,
   });
   const base = { part: data.part, samples: layout.samples, headSamples: layout.headSamples, tailSamples: layout.tailSamples, chunks };
-  if (!codec) return { ...base, file: undefined };
+  // A book going to --out s3:// is encoded once, at the end, from the store (finalizeBook): its
+  // parts would have to be shared by every worker, and --out names a bucket, not a shared disk.
+  if (!codec || isUrl(data.book.outDir)) return { ...base, file: undefined };
 
   const paths = bookPaths(data.book, codec.extension);
   const file = paths.partFile(data.part, partExtension(codec));
@@ -69,7 +72,7 @@ export async function encodePart(data: PartJobData, results: SynthesizeResult[],
         ...partStreamArgs(codec),
         temp,
       ],
-      { input: partPcm(layout, segments, data), ...(signal ? { signal } : {}) },
+      { input: partPcm(layout, segments, data, store, signal), ...(signal ? { signal } : {}) },
     );
     await checkFrames(codec, temp, layout);
     await rename(temp, file);
@@ -80,7 +83,7 @@ export async function encodePart(data: PartJobData, results: SynthesizeResult[],
 }
 
 /** The part's PCM, piece by piece: silence from one reused buffer, segments streamed from the store. */
-async function* partPcm(layout: PartLayout, segments: Map<number, StoredSegment>, data: PartJobData): AsyncGenerator<Buffer> {
+async function* partPcm(layout: PartLayout, segments: Map<number, OpenedSegment>, data: PartJobData, store: SegmentStore, signal?: AbortSignal): AsyncGenerator<Buffer> {
   for (const entry of layout.entries) {
     if (entry.kind === 'silence') {
       for (let left = entry.samples * BLOCK; left > 0; left -= SILENCE.length) yield SILENCE.subarray(0, Math.min(left, SILENCE.length));
@@ -88,7 +91,7 @@ async function* partPcm(layout: PartLayout, segments: Map<number, StoredSegment>
     }
     const segment = segments.get(entry.index)!;
     const db = segmentGainDb(segment.meta, data.book);
-    for await (const piece of segmentPcm(segment)) yield applyGain(piece, db);
+    for await (const piece of segmentPcm(store, segment, signal)) yield applyGain(piece, db);
   }
 }
 

@@ -38,6 +38,30 @@ export function concatAudio(options: { listFile: string; metadataFile: string; o
   });
 }
 
+/**
+ * Encodes a WAV arriving on a stream (the book's segments joined as they are read from the store)
+ * into `output`, with tags and chapters from an FFMETADATA1 file. -ignore_length: a book past
+ * 4 GiB arrives with a streaming header, and its samples run to the end of the stream.
+ */
+export function encodeAudioStream(options: { input: Readable; metadataFile: string; output: string; format: OutputFormat; signal?: AbortSignal }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const command = ffmpeg()
+      .input(options.input)
+      .inputOptions(['-f', 'wav', '-ignore_length', '1'])
+      .input(options.metadataFile)
+      .inputOptions(['-f', 'ffmetadata'])
+      .outputOptions(['-map', '0:a', '-map_metadata', '1', '-map_chapters', '1', ...OUTPUT_OPTIONS[options.format]])
+      .output(options.output)
+      .on('end', () => resolve())
+      .on('error', (error: Error, _stdout: string | null, stderr: string | null) => {
+        const tail = (stderr ?? '').trim().split('\n').slice(-3).join(' | ');
+        reject(new Error(`ffmpeg failed: ${error.message}${tail ? ` (${tail})` : ''}`, { cause: error }));
+      });
+    options.signal?.addEventListener('abort', () => command.kill('SIGKILL'), { once: true });
+    command.run();
+  });
+}
+
 /** What ffprobe reports about a finished book. */
 export interface ProbeResult {
   durationMs: number;

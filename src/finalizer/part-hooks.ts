@@ -1,12 +1,12 @@
 import type { BookSettings } from '../queue/job-data.js';
-import type { SegmentMeta } from '../store/segment-store.js';
+import type { SegmentSummary } from '../store/segment-store.js';
 
 /**
  * The gain (dB) applied to a segment as its part is encoded: one constant for the whole segment.
  * A pure function of what was measured when the segment was stored and of the book's settings.
  * Default 0 dB (unchanged); mastering brings strays back to the book's level here.
  */
-export function segmentGainDb(_meta: SegmentMeta, _book: BookSettings): number {
+export function segmentGainDb(_meta: SegmentSummary, _book: BookSettings): number {
   return 0;
 }
 

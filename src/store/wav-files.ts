@@ -1,4 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { WavInfo } from '../audio/parse-wav.js';
 import { silence } from '../audio/silence.js';
@@ -12,8 +13,14 @@ export interface WavFile extends WavInfo {
   path: string;
 }
 
-/** A piece of a joined WAV: the samples of a file, or a stretch of silence. */
-export type WavPart = WavFile | { silenceMs: number };
+/** Samples read from elsewhere (a segment in an S3 bucket): opened only when their turn comes. */
+export interface WavSource extends WavInfo {
+  /** A stream of exactly `dataBytes` bytes of samples. */
+  read(): Promise<Readable>;
+}
+
+/** A piece of a joined WAV: the samples of a file or of a source, or a stretch of silence. */
+export type WavPart = WavFile | WavSource | { silenceMs: number };
 
 /** Largest PCM payload a plain RIFF header can describe (its sizes are 32-bit). */
 export const MAX_RIFF_DATA_BYTES = 0xffffffff - 1024;
@@ -27,6 +34,29 @@ const COPY_CHUNK_BYTES = 1024 * 1024;
  * once, so joining hours of audio takes no more memory than joining seconds.
  */
 export async function joinWavFiles(parts: WavPart[], format: WavFormat, dest: string, options: { infoChunk?: Buffer } = {}): Promise<WavFile> {
+  const out = createWriteStream(dest);
+  const done = new Promise<void>((resolve, reject) => {
+    out.once('error', reject);
+    out.once('finish', resolve);
+  });
+  let written: WavInfo;
+  try {
+    written = await writeJoinedWav(parts, format, out, options);
+    out.end();
+    await done;
+  } catch (error) {
+    out.destroy();
+    throw error;
+  }
+  return { path: dest, ...written };
+}
+
+/**
+ * Writes the joined WAV to a stream (a file, or an encoder's stdin) without ending it. With
+ * `streaming`, audio too long for a RIFF header gets the streaming sizes (0xFFFFFFFF) instead of an
+ * error: the reader (ffmpeg with -ignore_length) reads to the end.
+ */
+export async function writeJoinedWav(parts: WavPart[], format: WavFormat, out: Writable, options: { infoChunk?: Buffer; streaming?: boolean } = {}): Promise<WavInfo> {
   const silences = new Map<number, Buffer>();
   const silenceOf = (ms: number) => {
     let buf = silences.get(ms);
@@ -34,30 +64,27 @@ export async function joinWavFiles(parts: WavPart[], format: WavFormat, dest: st
     return buf;
   };
   const total = parts.reduce((n, p) => n + ('silenceMs' in p ? silenceOf(p.silenceMs).length : p.dataBytes), 0);
-  if (total > MAX_RIFF_DATA_BYTES) throw new AudioFormatError(`audio of ${total} bytes does not fit a RIFF header`, { retryable: false });
-  const header = withChunk(wavHeader(format, total), options.infoChunk ?? Buffer.alloc(0));
-  const out = createWriteStream(dest);
-  const done = new Promise<void>((resolve, reject) => {
-    out.once('error', reject);
-    out.once('finish', resolve);
-  });
-  try {
-    await write(out, header);
-    for (const part of parts) {
-      if ('silenceMs' in part) {
-        await write(out, silenceOf(part.silenceMs));
-        continue;
-      }
-      const range = { start: part.dataOffset, end: part.dataOffset + part.dataBytes - 1, highWaterMark: COPY_CHUNK_BYTES };
-      await pipeline(createReadStream(part.path, range), out, { end: false });
+  const tooLong = total > MAX_RIFF_DATA_BYTES;
+  if (tooLong && !options.streaming) throw new AudioFormatError(`audio of ${total} bytes does not fit a RIFF header`, { retryable: false });
+  const header = withChunk(tooLong ? streamingHeader(format) : wavHeader(format, total), options.infoChunk ?? Buffer.alloc(0));
+  await write(out, header);
+  for (const part of parts) {
+    if ('silenceMs' in part) {
+      await write(out, silenceOf(part.silenceMs));
+      continue;
     }
-    out.end();
-    await done;
-  } catch (error) {
-    out.destroy();
-    throw error;
+    const source = 'read' in part ? await part.read() : createReadStream(part.path, { start: part.dataOffset, end: part.dataOffset + part.dataBytes - 1, highWaterMark: COPY_CHUNK_BYTES });
+    await pipeline(source, out, { end: false });
   }
-  return { path: dest, format, dataOffset: header.length, dataBytes: total, durationMs: durationMs(format, total) };
+  return { format, dataOffset: header.length, dataBytes: total, durationMs: durationMs(format, total) };
+}
+
+/** A header whose sizes say "unknown" (0xFFFFFFFF), as servers that stream WAV write it. */
+function streamingHeader(format: WavFormat): Buffer {
+  const header = wavHeader(format, 0);
+  header.writeUInt32LE(0xffffffff, 4);
+  header.writeUInt32LE(0xffffffff, 40);
+  return header;
 }
 
 /** A 44-byte header with `chunk` inserted before the data chunk, and the RIFF size grown to match. */

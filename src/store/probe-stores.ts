@@ -1,0 +1,18 @@
+import type { Config } from '../config.js';
+import { probeBookOutput } from './book-output.js';
+import { openSegmentStore } from './open-segment-store.js';
+
+/**
+ * The start-up check of `worker`, `run` and `submit`: the segment store (and an s3:// --out) can
+ * be reached with these credentials, before any book is queued or any model call is paid for.
+ * Throws StoreError naming the store and the cause.
+ */
+export async function probeStores(config: Pick<Config, 'store' | 's3'>, outDir?: string): Promise<void> {
+  const store = openSegmentStore(config);
+  try {
+    await store.probe();
+  } finally {
+    await store.close();
+  }
+  if (outDir !== undefined) await probeBookOutput(outDir, config.s3);
+}
