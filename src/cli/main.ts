@@ -7,6 +7,7 @@ import { processIo, type CliIo } from './io.js';
 import { planCommand, type RawPlanFlags } from './plan-command.js';
 import { runCommand } from './run-command.js';
 import { statusCommand } from './status-command.js';
+import { storePruneCommand } from './store-command.js';
 import { submitCommand } from './submit-command.js';
 import type { RawSubmitFlags } from './submit-flags.js';
 import { UsageError } from './usage-error.js';
@@ -140,6 +141,17 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .option('--port <port>', 'port to listen on', '3000')
     .action(async (flags: { host: string; port: string }) => {
       code = await dashboardCommand(flags, config(), io);
+    });
+
+  program
+    .command('store')
+    .description('housekeeping of the segment store (NARRATE_STORE_URL)')
+    .command('prune')
+    .description('remove segments older than --older-than that no book still in Redis uses')
+    .option('--older-than <age>', 'age such as 30d, 12h, 90m or 2w')
+    .option('--dry-run', 'only count what would be removed')
+    .action(async (flags: { olderThan?: string; dryRun?: boolean }) => {
+      code = await storePruneCommand(flags, config(), io);
     });
 
   try {

@@ -21,7 +21,7 @@ import { ffmetadata } from './ffmetadata.js';
 import { planTimeline, type Timeline } from './plan-timeline.js';
 
 /** Default opener: directories only (the workers pass one that knows S3, from Config). */
-const dirOutputs: OpenBookOutput = (outDir) => new DirBookOutput(outDir);
+const dirOutputs: OpenBookOutput = async (outDir) => new DirBookOutput(outDir);
 
 /**
  * Segments → one audiobook: time the chapters from the stored segments' heads, stream their samples
@@ -47,7 +47,7 @@ export async function finalizeBook(
   const pcmBytes = (timeline.totalMs / 1000) * byteRate(BOOK_FORMAT);
   const parts = timeline.entries.map((e): WavPart => (e.kind === 'segment' ? bySegment.get(e.index)! : { silenceMs: e.ms }));
 
-  const out = outputs(book.outDir);
+  const out = await outputs(book.outDir);
   const bookName = `${book.slug}.${book.format}`;
   try {
     const partial = await out.scratchPath(bookName);

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { probeBookOutput } from './book-output.js';
+import { isUrl } from './store-location.js';
 import { openSegmentStore } from './open-segment-store.js';
 
 /**
@@ -14,5 +14,8 @@ export async function probeStores(config: Pick<Config, 'store' | 's3'>, outDir?:
   } finally {
     await store.close();
   }
-  if (outDir !== undefined) await probeBookOutput(outDir, config.s3);
+  if (outDir !== undefined && isUrl(outDir)) {
+    const { probeBookOutput } = await import('./s3-book-output.js');
+    await probeBookOutput(outDir, config.s3);
+  }
 }
