@@ -25,6 +25,9 @@ export type WavPart = WavFile | WavSource | { silenceMs: number };
 /** Largest PCM payload a plain RIFF header can describe (its sizes are 32-bit). */
 export const MAX_RIFF_DATA_BYTES = 0xffffffff - 1024;
 
+/** Segment streams opened ahead of the one being copied (see writeJoinedWav). */
+const SOURCE_LOOKAHEAD = 4;
+
 /** Reads of 1 MiB: copying hours of audio in 64 KiB pieces costs more in calls than in bytes. */
 const COPY_CHUNK_BYTES = 1024 * 1024;
 
@@ -67,14 +70,35 @@ export async function writeJoinedWav(parts: WavPart[], format: WavFormat, out: W
   const tooLong = total > MAX_RIFF_DATA_BYTES;
   if (tooLong && !options.streaming) throw new AudioFormatError(`audio of ${total} bytes does not fit a RIFF header`, { retryable: false });
   const header = withChunk(tooLong ? streamingHeader(format) : wavHeader(format, total), options.infoChunk ?? Buffer.alloc(0));
-  await write(out, header);
-  for (const part of parts) {
-    if ('silenceMs' in part) {
-      await write(out, silenceOf(part.silenceMs));
-      continue;
+  // Sources (ranged GETs from a bucket) are opened a few parts ahead, so one request's latency
+  // overlaps the copy of the parts before it; each waits with at most a socket buffer's worth.
+  const opened = new Map<number, Promise<Readable>>();
+  const openAhead = (from: number) => {
+    for (let j = from; j < Math.min(parts.length, from + SOURCE_LOOKAHEAD); j++) {
+      const p = parts[j]!;
+      if (!('read' in p) || opened.has(j)) continue;
+      const stream = p.read();
+      stream.catch(() => undefined);
+      opened.set(j, stream);
     }
-    const source = 'read' in part ? await part.read() : createReadStream(part.path, { start: part.dataOffset, end: part.dataOffset + part.dataBytes - 1, highWaterMark: COPY_CHUNK_BYTES });
-    await pipeline(source, out, { end: false });
+  };
+  try {
+    await write(out, header);
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
+      if ('silenceMs' in part) {
+        await write(out, silenceOf(part.silenceMs));
+        continue;
+      }
+      openAhead(i);
+      const ahead = opened.get(i);
+      opened.delete(i);
+      const source = ahead ? await ahead : createReadStream((part as WavFile).path, { start: part.dataOffset, end: part.dataOffset + part.dataBytes - 1, highWaterMark: COPY_CHUNK_BYTES });
+      await pipeline(source, out, { end: false });
+    }
+  } finally {
+    // A failure part-way: the streams opened ahead are not read, and must not hold their sockets.
+    for (const stream of opened.values()) void stream.then((s) => s.destroy(), () => undefined);
   }
   return { format, dataOffset: header.length, dataBytes: total, durationMs: durationMs(format, total) };
 }
