@@ -1,6 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { WavInfo } from '../audio/parse-wav.js';
 import { silence } from '../audio/silence.js';
 import { durationMs } from '../audio/wav-duration.js';
@@ -94,7 +93,14 @@ export async function writeJoinedWav(parts: WavPart[], format: WavFormat, out: W
       const ahead = opened.get(i);
       opened.delete(i);
       const source = ahead ? await ahead : createReadStream((part as WavFile).path, { start: part.dataOffset, end: part.dataOffset + part.dataBytes - 1, highWaterMark: COPY_CHUNK_BYTES });
-      await pipeline(source, out, { end: false });
+      // Copied by hand, not with pipeline(..., { end: false }): that leaves a listener on `out` per
+      // part, and a book has thousands of parts.
+      try {
+        for await (const piece of source) await write(out, piece as Buffer);
+      } catch (error) {
+        source.destroy();
+        throw error;
+      }
     }
   } finally {
     // A failure part-way: the streams opened ahead are not read, and must not hold their sockets.
