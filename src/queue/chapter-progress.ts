@@ -2,6 +2,7 @@ import { Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { bookPaths } from '../finalizer/book-paths.js';
 import { codecOf } from '../finalizer/codecs.js';
+import { isUrl } from '../store/store-location.js';
 import { partJobId } from './build-flow.js';
 import type { FinalizeJobData, FinalizeResult, PartJobData, PartResult, SynthesizeResult } from './job-data.js';
 
@@ -40,7 +41,8 @@ export async function readChapterProgress(queues: { finalize: Queue; encode: Que
     }),
   );
   const codec = codecOf(book.data.format);
-  const paths = codec ? bookPaths(book.data, codec.extension) : undefined;
+  // A book going to --out s3:// has no chapter files (see encodePart).
+  const paths = codec && !isUrl(book.data.outDir) ? bookPaths(book.data, codec.extension) : undefined;
   return book.data.chapters.map((c, chapter) => {
     const own = parts.map((p, i) => ({ p, s: states[i]! })).filter(({ p }) => p.chapter === chapter);
     const chunksTotal = own.reduce((n, { p }) => n + p.to - p.from, 0);

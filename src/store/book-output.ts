@@ -4,7 +4,7 @@ import type { S3Settings } from './s3-settings.js';
 import { isUrl, parseS3Url } from './store-location.js';
 
 /**
- * Where a finished book, its manifest and chapter files go: a directory, or an S3 prefix (--out
+ * Where a finished book and its manifest go: a directory, or an S3 prefix (--out
  * s3://bucket/prefix/). Each file is written to a local scratch path first and then published in
  * whole — renamed into the directory, or sent up as a multipart upload, which S3 shows only once
  * completed — so nobody ever sees half a book.
