@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Config } from '../config.js';
-import { openRedis } from '../queue/connection.js';
+import { connectRedis } from '../queue/connection.js';
 import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
 import { referencedSegments } from '../queue/referenced-segments.js';
 import { openSegmentStore } from '../store/open-segment-store.js';
@@ -18,7 +18,11 @@ export async function storePruneCommand(flags: { olderThan?: string; dryRun?: bo
   if (age === undefined) throw new UsageError(`--older-than: expected an age such as 30d, 12h, 90m or 2w, got "${flags.olderThan}"`);
   const store = openSegmentStore(config);
   await store.probe();
-  const connection = openRedis(config.redisUrl, { name: 'narrate-store-prune' });
+  // Fails fast (exit 2, naming the target) when Redis is unreachable, and follows Cluster/Sentinel settings.
+  const connection = await connectRedis(config.redis, { name: 'narrate-store-prune' }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const prefix = bullPrefix(config.prefix);
   const finalize = new Queue(FINALIZE_QUEUE, { connection, prefix });
   const synthesize = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });
