@@ -25,6 +25,10 @@ export interface FleetOptions {
   sampleMemory?: boolean;
   /** Bound on waiting for the chunks (and then the book) to be done. */
   timeoutMs: number;
+  /** Another segment store than the default directory: its environment (NARRATE_STORE_URL, AWS_*) and where books go. */
+  store?: { env: Record<string, string>; out: string };
+  /** Called once every chunk is done, before the book is finalized (e.g. to read counters). */
+  onChunksDone?: () => void;
 }
 
 /** BullMQ's own timestamps of one completed synthesize job (ms since the epoch, set by the worker and Redis scripts). */
@@ -75,7 +79,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
       NARRATE_BASE_URL: o.fake.url,
       NARRATE_PREFIX: queues.prefix,
       NARRATE_CONCURRENCY: String(o.concurrency),
-      NARRATE_STORE_DIR: join(dir, 'segments'),
+      ...(o.store ? o.store.env : { NARRATE_STORE_DIR: join(dir, 'segments') }),
       NARRATE_LOG_LEVEL: 'warn',
       // Bounded drain, so stopping the fleet can never hang the bench.
       NARRATE_SHUTDOWN_TIMEOUT_MS: '10000',
@@ -102,7 +106,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
     const cpu = () => ({ workers: workers.reduce((sum, w) => sum + procCpuMs(w.pid ?? -1), 0), fake: procCpuMs(o.fake.pid) });
     const cpuAtSubmit = cpu();
     const submitStartedAt = Date.now();
-    const submit = await run(process.execPath, ['bin/narrate.js', 'submit', o.book.path, '--out', join(dir, 'out'), '--format', 'wav', '--max-chars', String(o.book.maxChars)], 60_000, { env });
+    const submit = await run(process.execPath, ['bin/narrate.js', 'submit', o.book.path, '--out', o.store?.out ?? join(dir, 'out'), '--format', 'wav', '--max-chars', String(o.book.maxChars)], 60_000, { env });
     const [bookId, , chunksField] = submit.stdout.trim().split('\t');
     const chunks = Number.parseInt(chunksField ?? '', 10);
     if (submit.code !== 0 || bookId === undefined || chunks !== o.book.texts.length) {
@@ -123,6 +127,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
       `${chunks} chunks`,
     );
     const cpuAtDone = cpu();
+    o.onChunksDone?.();
     const bookFinishedAt = await pollUntil(
       async () => {
         const job = await queues.finalize.getJob(bookId);

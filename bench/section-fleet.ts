@@ -10,7 +10,9 @@ import type { Report } from './report.js';
 import { runFleet, type JobTiming } from './run-fleet.js';
 import type { FakeTiming } from '../test/helpers/fake-model-server.js';
 import { fixed, mb, pct, percentile, secs } from './stats.js';
-import { writeSyntheticBook } from './synthetic-book.js';
+import { writeSyntheticBook, type SyntheticBook } from './synthetic-book.js';
+import { onCleanup } from './cleanup.js';
+import { startS3Server } from '../test/helpers/s3-server.js';
 
 const pctOf = (part: number, whole: number) => pct(part / whole, 0);
 
@@ -61,6 +63,8 @@ export async function fleetSection(o: BenchOptions, report: Report): Promise<voi
   } finally {
     await fake.stop();
   }
+
+  await s3FleetRun(o, report, book, fleetEff);
 
   process.stdout.write(`\n[2] naive: the same ${o.chunks} chunks, one process, p-limit(${slots}) around the openai SDK (ChatAudioNarrator's request), each WAV written\n`);
   const naiveFake = await startFakeModel({ latency: o.latency, jitter: 0 });
@@ -147,4 +151,54 @@ function callsInFlight(timings: FakeTiming[]): { max: number; busyMs: number } {
   let max = 0;
   for (const e of edges) max = Math.max(max, (now += e.d));
   return { max, busyMs: answered.reduce((n, t) => n + (t.repliedAt - t.at), 0) };
+}
+
+/**
+ * Section 1b: the same fleet with its segments (and the book) in an S3 bucket — s3rver on
+ * loopback behind the counting proxy of test/helpers/s3-server.ts — against the directory store's
+ * efficiency, and the store requests each chunk cost, while narrating and in all.
+ */
+async function s3FleetRun(o: BenchOptions, report: Report, book: SyntheticBook, fileEff: number): Promise<void> {
+  const S = '1b fleet, S3 store';
+  const slots = o.workers * o.concurrency;
+  const idealMs = (o.chunks * o.latency) / slots;
+  process.stdout.write(`\n[1b] fleet, S3 store: the same book with NARRATE_STORE_URL=s3:// (s3rver on loopback) and --out s3://\n`);
+  const s3 = await startS3Server(['bench']);
+  const stopS3 = onCleanup(() => s3.close());
+  const fake = await startFakeModel({ latency: o.latency, jitter: 0 });
+  try {
+    let atChunksDone: Record<string, number> = {};
+    const r = await runFleet({
+      name: 'fleet-s3',
+      book,
+      workers: o.workers,
+      concurrency: o.concurrency,
+      fake,
+      timeoutMs: 20 * idealMs + 120_000,
+      store: { env: { ...s3.env, NARRATE_STORE_URL: 's3://bench/segments' }, out: 's3://bench/books/' },
+      onChunksDone: () => (atChunksDone = { ...s3.requests }),
+    });
+    const enqueued = Math.min(...r.jobs.map((j) => j.timestamp));
+    const done = Math.max(...r.jobs.map((j) => j.finishedOn));
+    const eff = idealMs / (done - enqueued);
+    const perChunk = (counts: Record<string, number>) => {
+      const total = Object.values(counts).reduce((a, b) => a + b, 0);
+      const split = Object.entries(counts).sort().map(([m, n]) => `${m} ${fixed(n / o.chunks, 2)}`).join(', ');
+      return `${fixed(total / o.chunks, 2)} (${split})`;
+    };
+    report.add({ section: S, metric: 'fleet time (enqueue → last chunk)', value: secs(done - enqueued) });
+    report.add({ section: S, metric: 'efficiency (ideal ÷ actual)', value: fixed(eff, 3) });
+    const ratio = eff / fileEff;
+    report.add({ section: S, metric: 'efficiency ÷ the directory store\'s (section 1)', value: fixed(ratio, 3), target: '≥ 0.98', ok: ratio >= 0.98 });
+    report.add({ section: S, metric: 'store requests per chunk while narrating', value: perChunk(atChunksDone) });
+    report.add({ section: S, metric: 'store requests per chunk in all (finalize and book upload included)', value: perChunk(s3.requests) });
+    report.add({ section: S, metric: 'CPU per chunk: workers', value: `${fixed(r.workerCpuMs / o.chunks, 1)} ms` });
+    report.add({ section: S, metric: 'finalize of the book after the last chunk (segments streamed from the bucket, book uploaded)', value: secs(r.bookFinishedAt - done) });
+    report.add({ section: S, metric: 'worker peak RSS (VmHWM)', value: r.peakRss.map(mb).join(', ') });
+    report.add({ section: S, metric: 'worker exit codes after SIGTERM', value: r.exitCodes.map(String).join(', '), target: 'all 0', ok: r.exitCodes.every((c) => c === 0) });
+    report.summary.push(`S3 fleet eff ${fixed(eff, 3)} (${fixed(ratio, 3)} of the directory store's)`);
+  } finally {
+    await fake.stop();
+    await stopS3();
+  }
 }

@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { redisTargetFrom, type RedisTarget } from './queue/redis-target.js';
+import { fileLocation, parseStoreUrl, type StoreLocation } from './store/store-location.js';
+import type { S3Settings } from './store/s3-settings.js';
 
 const DEFAULT_BASE_URL = 'https://api.aimlapi.com/v1';
 
@@ -77,8 +79,40 @@ const schema = z.object({
   NARRATE_LEXICON: z.string().trim().min(1, 'a file path').optional(),
   /** `narrate worker`: how long the first SIGTERM/SIGINT waits for jobs in flight before forcing. */
   NARRATE_SHUTDOWN_TIMEOUT_MS: intFrom(0, 3_600_000).default(30_000),
-  /** Where segments are stored; every worker of a fleet must see the same directory. */
-  NARRATE_STORE_DIR: z.string().trim().min(1, 'a directory path').default('.narrate/segments'),
+  /** Where segments are stored; every worker of a fleet must see the same directory. A synonym of NARRATE_STORE_URL=file://. */
+  NARRATE_STORE_DIR: z.string().trim().min(1, 'a directory path').optional(),
+  /** The segment store: file:///dir or s3://bucket/prefix. Default: the directory .narrate/segments. */
+  NARRATE_STORE_URL: z
+    .string()
+    .trim()
+    .transform((s, ctx) => {
+      try {
+        return parseStoreUrl(s);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/, got .*$/s, '') });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  /** Path-style S3 addressing (http://host/bucket/key), which MinIO and most self-hosted servers need. */
+  NARRATE_S3_PATH_STYLE: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['true', 'false', '1', '0', ''], { error: 'true or false' }))
+    .transform((s) => s === 'true' || s === '1')
+    .default(false),
+  // The AWS SDK's own variables, read here and handed to the S3 client explicitly (see s3-settings.ts).
+  /** S3 region (default us-east-1, which S3-compatible servers accept). */
+  AWS_REGION: optionalText.optional(),
+  AWS_DEFAULT_REGION: optionalText.optional(),
+  /** Endpoint of an S3-compatible server (MinIO, Ceph, R2, Backblaze); AWS_ENDPOINT_URL applies to every service. */
+  AWS_ENDPOINT_URL_S3: optionalText.optional().pipe(z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional()),
+  AWS_ENDPOINT_URL: optionalText.optional().pipe(z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional()),
+  /** Static credentials; unset: the SDK's default chain (profile files, web identity, instance role). */
+  AWS_ACCESS_KEY_ID: optionalText.optional(),
+  AWS_SECRET_ACCESS_KEY: optionalText.optional(),
+  AWS_SESSION_TOKEN: optionalText.optional(),
   /** Characters of text per encoded part (about 15 a second of speech); a part is encoded as soon as its chunks are stored. */
   NARRATE_PART_CHARS: intFrom(100, 1_000_000).default(3_600),
   /** Basic-auth user for the dashboard. */
@@ -134,8 +168,13 @@ export interface Config {
   readonly lockDurationMs: number;
   readonly similarityThreshold: number;
   readonly lexicon: string | undefined;
+  /** The file store's directory (NARRATE_STORE_DIR or a file:// NARRATE_STORE_URL); unused with an s3:// store. */
   readonly storeDir: string;
   readonly partChars: number;
+  /** Where segments live: a directory or a bucket. */
+  readonly store: StoreLocation;
+  /** How to reach S3 (for an s3:// store and for --out s3://). Holds the secret: never log it. */
+  readonly s3: S3Settings;
   readonly dashboardUser: string | undefined;
   readonly dashboardPassword: string | undefined;
   readonly pricesFile: string | undefined;
@@ -161,8 +200,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '?');
-      // Never echo the API key or the password, even when it is the bad value.
-      const secret = name === 'NARRATE_API_KEY' || name === 'NARRATE_DASHBOARD_PASSWORD' || name === 'NARRATE_WEBHOOK_SECRET' || name === 'NARRATE_REDIS_PASSWORD';
+      // Never echo the API key, a password or a secret (webhook, S3), even when it is the bad value.
+      const secret = name === 'NARRATE_API_KEY' || name === 'NARRATE_DASHBOARD_PASSWORD' || name === 'NARRATE_WEBHOOK_SECRET' || name === 'NARRATE_REDIS_PASSWORD' || name === 'AWS_SECRET_ACCESS_KEY' || name === 'AWS_SESSION_TOKEN';
       const given = secret ? '(hidden)' : JSON.stringify(input[name]);
       return `${name}: expected ${issue.message}, got ${given}`;
     });
@@ -176,6 +215,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const redis = redisTargetFrom(e, input.REDIS_URL !== undefined);
+  if (e.NARRATE_STORE_URL !== undefined && e.NARRATE_STORE_DIR !== undefined) {
+    const same = e.NARRATE_STORE_URL.kind === 'file' && e.NARRATE_STORE_URL.dir === e.NARRATE_STORE_DIR;
+    if (!same) throw new ConfigError(`NARRATE_STORE_URL and NARRATE_STORE_DIR: expected one of them (NARRATE_STORE_DIR is a synonym of file://), got both (${e.NARRATE_STORE_URL.url} and ${JSON.stringify(e.NARRATE_STORE_DIR)})`);
+  }
+  if ((e.AWS_ACCESS_KEY_ID === undefined) !== (e.AWS_SECRET_ACCESS_KEY === undefined)) {
+    throw new ConfigError(
+      'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: expected both set or both unset, got only ' + (e.AWS_ACCESS_KEY_ID === undefined ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID'),
+    );
+  }
+  const store = e.NARRATE_STORE_URL ?? fileLocation(e.NARRATE_STORE_DIR ?? '.narrate/segments');
+  const s3: S3Settings = {
+    region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION ?? 'us-east-1',
+    endpoint: e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL,
+    forcePathStyle: e.NARRATE_S3_PATH_STYLE,
+    credentials:
+      e.AWS_ACCESS_KEY_ID === undefined || e.AWS_SECRET_ACCESS_KEY === undefined
+        ? undefined
+        : { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY, ...(e.AWS_SESSION_TOKEN === undefined ? {} : { sessionToken: e.AWS_SESSION_TOKEN }) },
+  };
   return Object.freeze({
     apiKey: e.NARRATE_API_KEY,
     baseUrl: e.NARRATE_BASE_URL.replace(/\/+$/, ''),
@@ -194,7 +252,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lockDurationMs: e.NARRATE_LOCK_DURATION_MS,
     similarityThreshold: e.NARRATE_SIMILARITY_THRESHOLD,
     lexicon: e.NARRATE_LEXICON,
-    storeDir: e.NARRATE_STORE_DIR,
+    storeDir: store.kind === 'file' ? store.dir : (e.NARRATE_STORE_DIR ?? '.narrate/segments'),
+    store,
+    s3: Object.freeze(s3),
     partChars: e.NARRATE_PART_CHARS,
     dashboardUser: e.NARRATE_DASHBOARD_USER,
     dashboardPassword: e.NARRATE_DASHBOARD_PASSWORD,

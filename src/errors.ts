@@ -73,3 +73,17 @@ function safeStringify(value: unknown): string {
 export function isRetryable(error: unknown): boolean {
   return error instanceof NarrateError ? error.retryable : true;
 }
+
+/**
+ * The segment store or the book's output (a directory or an S3 bucket) failed: unreachable,
+ * refused, missing. The message names the store (never a credential) and the cause.
+ */
+export class StoreError extends NarrateError {
+  /** HTTP status from S3, when there was one. */
+  readonly status: number | undefined;
+
+  constructor(message: string, options: { retryable: boolean; status?: number; cause?: unknown }) {
+    super(message, options);
+    this.status = options.status;
+  }
+}

@@ -7,14 +7,20 @@ import type { WavInfo } from './parse-wav.js';
  * any length is measured in constant memory.
  */
 export async function measureWavLoudness(file: WavInfo & { path: string }): Promise<Loudness> {
-  if (file.format.channels !== 1 || file.format.bitsPerSample !== 16) {
-    throw new RangeError(`loudness is measured on mono 16-bit PCM, got ${file.format.channels} ch ${file.format.bitsPerSample}-bit`);
+  if (file.dataBytes === 0) return measurePcmLoudness(file, []);
+  return measurePcmLoudness(file, createReadStream(file.path, { start: file.dataOffset, end: file.dataOffset + file.dataBytes - 1, highWaterMark: 256 * 1024 }));
+}
+
+/** Measures mono 16-bit PCM as it streams in (from a file or a bucket), in constant memory. */
+export async function measurePcmLoudness(layout: Pick<WavInfo, 'format'>, pcm: AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer>): Promise<Loudness> {
+  const { format } = layout;
+  if (format.channels !== 1 || format.bitsPerSample !== 16) {
+    throw new RangeError(`loudness is measured on mono 16-bit PCM, got ${format.channels} ch ${format.bitsPerSample}-bit`);
   }
-  const meter = new LoudnessMeter(file.format.sampleRate);
-  if (file.dataBytes === 0) return meter.result();
+  const meter = new LoudnessMeter(format.sampleRate);
   let carry: Buffer | undefined;
-  const stream = createReadStream(file.path, { start: file.dataOffset, end: file.dataOffset + file.dataBytes - 1, highWaterMark: 256 * 1024 });
-  for await (const piece of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of pcm) {
+    const piece = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let data = carry ? Buffer.concat([carry, piece]) : piece;
     carry = undefined;
     // A read can end mid-sample: keep the odd byte for the next one.

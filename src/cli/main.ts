@@ -1,12 +1,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, type Config } from '../config.js';
-import { ConfigError, InputError, coerceError } from '../errors.js';
+import { ConfigError, InputError, StoreError, coerceError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { dashboardCommand } from './dashboard-command.js';
 import { processIo, type CliIo } from './io.js';
 import { planCommand, type RawPlanFlags } from './plan-command.js';
 import { runCommand } from './run-command.js';
 import { statusCommand } from './status-command.js';
+import { storePruneCommand } from './store-command.js';
 import { submitCommand } from './submit-command.js';
 import type { RawSubmitFlags } from './submit-flags.js';
 import { UsageError } from './usage-error.js';
@@ -142,6 +143,17 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       code = await dashboardCommand(flags, config(), io);
     });
 
+  program
+    .command('store')
+    .description('housekeeping of the segment store (NARRATE_STORE_URL)')
+    .command('prune')
+    .description('remove segments older than --older-than that no book still in Redis uses')
+    .option('--older-than <age>', 'age such as 30d, 12h, 90m or 2w')
+    .option('--dry-run', 'only count what would be removed')
+    .action(async (flags: { olderThan?: string; dryRun?: boolean }) => {
+      code = await storePruneCommand(flags, config(), io);
+    });
+
   try {
     await program.parseAsync(argv);
     return code;
@@ -151,7 +163,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return thrown.code === 'commander.helpDisplayed' || thrown.code === 'commander.version' || thrown.code === 'commander.help' ? EXIT.ok : EXIT.usage;
     }
     const error = coerceError(thrown);
-    if (error instanceof UsageError || error instanceof ConfigError || (error instanceof InputError && /^--/.test(error.message))) {
+    // A store that fails its start-up check is a setting to fix (URL, credentials, bucket), like a bad variable.
+    const storeSetting = error instanceof StoreError && error.message.includes('start-up check');
+    if (error instanceof UsageError || error instanceof ConfigError || storeSetting || (error instanceof InputError && /^--/.test(error.message))) {
       io.stderr.write(`narrate: ${error.message}\n`);
       return EXIT.usage;
     }

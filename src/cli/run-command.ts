@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import { submitBooks } from '../producer/submit-books.js';
 import { connectRedis } from '../queue/connection.js';
 import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
+import { probeStores } from '../store/probe-stores.js';
 import { startWorkers } from '../worker/start-workers.js';
 import type { CliIo } from './io.js';
 import { createProgressView } from './progress.js';
@@ -14,6 +15,7 @@ import { describeEstimate } from './submit-command.js';
 /** `narrate run`: submit, narrate in this process, wait. 0 when every book is done, 1 when any failed. */
 export async function runCommand(inputs: string[], flags: RawSubmitFlags, config: Config, io: CliIo, logger: Logger): Promise<number> {
   const options = parseSubmitFlags(flags);
+  await probeStores(config, options.outDir);
   const connection = await connectRedis(config.redis, { name: 'narrate-run' });
   const prefix = bullPrefix(config.prefix);
   const finalize = new Queue(FINALIZE_QUEUE, { connection, prefix });

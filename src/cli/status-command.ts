@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import type { Config } from '../config.js';
 import { statusOfJob, readBookStatus, type BookStatus } from '../queue/book-status.js';
 import { chunkTotals } from '../queue/chunk-totals.js';
@@ -36,6 +36,11 @@ export async function statusCommand(bookId: string | undefined, config: Config, 
       return 1;
     }
     io.stdout.write(`${formatLine(status)}\n`);
+    // Where the manifest went too (a path, or an s3:// URL for --out s3://).
+    if (status.state === 'done') {
+      const job = (await finalize.getJob(bookId)) as Job<FinalizeJobData, FinalizeResult> | undefined;
+      if (job?.returnvalue?.manifest) io.stdout.write(`  manifest: ${job.returnvalue.manifest}\n`);
+    }
     const values = await readChunkResults({ finalize, encode }, bookId);
     if (values.length > 0) io.stdout.write(summarize(values));
     io.stdout.write(formatChapters((await readChapterProgress({ finalize, encode }, bookId)) ?? []));

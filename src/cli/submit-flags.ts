@@ -1,6 +1,7 @@
 import { OUTPUT_FORMATS, type OutputFormat } from '../queue/job-data.js';
 import type { SubmitOptions } from '../producer/submit-books.js';
 import { languageTagExpectation, parseLanguageTag } from '../language/parse-language-tag.js';
+import { isUrl, parseS3Url } from '../store/store-location.js';
 import { parseNotesFlag } from './notes-flag.js';
 import { isWebhookUrl } from '../notify/notify-url.js';
 import { UsageError } from './usage-error.js';
@@ -37,6 +38,15 @@ export const MAX_CHARS_RANGE = [20, 20_000] as const;
 export function parseSubmitFlags(flags: RawSubmitFlags): SubmitOptions {
   const options: SubmitOptions = { outDir: flags.out };
   if (flags.out.trim() === '') throw new UsageError('--out: expected a directory, got an empty string');
+  // A URL is never taken for a relative path (`--out s3://x` once made a local directory "s3:").
+  if (isUrl(flags.out)) {
+    if (!/^s3:\/\//i.test(flags.out.trim())) throw new UsageError(`--out: expected a directory or an s3://bucket/prefix/ URL, got "${flags.out}"`);
+    try {
+      options.outDir = parseS3Url(flags.out).url;
+    } catch (error) {
+      throw new UsageError(`--out: expected ${(error as Error).message}`);
+    }
+  }
   if (flags.format !== undefined) {
     const format = flags.format.toLowerCase();
     if (!OUTPUT_FORMATS.includes(format as OutputFormat)) {

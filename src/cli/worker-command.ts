@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import { describeRedis } from '../queue/redis-target.js';
 import { startMetricsServer, type MetricsServer } from '../worker/metrics-server.js';
 import { workerMetrics } from '../worker/metrics.js';
+import { probeStores } from '../store/probe-stores.js';
 import { startWorkers } from '../worker/start-workers.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './usage-error.js';
@@ -15,6 +16,7 @@ import { UsageError } from './usage-error.js';
  */
 export async function workerCommand(config: Config, io: CliIo, logger: Logger, flags: { metricsPort?: string } = {}): Promise<number> {
   const metricsPort = flags.metricsPort === undefined ? config.metricsPort : parsePort(flags.metricsPort);
+  await probeStores(config);
   const workers = startWorkers(config, { logger });
   let metrics: MetricsServer | undefined;
   if (metricsPort !== undefined) {

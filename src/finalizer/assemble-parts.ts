@@ -1,16 +1,13 @@
-import { createReadStream } from 'node:fs';
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { BOOK_FORMAT } from '../audio/wav-format.js';
 import { leadFrames, type Codec } from './codecs.js';
-import { offsetAfterFrames } from './elementary-frames.js';
+import { withoutLeadFrames } from './elementary-frames.js';
 import { ffmetadata } from './ffmetadata.js';
 import { coverArgs } from './book-tags.js';
 import { runFfmpeg } from './ffmpeg.js';
-
-/** Reads of 1 MiB: the book's frames are copied, never held. */
-const COPY_BYTES = 1024 * 1024;
 
 /**
  * Joins encoded parts into one file by stream copy (no re-encoding), with tags and chapter marks.
@@ -19,11 +16,14 @@ const COPY_BYTES = 1024 * 1024;
  * container trims the delay once (`-itsoffset` makes the first packet start before zero, so the MP4
  * muxer writes an edit list); every later part drops them, which is exact because each part before
  * it filled whole frames and the join lies in a pause, where the frames on both sides hold silence.
- * The frames reach ffmpeg through a pipe, so the joined stream never exists as a file of its own.
+ * The frames reach ffmpeg through a pipe as they are read (from a directory or a bucket), so the
+ * joined stream never exists as a file of its own. `output` is a scratch path the caller publishes.
  */
 export async function assembleParts(options: {
   codec: Codec;
+  /** The parts' names, in order, and how to read one (BookOutput.read). */
   parts: readonly string[];
+  read: (part: string) => Promise<Readable>;
   output: string;
   tags: Record<string, string>;
   chapters: readonly { title: string; startMs: number; endMs: number }[];
@@ -33,7 +33,6 @@ export async function assembleParts(options: {
 }): Promise<void> {
   const { codec, output } = options;
   const work = await mkdtemp(join(tmpdir(), 'narrate-assemble-'));
-  const partial = join(dirname(output), `.${basename(output)}.${process.pid}.${Date.now()}.partial`);
   try {
     const metadataFile = join(work, 'metadata.txt');
     await writeFile(metadataFile, ffmetadata(options.tags, [...options.chapters]));
@@ -48,22 +47,19 @@ export async function assembleParts(options: {
         '-map', '0:a', '-map_metadata', '1', '-map_chapters', '1', '-c:a', 'copy',
         ...cover,
         ...codec.container,
-        partial,
+        output,
       ],
-      { input: framesOf(codec, options.parts), ...(options.signal ? { signal: options.signal } : {}) },
+      { input: framesOf(codec, options.parts, options.read), ...(options.signal ? { signal: options.signal } : {}) },
     );
-    await rename(partial, output);
   } finally {
-    await rm(partial, { force: true });
     await rm(work, { recursive: true, force: true });
   }
 }
 
 /** The parts' frames in order, each part after the first without its lead frames. */
-async function* framesOf(codec: Codec, parts: readonly string[]): AsyncGenerator<Buffer> {
+async function* framesOf(codec: Codec, parts: readonly string[], read: (part: string) => Promise<Readable>): AsyncGenerator<Buffer> {
   const lead = leadFrames(codec);
   for (let i = 0; i < parts.length; i++) {
-    const start = i === 0 ? 0 : await offsetAfterFrames(codec.partStream, parts[i]!, lead);
-    for await (const piece of createReadStream(parts[i]!, { start, highWaterMark: COPY_BYTES })) yield piece as Buffer;
+    yield* withoutLeadFrames(codec.partStream, await read(parts[i]!), i === 0 ? 0 : lead);
   }
 }

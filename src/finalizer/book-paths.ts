@@ -42,3 +42,8 @@ export function bookPaths(book: Pick<BookSettings, 'outDir' | 'slug' | 'format' 
     },
   };
 }
+
+/** The same files as names relative to the book's output (a directory or an s3:// prefix; see BookOutput). Pure. */
+export function bookNames(book: Pick<BookSettings, 'slug' | 'format' | 'bookId' | 'finish'>, extension: string = book.format): BookPaths {
+  return bookPaths({ ...book, outDir: '' }, extension);
+}

@@ -1,4 +1,5 @@
-import type { FinalizeJobData } from '../queue/job-data.js';
+import type { BookSettings, FinalizeJobData } from '../queue/job-data.js';
+import type { BookOutput } from '../store/book-output.js';
 
 /**
  * The tags every file of a book carries, as ffmpeg metadata keys (ffmpeg maps them to each
@@ -37,4 +38,11 @@ export function coverArgs(format: string, index: number): string[] {
     return ['-map', `${index}:v:0`, '-c:v', 'copy', '-disposition:v:0', 'attached_pic', '-metadata:s:v:0', 'title=Cover', '-metadata:s:v:0', 'comment=Cover (front)'];
   }
   return [];
+}
+
+/** A local file holding the book's cover for ffmpeg, or undefined for none (see BookCover). */
+export async function coverFile(book: Pick<BookSettings, 'finish'>, out: BookOutput): Promise<string | undefined> {
+  const cover = book.finish?.cover;
+  if (!cover) return undefined;
+  return cover.name === undefined ? cover.path : out.localPath(cover.name);
 }

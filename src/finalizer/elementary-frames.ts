@@ -1,5 +1,3 @@
-import { open } from 'node:fs/promises';
-
 /** Elementary streams whose frames carry their own length: ADTS (AAC) and MPEG audio (MP3). */
 export type FrameStream = 'adts' | 'mp3';
 
@@ -42,18 +40,38 @@ export function frameOffsets(stream: FrameStream, b: Buffer, count = Infinity): 
   return offsets;
 }
 
-/** Byte offset in the file at `path` just past its first `count` frames. */
-export async function offsetAfterFrames(stream: FrameStream, path: string, count: number): Promise<number> {
-  if (count === 0) return 0;
-  const file = await open(path, 'r');
-  try {
-    // A frame is at most a few KB (8191 bytes in ADTS's 13-bit length field).
-    const head = Buffer.alloc(count * 8192 + 8);
-    const { bytesRead } = await file.read(head, 0, head.length, 0);
-    const offsets = frameOffsets(stream, head.subarray(0, bytesRead), count);
-    if (offsets.length <= count) throw new Error(`${path} holds fewer than ${count} frames`);
-    return offsets[count]!;
-  } finally {
-    await file.close();
+/**
+ * The bytes of an elementary stream read from `source`, without its first `count` frames: the
+ * head is held only until those frames are found (a few KB), the rest passes through as it comes,
+ * so a part streamed from a bucket is joined without being downloaded first.
+ */
+export async function* withoutLeadFrames(stream: FrameStream, source: AsyncIterable<Buffer | Uint8Array>, count: number): AsyncGenerator<Buffer> {
+  let head: Buffer | undefined = count === 0 ? undefined : Buffer.alloc(0);
+  for await (const chunk of source) {
+    const piece = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (head === undefined) {
+      yield piece;
+      continue;
+    }
+    head = Buffer.concat([head, piece]);
+    const offset = offsetAfter(stream, head, count);
+    if (offset === undefined) continue;
+    const rest = head.subarray(offset);
+    head = undefined;
+    if (rest.length > 0) yield rest;
   }
+  if (head !== undefined) throw new Error(`the stream holds fewer than ${count} ${stream} frames`);
+}
+
+/** Offset just past the first `count` frames when `b` holds them all, else undefined. */
+function offsetAfter(stream: FrameStream, b: Buffer, count: number): number | undefined {
+  let at = 0;
+  for (let n = 0; n < count; n++) {
+    if (at + 6 > b.length) return undefined;
+    const length = frameLength(stream, b, at);
+    if (!length) throw new Error(`no ${stream} frame at byte ${at}`);
+    at += length;
+    if (at > b.length) return undefined;
+  }
+  return at;
 }

@@ -1,15 +1,16 @@
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { BOOK_FORMAT } from '../audio/wav-format.js';
 import { NarrateError } from '../errors.js';
 import type { PartJobData, PartResult, SynthesizeResult } from '../queue/job-data.js';
-import type { SegmentStore, StoredSegment } from '../store/segment-store.js';
-import { bookPaths } from './book-paths.js';
+import type { SegmentStore } from '../store/segment-store.js';
+import { dirOutputs, withBookOutput, type OpenBookOutput } from '../store/book-output.js';
+import { bookNames } from './book-paths.js';
 import { codecOf, leadFrames, partGrid, type Codec } from './codecs.js';
 import { frameOffsets } from './elementary-frames.js';
 import { runFfmpeg } from './ffmpeg.js';
 import { layoutPart, type PartLayout } from './part-layout.js';
 import { applyGain, partAudioFilter, segmentGainDb } from './part-hooks.js';
-import { openSegment, segmentPcm } from './segment-pcm.js';
+import { openSegment, segmentPcm, type OpenedSegment } from './segment-pcm.js';
 
 const BLOCK = (BOOK_FORMAT.channels * BOOK_FORMAT.bitsPerSample) / 8;
 /** Silence is fed in pieces of this many bytes: one zero buffer, reused. */
@@ -28,20 +29,22 @@ function partStreamArgs(codec: Codec): string[] {
 /**
  * Encodes one part of a book from its stored segments: lays out its PCM (pause halves at either end,
  * the tail grown to whole coded frames), pipes it to ffmpeg (each segment scaled by its gain hook,
- * the filter hook applied) and renames the finished elementary stream into the book's parts dir.
- * For a format that is not encoded (wav) only the layout is worked out.
+ * the filter hook applied) into a scratch file, and publishes the finished elementary stream into
+ * the book's parts under its output (a directory, or the bucket of an s3:// --out, where the worker
+ * that assembles the book reads it back). For a format that is not encoded (wav), only the layout is
+ * worked out.
  */
-export async function encodePart(data: PartJobData, results: SynthesizeResult[], store: SegmentStore, signal?: AbortSignal): Promise<PartResult> {
+export async function encodePart(data: PartJobData, results: SynthesizeResult[], store: SegmentStore, signal?: AbortSignal, outputs: OpenBookOutput = dirOutputs): Promise<PartResult> {
   const byIndex = new Map(results.map((r) => [r.index, r]));
-  const segments = new Map<number, StoredSegment>();
+  const segments = new Map<number, OpenedSegment>();
   const chunks: PartResult['chunks'] = [];
   for (const c of data.chunks) {
     const result = byIndex.get(c.index);
     if (!result) throw new Error(`part ${data.part} of book ${data.book.bookId}: no result for chunk ${c.index}`);
     // Lengths come from the files themselves, not from what a job said: the audio is the truth.
-    const segment = await openSegment(store, result.key, BOOK_FORMAT);
+    const segment = await openSegment(store, result.key, BOOK_FORMAT, signal);
     segments.set(c.index, segment);
-    chunks.push({ ...result, samples: segment.audio.dataBytes / BLOCK });
+    chunks.push({ ...result, samples: segment.wav.dataBytes / BLOCK });
   }
   const codec = codecOf(data.book.format);
   const layout = layoutPart({
@@ -54,11 +57,9 @@ export async function encodePart(data: PartJobData, results: SynthesizeResult[],
   const base = { part: data.part, samples: layout.samples, headSamples: layout.headSamples, tailSamples: layout.tailSamples, chunks };
   if (!codec) return { ...base, file: undefined };
 
-  const paths = bookPaths(data.book, codec.extension);
-  const file = paths.partFile(data.part, partExtension(codec));
-  const temp = `${file}.${process.pid}.tmp`;
-  await mkdir(paths.partsDir, { recursive: true });
-  try {
+  const name = bookNames(data.book, codec.extension).partFile(data.part, partExtension(codec));
+  return withBookOutput(outputs, data.book.outDir, async (out) => {
+    const temp = await out.scratchPath(name);
     const filter = partAudioFilter(data.book);
     await runFfmpeg(
       [
@@ -69,26 +70,23 @@ export async function encodePart(data: PartJobData, results: SynthesizeResult[],
         ...partStreamArgs(codec),
         temp,
       ],
-      { input: partPcm(layout, segments, data), ...(signal ? { signal } : {}) },
+      { input: partPcm(layout, segments, data, store, signal), ...(signal ? { signal } : {}) },
     );
     await checkFrames(codec, temp, layout);
-    await rename(temp, file);
-    return { ...base, file };
-  } finally {
-    await rm(temp, { force: true });
-  }
+    return { ...base, file: await out.publish(temp, name) };
+  });
 }
 
 /** The part's PCM, piece by piece: silence from one reused buffer, segments streamed from the store. */
-async function* partPcm(layout: PartLayout, segments: Map<number, StoredSegment>, data: PartJobData): AsyncGenerator<Buffer> {
+async function* partPcm(layout: PartLayout, segments: Map<number, OpenedSegment>, data: PartJobData, store: SegmentStore, signal?: AbortSignal): AsyncGenerator<Buffer> {
   for (const entry of layout.entries) {
     if (entry.kind === 'silence') {
       for (let left = entry.samples * BLOCK; left > 0; left -= SILENCE.length) yield SILENCE.subarray(0, Math.min(left, SILENCE.length));
       continue;
     }
     const segment = segments.get(entry.index)!;
-    const db = await segmentGainDb(segment, data.book);
-    for await (const piece of segmentPcm(segment)) yield applyGain(piece, db);
+    const db = await segmentGainDb(store, segment, data.book, signal);
+    for await (const piece of segmentPcm(store, segment, signal)) yield applyGain(piece, db);
   }
 }
 

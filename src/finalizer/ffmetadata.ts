@@ -12,8 +12,3 @@ export function ffmetadata(tags: Record<string, string>, chapters: { title: stri
   }
   return `${lines.join('\n')}\n`;
 }
-
-/** One line of a concat-demuxer list: the path in single quotes, a quote inside written as '\''. */
-export function concatListLine(path: string): string {
-  return `file '${path.replace(/'/g, "'\\''")}'`;
-}

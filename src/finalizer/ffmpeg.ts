@@ -18,13 +18,16 @@ const OUTPUT_OPTIONS: Record<OutputFormat, string[]> = {
   wav: ['-c:a', 'copy', '-rf64', 'auto', '-f', 'wav'],
 };
 
-/** Joins the files named in a concat list into `output`, with tags and chapters from an FFMETADATA1 file. */
-export function concatAudio(options: { listFile: string; metadataFile: string; output: string; format: OutputFormat; signal?: AbortSignal }): Promise<void> {
+/**
+ * Encodes a WAV arriving on a stream (the book's segments joined as they are read from the store)
+ * into `output`, with tags and chapters from an FFMETADATA1 file. -ignore_length: a book past
+ * 4 GiB arrives with a streaming header, and its samples run to the end of the stream.
+ */
+export function encodeAudioStream(options: { input: Readable; metadataFile: string; output: string; format: OutputFormat; signal?: AbortSignal }): Promise<void> {
   return new Promise((resolve, reject) => {
     const command = ffmpeg()
-      // -safe 0: the list holds absolute paths into the segment store.
-      .input(options.listFile)
-      .inputOptions(['-f', 'concat', '-safe', '0'])
+      .input(options.input)
+      .inputOptions(['-f', 'wav', '-ignore_length', '1'])
       .input(options.metadataFile)
       .inputOptions(['-f', 'ffmetadata'])
       .outputOptions(['-map', '0:a', '-map_metadata', '1', '-map_chapters', '1', ...OUTPUT_OPTIONS[options.format]])

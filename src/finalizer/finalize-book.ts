@@ -1,110 +1,114 @@
-import { mkdir, mkdtemp, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import pLimit from 'p-limit';
-import { silence } from '../audio/silence.js';
 import { wavInfoChunk } from '../audio/wav-info-chunk.js';
 import { BOOK_FORMAT, byteRate } from '../audio/wav-format.js';
-import { writeWav } from '../audio/write-wav.js';
 import type { FinalizeJobData, FinalizeResult, PartResult, SynthesizeResult } from '../queue/job-data.js';
+import { dirOutputs, withBookOutput, type BookOutput, type OpenBookOutput } from '../store/book-output.js';
 import type { SegmentStore } from '../store/segment-store.js';
-import { writeAtomically } from '../store/fs-segment-store.js';
-import { MAX_RIFF_DATA_BYTES, joinWavFiles, type WavFile, type WavPart } from '../store/wav-files.js';
+import { MAX_RIFF_DATA_BYTES, joinWavFiles, writeJoinedWav, type WavPart, type WavSource } from '../store/wav-files.js';
 import { assembleParts } from './assemble-parts.js';
-import { bookPaths } from './book-paths.js';
+import { bookNames } from './book-paths.js';
 import { bookReport } from './book-report.js';
 import { writeChapterFile } from './chapter-files.js';
 import { codecOf } from './codecs.js';
-import { bookTags } from './book-tags.js';
+import { bookTags, coverFile } from './book-tags.js';
 import { chapterPlaylist } from './chapter-playlist.js';
 import { chunkGains, chunkTimeline, loudnessReport } from './book-mastering-report.js';
-import { concatAudio } from './ffmpeg.js';
-import { concatListLine, ffmetadata } from './ffmetadata.js';
+import { partExtension } from './encode-part.js';
+import { encodeAudioStream } from './ffmpeg.js';
+import { ffmetadata } from './ffmetadata.js';
 import { planTimeline, type Timeline } from './plan-timeline.js';
 
 /**
- * Segments → one audiobook: time the chapters from the stored segments, join them with pauses
- * into a temp name (a PCM copy for WAV, one ffmpeg run for m4b/mp3), rename it into place, then
- * write the manifest the same way. Temp files go on every exit path.
+ * Segments → one audiobook: time the chapters from the stored segments' heads, stream their samples
+ * from the store, in order, into the book (a PCM copy for WAV, ffmpeg's stdin for m4b/mp3), so only
+ * what is being encoded is ever read — memory stays flat in the book's length, and a bucket is read
+ * like a directory. The book and then the manifest are written to scratch files and published in
+ * whole (renamed into the directory, or uploaded to s3://). Scratch files go on every exit path.
  */
-export async function finalizeBook(book: FinalizeJobData, results: SynthesizeResult[], store: SegmentStore, signal?: AbortSignal): Promise<FinalizeResult> {
+export async function finalizeBook(
+  book: FinalizeJobData,
+  results: SynthesizeResult[],
+  store: SegmentStore,
+  signal?: AbortSignal,
+  outputs: OpenBookOutput = dirOutputs,
+): Promise<FinalizeResult> {
   const byIndex = new Map(results.map((r) => [r.index, r]));
   const missing = book.chunks.filter((c) => !byIndex.has(c.index)).map((c) => c.index);
   if (missing.length > 0) throw new Error(`book ${book.bookId}: no result for chunk(s) ${missing.slice(0, 10).join(', ')}`);
 
-  // Durations come from the files themselves, not from what a job said: the audio is the truth.
-  const probe = pLimit(16);
-  const segments = await Promise.all(
-    book.chunks.map((c) =>
-      probe(async (): Promise<WavFile> => {
-        const key = byIndex.get(c.index)!.key;
-        const stored = await store.get(key);
-        if (!stored) throw new Error(`segment of chunk ${c.index} is missing from the store (key ${key})`);
-        return stored.audio;
-      }),
-    ),
-  );
+  const segments = await segmentSources(book, byIndex, store, signal);
   const bySegment = new Map(book.chunks.map((c, i) => [c.index, segments[i]!]));
   const timeline = planTimeline(book.chapters, book.chunks.map((c, i) => ({ ...c, durationMs: segments[i]!.durationMs })));
   const pcmBytes = (timeline.totalMs / 1000) * byteRate(BOOK_FORMAT);
+  const parts = timeline.entries.map((e): WavPart => (e.kind === 'segment' ? bySegment.get(e.index)! : { silenceMs: e.ms }));
 
-  await mkdir(book.outDir, { recursive: true });
-  const output = join(book.outDir, `${book.slug}.${book.format}`);
-  const manifestPath = join(book.outDir, `${book.slug}.json`);
-  const partial = join(book.outDir, `.${book.slug}.${process.pid}.${Date.now()}.partial`);
-  try {
+  const bookName = `${book.slug}.${book.format}`;
+  return withBookOutput(outputs, book.outDir, async (out) => {
+    const partial = await out.scratchPath(bookName);
     // A second's worth of slack: silences are rounded to whole samples.
     if (book.format === 'wav' && pcmBytes + byteRate(BOOK_FORMAT) < MAX_RIFF_DATA_BYTES) {
       // Nothing to encode and no chapter track to write: copying the PCM ourselves runs at disk
       // speed, where ffmpeg's concat demuxer pays per packet and per entry (measured by `npm run
       // bench`: 6.5x the time of cat for 10 h). ffmpeg keeps the m4b/mp3 encodes and books past
       // 4 GiB, which need RF64.
-      const parts = timeline.entries.map((e): WavPart => (e.kind === 'segment' ? bySegment.get(e.index)! : { silenceMs: e.ms }));
       const infoChunk = wavInfoChunk({ title: book.title, artist: book.author, album: book.title, genre: 'Audiobook' });
       await joinWavFiles(parts, BOOK_FORMAT, partial, { infoChunk });
     } else {
-      await encodeWithFfmpeg(timeline, bySegment, book, partial, signal);
+      await encodeWithFfmpeg(timeline, parts, book, partial, signal);
     }
-    await rename(partial, output);
+    const output = await out.publish(partial, bookName);
     const report = bookReport(book, results, timeline, output);
-    await writeAtomically(manifestPath, `${JSON.stringify(report, null, 2)}\n`);
-    return { output, manifest: manifestPath, durationMs: report.durationMs };
-  } finally {
-    await rm(partial, { force: true });
-  }
+    const manifest = await publishText(out, `${book.slug}.json`, `${JSON.stringify(report, null, 2)}\n`);
+    return { output, manifest, durationMs: report.durationMs };
+  });
 }
 
-/** One ffmpeg run over a concat list (segments and pause files) with tags and chapter marks. */
-async function encodeWithFfmpeg(
-  timeline: Timeline,
-  bySegment: Map<number, WavFile>,
-  book: FinalizeJobData,
-  partial: string,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  // The list, the metadata and the pause files live in a temp dir removed on every exit path.
+/**
+ * Every segment's layout from the store's heads (HEAD requests for a bucket, a header read for a
+ * directory), each with a reader of its samples that opens only when the join reaches it.
+ */
+async function segmentSources(book: FinalizeJobData, byIndex: Map<number, SynthesizeResult>, store: SegmentStore, signal: AbortSignal | undefined): Promise<WavSource[]> {
+  const probe = pLimit(16);
+  return Promise.all(
+    book.chunks.map((c) =>
+      probe(async (): Promise<WavSource> => {
+        const key = byIndex.get(c.index)!.key;
+        // Durations come from the stored segments, not from what a job said: the audio is the truth.
+        const head = await store.head(key, signal);
+        if (!head) throw new Error(`segment of chunk ${c.index} is missing from the store ${store.url} (key ${key})`);
+        const wav = head.wav;
+        return { ...wav, read: () => store.readSamples(key, wav, signal) };
+      }),
+    ),
+  );
+}
+
+/** One ffmpeg run over the joined samples (streamed to its stdin) with tags and chapter marks. */
+async function encodeWithFfmpeg(timeline: Timeline, parts: WavPart[], book: FinalizeJobData, partial: string, signal: AbortSignal | undefined): Promise<void> {
+  // The metadata file lives in a temp dir removed on every exit path.
   const work = await mkdtemp(join(tmpdir(), 'narrate-finalize-'));
   try {
-    const silences = new Map<number, string>();
-    const lines: string[] = [];
-    for (const entry of timeline.entries) {
-      if (entry.kind === 'segment') {
-        lines.push(concatListLine(bySegment.get(entry.index)!.path));
-        continue;
-      }
-      let file = silences.get(entry.ms);
-      if (!file) {
-        file = join(work, `silence-${entry.ms}.wav`);
-        await writeFile(file, writeWav(BOOK_FORMAT, silence(BOOK_FORMAT, entry.ms)));
-        silences.set(entry.ms, file);
-      }
-      lines.push(concatListLine(file));
-    }
-    const listFile = join(work, 'list.txt');
     const metadataFile = join(work, 'metadata.txt');
-    await writeFile(listFile, `${lines.join('\n')}\n`);
     await writeFile(metadataFile, ffmetadata({ title: book.title, album: book.title, artist: book.author, album_artist: book.author, genre: 'Audiobook', language: book.language ?? '' }, timeline.chapters));
-    await concatAudio({ listFile, metadataFile, output: partial, format: book.format, ...(signal ? { signal } : {}) });
+    const input = new PassThrough({ highWaterMark: 1024 * 1024 });
+    const feeding = writeJoinedWav(parts, BOOK_FORMAT, input, { streaming: true }).then(
+      () => void input.end(),
+      (error: unknown) => {
+        input.destroy(error as Error);
+        throw error;
+      },
+    );
+    const encoding = encodeAudioStream({ input, metadataFile, output: partial, format: book.format, ...(signal ? { signal } : {}) });
+    // An encoder that stops reading must not leave the feeder waiting on a full pipe.
+    encoding.catch(() => input.destroy(new Error('the encoder stopped reading')));
+    // Either side failing fails the book; the other is then torn down by the destroyed stream.
+    const [fed, encoded] = await Promise.allSettled([feeding, encoding]);
+    if (fed.status === 'rejected') throw fed.reason;
+    if (encoded.status === 'rejected') throw encoded.reason;
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -112,58 +116,87 @@ async function encodeWithFfmpeg(
 
 /**
  * Encoded parts → one audiobook: time the chapters from the parts' layouts (exact to the sample),
- * write any chapter file no worker wrote yet, join the parts by stream copy with tags and chapter
- * marks into a temp name, rename it into place, write the manifest, and remove the parts. A WAV book
- * (no codec) is joined from its segments by finalizeBook.
+ * write any chapter file no worker wrote yet, join the parts by stream copy (read back from the
+ * book's output: a directory or the bucket of an s3:// --out) with tags and chapter marks into
+ * scratch, measure it, publish it, write the playlist and the manifest, and remove the parts. A WAV
+ * book (no codec) is joined from its segments by finalizeBook, streamed from the store.
  */
-export async function finalizeFromParts(book: FinalizeJobData, parts: PartResult[], store: SegmentStore, signal?: AbortSignal): Promise<FinalizeResult> {
+export async function finalizeFromParts(
+  book: FinalizeJobData,
+  parts: PartResult[],
+  store: SegmentStore,
+  signal?: AbortSignal,
+  outputs: OpenBookOutput = dirOutputs,
+): Promise<FinalizeResult> {
   const byPart = new Map(parts.map((p) => [p.part, p]));
   const missing = book.parts.filter((p) => !byPart.has(p.part)).map((p) => p.part);
   if (missing.length > 0) throw new Error(`book ${book.bookId}: no result for part(s) ${missing.slice(0, 10).join(', ')}`);
   const ordered = book.parts.map((p) => byPart.get(p.part)!);
   const results = ordered.flatMap((p) => p.chunks);
   const codec = codecOf(book.format);
-  if (!codec) return finalizeBook(book, results, store, signal);
+  if (!codec) return finalizeBook(book, results, store, signal, outputs);
 
   const rate = BOOK_FORMAT.sampleRate;
   const timeline = partsTimeline(book, ordered, rate);
-  const paths = bookPaths(book, codec.extension);
-  await mkdir(book.outDir, { recursive: true });
-  // Chapter files a worker did not get to write (it died, or two parts finished at once).
+  const names = bookNames(book, codec.extension);
+  return withBookOutput(outputs, book.outDir, async (out) => {
+    const files = await chapterFiles(book, timeline, byPart, rate, out, signal);
+    const bookName = `${book.slug}.${codec.extension}`;
+    const scratch = await out.scratchPath(bookName);
+    const cover = await coverFile(book, out);
+    await assembleParts({
+      codec,
+      parts: ordered.map((p) => names.partFile(p.part, partExtension(codec))),
+      read: (n) => out.read(n),
+      output: scratch,
+      tags: bookTags(book, codec.format),
+      chapters: timeline.chapters,
+      ...(cover ? { cover } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    const loudness = await loudnessReport(book, scratch, signal);
+    const output = await out.publish(scratch, bookName);
+    const times = chunkTimeline(book.parts, ordered, new Map(book.chunks.map((c) => [c.index, c.pauseAfter])), rate);
+    const gains = await chunkGains(book, results, store, signal);
+    const report = bookReport(book, results, { ...timeline, chapters: timeline.chapters.map((c, i) => ({ title: c.title, startMs: c.startMs, endMs: c.endMs, file: files[i]! })) }, output, { loudness, times, gains });
+    if (book.finish?.split) {
+      await publishText(out, names.playlist, chapterPlaylist(timeline.chapters.map((c, i) => ({ file: files[i]!, title: c.title, durationMs: c.endMs - c.startMs }))));
+    }
+    const manifest = await publishText(out, names.manifest, `${JSON.stringify(report, null, 2)}\n`);
+    await out.removeAll(names.partsDir);
+    return { output, manifest, durationMs: report.durationMs };
+  });
+}
+
+/**
+ * Every chapter's file: the one a part's worker wrote during narration, or, where none did (it
+ * died, or two last parts finished at once), written now. Files older than the book's submission
+ * are left over from an earlier run of the same title and written again.
+ */
+async function chapterFiles(book: FinalizeJobData, timeline: ReturnType<typeof partsTimeline>, byPart: Map<number, PartResult>, rate: number, out: BookOutput, signal: AbortSignal | undefined): Promise<string[]> {
+  const codec = codecOf(book.format)!;
+  const names = bookNames(book, codec.extension);
   const { parts: _parts, chunks: _chunks, chapters, sources: _sources, ...settings } = book;
-  const files = await Promise.all(
+  // S3 keeps LastModified to the second.
+  const since = Math.floor(Date.parse(book.submittedAt) / 1000) * 1000;
+  return Promise.all(
     timeline.chapters.map(async ({ chapter }) => {
-      const file = paths.chapterFile(chapter, chapters[chapter]?.title ?? '', chapters.length);
-      // Written by this book's part (not left over from an earlier run of the same title).
-      const written = await stat(file).then((s) => s.mtimeMs >= Date.parse(book.submittedAt), () => false);
-      if (written) return file;
+      const name = names.chapterFile(chapter, chapters[chapter]?.title ?? '', chapters.length);
+      const written = await out.modifiedAt(name);
+      if (written && written.getTime() >= since) return out.location(name);
       const own = book.parts.filter((p) => p.chapter === chapter);
       const first = own[0]!;
       const data = { bookId: book.bookId, book: settings, part: first.part, chapter, chapterTitle: chapters[chapter]?.title ?? '', chapters: chapters.length, chapterParts: { first: first.part, last: own[own.length - 1]!.part }, chunks: [], pauseBefore: undefined, last: false };
-      return (await writeChapterFile(data, own.map((p) => byPart.get(p.part)!), chapters.length, rate, signal))!;
+      return (await writeChapterFile(data, own.map((p) => byPart.get(p.part)!), chapters.length, rate, out, signal))!;
     }),
   );
-  await assembleParts({
-    codec,
-    parts: ordered.map((p) => p.file!),
-    output: paths.output,
-    tags: bookTags(book, codec.format),
-    chapters: timeline.chapters,
-    ...(book.finish?.cover ? { cover: book.finish.cover.path } : {}),
-    ...(signal ? { signal } : {}),
-  });
-  const loudness = await loudnessReport(book, paths.output, signal);
-  const times = chunkTimeline(book.parts, ordered, new Map(book.chunks.map((c) => [c.index, c.pauseAfter])), rate);
-  const gains = await chunkGains(book, results, store);
-  const report = bookReport(book, results, { ...timeline, chapters: timeline.chapters.map((c, i) => ({ title: c.title, startMs: c.startMs, endMs: c.endMs, file: files[i]! })) }, paths.output, { loudness, times, gains });
-  if (book.finish?.split) {
-    await writeAtomically(paths.playlist, chapterPlaylist(timeline.chapters.map((c, i) => ({ file: files[i]!, title: c.title, durationMs: c.endMs - c.startMs }))));
-  }
-  await writeAtomically(paths.manifest, `${JSON.stringify(report, null, 2)}\n`);
-  await rm(paths.partsDir, { recursive: true, force: true });
-  // The shared parts directory goes with its last book (another book's parts keep it).
-  await rmdir(dirname(paths.partsDir)).catch(() => undefined);
-  return { output: paths.output, manifest: paths.manifest, durationMs: report.durationMs };
+}
+
+/** Writes a small text file (manifest, playlist) to scratch and publishes it whole. */
+async function publishText(out: BookOutput, name: string, text: string): Promise<string> {
+  const scratch = await out.scratchPath(name);
+  await writeFile(scratch, text);
+  return out.publish(scratch, name);
 }
 
 /** Where each chapter starts and ends in the joined parts, in ms, from the parts' sample counts. Pure. */

@@ -1,16 +1,17 @@
 import type { Job } from 'bullmq';
 import type { Logger } from '../logger.js';
 import type { FinalizeJobData, FinalizeResult, PartResult } from '../queue/job-data.js';
+import type { OpenBookOutput } from '../store/book-output.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { finalizeFromParts } from './finalize-book.js';
 
 /** The BullMQ processor of a book's `finalize` job: runs once every part is encoded. */
-export function finalizeProcessor(deps: { store: SegmentStore; logger: Logger }) {
+export function finalizeProcessor(deps: { store: SegmentStore; logger: Logger; outputs?: OpenBookOutput }) {
   return async (job: Job<FinalizeJobData, FinalizeResult>, _token?: string, signal?: AbortSignal): Promise<FinalizeResult> => {
     const values = await job.getChildrenValues<PartResult | { added: number }>();
     // The children are the parts, and for a long book the `enqueue` job (whose result is not a part).
     const parts = Object.values(values).filter((v): v is PartResult => 'part' in v && 'samples' in v);
-    const result = await finalizeFromParts(job.data, parts, deps.store, signal);
+    const result = await finalizeFromParts(job.data, parts, deps.store, signal, deps.outputs);
     deps.logger.info({ bookId: job.data.bookId, output: result.output, durationMs: result.durationMs }, 'book finalized');
     return result;
   };

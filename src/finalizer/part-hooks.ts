@@ -1,8 +1,9 @@
 import type { BookSettings } from '../queue/job-data.js';
-import type { StoredSegment } from '../store/segment-store.js';
+import type { SegmentStore } from '../store/segment-store.js';
 import { PRESETS, type LoudnessPreset } from './loudness-presets.js';
 import { limiterFilter, masterGainDb, pcmGainDb } from './master-gain.js';
 import { segmentLoudnessOf } from './segment-loudness-of.js';
+import type { OpenedSegment } from './segment-pcm.js';
 
 /** The book's loudness preset; a book queued before presets existed is not mastered. */
 export function presetOf(book: Pick<BookSettings, 'finish'>): LoudnessPreset {
@@ -14,17 +15,17 @@ export function presetOf(book: Pick<BookSettings, 'finish'>): LoudnessPreset {
  * whole segment, from what was measured when it was stored (measured now for a segment stored
  * before that), minus the headroom the limiter filter adds back (see master-gain.ts).
  */
-export async function segmentGainDb(segment: StoredSegment, book: Pick<BookSettings, 'finish'>): Promise<number> {
+export async function segmentGainDb(store: SegmentStore, segment: OpenedSegment, book: Pick<BookSettings, 'finish'>, signal?: AbortSignal): Promise<number> {
   const preset = presetOf(book);
   if (preset.measure === undefined) return 0;
-  return pcmGainDb(await segmentLoudnessOf(segment), preset);
+  return pcmGainDb(await segmentLoudnessOf(store, segment, signal), preset);
 }
 
 /** The mastering gain of a segment as the manifest reports it (the headroom left out). */
-export async function reportedGainDb(segment: StoredSegment, book: Pick<BookSettings, 'finish'>): Promise<number> {
+export async function reportedGainDb(store: SegmentStore, segment: OpenedSegment, book: Pick<BookSettings, 'finish'>, signal?: AbortSignal): Promise<number> {
   const preset = presetOf(book);
   if (preset.measure === undefined) return 0;
-  return masterGainDb(await segmentLoudnessOf(segment), preset);
+  return masterGainDb(await segmentLoudnessOf(store, segment, signal), preset);
 }
 
 /**

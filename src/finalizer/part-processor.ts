@@ -3,6 +3,7 @@ import { BOOK_FORMAT } from '../audio/wav-format.js';
 import { coerceError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { PartJobData, PartResult, SynthesizeResult } from '../queue/job-data.js';
+import { dirOutputs, type OpenBookOutput } from '../store/book-output.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { chapterFileIfComplete } from './chapter-files.js';
 import { encodePart } from './encode-part.js';
@@ -10,17 +11,18 @@ import { encodePart } from './encode-part.js';
 /**
  * The BullMQ processor of a part's `encode` job: runs once every chunk of the part is stored, on
  * whichever worker is free, while the rest of the book is still being narrated. A worker that dies
- * mid-encode leaves only a temp file; the job comes back after one lock period and is encoded again.
+ * mid-encode leaves only a scratch file; the job comes back after one lock period and is encoded again.
  */
-export function partProcessor(deps: { store: SegmentStore; logger: Logger; encode: Queue }) {
+export function partProcessor(deps: { store: SegmentStore; logger: Logger; encode: Queue; outputs?: OpenBookOutput }) {
+  const outputs = deps.outputs ?? dirOutputs;
   return async (job: Job<PartJobData, PartResult>, _token?: string, signal?: AbortSignal): Promise<PartResult> => {
     const values = await job.getChildrenValues<SynthesizeResult>();
     try {
-      const result = await encodePart(job.data, Object.values(values), deps.store, signal);
+      const result = await encodePart(job.data, Object.values(values), deps.store, signal, outputs);
       deps.logger.debug({ bookId: job.data.book.bookId, part: job.data.part, samples: result.samples }, 'part encoded');
       // A chapter's file is a convenience for listeners: the book writes any that are missing.
       if (result.file) {
-        await chapterFileIfComplete(deps.encode, job.data, result, BOOK_FORMAT.sampleRate, deps.logger, signal).catch((error: unknown) =>
+        await chapterFileIfComplete(deps.encode, job.data, result, BOOK_FORMAT.sampleRate, deps.logger, outputs, signal).catch((error: unknown) =>
           deps.logger.warn({ bookId: job.data.book.bookId, chapter: job.data.chapter, err: coerceError(error).message }, 'chapter file left to the book'),
         );
       }

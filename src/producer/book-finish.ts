@@ -1,6 +1,6 @@
 import { finishConflict, type FinishChoices } from '../cli/finish-flags.js';
 import { InputError } from '../errors.js';
-import type { CoverType } from '../finalizer/cover-image.js';
+import type { BookCover } from '../queue/book-finish.js';
 import { DEFAULT_LOUDNESS } from '../finalizer/loudness-presets.js';
 import type { BookFinish } from '../queue/book-finish.js';
 import type { OutputFormat } from '../queue/job-data.js';
@@ -16,7 +16,7 @@ export function bookFinish(
   book: LoadedBook,
   choices: FinishChoices & { format?: OutputFormat },
   voice: string,
-  cover: { path: string; type: CoverType } | undefined,
+  cover: BookCover | undefined,
 ): { finish: BookFinish; format: OutputFormat } {
   const own = book.finish ?? {};
   const loudness = choices.loudness ?? own.loudness ?? DEFAULT_LOUDNESS;

@@ -2,6 +2,7 @@ import { parseLanguageTag } from '../language/parse-language-tag.js';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { FinalizeJobData, OutputFormat, SynthesizeJobData } from '../queue/job-data.js';
+import { isUrl } from '../store/store-location.js';
 import type { LoadedBook } from './load-book.js';
 import { applyLexicon, type Lexicon } from './lexicon.js';
 import { pronunciationHints } from './pronunciation-hints.js';
@@ -73,7 +74,8 @@ export function planBook(loaded: LoadedBook, options: PlanOptions): BookPlan {
       author: options.author ?? book.author,
       voice,
       format,
-      outDir: resolve(options.outDir),
+      // An s3:// URL (already checked by the CLI) stays as it is; a path becomes absolute.
+      outDir: isUrl(options.outDir) ? options.outDir : resolve(options.outDir),
       slug: options.slug,
       chapters: book.chapters.map((c) => ({ title: c.title })),
       chunks: chunks.map(({ index, chapter, pauseAfter }) => ({ index, chapter, pauseAfter })),

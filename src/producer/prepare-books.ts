@@ -12,6 +12,7 @@ import { planBook, type BookChoices, type BookPlan } from './plan-book.js';
 import { DEFAULT_MAX_CHARS } from './split-chunks.js';
 import { slugify, uniqueSlugs } from './slugify.js';
 import { checkFlagCover, resolveCover } from './resolve-cover.js';
+import { bookOutputs } from '../store/book-output.js';
 
 /** Flags of `run`, `submit` and `plan`. */
 export interface SubmitOptions extends BookChoices {
@@ -107,7 +108,7 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
     books.map((b, i) =>
       (mode.planOnly === true && flagCover === undefined && b.finish?.cover === undefined
         ? Promise.resolve(undefined)
-        : resolveCover(b, flagCover, options.outDir, slugs[i]!)
+        : resolveCover(b, flagCover, options.outDir, slugs[i]!, mode.planOnly === true ? undefined : bookOutputs(config.s3))
       ).catch((error: unknown) => {
         failures.push({ source: b.source, reason: coerceError(error).message });
         return null;

@@ -76,7 +76,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
       title: p.finalize.title,
       chunks: p.synthesize.length,
       chapters: p.finalize.chapters.length,
-      output: `${p.finalize.outDir}/${p.finalize.slug}.${p.finalize.format}`,
+      output: `${p.finalize.outDir.replace(/\/+$/, '')}/${p.finalize.slug}.${p.finalize.format}`,
       estimate: money.get(p)!.estimate,
       language: p.finalize.language ?? 'en',
     })),

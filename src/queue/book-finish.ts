@@ -11,10 +11,21 @@ export interface BookFinish {
   credits: boolean;
   /** One file per chapter in `<out>/<slug>/`, with a playlist beside them. */
   split: boolean;
-  /** A checked JPEG or PNG (absolute path) embedded as the cover. */
-  cover?: { path: string; type: CoverType };
+  /** A checked JPEG or PNG embedded as the cover. */
+  cover?: BookCover;
   year?: string;
   description?: string;
   publisher?: string;
   language?: string;
+}
+
+/**
+ * A book's cover: `name` is its copy in the book's output (BookOutput; published at submit, so
+ * every worker reads the same file), `path` where that is (a path or an s3:// URL). Books queued
+ * before covers were published have only `path`, an absolute path on the submitting machine.
+ */
+export interface BookCover {
+  path: string;
+  name?: string;
+  type: CoverType;
 }

@@ -1,7 +1,8 @@
 import { Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { bookPaths } from '../finalizer/book-paths.js';
+import { bookNames } from '../finalizer/book-paths.js';
 import { codecOf } from '../finalizer/codecs.js';
+import { outputLocation } from '../store/book-output.js';
 import { partJobId } from './build-flow.js';
 import type { FinalizeJobData, FinalizeResult, PartJobData, PartResult, SynthesizeResult } from './job-data.js';
 
@@ -40,7 +41,7 @@ export async function readChapterProgress(queues: { finalize: Queue; encode: Que
     }),
   );
   const codec = codecOf(book.data.format);
-  const paths = codec ? bookPaths(book.data, codec.extension) : undefined;
+  const names = codec ? bookNames(book.data, codec.extension) : undefined;
   return book.data.chapters.map((c, chapter) => {
     const own = parts.map((p, i) => ({ p, s: states[i]! })).filter(({ p }) => p.chapter === chapter);
     const chunksTotal = own.reduce((n, { p }) => n + p.to - p.from, 0);
@@ -63,7 +64,7 @@ export async function readChapterProgress(queues: { finalize: Queue; encode: Que
       chunksTotal,
       partsDone,
       partsTotal: own.length,
-      ...(state === 'done' && paths ? { file: paths.chapterFile(chapter, c.title, book.data.chapters.length) } : {}),
+      ...(state === 'done' && names ? { file: outputLocation(book.data.outDir, names.chapterFile(chapter, c.title, book.data.chapters.length)) } : {}),
     };
   });
 }

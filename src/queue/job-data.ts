@@ -73,7 +73,7 @@ export interface FinalizeJobData {
   author: string;
   voice: string;
   format: OutputFormat;
-  /** Absolute directory the book is written to. */
+  /** Absolute directory the book is written to, or an s3://bucket/prefix/ URL. */
   outDir: string;
   /** File name without extension; never contains a path separator. */
   slug: string;

@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { constants, mkdirSync, renameSync } from 'node:fs';
+import { access, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { dirname, join, resolve } from 'node:path';
+import type { WavInfo } from '../audio/parse-wav.js';
+import { StoreError, coerceError } from '../errors.js';
 import { AudioSpool } from './audio-spool.js';
 import { appendMetaSync, readSegmentSync } from './segment-file.js';
-import type { SegmentMeta, SegmentStore, StoredSegment } from './segment-store.js';
+import type { SegmentHead, SegmentMeta, SegmentStore, StoredObject, StoredSegment } from './segment-store.js';
+
+/** Reads of 1 MiB: streaming hours of audio in 64 KiB pieces costs more in calls than in bytes. */
+const READ_CHUNK_BYTES = 1024 * 1024;
 
 /**
  * Segments as files: `<dir>/<ab>/<key>.wav`, each a WAV with its metadata in a trailing chunk (see
@@ -19,10 +25,12 @@ import type { SegmentMeta, SegmentStore, StoredSegment } from './segment-store.j
  */
 export class FsSegmentStore implements SegmentStore {
   readonly dir: string;
+  readonly url: string;
   private readonly made = new Set<string>();
 
   constructor(dir: string) {
     this.dir = resolve(dir);
+    this.url = `file://${this.dir}`;
   }
 
   /** Where the segment of `key` lives (present or not). */
@@ -30,8 +38,24 @@ export class FsSegmentStore implements SegmentStore {
     return join(this.dir, key.slice(0, 2), `${key}.wav`);
   }
 
+  /** The whole stored segment (full metadata, its file's path), or undefined when absent or torn. */
   async get(key: string): Promise<StoredSegment | undefined> {
     return readSegmentSync(this.audioPath(key));
+  }
+
+  async head(key: string): Promise<SegmentHead | undefined> {
+    const stored = readSegmentSync(this.audioPath(key));
+    if (!stored) return undefined;
+    const { path: _path, ...wav } = stored.audio;
+    return { meta: stored.meta, wav };
+  }
+
+  async readSamples(key: string, wav: WavInfo): Promise<Readable> {
+    // Opened here, so a missing segment fails now, with its key, not later inside a pipeline.
+    const handle = await open(this.audioPath(key), 'r').catch((error: unknown) => {
+      throw new StoreError(`segment ${key} is missing from store ${this.url}`, { retryable: false, cause: error });
+    });
+    return handle.createReadStream({ start: wav.dataOffset, end: wav.dataOffset + wav.dataBytes - 1, highWaterMark: READ_CHUNK_BYTES });
   }
 
   async put(key: string, wavPath: string, meta: SegmentMeta): Promise<void> {
@@ -51,6 +75,36 @@ export class FsSegmentStore implements SegmentStore {
   spool(): AudioSpool {
     return new AudioSpool(join(this.dir, '.spool'));
   }
+
+  async probe(): Promise<void> {
+    try {
+      await mkdir(this.dir, { recursive: true });
+      await access(this.dir, constants.W_OK | constants.R_OK);
+    } catch (error) {
+      const e = coerceError(error) as NodeJS.ErrnoException;
+      throw new StoreError(`start-up check failed for store ${this.url}: cannot create or write the directory (${e.code ?? e.message})`, { retryable: false, cause: error });
+    }
+  }
+
+  async *list(): AsyncIterable<StoredObject> {
+    const fans = await readdir(this.dir).catch(() => [] as string[]);
+    for (const fan of fans) {
+      if (!/^[0-9a-f]{2}$/.test(fan)) continue;
+      const names = await readdir(join(this.dir, fan)).catch(() => [] as string[]);
+      for (const name of names) {
+        const match = /^([0-9a-f]{64})\.wav$/.exec(name);
+        if (!match || !name.startsWith(fan)) continue;
+        const info = await stat(join(this.dir, fan, name)).catch(() => undefined);
+        if (info) yield { key: match[1]!, modifiedAt: info.mtime, bytes: info.size };
+      }
+    }
+  }
+
+  async remove(key: string): Promise<void> {
+    await rm(this.audioPath(key), { force: true });
+  }
+
+  async close(): Promise<void> {}
 }
 
 /** Writes to a unique temp name beside the target, then renames: readers never see a partial file. */

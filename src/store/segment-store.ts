@@ -1,5 +1,8 @@
 import type { SegmentLoudness } from '../audio/segment-loudness.js';
 import type { TokenUsage } from '../providers/narrator.js';
+import type { Readable } from 'node:stream';
+import type { WavInfo } from '../audio/parse-wav.js';
+import type { AudioSpool } from './audio-spool.js';
 import type { WavFile } from './wav-files.js';
 
 /** Why a reading was turned down before one was accepted (see verify/check-narration.ts). */
@@ -30,22 +33,64 @@ export interface SegmentMeta {
   loudness?: SegmentLoudness;
 }
 
-/** A segment as the store holds it: its audio (a canonical WAV) and what is known about it. */
+/** A segment as the store holds it: its audio (a canonical WAV file on this machine) and what is known about it. */
 export interface StoredSegment {
   audio: WavFile;
   meta: SegmentMeta;
 }
 
 /**
- * Where segments live, keyed by a hash of what determines the audio. A segment that is present is
- * never bought again; audio never goes to Redis.
+ * What a HEAD tells about a stored segment without its audio: the metadata (the transcript and
+ * rejections may be left out: they can be long, and S3 caps user metadata at 2 KB) and where the
+ * samples are in the object.
+ */
+export interface SegmentHead {
+  meta: SegmentSummary;
+  /** The samples' layout in the stored object: format, data offset (44), bytes, duration. */
+  wav: WavInfo;
+}
+
+/** SegmentMeta without its long texts; a store may return the whole SegmentMeta. */
+export type SegmentSummary = Omit<SegmentMeta, 'transcript' | 'rejections'> & Partial<Pick<SegmentMeta, 'transcript' | 'rejections'>>;
+
+/** One stored object, as prune sees it. */
+export interface StoredObject {
+  key: string;
+  /** When it was stored (file mtime or S3 LastModified). */
+  modifiedAt: Date;
+  bytes: number;
+}
+
+/**
+ * Where segments live, keyed by a hash of what determines the audio: a directory (FsSegmentStore)
+ * or a bucket (S3SegmentStore). A segment that is present is never bought again; audio never goes
+ * to Redis. A segment is present only once whole: a half-written one is never seen.
  */
 export interface SegmentStore {
-  /** The stored segment, or undefined when it is absent or incomplete. */
-  get(key: string): Promise<StoredSegment | undefined>;
+  /** Where it is, for messages: file:///dir or s3://bucket/prefix/ (never a credential). */
+  readonly url: string;
+  /** The cache question, without downloading the audio: the segment's head, or undefined when absent or incomplete. */
+  head(key: string, signal?: AbortSignal): Promise<SegmentHead | undefined>;
   /**
-   * Moves a canonical WAV file (44-byte header with true sizes, on the store's filesystem) in
-   * under `key` together with its metadata: readers see all of it or none.
+   * The segment's samples (the WAV's data chunk only, as `head` located them), streamed: the
+   * finalizer and encoders read only what they encode, memory flat in the book's length.
+   * Throws when the segment is gone.
+   */
+  readSamples(key: string, wav: WavInfo, signal?: AbortSignal): Promise<Readable>;
+  /**
+   * Stores a canonical WAV from the spool (44-byte header with true sizes) under `key` with its
+   * metadata: readers see all of it or none. The spool file is consumed (moved or uploaded and
+   * deleted). Another worker storing the same key at the same moment is success.
    */
   put(key: string, wavPath: string, meta: SegmentMeta): Promise<void>;
+  /** Where audio in flight waits on this machine (for a directory store: inside it, so put is a rename). */
+  spool(): AudioSpool;
+  /** Checks at start-up that the store can be reached and written; throws StoreError naming the store and the cause. */
+  probe(): Promise<void>;
+  /** Every stored segment (for prune). */
+  list(): AsyncIterable<StoredObject>;
+  /** Deletes a stored segment; one already gone is fine. */
+  remove(key: string): Promise<void>;
+  /** Releases connections; safe to call twice. */
+  close(): Promise<void>;
 }

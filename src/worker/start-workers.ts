@@ -13,7 +13,8 @@ import { isConnected, openRedis, type RedisConnection } from '../queue/connectio
 import { registerQueueDepth } from '../queue/queue-depth-metric.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
 import { enqueueProcessor } from '../producer/enqueue-processor.js';
-import { FsSegmentStore } from '../store/fs-segment-store.js';
+import { bookOutputs } from '../store/book-output.js';
+import { openSegmentStore } from '../store/open-segment-store.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { TokenBudget } from '../queue/token-budget.js';
 import { CallSlots, prefetchFor } from './call-slots.js';
@@ -52,7 +53,7 @@ export interface WorkerOptions {
   logger: Logger;
   /** Default: the chat-audio model with an API key, else the offline voice. */
   narrator?: Narrator;
-  /** Default: FsSegmentStore(config.storeDir). */
+  /** Default: the store NARRATE_STORE_URL names (a directory or a bucket). */
   store?: SegmentStore;
   /** Model calls in flight (default config.concurrency); the worker holds prefetchFor(it) jobs more (see CallSlots). */
   concurrency?: number;
@@ -87,9 +88,8 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   const prefix = bullPrefix(config.prefix);
   const connection = openRedis(config.redis, { worker: true, name: 'narrate-worker' });
   const stopLogging = logRedisWaits(connection, config.redis, logger);
-  const fsStore = new FsSegmentStore(config.storeDir);
-  const store = withStoreMetrics(options.store ?? fsStore);
-  const spool = fsStore.spool();
+  const store = withStoreMetrics(options.store ?? openSegmentStore(config));
+  const spool = store.spool();
   // Audio left in the spool by workers that died mid-call, long enough ago that no call still owns it.
   void spool.sweep().catch(() => undefined);
   const provider = withCallMetrics(options.narrator ?? createNarrator(config, spool));
@@ -141,7 +141,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
     // Stored on the queue in Redis: the cap holds across every worker process of the fleet.
     void queue.setGlobalConcurrency(config.globalConcurrency).catch((error: unknown) => logger.error({ err: coerceError(error).message }, 'could not set global concurrency'));
   }
-  const finalize = new Worker(FINALIZE_QUEUE, finalizeProcessor({ store, logger }), {
+  const finalize = new Worker(FINALIZE_QUEUE, finalizeProcessor({ store, logger, outputs: bookOutputs(config.s3) }), {
     connection,
     prefix,
     concurrency: options.finalizeConcurrency ?? 1,
@@ -152,7 +152,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   // dead worker's enqueue job comes back like its chunks do, and may do so as often.
   // A part is encoded as soon as its chunks are stored, while the book is still being narrated. A
   // dead worker's part comes back after one lock period, like a chunk, and is encoded again.
-  const encode = new Worker(ENCODE_QUEUE, partProcessor({ store, logger, encode: encodeQueue }), {
+  const encode = new Worker(ENCODE_QUEUE, partProcessor({ store, logger, encode: encodeQueue, outputs: bookOutputs(config.s3) }), {
     connection,
     prefix,
     concurrency: options.encodeConcurrency ?? 1,
@@ -229,7 +229,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
       }
       // Every cleanup runs even when one fails (BullMQ's own close does the same).
       const run = Promise.allSettled([synthesizeSupervised.close(force), finalize.close(force), encode.close(force), enqueue.close(force), notify.close(force)])
-        .then(() => Promise.allSettled([queue.close(), finalizeQueue.close(), encodeQueue.close(), flows.close(), notifyQueue.close(), enqueueQueue.close(), narrator.close?.()]))
+        .then(() => Promise.allSettled([queue.close(), finalizeQueue.close(), encodeQueue.close(), flows.close(), notifyQueue.close(), enqueueQueue.close(), narrator.close?.(), options.store ? undefined : store.close()]))
         .then(() => {
           if (workerMetrics.registry.getSingleMetric('narrate_queue_jobs') === queueDepth) workerMetrics.registry.removeSingleMetric('narrate_queue_jobs');
           stopLogging();

@@ -14,7 +14,7 @@ import { narrateChunk, type VerifiedNarration, type VerifyOptions } from './narr
 export interface SynthesizeDeps {
   narrator: Narrator;
   store: SegmentStore;
-  /** Where audio waits while it is checked: on the store's filesystem. */
+  /** Where audio waits while it is checked (for a directory store: on its filesystem, so storing is a rename). */
   spool: AudioSpool;
   verify?: Partial<VerifyOptions>;
   /** The worker's model calls in flight; without it, no limit beyond the caller's own. */
@@ -38,7 +38,8 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
     text: data.text,
   });
   const base = { index: data.index, key, provider: narrator.name, model: narrator.model, chars: data.text.length };
-  const stored = await store.get(key);
+  // A HEAD, not a download: the store answers the cache question without the audio.
+  const stored = await store.head(key, signal);
   if (stored) {
     return { ...base, durationMs: stored.meta.durationMs, cached: true, calls: 0, similarity: stored.meta.similarity, rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, costUsd: 0, rejectedCostUsd: 0 };
   }

@@ -93,7 +93,7 @@ describe('worker health and metrics', () => {
     expect(sample(metrics, 'narrate_call_slots')).toBe(2);
     expect(sample(metrics, 'narrate_call_slots_in_use')).toBe(0);
     expect(sample(metrics, 'narrate_store_operations_total{op="put",result="ok"}')).toBe(CHUNKS);
-    expect(sample(metrics, 'narrate_store_operations_total{op="get",result="ok"}')).toBeGreaterThanOrEqual(CHUNKS);
+    expect(sample(metrics, 'narrate_store_operations_total{op="head",result="ok"}')).toBeGreaterThanOrEqual(CHUNKS);
     expect(sample(metrics, 'narrate_queue_jobs{queue="synthesize",state="completed"}')).toBe(CHUNKS);
     expect(sample(metrics, 'narrate_queue_jobs{queue="finalize",state="completed"}')).toBe(1);
     expect(sample(metrics, 'narrate_queue_jobs{queue="synthesize",state="wait"}')).toBe(0);

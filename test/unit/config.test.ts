@@ -69,3 +69,48 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('loadConfig: the store', () => {
+  it('defaults to the directory .narrate/segments, and NARRATE_STORE_DIR stays a synonym of file://', () => {
+    expect(loadConfig({}).store).toEqual({ kind: 'file', dir: '.narrate/segments', url: '.narrate/segments' });
+    expect(loadConfig({ NARRATE_STORE_DIR: '/srv/seg' }).store).toEqual({ kind: 'file', dir: '/srv/seg', url: 'file:///srv/seg' });
+    expect(loadConfig({ NARRATE_STORE_URL: 'file:///srv/seg' })).toMatchObject({ storeDir: '/srv/seg', store: { kind: 'file', dir: '/srv/seg' } });
+  });
+
+  it('reads an s3:// store and the S3 settings, passing them on explicitly', () => {
+    const c = loadConfig({
+      NARRATE_STORE_URL: 's3://my-bucket/a/b/',
+      NARRATE_S3_PATH_STYLE: 'true',
+      AWS_REGION: 'eu-west-1',
+      AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000',
+      AWS_ACCESS_KEY_ID: 'AKIA',
+      AWS_SECRET_ACCESS_KEY: 'shh',
+    });
+    expect(c.store).toEqual({ kind: 's3', bucket: 'my-bucket', prefix: 'a/b/', url: 's3://my-bucket/a/b/' });
+    expect(c.s3).toEqual({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true, credentials: { accessKeyId: 'AKIA', secretAccessKey: 'shh' } });
+    expect(loadConfig({ NARRATE_STORE_URL: 's3://my-bucket' }).store).toMatchObject({ prefix: '', url: 's3://my-bucket/' });
+    expect(loadConfig({}).s3).toEqual({ region: 'us-east-1', endpoint: undefined, forcePathStyle: false, credentials: undefined });
+  });
+
+  it.each([
+    ['NARRATE_STORE_URL', 'gs://b/p', /NARRATE_STORE_URL: expected file:\/\/\/absolute\/path or s3:\/\/bucket\/prefix, got "gs:\/\/b\/p"/],
+    ['NARRATE_STORE_URL', 's3://B_ad/p', /NARRATE_STORE_URL: expected an S3 bucket name/],
+    ['NARRATE_STORE_URL', 'file://host/x', /NARRATE_STORE_URL: expected file:\/\/\/absolute\/path \(no host\)/],
+    ['NARRATE_S3_PATH_STYLE', 'yes', /NARRATE_S3_PATH_STYLE: expected true or false, got "yes"/],
+    ['AWS_ENDPOINT_URL_S3', 'minio:9000', /AWS_ENDPOINT_URL_S3: expected an http\(s\) URL/],
+  ])('names %s when it is %j', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrowError(message);
+  });
+
+  it('wants one of NARRATE_STORE_URL and NARRATE_STORE_DIR, and both AWS keys or neither, never echoing the secret', () => {
+    expect(() => loadConfig({ NARRATE_STORE_URL: 's3://bucket/p', NARRATE_STORE_DIR: '/x' })).toThrowError(/expected one of them/);
+    expect(() => loadConfig({ AWS_SECRET_ACCESS_KEY: 'top-secret' })).toThrowError(/got only AWS_SECRET_ACCESS_KEY$/);
+    let message = '';
+    try {
+      loadConfig({ AWS_SECRET_ACCESS_KEY: 'top-secret', NARRATE_CONCURRENCY: 'x' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).not.toContain('top-secret');
+  });
+});

@@ -13,11 +13,6 @@ import { bullPrefix, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
 const root = join(import.meta.dirname, '../..');
 const read = (path: string) => readFile(join(root, path), 'utf8');
 const known = new Set(ENV_VARIABLES);
-// The S3 store's variables (issue 11 §1) are set in the deploy files ahead of the branch that reads
-// them; until config.ts knows NARRATE_STORE_URL they are let through, after that they are checked.
-if (!known.has('NARRATE_STORE_URL')) {
-  for (const name of ['NARRATE_STORE_URL', 'NARRATE_S3_PATH_STYLE', 'AWS_REGION', 'AWS_ENDPOINT_URL_S3', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) known.add(name);
-}
 const unknown = (names: Iterable<string>) => [...names].filter((n) => !known.has(n));
 
 type Env = Record<string, string | null>;

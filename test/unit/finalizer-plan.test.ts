@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { concatListLine, escapeMetadata, ffmetadata } from '../../src/finalizer/ffmetadata.js';
+import { escapeMetadata, ffmetadata } from '../../src/finalizer/ffmetadata.js';
 import { PAUSES_MS, planTimeline } from '../../src/finalizer/plan-timeline.js';
 
 describe('planTimeline', () => {
@@ -32,8 +32,5 @@ describe('ffmetadata', () => {
   it('writes tags and millisecond chapters', () => {
     const text = ffmetadata({ title: 'T', artist: '' }, [{ title: 'C=1', startMs: 0, endMs: 1500.4 }]);
     expect(text).toBe(';FFMETADATA1\ntitle=T\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1500\ntitle=C\\=1\n');
-  });
-  it('quotes concat list paths, including a quote inside', () => {
-    expect(concatListLine("/a/it's.wav")).toBe("file '/a/it'\\''s.wav'");
   });
 });

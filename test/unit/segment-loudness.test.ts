@@ -36,8 +36,14 @@ describe('segment loudness', () => {
 
   it('is measured on demand for a segment stored before segments carried it', async () => {
     const audio = await offlineSpeech(join(dir, 'old'), PROSE[2]!);
-    const meta = { key: 'k', provider: 'offline', model: 'espeak-ng', voice: 'alloy', durationMs: audio.durationMs, transcript: '', similarity: 1, calls: 1, rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, createdAt: '' };
-    const loudness = await segmentLoudnessOf({ audio, meta });
-    expect(loudness.integrated).toBeCloseTo((await measureWavLoudness(audio)).integrated, 2);
+    const key = 'ab'.repeat(32);
+    const meta = { key, provider: 'offline', model: 'espeak-ng', voice: 'alloy', durationMs: audio.durationMs, transcript: '', similarity: 1, calls: 1, rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, createdAt: '' };
+    const expected = await measureWavLoudness(audio);
+    await store.put(key, audio.path, meta);
+    const head = await store.head(key);
+    expect(head?.meta.loudness).toBeUndefined();
+    const loudness = await segmentLoudnessOf(store, { key, ...head! });
+    expect(loudness.integrated).toBeCloseTo(expected.integrated, 2);
+    expect(loudness.samples).toBe(head!.wav.dataBytes / 2);
   });
 });

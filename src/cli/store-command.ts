@@ -1,0 +1,44 @@
+import { Queue } from 'bullmq';
+import type { Config } from '../config.js';
+import { connectRedis } from '../queue/connection.js';
+import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
+import { referencedSegments } from '../queue/referenced-segments.js';
+import { openSegmentStore } from '../store/open-segment-store.js';
+import { parseAge, pruneSegments } from '../store/prune-segments.js';
+import type { CliIo } from './io.js';
+import { UsageError } from './usage-error.js';
+
+/**
+ * `narrate store prune --older-than 30d [--dry-run]`: removes segments stored before the cut-off
+ * that no book still in Redis (under NARRATE_PREFIX) uses. Works on a directory or a bucket.
+ */
+export async function storePruneCommand(flags: { olderThan?: string; dryRun?: boolean }, config: Config, io: CliIo): Promise<number> {
+  if (flags.olderThan === undefined) throw new UsageError('--older-than: required, e.g. --older-than 30d');
+  const age = parseAge(flags.olderThan);
+  if (age === undefined) throw new UsageError(`--older-than: expected an age such as 30d, 12h, 90m or 2w, got "${flags.olderThan}"`);
+  const store = openSegmentStore(config);
+  await store.probe();
+  // Fails fast (exit 2, naming the target) when Redis is unreachable, and follows Cluster/Sentinel settings.
+  const connection = await connectRedis(config.redis, { name: 'narrate-store-prune' }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  const prefix = bullPrefix(config.prefix);
+  const finalize = new Queue(FINALIZE_QUEUE, { connection, prefix });
+  const synthesize = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });
+  try {
+    // References first, then the listing: a segment stored meanwhile is younger than the cut-off.
+    const referenced = await referencedSegments(finalize, synthesize);
+    const cutoff = new Date(Date.now() - age);
+    const outcome = await pruneSegments(store, { cutoff, referenced, dryRun: flags.dryRun === true });
+    const mb = (outcome.removedBytes / 1024 / 1024).toFixed(1);
+    io.stdout.write(
+      `${flags.dryRun ? 'would remove' : 'removed'} ${outcome.removed} segment(s) (${mb} MB) stored before ${cutoff.toISOString()} from ${store.url}; ` +
+        `kept ${outcome.keptReferenced} used by books in Redis (prefix "${config.prefix}") and ${outcome.keptRecent} younger\n`,
+    );
+    return 0;
+  } finally {
+    await Promise.allSettled([finalize.close(), synthesize.close(), store.close()]);
+    await connection.quit().catch(() => connection.disconnect());
+  }
+}

@@ -1,0 +1,73 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { WavInfo } from '../audio/parse-wav.js';
+import type { Config } from '../config.js';
+import { AudioSpool } from './audio-spool.js';
+import { FsSegmentStore } from './fs-segment-store.js';
+import type { SegmentHead, SegmentMeta, SegmentStore, StoredObject } from './segment-store.js';
+
+/**
+ * The store NARRATE_STORE_URL names. An S3 store spools audio in flight under the system temp dir
+ * (TMPDIR): only the chunks this worker is narrating, each gone once uploaded.
+ */
+export function openSegmentStore(config: Pick<Config, 'store' | 's3'>, options: { spoolDir?: string } = {}): SegmentStore {
+  if (config.store.kind === 'file') return new FsSegmentStore(config.store.dir);
+  const { store, s3 } = { store: config.store, s3: config.s3 };
+  const spoolDir = options.spoolDir ?? join(tmpdir(), 'narrate-spool');
+  return new LazySegmentStore(store.url, spoolDir, async () => {
+    const { S3SegmentStore } = await import('./s3-segment-store.js');
+    return new S3SegmentStore(store, s3, spoolDir);
+  });
+}
+
+/**
+ * A store whose implementation is loaded on first use: the AWS SDK costs about half a second of
+ * CPU to load, which a worker of a directory store, or a CLI command that never touches the
+ * store, should not pay.
+ */
+class LazySegmentStore implements SegmentStore {
+  private loaded: Promise<SegmentStore> | undefined;
+
+  constructor(
+    readonly url: string,
+    private readonly spoolDir: string,
+    private readonly load: () => Promise<SegmentStore>,
+  ) {}
+
+  private store(): Promise<SegmentStore> {
+    return (this.loaded ??= this.load());
+  }
+
+  async head(key: string, signal?: AbortSignal): Promise<SegmentHead | undefined> {
+    return (await this.store()).head(key, signal);
+  }
+
+  async readSamples(key: string, wav: WavInfo, signal?: AbortSignal): Promise<Readable> {
+    return (await this.store()).readSamples(key, wav, signal);
+  }
+
+  async put(key: string, wavPath: string, meta: SegmentMeta): Promise<void> {
+    return (await this.store()).put(key, wavPath, meta);
+  }
+
+  spool(): AudioSpool {
+    return new AudioSpool(this.spoolDir);
+  }
+
+  async probe(): Promise<void> {
+    return (await this.store()).probe();
+  }
+
+  async *list(): AsyncIterable<StoredObject> {
+    yield* (await this.store()).list();
+  }
+
+  async remove(key: string): Promise<void> {
+    return (await this.store()).remove(key);
+  }
+
+  async close(): Promise<void> {
+    if (this.loaded) await (await this.loaded).close();
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * A real S3-protocol server on loopback for tests and the bench: s3rver (files in a temp dir)
+ * behind a small HTTP proxy of ours that adds what s3rver lacks and what tests need to see:
+ * - it honours `If-None-Match: *` on PUT (412 PreconditionFailed when the key was already written
+ *   through it), as S3 does since 2024 and s3rver does not;
+ * - it answers the next N requests with an injected fault (503 SlowDown by default);
+ * - it counts requests by method.
+ * Both listen on ports the OS picks.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+// @ts-expect-error s3rver ships no types
+import S3rver from 's3rver';
+
+export interface S3TestServer {
+  /** The endpoint to give AWS_ENDPOINT_URL_S3 (the proxy). */
+  url: string;
+  /** The environment a narrate process needs to use it (path-style, s3rver's fixed key). */
+  env: Record<string, string>;
+  /** Requests seen by the proxy, by method (HEAD, GET, PUT, POST, DELETE). */
+  requests: Record<string, number>;
+  /** Responses the proxy answered itself with 412 because the key was already there. */
+  preconditionFailures: number;
+  /** Answers the next `count` requests with `status`/`code` instead of forwarding them. */
+  failNext(count: number, status?: number, code?: string): void;
+  /** Objects written through the proxy (bucket/key paths). */
+  written: Set<string>;
+  close(): Promise<void>;
+}
+
+/** s3rver's one account. */
+export const S3RVER_KEY = 'S3RVER';
+
+export async function startS3Server(buckets: string[]): Promise<S3TestServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'narrate-s3rver-'));
+  const s3rver = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir, configureBuckets: buckets.map((name) => ({ name })) });
+  const upstream = (await s3rver.run()) as AddressInfo;
+  const requests: Record<string, number> = {};
+  const written = new Set<string>();
+  let faults: { count: number; status: number; code: string } = { count: 0, status: 503, code: 'SlowDown' };
+  const state = { preconditionFailures: 0 };
+
+  const proxy: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const method = req.method ?? 'GET';
+    requests[method] = (requests[method] ?? 0) + 1;
+    const path = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
+    const query = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?')) : '';
+    if (faults.count > 0) {
+      faults.count--;
+      req.resume();
+      res.writeHead(faults.status, { 'content-type': 'application/xml' });
+      res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${faults.code}</Code><Message>Injected by the test proxy</Message></Error>`);
+      return;
+    }
+    // A plain PUT of an object (not a part of a multipart upload) or a multipart completion.
+    const isObjectWrite = (method === 'PUT' && !/[?&]partNumber=/.test(query) && req.headers['x-amz-copy-source'] === undefined) || (method === 'POST' && /[?&]uploadId=/.test(query));
+    if (isObjectWrite && req.headers['if-none-match'] === '*' && written.has(path)) {
+      state.preconditionFailures++;
+      req.resume();
+      res.writeHead(412, { 'content-type': 'application/xml' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-None-Match</Condition></Error>');
+      return;
+    }
+    // Claimed before it is forwarded: of two racing conditional writes, the second gets 412, as on S3.
+    if (isObjectWrite && !(method === 'PUT' && /[?&]uploads/.test(query))) written.add(path);
+    if (method === 'DELETE' && query === '') written.delete(path);
+    const forward = request(
+      { host: '127.0.0.1', port: upstream.port, method, path: req.url, headers: req.headers },
+      (up) => {
+        if (isObjectWrite && (up.statusCode ?? 500) >= 300) written.delete(path);
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    forward.on('error', (error) => {
+      if (isObjectWrite) written.delete(path);
+      res.destroy(error);
+    });
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  return {
+    url,
+    env: { AWS_ACCESS_KEY_ID: S3RVER_KEY, AWS_SECRET_ACCESS_KEY: S3RVER_KEY, AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: url, NARRATE_S3_PATH_STYLE: 'true' },
+    requests,
+    get preconditionFailures() {
+      return state.preconditionFailures;
+    },
+    failNext(count, status = 503, code = 'SlowDown') {
+      faults = { count, status, code };
+    },
+    written,
+    async close() {
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      await new Promise<void>((resolve) => s3rver.close(() => resolve()));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

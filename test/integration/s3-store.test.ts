@@ -1,0 +1,167 @@
+/**
+ * The S3 segment store against a real S3-protocol server on loopback (s3rver behind the test proxy
+ * that honours If-None-Match and injects faults): the cache question by HEAD, samples streamed by
+ * range, conditional PUTs, throttling retried, half uploads never counted, start-up checks.
+ */
+import { CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tone } from '../../src/audio/tone.js';
+import { BOOK_FORMAT } from '../../src/audio/wav-format.js';
+import { writeWav } from '../../src/audio/write-wav.js';
+import { loadConfig } from '../../src/config.js';
+import { StoreError } from '../../src/errors.js';
+import { S3SegmentStore } from '../../src/store/s3-segment-store.js';
+import type { SegmentMeta } from '../../src/store/segment-store.js';
+import { parseS3Url } from '../../src/store/store-location.js';
+import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+
+const BUCKET = 'store-test';
+
+function meta(key: string): SegmentMeta {
+  return {
+    key,
+    provider: 'chat-audio',
+    model: 'gpt-4o-audio-preview',
+    voice: 'alloy',
+    durationMs: 1500,
+    transcript: 'Café, “quoted”, and a transcript that stays in the object body.',
+    similarity: 0.97,
+    calls: 2,
+    rejections: [{ reason: 'cut-off', detail: 'finish_reason length' }],
+    usage: { promptTokens: 10, completionTokens: 20, totalTokens: 30 },
+    createdAt: '2026-11-24T00:00:00.000Z',
+  };
+}
+
+const keyOf = (n: number) => n.toString(16).padStart(2, '0').repeat(32);
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of stream) parts.push(part as Buffer);
+  return Buffer.concat(parts);
+}
+
+describe('S3SegmentStore', () => {
+  let s3: S3TestServer;
+  let spool: string;
+  const stores: S3SegmentStore[] = [];
+  const pcm = tone(BOOK_FORMAT, 1500, 440);
+
+  const open = (env: Record<string, string> = {}, url = `s3://${BUCKET}/segments`) => {
+    const config = loadConfig({ ...s3.env, NARRATE_STORE_URL: url, ...env });
+    const store = new S3SegmentStore(parseS3Url(url), config.s3, spool);
+    stores.push(store);
+    return store;
+  };
+  const spooled = async (store: S3SegmentStore) => (await store.spool().fromBuffer(writeWav(BOOK_FORMAT, pcm))).path;
+
+  beforeAll(async () => {
+    s3 = await startS3Server([BUCKET]);
+    spool = await mkdtemp(join(tmpdir(), 'narrate-s3-spool-'));
+  });
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    await s3?.close();
+    if (spool) await rm(spool, { recursive: true, force: true });
+  });
+
+  it('answers the cache question with a HEAD, and streams back only the samples', async () => {
+    const store = open();
+    const key = keyOf(1);
+    expect(await store.head(key)).toBeUndefined();
+    const before = { ...s3.requests };
+    await store.put(key, await spooled(store), meta(key));
+    expect(await readdir(spool)).toEqual([]);
+    const head = await store.head(key);
+    expect(head?.wav).toEqual({ format: BOOK_FORMAT, dataOffset: 44, dataBytes: pcm.length, durationMs: 1500 });
+    expect(head?.meta).toMatchObject({ key, durationMs: 1500, similarity: 0.97, calls: 2, voice: 'alloy' });
+    // One PUT and one HEAD: no GET was needed to know the segment is there and how long it is.
+    expect((s3.requests.PUT ?? 0) - (before.PUT ?? 0)).toBe(1);
+    expect(s3.requests.GET ?? 0).toBe(before.GET ?? 0);
+    const samples = await readAll(await store.readSamples(key, head!.wav));
+    expect(samples.equals(pcm)).toBe(true);
+  });
+
+  it('treats 412 from a conditional PUT as stored by another worker', async () => {
+    const a = open();
+    const b = open();
+    const key = keyOf(2);
+    await a.put(key, await spooled(a), meta(key));
+    const failures = s3.preconditionFailures;
+    const path = await spooled(b);
+    await expect(b.put(key, path, meta(key))).resolves.toBeUndefined();
+    expect(s3.preconditionFailures).toBe(failures + 1);
+    expect(await readdir(spool)).toEqual([]);
+    expect((await b.head(key))?.meta.key).toBe(key);
+  });
+
+  it('retries 503 SlowDown with backoff until the bucket answers', async () => {
+    const store = open();
+    const key = keyOf(3);
+    const puts = s3.requests.PUT ?? 0;
+    s3.failNext(3);
+    await store.put(key, await spooled(store), meta(key));
+    expect((s3.requests.PUT ?? 0) - puts).toBe(4);
+    s3.failNext(2);
+    expect((await store.head(key))?.meta.key).toBe(key);
+  });
+
+  it('fails with the store and the cause when throttling outlasts every attempt', async () => {
+    const store = open();
+    s3.failNext(100);
+    const error = await store.head(keyOf(4)).catch((e: unknown) => e);
+    s3.failNext(0);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).message).toMatch(/s3:\/\/store-test\/segments\/.*throttled \(503 SlowDown\)/);
+    expect((error as StoreError).retryable).toBe(true);
+  }, 60_000);
+
+  it('never counts an object without its head, or a multipart upload not completed', async () => {
+    const store = open();
+    const plain = keyOf(5);
+    await store.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: store.objectKey(plain), Body: writeWav(BOOK_FORMAT, pcm) }));
+    expect(await store.head(plain)).toBeUndefined();
+    const half = keyOf(6);
+    const { UploadId } = await store.client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: store.objectKey(half), Metadata: { narrate: 'x' } }));
+    await store.client.send(new UploadPartCommand({ Bucket: BUCKET, Key: store.objectKey(half), UploadId, PartNumber: 1, Body: writeWav(BOOK_FORMAT, pcm) }));
+    expect(await store.head(half)).toBeUndefined();
+  });
+
+  it('lists and removes segments', async () => {
+    const store = open();
+    const listed = [];
+    for await (const o of store.list()) listed.push(o.key);
+    expect(listed).toEqual(expect.arrayContaining([keyOf(1), keyOf(2), keyOf(3)]));
+    await store.remove(keyOf(1));
+    expect(await store.head(keyOf(1))).toBeUndefined();
+    await expect(store.remove(keyOf(1))).resolves.toBeUndefined();
+  });
+
+  it('start-up check: names the store and the cause, never the secret', async () => {
+    await expect(open().probe()).resolves.toBeUndefined();
+    const secret = 'wrong-secret-value-123';
+    const bad = open({ AWS_ACCESS_KEY_ID: 'NOPE', AWS_SECRET_ACCESS_KEY: secret });
+    const denied = (await bad.probe().catch((e: unknown) => e)) as Error;
+    expect(denied.message).toMatch(/start-up check failed for store s3:\/\/store-test\/segments\/ \(endpoint http:\/\/127\.0\.0\.1:\d+\): access denied \(403 /);
+    expect(denied.message).not.toContain(secret);
+    const missing = (await open({}, 's3://no-such-bucket/x').probe().catch((e: unknown) => e)) as Error;
+    expect(missing.message).toMatch(/s3:\/\/no-such-bucket\/x\/.*the bucket does not exist \(404 NoSuchBucket\)/);
+    const port = await closedPort();
+    const started = Date.now();
+    const unreachable = (await open({ AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}` }).probe().catch((e: unknown) => e)) as Error;
+    expect(unreachable.message).toMatch(new RegExp(`endpoint http://127\\.0\\.0\\.1:${port}\\): cannot reach the endpoint \\(ECONNREFUSED`));
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+});
