@@ -10,6 +10,7 @@ import { chapterFileTitle, chapterPlaylist } from '../../src/finalizer/chapter-p
 import { checkCover, coverTypeOf } from '../../src/finalizer/cover-image.js';
 import { loadBook } from '../../src/producer/load-book.js';
 import { planBook } from '../../src/producer/plan-book.js';
+import { dirOutputs } from '../../src/store/book-output.js';
 import { resolveCover } from '../../src/producer/resolve-cover.js';
 import { CORPUS } from '../helpers/corpus.js';
 
@@ -62,17 +63,26 @@ describe('covers', () => {
 
   it("uses an EPUB's own JPEG cover by default, and a manifest's cover over it", async () => {
     const alice = await loadBook(join(CORPUS, 'alice.epub'));
-    const cover = await resolveCover(alice, undefined, join(dir, 'out'), 'alice');
+    const cover = await resolveCover(alice, undefined, join(dir, 'out'), 'alice', dirOutputs);
     expect(cover?.type).toBe('jpeg');
+    // Published into the book's output, where every worker reads it.
+    expect(cover).toEqual({ path: join(dir, 'out', '.alice.cover.jpg'), name: '.alice.cover.jpg', type: 'jpeg' });
     expect(coverTypeOf(await readFile(cover!.path))).toBe('jpeg');
+    // `narrate plan` (no output) writes nothing.
+    expect(await resolveCover(alice, undefined, join(dir, 'plan-out'), 'alice')).toBeUndefined();
+    await expect(readFile(join(dir, 'plan-out', '.alice.cover.jpg'))).rejects.toThrow(/ENOENT/);
     // An SVG cover is no JPEG or PNG: the book simply has none.
-    expect(await resolveCover(await loadBook(join(CORPUS, 'leaves-of-grass.epub')), undefined, join(dir, 'out'), 'leaves')).toBeUndefined();
+    expect(await resolveCover(await loadBook(join(CORPUS, 'leaves-of-grass.epub')), undefined, join(dir, 'out'), 'leaves', dirOutputs)).toBeUndefined();
 
     await writeFile(join(dir, 'ch1.txt'), 'Once upon a time.');
     await writeFile(join(dir, 'front.png'), PNG);
     await writeFile(join(dir, 'book.yaml'), 'title: T\ncover: front.png\nnarrator: Ann Reed\nyear: 1999\npublisher: P\ndescription: D\nloudness: podcast\nchapters: [ch1.txt]\n');
     const book = await loadBook(join(dir, 'book.yaml'));
     expect(await resolveCover(book, undefined, join(dir, 'out'), 't')).toEqual({ path: join(dir, 'front.png'), type: 'png' });
+    // Submitted, the manifest's cover is copied beside the book: its path need not exist on a worker's host.
+    const copied = await resolveCover(book, undefined, join(dir, 'out'), 't', dirOutputs);
+    expect(copied).toEqual({ path: join(dir, 'out', '.t.cover.png'), name: '.t.cover.png', type: 'png' });
+    expect((await readFile(copied!.path)).equals(PNG)).toBe(true);
     await writeFile(join(dir, 'bad.yaml'), 'title: T\ncover: ch1.txt\nchapters: [ch1.txt]\n');
     await expect(resolveCover(await loadBook(join(dir, 'bad.yaml')), undefined, dir, 't')).rejects.toThrow(`cover: in ${join(dir, 'bad.yaml')}: ${join(dir, 'ch1.txt')}: not a JPEG or PNG image`);
   });
