@@ -12,8 +12,8 @@ import { runFfmpeg } from './ffmpeg.js';
 /**
  * Joins encoded parts into one file by stream copy (no re-encoding), with tags and chapter marks.
  *
- * Every part starts with the codec's lead frames (AAC's priming). The first part keeps them and the
- * container trims the delay once (`-itsoffset` makes the first packet start before zero, so the MP4
+ * Every part starts with the codec's lead frames (AAC's priming). The first part keeps them (but
+ * its `headFrames`, see codecs.ts) and the container trims the delay once (`-itsoffset` makes the first packet start before zero, so the MP4
  * muxer writes an edit list); every later part drops them, which is exact because each part before
  * it filled whole frames and the join lies in a pause, where the frames on both sides hold silence.
  * The frames reach ffmpeg through a pipe as they are read (from a directory or a bucket), so the
@@ -56,10 +56,10 @@ export async function assembleParts(options: {
   }
 }
 
-/** The parts' frames in order, each part after the first without its lead frames. */
+/** The parts' frames in order: the first without its head frames, each later one without its lead frames. */
 async function* framesOf(codec: Codec, parts: readonly string[], read: (part: string) => Promise<Readable>): AsyncGenerator<Buffer> {
   const lead = leadFrames(codec);
   for (let i = 0; i < parts.length; i++) {
-    yield* withoutLeadFrames(codec.partStream, await read(parts[i]!), i === 0 ? 0 : lead);
+    yield* withoutLeadFrames(codec.partStream, await read(parts[i]!), i === 0 ? codec.headFrames : lead);
   }
 }

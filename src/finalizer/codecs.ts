@@ -19,6 +19,13 @@ export interface Codec {
    */
   delay: number;
   /**
+   * Frames dropped from the start of the book's first part, for the delay the container does not
+   * trim itself. MP4 trims all of AAC's with an edit list (0); the LAME header ffmpeg's mp3 muxer
+   * writes trims only the decoder's 529 samples, so MP3 drops its first frame, which holds nothing
+   * but the encoder's 576 samples of delay (with the bit reservoir off it lends no bytes onward).
+   */
+  headFrames: number;
+  /**
    * How a part is written: a raw elementary stream of self-delimiting frames (ADTS for AAC, bare
    * MPEG audio frames for MP3), which the assembly can drop frames from without parsing a container.
    */
@@ -46,6 +53,7 @@ export const CODECS: Readonly<Partial<Record<OutputFormat, Codec>>> = Object.fre
     sampleRate: undefined,
     frameSize: 1024,
     delay: 1024,
+    headFrames: 0,
     partStream: 'adts',
     // The mp4 muxer with the audiobook brand: it writes the QuickTime chapter track and Nero chpl
     // (at most 255 entries; the track keeps them all), the ilst tags and a cover (covr), which the
@@ -59,6 +67,7 @@ export const CODECS: Readonly<Partial<Record<OutputFormat, Codec>>> = Object.fre
     sampleRate: undefined,
     frameSize: 1024,
     delay: 1024,
+    headFrames: 0,
     partStream: 'adts',
     container: ['-movflags', '+faststart', '-brand', 'M4A ', '-f', 'mp4'],
     extension: 'm4a',
@@ -69,6 +78,7 @@ export const CODECS: Readonly<Partial<Record<OutputFormat, Codec>>> = Object.fre
     sampleRate: undefined,
     frameSize: 576,
     delay: 1105,
+    headFrames: 1,
     partStream: 'mp3',
     container: ['-id3v2_version', '3', '-f', 'mp3'],
     extension: 'mp3',
@@ -78,6 +88,14 @@ export const CODECS: Readonly<Partial<Record<OutputFormat, Codec>>> = Object.fre
 /** The codec of an encoded format, or undefined for one that is copied (wav). */
 export function codecOf(format: OutputFormat): Codec | undefined {
   return CODECS[format];
+}
+
+/**
+ * Samples a decoded book holds beyond its planned PCM, all at its very end: the last part's lead
+ * frames outlast the delay they cover (MP3: 2·576 − 1105 = 47 samples, 2 ms of silence; AAC: 0).
+ */
+export function tailExcess(codec: Codec): number {
+  return leadFrames(codec) * codec.frameSize - codec.delay;
 }
 
 /** Frames a part emits ahead of its own audio; a part after another drops this many at the join. */
