@@ -25,7 +25,7 @@ export async function writeChapterFile(
   out: BookOutput,
   signal?: AbortSignal,
 ): Promise<string | undefined> {
-  const codec = codecOf(part.book.format);
+  const codec = codecOf(part.book.format, part.book.finish);
   if (!codec) return undefined;
   const names = bookNames(part.book, codec.extension);
   const name = names.chapterFile(part.chapter, part.chapterTitle, chapters);

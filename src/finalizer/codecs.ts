@@ -85,17 +85,52 @@ export const CODECS: Readonly<Partial<Record<OutputFormat, Codec>>> = Object.fre
   },
 });
 
-/** The codec of an encoded format, or undefined for one that is copied (wav). */
-export function codecOf(format: OutputFormat): Codec | undefined {
+/**
+ * ACX's MP3: 192 kb/s CBR (libmp3lame's -b:a is constant bitrate), 44.1 kHz mono, resampled from the
+ * book's 24 kHz inside each part's ffmpeg. MPEG-1 layer III: 1152-sample frames; N samples (a
+ * multiple of 1152) come out as N/1152 + 1 frames with the audio 1105 samples in. The encoder's 576
+ * samples of delay share the first frame with audio, so no frame can be dropped: the LAME header
+ * trims the decoder's 529 and the files start 576 samples (13 ms) of room tone late, which ACX does
+ * not see (one file per chapter, each starting with room tone).
+ */
+const ACX_MP3: Codec = Object.freeze({
+  format: 'mp3',
+  encoder: ['-c:a', 'libmp3lame', '-b:a', '192k', '-reservoir', '0', '-ac', '1'],
+  sampleRate: 44_100,
+  frameSize: 1152,
+  delay: 1105,
+  headFrames: 0,
+  partStream: 'mp3',
+  container: ['-id3v2_version', '3', '-f', 'mp3'],
+  extension: 'mp3',
+});
+
+/**
+ * The codec of a book's encoded format (ACX's own MP3 for the acx preset), or undefined for one
+ * that is copied (wav).
+ */
+export function codecOf(format: OutputFormat, finish?: { loudness?: string }): Codec | undefined {
+  if (format === 'mp3' && finish?.loudness === 'acx') return ACX_MP3;
   return CODECS[format];
 }
 
+/** Samples a decoded book's audio starts after where it was planned (see ACX_MP3; 0 for the others). */
+export function headLag(codec: Codec): number {
+  return codec.delay - containerTrim(codec) - codec.headFrames * codec.frameSize;
+}
+
+/** Samples of delay the container trims on playback: all of AAC's (MP4 edit list), the decoder's 529 of MP3's (LAME header). */
+function containerTrim(codec: Codec): number {
+  return codec.partStream === 'adts' ? codec.delay : 529;
+}
+
 /**
- * Samples a decoded book holds beyond its planned PCM, all at its very end: the last part's lead
- * frames outlast the delay they cover (MP3: 2·576 − 1105 = 47 samples, 2 ms of silence; AAC: 0).
+ * Samples a decoded book holds beyond its planned PCM (at the codec's rate): the last part's lead
+ * frames outlast the delay they cover (MP3: 2·576 − 1105 = 47 samples, 2 ms of silence at the end;
+ * AAC: 0), plus any head lag (headLag).
  */
 export function tailExcess(codec: Codec): number {
-  return leadFrames(codec) * codec.frameSize - codec.delay;
+  return leadFrames(codec) * codec.frameSize - codec.delay + headLag(codec);
 }
 
 /** Frames a part emits ahead of its own audio; a part after another drops this many at the join. */

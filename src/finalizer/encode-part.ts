@@ -11,10 +11,19 @@ import { runFfmpeg } from './ffmpeg.js';
 import { layoutPart, type PartLayout } from './part-layout.js';
 import { applyGain, partAudioFilter, segmentGainDb } from './part-hooks.js';
 import { openSegment, segmentPcm, type OpenedSegment } from './segment-pcm.js';
+import { ACX_ROOM_TONE_MS, ROOM_TONE_DBFS, roomTone } from './room-tone.js';
+import { HEADROOM_DB, masterGainDb } from './master-gain.js';
+import { segmentLoudnessOf } from './segment-loudness-of.js';
+import { presetOf } from './part-hooks.js';
 
 const BLOCK = (BOOK_FORMAT.channels * BOOK_FORMAT.bitsPerSample) / 8;
 /** Silence is fed in pieces of this many bytes: one zero buffer, reused. */
 const SILENCE = Buffer.alloc(64 * 1024);
+/**
+ * ACX's pauses and room tone: the same size of faint noise (see room-tone.ts), reused. Like every
+ * segment it is fed HEADROOM_DB under its level, which the limiter filter adds back (master-gain.ts).
+ */
+const ROOM_TONE = roomTone(SILENCE.length / BLOCK, ROOM_TONE_DBFS - HEADROOM_DB);
 
 /** File extension of a part's elementary stream. */
 export function partExtension(codec: Codec): string {
@@ -46,13 +55,14 @@ export async function encodePart(data: PartJobData, results: SynthesizeResult[],
     segments.set(c.index, segment);
     chunks.push({ ...result, samples: segment.wav.dataBytes / BLOCK });
   }
-  const codec = codecOf(data.book.format);
+  const codec = codecOf(data.book.format, data.book.finish);
   const layout = layoutPart({
     chunks: data.chunks.map((c, i) => ({ index: c.index, pauseAfter: c.pauseAfter, samples: chunks[i]!.samples })),
     pauseBefore: data.pauseBefore,
     last: data.last,
     rate: BOOK_FORMAT.sampleRate,
     grid: codec ? partGrid(codec, BOOK_FORMAT.sampleRate) : 1,
+    ...(presetOf(data.book).acx ? { roomTone: ACX_ROOM_TONE_MS } : {}),
   });
   const base = { part: data.part, samples: layout.samples, headSamples: layout.headSamples, tailSamples: layout.tailSamples, chunks };
   if (!codec) return { ...base, file: undefined };
@@ -70,7 +80,7 @@ export async function encodePart(data: PartJobData, results: SynthesizeResult[],
         ...partStreamArgs(codec),
         temp,
       ],
-      { input: partPcm(layout, segments, data, store, signal), ...(signal ? { signal } : {}) },
+      { input: partPcm(layout, segments, data, store, await fileGainDb(layout, segments, data, store, signal), signal), ...(signal ? { signal } : {}) },
     );
     await checkFrames(codec, temp, layout);
     return { ...base, file: await out.publish(temp, name) };
@@ -78,16 +88,31 @@ export async function encodePart(data: PartJobData, results: SynthesizeResult[],
 }
 
 /** The part's PCM, piece by piece: silence from one reused buffer, segments streamed from the store. */
-async function* partPcm(layout: PartLayout, segments: Map<number, OpenedSegment>, data: PartJobData, store: SegmentStore, signal?: AbortSignal): AsyncGenerator<Buffer> {
+async function* partPcm(layout: PartLayout, segments: Map<number, OpenedSegment>, data: PartJobData, store: SegmentStore, extraDb: number, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  // ACX hears digital silence as an edit: its pauses and room tone are a faint, steady noise.
+  const quiet = presetOf(data.book).acx ? ROOM_TONE : SILENCE;
   for (const entry of layout.entries) {
     if (entry.kind === 'silence') {
-      for (let left = entry.samples * BLOCK; left > 0; left -= SILENCE.length) yield SILENCE.subarray(0, Math.min(left, SILENCE.length));
+      for (let left = entry.samples * BLOCK; left > 0; left -= quiet.length) yield quiet.subarray(0, Math.min(left, quiet.length));
       continue;
     }
     const segment = segments.get(entry.index)!;
-    const db = await segmentGainDb(store, segment, data.book, signal);
-    for await (const piece of segmentPcm(store, segment, signal)) yield applyGain(piece, db);
+    const db = (await segmentGainDb(store, segment, data.book, signal)) + extraDb;
+    for await (const piece of segmentPcm(store, segment, signal)) yield quiet === ROOM_TONE ? withRoomTone(applyGain(piece, db)) : applyGain(piece, db);
   }
+}
+
+/**
+ * Lays the room tone under a segment's samples (in place): the silences inside a reading (a voice
+ * like espeak-ng pauses in digital zero) then hold the same faint floor as the pauses between
+ * readings, as a recorded narration does; under speech it is 50 dB and more below the voice.
+ */
+function withRoomTone(pcm: Buffer): Buffer {
+  for (let i = 0; i + 1 < pcm.length; i += 2) {
+    const v = pcm.readInt16LE(i) + ROOM_TONE.readInt16LE(i % ROOM_TONE.length);
+    pcm.writeInt16LE(v > 32767 ? 32767 : v < -32768 ? -32768 : v, i);
+  }
+  return pcm;
 }
 
 /**
@@ -104,4 +129,30 @@ async function checkFrames(codec: Codec, path: string, layout: PartLayout): Prom
       { retryable: false },
     );
   }
+}
+
+/** Most extra gain a one-part ACX chapter gets: "The End." alone is a second of voice in three of room tone. */
+const MAX_FILE_GAIN_DB = 10;
+
+/**
+ * ACX measures RMS over each whole file, room tone and pauses included: a chapter that is one part
+ * (credits, a short chapter) is mostly room tone, and its segments, each at the target, would leave
+ * the file under ACX's -23 dB. Such a chapter is known whole when its one part is encoded, so its
+ * segments get the extra gain (at most MAX_FILE_GAIN_DB; the limiter still holds the peaks) that brings the
+ * file to the target. Longer chapters are mostly voice and sit at the target as they are. 0 otherwise.
+ */
+async function fileGainDb(layout: PartLayout, segments: Map<number, OpenedSegment>, data: PartJobData, store: SegmentStore, signal?: AbortSignal): Promise<number> {
+  const preset = presetOf(data.book);
+  if (!preset.acx || data.chapterParts.first !== data.chapterParts.last) return 0;
+  let voice = 0;
+  let voiced = 0;
+  for (const segment of segments.values()) {
+    const loudness = await segmentLoudnessOf(store, segment, signal);
+    voice += loudness.sumSquares * 10 ** (masterGainDb(loudness, preset) / 10);
+    voiced += loudness.samples;
+  }
+  const tone = (layout.samples - voiced) * 10 ** (ROOM_TONE_DBFS / 10);
+  if (voice <= 0) return 0;
+  const level = 10 * Math.log10((voice + tone) / layout.samples);
+  return Math.round(Math.max(0, Math.min(MAX_FILE_GAIN_DB, preset.target - level)) * 100) / 100;
 }

@@ -133,7 +133,7 @@ export async function finalizeFromParts(
   if (missing.length > 0) throw new Error(`book ${book.bookId}: no result for part(s) ${missing.slice(0, 10).join(', ')}`);
   const ordered = book.parts.map((p) => byPart.get(p.part)!);
   const results = ordered.flatMap((p) => p.chunks);
-  const codec = codecOf(book.format);
+  const codec = codecOf(book.format, book.finish);
   if (!codec) return finalizeBook(book, results, store, signal, outputs);
 
   const rate = BOOK_FORMAT.sampleRate;
@@ -174,7 +174,7 @@ export async function finalizeFromParts(
  * are left over from an earlier run of the same title and written again.
  */
 async function chapterFiles(book: FinalizeJobData, timeline: ReturnType<typeof partsTimeline>, byPart: Map<number, PartResult>, rate: number, out: BookOutput, signal: AbortSignal | undefined): Promise<string[]> {
-  const codec = codecOf(book.format)!;
+  const codec = codecOf(book.format, book.finish)!;
   const names = bookNames(book, codec.extension);
   const { parts: _parts, chunks: _chunks, chapters, sources: _sources, ...settings } = book;
   // S3 keeps LastModified to the second.

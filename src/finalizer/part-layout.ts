@@ -31,12 +31,20 @@ export function layoutPart(options: {
   rate: number;
   /** Book samples a non-last part's length must be a multiple of (1: any length). */
   grid: number;
+  /**
+   * Room tone (ms) at the head and tail of every chapter (ACX: each chapter is a file of its own):
+   * before the book's first chunk and after its last, and in place of the halves of the pause
+   * between two chapters. None by default.
+   */
+  roomTone?: { headMs: number; tailMs: number };
 }): PartLayout {
   const { chunks, rate, grid } = options;
   const entries: PartEntry[] = [];
   const before = options.pauseBefore === undefined ? 0 : pauseSamples(options.pauseBefore, rate);
   // The earlier part keeps the larger half (ceil): the pause's split points agree from both sides.
-  const headSamples = before - Math.ceil(before / 2);
+  const tone = options.roomTone;
+  const chapterHead = tone !== undefined && (options.pauseBefore === undefined || options.pauseBefore === 'chapter');
+  const headSamples = chapterHead ? Math.round((tone.headMs * rate) / 1000) : before - Math.ceil(before / 2);
   if (headSamples > 0) entries.push({ kind: 'silence', samples: headSamples });
   let at = headSamples;
   chunks.forEach((c, i) => {
@@ -50,6 +58,8 @@ export function layoutPart(options: {
   });
   const lastChunk = chunks[chunks.length - 1];
   let tailSamples = !options.last && lastChunk ? Math.ceil(pauseSamples(lastChunk.pauseAfter, rate) / 2) : 0;
+  const chapterTail = tone !== undefined && (options.last || lastChunk?.pauseAfter === 'chapter');
+  if (chapterTail) tailSamples = Math.round((tone.tailMs * rate) / 1000);
   tailSamples += (grid - ((at + tailSamples) % grid)) % grid;
   if (tailSamples > 0) entries.push({ kind: 'silence', samples: tailSamples });
   return { entries, samples: at + tailSamples, headSamples, tailSamples };

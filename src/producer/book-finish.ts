@@ -5,6 +5,7 @@ import { DEFAULT_LOUDNESS } from '../finalizer/loudness-presets.js';
 import type { BookFinish } from '../queue/book-finish.js';
 import type { OutputFormat } from '../queue/job-data.js';
 import type { Chapter } from './book-text.js';
+import { DEFAULT_CHARS_PER_SECOND } from '../verify/expected-duration.js';
 import type { LoadedBook } from './load-book.js';
 
 /**
@@ -45,10 +46,48 @@ export const CLOSING_CREDITS = 'Closing Credits';
 
 /**
  * The book with ACX's credits as chapters of their own, read by the same voice as any chunk:
- * "Title, by Author. Narrated by Narrator." first and "The End." last.
+ * "Title, by Author. Narrated by Narrator." first and "The End." last. For ACX the closing credits
+ * say what ACX's requirements ask them to ("The End. This has been Title, by Author, narrated by
+ * Narrator."): its file is then long enough for ACX's RMS, measured over room tone and all.
  */
-export function withCredits(chapters: Chapter[], book: { title: string; author: string; narrator: string }): Chapter[] {
+export function withCredits(chapters: Chapter[], book: { title: string; author: string; narrator: string }, acx = false): Chapter[] {
   const by = book.author.trim() === '' ? '' : `, by ${book.author.trim()}`;
   const opening = `${book.title}${by}. Narrated by ${book.narrator}.`;
-  return [{ title: OPENING_CREDITS, paragraphs: [opening] }, ...chapters, { title: CLOSING_CREDITS, paragraphs: ['The End.'] }];
+  const closing = acx ? `The End. This has been ${book.title}${by}, narrated by ${book.narrator}.` : 'The End.';
+  return [{ title: OPENING_CREDITS, paragraphs: [opening] }, ...chapters, { title: CLOSING_CREDITS, paragraphs: [closing] }];
+}
+
+/**
+ * Minutes of speech an ACX file is planned to hold at most: ACX refuses a file of 120 minutes or
+ * more, and a voice slower than the estimate (DEFAULT_CHARS_PER_SECOND) must not push one over.
+ */
+export const ACX_PLANNED_FILE_MINUTES = 90;
+
+/**
+ * A book's chapters as ACX wants them: each heading read aloud (prepended where the chapter does
+ * not already open with it; credits are their own words), and a chapter whose estimated reading
+ * would pass ACX_PLANNED_FILE_MINUTES split at paragraph ends into "Title (part 2)", … so that every
+ * file stays under ACX's 120 minutes. Pure.
+ */
+export function acxChapters(chapters: readonly Chapter[], charsPerSecond = DEFAULT_CHARS_PER_SECOND): Chapter[] {
+  const most = ACX_PLANNED_FILE_MINUTES * 60 * charsPerSecond;
+  const norm = (t: string) => t.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  return chapters.flatMap((c) => {
+    const credits = c.title === OPENING_CREDITS || c.title === CLOSING_CREDITS;
+    const heard = credits || c.title.trim() === '' || (c.paragraphs[0] !== undefined && norm(c.paragraphs[0]) === norm(c.title));
+    const paragraphs = heard ? c.paragraphs : [c.title, ...c.paragraphs];
+    const pieces: string[][] = [[]];
+    let chars = 0;
+    for (const p of paragraphs) {
+      if (chars > 0 && chars + p.length > most) {
+        pieces.push([]);
+        chars = 0;
+      }
+      pieces[pieces.length - 1]!.push(p);
+      chars += p.length;
+    }
+    if (pieces.length === 1) return [{ ...c, paragraphs }];
+    // Each later file opens with its own heading too.
+    return pieces.map((ps, i) => (i === 0 ? { ...c, paragraphs: ps } : { ...c, title: `${c.title} (part ${i + 1})`, paragraphs: [`${c.title}, part ${i + 1}.`, ...ps] }));
+  });
 }

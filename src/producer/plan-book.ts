@@ -7,7 +7,7 @@ import type { LoadedBook } from './load-book.js';
 import { applyLexicon, type Lexicon } from './lexicon.js';
 import { pronunciationHints } from './pronunciation-hints.js';
 import { splitChunks } from './split-chunks.js';
-import { bookFinish, withCredits } from './book-finish.js';
+import { acxChapters, bookFinish, withCredits } from './book-finish.js';
 import type { FinishChoices } from '../cli/finish-flags.js';
 import type { CoverType } from '../finalizer/cover-image.js';
 import { planParts } from '../finalizer/plan-parts.js';
@@ -55,7 +55,8 @@ export interface BookPlan {
 /** Chunks a loaded book and fills in the settings every job needs. Pure apart from the id's randomness. */
 export function planBook(loaded: LoadedBook, options: PlanOptions): BookPlan {
   const { finish, format } = bookFinish(loaded, options, options.voice ?? loaded.voice ?? options.defaultVoice, options.checkedCover);
-  const book = finish.credits ? { ...loaded, chapters: withCredits(loaded.chapters, { title: options.title ?? loaded.title, author: options.author ?? loaded.author, narrator: finish.narrator }) } : loaded;
+  const credited = finish.credits ? { ...loaded, chapters: withCredits(loaded.chapters, { title: options.title ?? loaded.title, author: options.author ?? loaded.author, narrator: finish.narrator }, finish.loudness === 'acx') } : loaded;
+  const book = finish.loudness === 'acx' ? { ...credited, chapters: acxChapters(credited.chapters) } : credited;
   const maxChars = options.maxChars ?? book.maxChars ?? options.defaultMaxChars;
   const lexicon = options.lexicon;
   const spoken = lexicon && lexicon.size > 0

@@ -40,7 +40,7 @@ export async function readChapterProgress(queues: { finalize: Queue; encode: Que
       return { state, stored };
     }),
   );
-  const codec = codecOf(book.data.format);
+  const codec = codecOf(book.data.format, book.data.finish);
   const names = codec ? bookNames(book.data, codec.extension) : undefined;
   return book.data.chapters.map((c, chapter) => {
     const own = parts.map((p, i) => ({ p, s: states[i]! })).filter(({ p }) => p.chapter === chapter);
