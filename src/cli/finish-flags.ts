@@ -53,7 +53,7 @@ export function finishConflict(loudness: LoudnessPresetName | undefined, format:
   if (loudness === 'acx' && format !== undefined && format !== 'mp3') {
     return `--loudness acx makes MP3 files, as ACX requires: --format ${format} cannot go with it (leave --format out, or use mp3)`;
   }
-  if (split === true && format === 'wav') return '--split chapters is not supported yet for wav (it works with m4b, m4a and mp3)';
+  if (split === true && (format === 'wav' || format === 'opus' || format === 'flac')) return `--split chapters is not supported yet for ${format} (it works with m4b, m4a and mp3)`;
   if (loudness === 'acx' && split === false) return '--loudness acx makes one file per chapter, as ACX requires';
   return undefined;
 }

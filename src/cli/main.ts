@@ -38,7 +38,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     cmd
       .argument('<inputs...>', 'text files (.txt, .md, .epub), directories of them, or job manifests (.json, .yaml)')
       .option('--out <dir>', 'where books are written', 'out')
-      .addOption(new Option('--format <format>', 'm4b, m4a, mp3 or wav (default m4b, or mp3 with --loudness acx, or the manifest\'s)'))
+      .addOption(new Option('--format <format>', 'm4b, m4a, mp3, opus, flac or wav (default m4b, or mp3 with --loudness acx, or the manifest\'s)'))
       .option('--voice <name>', 'voice (default NARRATE_VOICE, or the manifest\'s)')
       .option('--title <title>', 'book title (one book only)')
       .option('--author <author>', 'book author')

@@ -46,3 +46,21 @@ export async function coverFile(book: Pick<BookSettings, 'finish'>, out: BookOut
   if (!cover) return undefined;
   return cover.name === undefined ? cover.path : out.localPath(cover.name);
 }
+
+/**
+ * Chapters as the CHAPTERnnn / CHAPTERnnnNAME Vorbis comments players read (ffmpeg's ogg muxer
+ * writes them from chapter marks itself; its flac muxer does not, so a FLAC book carries these). Pure.
+ */
+export function chapterComments(chapters: readonly { title: string; startMs: number }[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  chapters.forEach((c, i) => {
+    const n = String(i).padStart(3, '0');
+    const ms = Math.round(c.startMs);
+    const hh = String(Math.floor(ms / 3_600_000)).padStart(2, '0');
+    const mm = String(Math.floor((ms % 3_600_000) / 60_000)).padStart(2, '0');
+    const ss = ((ms % 60_000) / 1000).toFixed(3).padStart(6, '0');
+    out[`CHAPTER${n}`] = `${hh}:${mm}:${ss}`;
+    out[`CHAPTER${n}NAME`] = c.title;
+  });
+  return out;
+}

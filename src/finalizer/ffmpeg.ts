@@ -15,6 +15,10 @@ const OUTPUT_OPTIONS: Record<OutputFormat, string[]> = {
   m4a: ['-c:a', 'aac', '-b:a', '64k', '-movflags', '+faststart', '-f', 'ipod'],
   mp3: ['-c:a', 'libmp3lame', '-b:a', '64k', '-id3v2_version', '3', '-f', 'mp3'],
   // Segments are already PCM in one format: copy, no re-encoding. rf64 lets a book pass 4 GiB.
+  // Opus at 24 kHz (one of its own rates, no resampling) in Ogg; chapters become CHAPTERnnn comments.
+  opus: ['-c:a', 'libopus', '-b:a', '32k', '-f', 'ogg'],
+  // Lossless; chapters become CHAPTERnnn comments too.
+  flac: ['-c:a', 'flac', '-f', 'flac'],
   wav: ['-c:a', 'copy', '-rf64', 'auto', '-f', 'wav'],
 };
 
@@ -23,14 +27,14 @@ const OUTPUT_OPTIONS: Record<OutputFormat, string[]> = {
  * into `output`, with tags and chapters from an FFMETADATA1 file. -ignore_length: a book past
  * 4 GiB arrives with a streaming header, and its samples run to the end of the stream.
  */
-export function encodeAudioStream(options: { input: Readable; metadataFile: string; output: string; format: OutputFormat; signal?: AbortSignal }): Promise<void> {
+export function encodeAudioStream(options: { input: Readable; metadataFile: string; output: string; format: OutputFormat; filter?: string; signal?: AbortSignal }): Promise<void> {
   return new Promise((resolve, reject) => {
     const command = ffmpeg()
       .input(options.input)
       .inputOptions(['-f', 'wav', '-ignore_length', '1'])
       .input(options.metadataFile)
       .inputOptions(['-f', 'ffmetadata'])
-      .outputOptions(['-map', '0:a', '-map_metadata', '1', '-map_chapters', '1', ...OUTPUT_OPTIONS[options.format]])
+      .outputOptions(['-map', '0:a', '-map_metadata', '1', '-map_chapters', '1', ...(options.filter ? ['-af', options.filter] : []), ...OUTPUT_OPTIONS[options.format]])
       .output(options.output)
       .on('end', () => resolve())
       .on('error', (error: Error, _stdout: string | null, stderr: string | null) => {

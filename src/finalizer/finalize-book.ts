@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import pLimit from 'p-limit';
 import { wavInfoChunk } from '../audio/wav-info-chunk.js';
 import { BOOK_FORMAT, byteRate } from '../audio/wav-format.js';
@@ -14,13 +14,15 @@ import { bookNames } from './book-paths.js';
 import { bookReport } from './book-report.js';
 import { writeChapterFile } from './chapter-files.js';
 import { codecOf } from './codecs.js';
-import { bookTags, coverFile } from './book-tags.js';
+import { bookTags, chapterComments, coverFile } from './book-tags.js';
 import { chapterPlaylist } from './chapter-playlist.js';
 import { chunkGains, chunkTimeline, loudnessReport } from './book-mastering-report.js';
 import { partExtension } from './encode-part.js';
 import { encodeAudioStream } from './ffmpeg.js';
 import { ffmetadata } from './ffmetadata.js';
 import { planTimeline, type Timeline } from './plan-timeline.js';
+import { applyGain, partAudioFilter, presetOf, segmentGainDb } from './part-hooks.js';
+import { segmentPcm } from './segment-pcm.js';
 
 /**
  * Segments → one audiobook: time the chapters from the stored segments' heads, stream their samples
@@ -60,8 +62,9 @@ export async function finalizeBook(
     } else {
       await encodeWithFfmpeg(timeline, parts, book, partial, signal);
     }
+    const loudness = book.format === 'wav' ? undefined : await loudnessReport(book, partial, signal);
     const output = await out.publish(partial, bookName);
-    const report = bookReport(book, results, timeline, output);
+    const report = bookReport(book, results, timeline, output, loudness ? { loudness } : undefined);
     const manifest = await publishText(out, `${book.slug}.json`, `${JSON.stringify(report, null, 2)}\n`);
     return { output, manifest, durationMs: report.durationMs };
   });
@@ -81,7 +84,13 @@ async function segmentSources(book: FinalizeJobData, byIndex: Map<number, Synthe
         const head = await store.head(key, signal);
         if (!head) throw new Error(`segment of chunk ${c.index} is missing from the store ${store.url} (key ${key})`);
         const wav = head.wav;
-        return { ...wav, read: () => store.readSamples(key, wav, signal) };
+        // wav is copied as narrated; a format ffmpeg encodes here (opus, flac) is mastered like a part.
+        if (book.format === 'wav' || presetOf(book).measure === undefined) return { ...wav, read: () => store.readSamples(key, wav, signal) };
+        const opened = { key, meta: head.meta, wav };
+        const db = await segmentGainDb(store, opened, book, signal);
+        return { ...wav, read: async () => Readable.from((async function* () {
+          for await (const piece of segmentPcm(store, opened, signal)) yield applyGain(piece, db);
+        })()) };
       }),
     ),
   );
@@ -93,7 +102,8 @@ async function encodeWithFfmpeg(timeline: Timeline, parts: WavPart[], book: Fina
   const work = await mkdtemp(join(tmpdir(), 'narrate-finalize-'));
   try {
     const metadataFile = join(work, 'metadata.txt');
-    await writeFile(metadataFile, ffmetadata({ title: book.title, album: book.title, artist: book.author, album_artist: book.author, genre: 'Audiobook', language: book.language ?? '' }, timeline.chapters));
+    const tags = { ...bookTags(book, book.format), ...(book.format === 'flac' ? chapterComments(timeline.chapters) : {}) };
+    await writeFile(metadataFile, ffmetadata(tags, timeline.chapters));
     const input = new PassThrough({ highWaterMark: 1024 * 1024 });
     const feeding = writeJoinedWav(parts, BOOK_FORMAT, input, { streaming: true }).then(
       () => void input.end(),
@@ -102,7 +112,8 @@ async function encodeWithFfmpeg(timeline: Timeline, parts: WavPart[], book: Fina
         throw error;
       },
     );
-    const encoding = encodeAudioStream({ input, metadataFile, output: partial, format: book.format, ...(signal ? { signal } : {}) });
+    const filter = book.format === 'wav' ? undefined : partAudioFilter(book);
+    const encoding = encodeAudioStream({ input, metadataFile, output: partial, format: book.format, ...(filter ? { filter } : {}), ...(signal ? { signal } : {}) });
     // An encoder that stops reading must not leave the feeder waiting on a full pipe.
     encoding.catch(() => input.destroy(new Error('the encoder stopped reading')));
     // Either side failing fails the book; the other is then torn down by the destroyed stream.

@@ -11,7 +11,7 @@ export const bookManifestSchema = z.strictObject({
   voice: z.string().trim().min(1).optional(),
   /** Voice style appended to the narration instructions, e.g. "warm and unhurried". */
   style: z.string().trim().min(1).optional(),
-  format: z.enum(OUTPUT_FORMATS as ['m4b', 'm4a', 'mp3', 'wav']).optional(),
+  format: z.enum(OUTPUT_FORMATS as ['m4b', 'm4a', 'mp3', 'opus', 'flac', 'wav']).optional(),
   maxChars: z.number().int().min(20).max(20_000).optional(),
   /** A pronunciation lexicon for this book (JSON or YAML map of word → spoken form), relative to the manifest. */
   lexicon: z.string().trim().min(1).optional(),

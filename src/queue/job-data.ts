@@ -4,8 +4,8 @@ import type { Rejection } from '../store/segment-store.js';
 import type { TokenUsage } from '../providers/narrator.js';
 
 /** Output formats the finalizer writes. */
-export type OutputFormat = 'm4b' | 'm4a' | 'mp3' | 'wav';
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['m4b', 'm4a', 'mp3', 'wav'];
+export type OutputFormat = 'm4b' | 'm4a' | 'mp3' | 'opus' | 'flac' | 'wav';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['m4b', 'm4a', 'mp3', 'opus', 'flac', 'wav'];
 
 /** Data of one `synthesize` job: a chunk and how to read it. Text only: audio never enters Redis. */
 export interface SynthesizeJobData {
