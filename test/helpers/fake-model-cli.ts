@@ -1,6 +1,7 @@
 /**
  * Runs the fake model in its own process for e2e tests and the benchmark:
  *   npx tsx test/helpers/fake-model-cli.ts --port 0 --latency 250 --rpm 600
+ *   npx tsx test/helpers/fake-model-cli.ts --port 0 --latency 15000 --speech 1   (real speech, not tones)
  * Prints one JSON line {"url": "..."} once listening, then serves until SIGTERM or SIGINT.
  * Other processes read call counts from GET /__stats and queue faults with POST /__inject.
  */
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     'length-rate': { type: 'string' },
     'mishear-rate': { type: 'string' },
     seed: { type: 'string' },
+    speech: { type: 'string' },
   },
 });
 
@@ -49,6 +51,8 @@ const entries: Array<[keyof FakeModelOptions, unknown]> = [
   ['lengthRate', num('length-rate')],
   ['mishearRate', num('mishear-rate')],
   ['seed', num('seed')],
+  // `--speech 1` (any number but 0): faithful readings are real speech; the bench passes numbers.
+  ['speech', num('speech') === undefined ? undefined : num('speech') !== 0],
 ];
 // Absent flags stay absent so the server's own defaults apply (exactOptionalPropertyTypes).
 const options = Object.fromEntries(entries.filter(([, v]) => v !== undefined)) as FakeModelOptions;

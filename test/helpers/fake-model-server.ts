@@ -2,7 +2,9 @@
  * A stand-in for gpt-4o-audio-preview behind an OpenAI-compatible `POST /v1/chat/completions`:
  * same request checks, same response shape, same streaming WAV header, same error bodies and
  * rate-limit headers. Audio is a sine tone (faithfulHz when the text was read, unfaithfulHz when
- * the model answered or was cut off) so tests can tell from the final audio what got through.
+ * the model answered or was cut off) so tests can tell from the final audio what got through; with
+ * `speech`, a faithful reading is real speech instead (sentences of the offline voice, see
+ * speech-bank.ts), for benches of encoders, which run several times faster on a tone.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { BOOK_FORMAT } from '../../src/audio/wav-format.js';
 import { tone } from '../../src/audio/tone.js';
 import { wavHeader } from '../../src/audio/write-wav.js';
+import { fillWithSpeech, loadSpeechBank, type SpeechBank } from './speech-bank.js';
 
 export interface FakeModelOptions {
   /** Expected bearer token; default 'test-key'. */
@@ -22,6 +25,12 @@ export interface FakeModelOptions {
   rpm?: number;
   /** Speech rate of faithful audio: duration = text.length / charsPerSecond seconds. Default 15. */
   charsPerSecond?: number;
+  /**
+   * Faithful audio is real speech: sentences from a bank the offline voice renders once at start-up
+   * (cached under the OS temp dir), joined with short pauses to the same duration. Answered and
+   * cut-off readings keep the unfaithful tone. Default false: a tone of faithfulHz.
+   */
+  speech?: boolean;
   /** Tone of faithful audio; default 440 Hz. */
   faithfulHz?: number;
   /** Tone of answered or cut-off audio; default 880 Hz. */
@@ -122,6 +131,10 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
     mishearRate: options.mishearRate ?? 0,
   };
   const random = mulberry32(options.seed ?? randomBytes(4).readUInt32LE(0));
+  const bank = options.speech ? await loadSpeechBank() : undefined;
+  // What a faithful reading of `text` sounds like: the tone, or speech (which sentences, from the text).
+  const faithful = (text: string, drift = 0): Speech =>
+    bank ? spokenAudio(bank, text.length / opts.cps, createHash('sha1').update(text).digest().readUInt32LE(0), drift) : speech(text.length / opts.cps, opts.faithfulHz, drift);
   const calls: FakeCall[] = [];
   const faults: Fault[] = [];
   const admitted: number[] = [];
@@ -233,10 +246,10 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
       const half = words.slice(0, Math.max(1, Math.floor(words.length / 2))).join(' ');
       return reply(200, 'cut', completion(body, half, 'length', speech(half.length / opts.cps, opts.unfaithfulHz)));
     }
-    if (fault?.kind === 'transcript') return reply(200, 'read', completion(body, fault.transcript, 'stop', speech(text.length / opts.cps, opts.faithfulHz)));
+    if (fault?.kind === 'transcript') return reply(200, 'read', completion(body, fault.transcript, 'stop', faithful(text)));
     const transcript = opts.mishearRate > 0 ? mishear(text, opts.mishearRate, random) : text;
     const drift = options.levelDriftDb?.length ? options.levelDriftDb[readCount++ % options.levelDriftDb.length]! : 0;
-    reply(200, 'read', completion(body, transcript, 'stop', speech(text.length / opts.cps, opts.faithfulHz, drift)));
+    reply(200, 'read', completion(body, transcript, 'stop', faithful(text, drift)));
   }
 
   const server = createServer((req, res) => {
@@ -307,13 +320,23 @@ interface Speech {
 const speechCache = new Map<string, Speech>();
 const SPEECH_CACHE_ENTRIES = 32;
 
-/** A WAV the way the service streams it: 24 kHz mono 16-bit with RIFF and data sizes of 0xFFFFFFFF. */
+/** A tone as the service streams its WAV: 24 kHz mono 16-bit with RIFF and data sizes of 0xFFFFFFFF. */
 function speech(seconds: number, hz: number, driftDb = 0): Speech {
   const ms = Math.round(Math.max(0.1, seconds) * 1000);
-  const key = `${ms}:${hz}:${driftDb}`;
+  return cachedAudio(`${ms}:${hz}:${driftDb}`, () => tone(BOOK_FORMAT, ms, hz, 0.3 * 10 ** (driftDb / 20)));
+}
+
+/** Speech from the bank, `seconds` long, its sentences chosen by `seed`, streamed like speech(). */
+function spokenAudio(bank: SpeechBank, seconds: number, seed: number, driftDb = 0): Speech {
+  const samples = Math.round(Math.max(0.1, seconds) * BOOK_FORMAT.sampleRate);
+  const start = seed % bank.length;
+  return cachedAudio(`speech:${samples}:${start}:${driftDb}`, () => fillWithSpeech(bank, samples, start, 10 ** (driftDb / 20)));
+}
+
+function cachedAudio(key: string, pcmOf: () => Buffer): Speech {
   const cached = speechCache.get(key);
   if (cached) return cached;
-  const pcm = tone(BOOK_FORMAT, ms, hz, 0.3 * 10 ** (driftDb / 20));
+  const pcm = pcmOf();
   const header = wavHeader(BOOK_FORMAT, pcm.length);
   header.writeUInt32LE(0xffffffff, 4);
   header.writeUInt32LE(0xffffffff, 40);

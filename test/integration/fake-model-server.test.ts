@@ -4,6 +4,7 @@ import { parseWav } from '../../src/audio/parse-wav.js';
 import { durationMs } from '../../src/audio/wav-duration.js';
 import { dominantFrequency } from '../../src/audio/dominant-frequency.js';
 import { startFakeModel, type FakeModelOptions, type FakeModelServer } from '../helpers/fake-model-server.js';
+import { fillWithSpeech, loadSpeechBank } from '../helpers/speech-bank.js';
 
 const open: FakeModelServer[] = [];
 
@@ -175,6 +176,42 @@ describe('fake model server', () => {
     }
     expect(server.calls.map((c) => c.outcome)).toEqual(['read', 'read', 'read', 'rate-limited', 'rate-limited']);
   });
+
+  it('speaks faithful readings with the offline voice when asked: sentences of the bank, the tone\'s duration, a different reading per text', async () => {
+    // The first start renders the bank (a few seconds); later ones read it from the temp dir.
+    const { client } = await start({ speech: true });
+    const bank = await loadSpeechBank();
+    const longest = Math.max(...bank.map((c) => c.length / 2));
+    const text = 'A chunk long enough to hold several sentences of the bank. '.repeat(12);
+    const a = parseWav(Buffer.from((await narrate(client, text)).choices[0]!.message.audio!.data, 'base64'));
+    const b = parseWav(Buffer.from((await narrate(client, `${text.slice(0, -1)}!`)).choices[0]!.message.audio!.data, 'base64'));
+    expect(a.data.length / 2).toBe(Math.round((text.length / 15) * 24000));
+    expect(a.data.length / 2).toBeGreaterThan(2 * longest);
+    // Whole sentences, copied sample for sample: speech, not a tone.
+    const held = bank.filter((clip) => a.data.includes(clip.subarray(0, 4800)));
+    expect(held.length).toBeGreaterThanOrEqual(2);
+    expect(dominantFrequency(a.data, 24000)).not.toBeCloseTo(440, 0);
+    expect(b.data.length).toBe(a.data.length);
+    expect(b.data.equals(a.data)).toBe(false);
+
+    // Unfaithful readings keep the tone a test can tell apart.
+    const { server: other, client: second } = await start({ speech: true });
+    other.inject({ kind: 'answer' });
+    const answered = (await narrate(second, 'Please read this sentence.')).choices[0]!;
+    expect(dominantFrequency(parseWav(Buffer.from(answered.message.audio!.data, 'base64')).data, 24000)).toBeCloseTo(880, 0);
+  }, 60_000);
+
+  it('fills any duration with speech exactly: pauses take the slack, a reading shorter than a sentence fades out', async () => {
+    const bank = await loadSpeechBank();
+    for (const samples of [1000, 24_000 * 7, 24_000 * 80 + 13]) {
+      const pcm = fillWithSpeech(bank, samples, 3);
+      expect(pcm.length).toBe(samples * 2);
+      expect(pcm.readInt16LE(pcm.length - 2)).toBe(0);
+    }
+    const short = fillWithSpeech(bank, 1000, 3);
+    expect(short.subarray(0, 1000).equals(bank[3]!.subarray(0, 1000))).toBe(true);
+    expect(fillWithSpeech(bank, 24_000 * 30, 1).equals(fillWithSpeech(bank, 24_000 * 30, 2))).toBe(false);
+  }, 60_000);
 
   it('reports stats over HTTP and takes faults over HTTP', async () => {
     const { server, client } = await start();
