@@ -112,7 +112,7 @@ describe('narrate run, end to end', () => {
   it('exits 2 with a clear message on a usage error', async () => {
     const badFormat = await runCli(['run', join(dir, 'doors.md'), '--format', 'ogg'], env);
     expect(badFormat.code).toBe(2);
-    expect(badFormat.stderr).toContain('--format: expected one of m4b, m4a, mp3, wav, got "ogg"');
+    expect(badFormat.stderr).toContain('--format: expected one of m4b, m4a, mp3, opus, flac, wav, got "ogg"');
     const badEnv = await runCli(['status'], { ...env, NARRATE_CONCURRENCY: 'lots' });
     expect(badEnv.code).toBe(2);
     expect(badEnv.stderr).toContain('NARRATE_CONCURRENCY');

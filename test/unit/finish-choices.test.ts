@@ -117,7 +117,7 @@ describe('planning a finished book', () => {
     expect(plan.finalize.finish).toMatchObject({ loudness: 'acx', credits: true, split: true });
     expect(plan.finalize.chapters.map((c) => c.title)).toEqual(['Opening Credits', 'ch1', 'Closing Credits']);
     expect(plan.synthesize[0]!.text).toBe('The Book, by A. Writer. Narrated by Ann Reed.');
-    expect(plan.synthesize.at(-1)!.text).toBe('The End.');
+    expect(plan.synthesize.at(-1)!.text).toBe('The End. This has been The Book, by A. Writer, narrated by Ann Reed.');
     expect(planBook(await loadBook(join(dir, 'acx.yaml')), { ...PLAN, credits: false }).finalize.chapters).toHaveLength(1);
   });
 
