@@ -26,9 +26,9 @@ export interface Loudness {
   samples: number;
 }
 
-const ABSOLUTE_GATE_LUFS = -70;
-const RELATIVE_GATE_LU = -10;
-const LRA_RELATIVE_GATE_LU = -20;
+export const ABSOLUTE_GATE_LUFS = -70;
+export const RELATIVE_GATE_LU = -10;
+export const LRA_RELATIVE_GATE_LU = -20;
 
 /** BS.1770 loudness of a mean power (one channel, weight 1). */
 export function powerToLufs(power: number): number {
@@ -82,6 +82,17 @@ export class LoudnessMeter {
     for (let start = 0; start < count; start += this.scratch.length) {
       const n = Math.min(this.scratch.length, count - start);
       for (let i = 0; i < n; i++) this.scratch[i] = pcm[start + i]! / 32768;
+      this.push(this.scratch, n);
+    }
+  }
+
+  /** Feeds 32-bit float little-endian mono PCM (a decoder's output, overs above full scale kept). */
+  pushFloat32(data: Buffer): void {
+    const count = data.length >> 2;
+    const pcm = data.byteOffset % 4 === 0 ? new Float32Array(data.buffer, data.byteOffset, count) : new Float32Array(Buffer.from(data.subarray(0, count * 4)).buffer, 0, count);
+    for (let start = 0; start < count; start += this.scratch.length) {
+      const n = Math.min(this.scratch.length, count - start);
+      for (let i = 0; i < n; i++) this.scratch[i] = pcm[start + i]!;
       this.push(this.scratch, n);
     }
   }
@@ -155,6 +166,23 @@ export class LoudnessMeter {
     }
   }
 
+  /**
+   * What the meter has gathered, before gating: every 400 ms block's and 3 s window's K-weighted
+   * mean power, the peaks, the sum of squares and the quietest 500 ms window. Pieces of a longer
+   * signal measured apart merge from these (loudness-summary.ts).
+   */
+  blocks(): { momentary: readonly number[]; shortTerm: readonly number[]; truePeak: number; samplePeak: number; sumSquares: number; samples: number; quietest: number } {
+    return {
+      momentary: this.momentary,
+      shortTerm: this.shortTerm,
+      truePeak: this.truePeak.dbtp,
+      samplePeak: toDb(this.samplePeak),
+      sumSquares: this.sumSquares + this.subRaw,
+      samples: this.samples + this.subCount,
+      quietest: this.quietest,
+    };
+  }
+
   /** The measurement of everything fed so far (a trailing part of a 100 ms sub-block counts for peaks and RMS only). */
   result(): Loudness {
     const sumSquares = this.sumSquares + this.subRaw;
@@ -176,7 +204,7 @@ export class LoudnessMeter {
 }
 
 /** Blocks above the absolute gate and within `relativeLu` of their mean: how many, and their mean power. */
-function gate(powers: number[], relativeLu: number): { blocks: number; power: number; kept: number[] } {
+export function gate(powers: readonly number[], relativeLu: number): { blocks: number; power: number; kept: number[] } {
   const absolute = lufsToPower(ABSOLUTE_GATE_LUFS);
   const loud = powers.filter((p) => p > absolute);
   if (loud.length === 0) return { blocks: 0, power: 0, kept: [] };
@@ -187,7 +215,7 @@ function gate(powers: number[], relativeLu: number): { blocks: number; power: nu
 }
 
 /** EBU Tech 3342: spread between the 10th and 95th percentile of gated short-term loudness. */
-function loudnessRange(shortTerm: number[]): number {
+export function loudnessRange(shortTerm: readonly number[]): number {
   const { kept } = gate(shortTerm, LRA_RELATIVE_GATE_LU);
   if (kept.length === 0) return 0;
   const levels = kept.map(powerToLufs).sort((a, b) => a - b);

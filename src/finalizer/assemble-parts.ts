@@ -8,6 +8,7 @@ import { withoutLeadFrames } from './elementary-frames.js';
 import { ffmetadata } from './ffmetadata.js';
 import { coverArgs } from './book-tags.js';
 import { runFfmpeg } from './ffmpeg.js';
+import { partDemuxer } from './part-stream.js';
 
 /**
  * Joins encoded parts into one file by stream copy (no re-encoding), with tags and chapter marks.
@@ -41,7 +42,7 @@ export async function assembleParts(options: {
     await runFfmpeg(
       [
         '-itsoffset', (-codec.delay / rate).toFixed(9),
-        '-f', codec.partStream === 'adts' ? 'aac' : 'mp3', '-i', 'pipe:0',
+        '-f', partDemuxer(codec), '-i', 'pipe:0',
         '-f', 'ffmetadata', '-i', metadataFile,
         ...(cover.length > 0 ? ['-i', options.cover!] : []),
         '-map', '0:a', '-map_metadata', '1', '-map_chapters', '1', '-c:a', 'copy',

@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import { loudnessOfSummary, mergeLoudnessSummaries, type LoudnessSummary } from '../audio/loudness-summary.js';
 import type { PartResult, PartSpec } from '../queue/job-data.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { measureFileLoudness } from './measure-loudness.js';
@@ -6,7 +7,7 @@ import { presetOf, reportedGainDb } from './part-hooks.js';
 import type { BookSettings } from '../queue/job-data.js';
 import { pauseSamples } from './part-layout.js';
 
-/** The manifest's `loudness`: the preset, its target, and what ffmpeg's ebur128 measures on the finished file. */
+/** The manifest's `loudness`: the preset, its target, and what was measured on the finished audio (EBU R128). */
 export interface LoudnessReport {
   preset: string;
   /** LUFS, or dBFS RMS for acx; null for off. */
@@ -17,18 +18,41 @@ export interface LoudnessReport {
   integrated: number;
   truePeak: number;
   lra: number;
+  /** Unweighted RMS over the whole file, dBFS: what ACX measures. Reports merged from parts carry it. */
+  rms?: number;
 }
 
 /** Measures the finished file (one decode through ebur128) and says what it was aimed at. */
 export async function loudnessReport(book: Pick<BookSettings, 'finish'>, file: string, signal?: AbortSignal): Promise<LoudnessReport> {
+  return { ...aim(book), ...(await measureFileLoudness(file, signal)) };
+}
+
+/**
+ * The same report merged from the encoded parts' own measurements (each decoded as it was encoded,
+ * while the book was narrated): no decode of the finished file after the last chunk. Rounded to
+ * the decimal ffmpeg prints; `rms` is ACX's unweighted RMS (dBFS). Undefined when a part carries
+ * no measurement (queued by an older version): the caller then measures the file.
+ */
+export function mergedLoudnessReport(book: Pick<BookSettings, 'finish'>, parts: readonly Pick<PartResult, 'loudness'>[]): LoudnessReport | undefined {
+  const summaries = parts.map((p) => p.loudness);
+  if (summaries.length === 0 || summaries.some((s) => s === undefined)) return undefined;
+  const l = loudnessOfSummary(mergeLoudnessSummaries(summaries as LoudnessSummary[]));
+  return { ...aim(book), integrated: tenth(l.integrated, -70), truePeak: tenth(l.truePeak, -Infinity), lra: tenth(l.lra, 0), rms: tenth(l.rms, -Infinity) };
+}
+
+/** One decimal, as ffmpeg prints; below measure (-Infinity has no JSON) reads as `floor`, or -99. */
+function tenth(v: number, floor: number): number {
+  const x = Number.isFinite(v) ? v : floor;
+  return Number.isFinite(x) ? Math.round(x * 10) / 10 : -99;
+}
+
+function aim(book: Pick<BookSettings, 'finish'>): Pick<LoudnessReport, 'preset' | 'target' | 'measure' | 'ceiling'> {
   const preset = presetOf(book);
-  const measured = await measureFileLoudness(file, signal);
   return {
     preset: book.finish?.loudness ?? 'off',
     target: preset.measure === undefined ? null : preset.target,
     measure: preset.measure ?? null,
     ceiling: preset.measure === undefined ? null : preset.ceiling,
-    ...measured,
   };
 }
 

@@ -2,6 +2,13 @@ import { chunkTotals, type ChunkTotals } from '../queue/chunk-totals.js';
 import type { FinalizeJobData, SynthesizeResult } from '../queue/job-data.js';
 import type { LoudnessReport } from './book-mastering-report.js';
 
+/** A chapter's own levels, merged from its parts' measurements: integrated loudness (LUFS), true peak (dBTP), RMS (dBFS). */
+export interface ChapterLoudness {
+  integrated: number;
+  truePeak: number;
+  rms: number;
+}
+
 /** The `<slug>.json` written beside every book: what is in it and what it cost. */
 export interface BookReport {
   bookId: string;
@@ -18,7 +25,7 @@ export interface BookReport {
   createdAt: string;
   sources: string[];
   /** Each chapter's place in the book and, for an encoded book, its own file (usable as soon as it was encoded). */
-  chapters: { title: string; startMs: number; endMs: number; file?: string }[];
+  chapters: { title: string; startMs: number; endMs: number; file?: string; loudness?: ChapterLoudness }[];
   chunks: {
     index: number;
     chapter: number;
@@ -47,7 +54,7 @@ export interface BookReport {
 export function bookReport(
   book: FinalizeJobData,
   results: SynthesizeResult[],
-  timeline: { chapters: { title: string; startMs: number; endMs: number; file?: string }[]; totalMs: number },
+  timeline: { chapters: { title: string; startMs: number; endMs: number; file?: string; loudness?: ChapterLoudness }[]; totalMs: number },
   output: string,
   mastering: { loudness?: LoudnessReport; times?: Map<number, { startMs: number; endMs: number }>; gains?: Map<number, number> } = {},
 ): BookReport {
@@ -71,7 +78,7 @@ export function bookReport(
     durationMs: Math.round(timeline.totalMs),
     createdAt: new Date().toISOString(),
     sources: book.sources,
-    chapters: timeline.chapters.map((c) => ({ title: c.title, startMs: Math.round(c.startMs), endMs: Math.round(c.endMs), ...(c.file === undefined ? {} : { file: c.file }) })),
+    chapters: timeline.chapters.map((c) => ({ title: c.title, startMs: Math.round(c.startMs), endMs: Math.round(c.endMs), ...(c.file === undefined ? {} : { file: c.file }), ...(c.loudness === undefined ? {} : { loudness: c.loudness }) })),
     chunks,
     totals: chunkTotals(chunks.map((c) => ({ ...c, calls: c.attempts }))),
     ...(mastering.loudness ? { loudness: mastering.loudness } : {}),

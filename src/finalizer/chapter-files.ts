@@ -5,7 +5,7 @@ import type { PartJobData, PartResult } from '../queue/job-data.js';
 import { withBookOutput, type BookOutput, type OpenBookOutput } from '../store/book-output.js';
 import { assembleParts } from './assemble-parts.js';
 import { bookNames } from './book-paths.js';
-import { partExtension } from './encode-part.js';
+import { partExtension } from './part-stream.js';
 import { codecOf } from './codecs.js';
 import { bookTags, coverFile } from './book-tags.js';
 

@@ -8,12 +8,14 @@ import { bookNames } from './book-paths.js';
 import { codecOf, leadFrames, partGrid, type Codec } from './codecs.js';
 import { frameOffsets } from './elementary-frames.js';
 import { runFfmpeg } from './ffmpeg.js';
+import { partExtension, partMuxer } from './part-stream.js';
 import { layoutPart, type PartLayout } from './part-layout.js';
 import { applyGain, partAudioFilter, segmentGainDb } from './part-hooks.js';
 import { openSegment, segmentPcm, type OpenedSegment } from './segment-pcm.js';
 import { ACX_ROOM_TONE_MS, ROOM_TONE_DBFS, roomTone } from './room-tone.js';
 import { HEADROOM_DB, masterGainDb } from './master-gain.js';
 import { segmentLoudnessOf } from './segment-loudness-of.js';
+import { measureEncodedPart } from './measure-part.js';
 import { presetOf } from './part-hooks.js';
 
 const BLOCK = (BOOK_FORMAT.channels * BOOK_FORMAT.bitsPerSample) / 8;
@@ -24,16 +26,6 @@ const SILENCE = Buffer.alloc(64 * 1024);
  * segment it is fed HEADROOM_DB under its level, which the limiter filter adds back (master-gain.ts).
  */
 const ROOM_TONE = roomTone(SILENCE.length / BLOCK, ROOM_TONE_DBFS - HEADROOM_DB);
-
-/** File extension of a part's elementary stream. */
-export function partExtension(codec: Codec): string {
-  return codec.partStream === 'adts' ? 'aac' : 'mp3';
-}
-
-/** Muxer arguments writing a part as a bare elementary stream: no header, no tag, frames only. */
-function partStreamArgs(codec: Codec): string[] {
-  return codec.partStream === 'adts' ? ['-f', 'adts'] : ['-write_xing', '0', '-id3v2_version', '0', '-f', 'mp3'];
-}
 
 /**
  * Encodes one part of a book from its stored segments: lays out its PCM (pause halves at either end,
@@ -68,6 +60,11 @@ export async function encodePart(data: PartJobData, results: SynthesizeResult[],
   if (!codec) return { ...base, file: undefined };
 
   const name = bookNames(data.book, codec.extension).partFile(data.part, partExtension(codec));
+  // Each segment's mastering gain, worked out once: fed to the encode, and reported in the manifest.
+  const extraDb = await fileGainDb(layout, segments, data, store, signal);
+  const gains = new Map<number, number>();
+  for (const [index, segment] of segments) gains.set(index, (await segmentGainDb(store, segment, data.book, signal)) + extraDb);
+  const reported = (index: number) => Math.round((gains.get(index)! + (presetOf(data.book).measure === undefined ? 0 : HEADROOM_DB)) * 100) / 100;
   return withBookOutput(outputs, data.book.outDir, async (out) => {
     const temp = await out.scratchPath(name);
     const filter = partAudioFilter(data.book);
@@ -77,18 +74,19 @@ export async function encodePart(data: PartJobData, results: SynthesizeResult[],
         ...(filter ? ['-af', filter] : []),
         ...codec.encoder,
         ...(codec.sampleRate ? ['-ar', String(codec.sampleRate)] : []),
-        ...partStreamArgs(codec),
+        ...partMuxer(codec),
         temp,
       ],
-      { input: partPcm(layout, segments, data, store, await fileGainDb(layout, segments, data, store, signal), signal), ...(signal ? { signal } : {}) },
+      { input: partPcm(layout, segments, gains, data, store, signal), ...(signal ? { signal } : {}) },
     );
     await checkFrames(codec, temp, layout);
-    return { ...base, file: await out.publish(temp, name) };
+    const loudness = await measureEncodedPart(codec, temp, signal);
+    return { ...base, chunks: chunks.map((c) => ({ ...c, gainDb: reported(c.index) })), loudness, file: await out.publish(temp, name) };
   });
 }
 
 /** The part's PCM, piece by piece: silence from one reused buffer, segments streamed from the store. */
-async function* partPcm(layout: PartLayout, segments: Map<number, OpenedSegment>, data: PartJobData, store: SegmentStore, extraDb: number, signal?: AbortSignal): AsyncGenerator<Buffer> {
+async function* partPcm(layout: PartLayout, segments: Map<number, OpenedSegment>, gains: Map<number, number>, data: PartJobData, store: SegmentStore, signal?: AbortSignal): AsyncGenerator<Buffer> {
   // ACX hears digital silence as an edit: its pauses and room tone are a faint, steady noise.
   const quiet = presetOf(data.book).acx ? ROOM_TONE : SILENCE;
   for (const entry of layout.entries) {
@@ -97,7 +95,7 @@ async function* partPcm(layout: PartLayout, segments: Map<number, OpenedSegment>
       continue;
     }
     const segment = segments.get(entry.index)!;
-    const db = (await segmentGainDb(store, segment, data.book, signal)) + extraDb;
+    const db = gains.get(entry.index)!;
     for await (const piece of segmentPcm(store, segment, signal)) yield quiet === ROOM_TONE ? withRoomTone(applyGain(piece, db)) : applyGain(piece, db);
   }
 }

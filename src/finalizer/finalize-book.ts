@@ -16,8 +16,8 @@ import { writeChapterFile } from './chapter-files.js';
 import { codecOf } from './codecs.js';
 import { bookTags, chapterComments, coverFile } from './book-tags.js';
 import { chapterPlaylist } from './chapter-playlist.js';
-import { chunkGains, chunkTimeline, loudnessReport } from './book-mastering-report.js';
-import { partExtension } from './encode-part.js';
+import { chunkGains, chunkTimeline, loudnessReport, mergedLoudnessReport, type LoudnessReport } from './book-mastering-report.js';
+import { partExtension } from './part-stream.js';
 import { encodeAudioStream } from './ffmpeg.js';
 import { ffmetadata } from './ffmetadata.js';
 import { planTimeline, type Timeline } from './plan-timeline.js';
@@ -151,25 +151,38 @@ export async function finalizeFromParts(
   const timeline = partsTimeline(book, ordered, rate);
   const names = bookNames(book, codec.extension);
   return withBookOutput(outputs, book.outDir, async (out) => {
-    const files = await chapterFiles(book, timeline, byPart, rate, out, signal);
     const bookName = `${book.slug}.${codec.extension}`;
     const scratch = await out.scratchPath(bookName);
     const cover = await coverFile(book, out);
-    await assembleParts({
-      codec,
-      parts: ordered.map((p) => names.partFile(p.part, partExtension(codec))),
-      read: (n) => out.read(n),
-      output: scratch,
-      tags: bookTags(book, codec.format),
-      chapters: timeline.chapters,
-      ...(cover ? { cover } : {}),
-      ...(signal ? { signal } : {}),
-    });
-    const loudness = await loudnessReport(book, scratch, signal);
+    // The chapter files no part's worker wrote (the last chapter's, always: its last part is the
+    // book's) are copied while the book is: two stream copies side by side, not one after the other.
+    const [files] = await Promise.all([
+      chapterFiles(book, timeline, byPart, rate, out, signal),
+      assembleParts({
+        codec,
+        parts: ordered.map((p) => names.partFile(p.part, partExtension(codec))),
+        read: (n) => out.read(n),
+        output: scratch,
+        tags: bookTags(book, codec.format),
+        chapters: timeline.chapters,
+        ...(cover ? { cover } : {}),
+        ...(signal ? { signal } : {}),
+      }),
+    ]);
+    // Merged from what each part measured when it was encoded; a part queued by an older version
+    // carries no measurement, and then the finished file is decoded once more.
+    const loudness = mergedLoudnessReport(book, ordered) ?? (await loudnessReport(book, scratch, signal));
     const output = await out.publish(scratch, bookName);
     const times = chunkTimeline(book.parts, ordered, new Map(book.chunks.map((c) => [c.index, c.pauseAfter])), rate);
-    const gains = await chunkGains(book, results, store, signal);
-    const report = bookReport(book, results, { ...timeline, chapters: timeline.chapters.map((c, i) => ({ title: c.title, startMs: c.startMs, endMs: c.endMs, file: files[i]! })) }, output, { loudness, times, gains });
+    const gains = await partGains(book, ordered, store, signal);
+    const chapterLoudness = timeline.chapters.map((c) => mergedLoudnessReport(book, book.parts.flatMap((p, i) => (p.chapter === c.chapter ? [ordered[i]!] : []))));
+    const report = bookReport(
+      book,
+      results,
+      { ...timeline, chapters: timeline.chapters.map((c, i) => ({ title: c.title, startMs: c.startMs, endMs: c.endMs, file: files[i]!, ...chapterLevels(chapterLoudness[i]) })) },
+      output,
+      { loudness, times, gains },
+    );
     if (book.finish?.split) {
       await publishText(out, names.playlist, chapterPlaylist(timeline.chapters.map((c, i) => ({ file: files[i]!, title: c.title, durationMs: c.endMs - c.startMs }))));
     }
@@ -201,6 +214,21 @@ async function chapterFiles(book: FinalizeJobData, timeline: ReturnType<typeof p
       return (await writeChapterFile(data, own.map((p) => byPart.get(p.part)!), chapters.length, rate, out, signal))!;
     }),
   );
+}
+
+/** Each chunk's mastering gain, as its part reported it (a HEAD of its segment for a part that did not). */
+async function partGains(book: FinalizeJobData, parts: readonly PartResult[], store: SegmentStore, signal: AbortSignal | undefined): Promise<Map<number, number>> {
+  const chunks = parts.flatMap((p) => p.chunks);
+  const known = new Map(chunks.flatMap((c) => (c.gainDb === undefined ? [] : [[c.index, c.gainDb] as const])));
+  const unknown = chunks.filter((c) => c.gainDb === undefined);
+  if (unknown.length === 0) return known;
+  for (const [index, db] of await chunkGains(book, unknown, store, signal)) known.set(index, db);
+  return known;
+}
+
+/** A chapter's own levels for the manifest: its file's integrated loudness, true peak and RMS. */
+function chapterLevels(report: LoudnessReport | undefined): { loudness?: { integrated: number; truePeak: number; rms: number } } {
+  return report?.rms === undefined ? {} : { loudness: { integrated: report.integrated, truePeak: report.truePeak, rms: report.rms } };
 }
 
 /** Writes a small text file (manifest, playlist) to scratch and publishes it whole. */

@@ -20,8 +20,9 @@ export function partProcessor(deps: { store: SegmentStore; logger: Logger; encod
     try {
       const result = await encodePart(job.data, Object.values(values), deps.store, signal, outputs);
       deps.logger.debug({ bookId: job.data.book.bookId, part: job.data.part, samples: result.samples }, 'part encoded');
-      // A chapter's file is a convenience for listeners: the book writes any that are missing.
-      if (result.file) {
+      // A chapter's file is a convenience for listeners: the book writes any that are missing. The
+      // book's last part leaves its chapter to the book, which copies it alongside the book itself.
+      if (result.file && !job.data.last) {
         await chapterFileIfComplete(deps.encode, job.data, result, BOOK_FORMAT.sampleRate, deps.logger, outputs, signal).catch((error: unknown) =>
           deps.logger.warn({ bookId: job.data.book.bookId, chapter: job.data.chapter, err: coerceError(error).message }, 'chapter file left to the book'),
         );

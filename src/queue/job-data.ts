@@ -1,3 +1,4 @@
+import type { LoudnessSummary } from '../audio/loudness-summary.js';
 import type { BookFinish } from './book-finish.js';
 import type { Chunk } from '../producer/book-text.js';
 import type { Rejection } from '../store/segment-store.js';
@@ -136,6 +137,8 @@ export interface PartResult {
   samples: number;
   headSamples: number;
   tailSamples: number;
-  /** The part's chunks' results, each with its segment's length in samples. */
-  chunks: (SynthesizeResult & { samples: number })[];
+  /** The part's chunks' results, each with its segment's length in samples and the mastering gain it got (dB). */
+  chunks: (SynthesizeResult & { samples: number; gainDb?: number })[];
+  /** The encoded part's loudness as decoded (a mergeable summary); the book's and chapters' are merged from these. */
+  loudness?: LoudnessSummary;
 }

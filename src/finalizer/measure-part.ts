@@ -1,0 +1,29 @@
+import { LoudnessMeter } from '../audio/loudness-meter.js';
+import { summarizeLoudness, type LoudnessSummary } from '../audio/loudness-summary.js';
+import { BOOK_FORMAT } from '../audio/wav-format.js';
+import type { Codec } from './codecs.js';
+import { runFfmpeg } from './ffmpeg.js';
+import { partDemuxer } from './part-stream.js';
+
+/**
+ * Measures an encoded part as a listener hears it: decoded by ffmpeg (32-bit float, so the overs a
+ * lossy encode adds above full scale are kept) into the EBU R128 meter, while the book is still being
+ * narrated. The book's and each chapter's loudness are then merged from their parts' summaries
+ * (loudness-summary.ts) instead of decoding the finished file again after the last chunk: ebur128
+ * with its true peak runs ~350× real time here, 100 s for a 10-hour book, where this costs ~0.2 s a part.
+ */
+export async function measureEncodedPart(codec: Codec, path: string, signal?: AbortSignal): Promise<LoudnessSummary> {
+  const rate = codec.sampleRate ?? BOOK_FORMAT.sampleRate;
+  const meter = new LoudnessMeter(rate);
+  let carry: Buffer | undefined;
+  await runFfmpeg(['-f', partDemuxer(codec), '-i', path, '-f', 'f32le', '-ac', '1', '-ar', String(rate), 'pipe:1'], {
+    output: (piece) => {
+      const data = carry ? Buffer.concat([carry, piece]) : piece;
+      const whole = data.length - (data.length % 4);
+      carry = whole < data.length ? Buffer.from(data.subarray(whole)) : undefined;
+      if (whole > 0) meter.pushFloat32(data.subarray(0, whole));
+    },
+    ...(signal ? { signal } : {}),
+  });
+  return summarizeLoudness(meter);
+}
