@@ -7,18 +7,25 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import ffmpeg from 'fluent-ffmpeg';
 import type { OutputFormat } from '../queue/job-data.js';
+import { CODECS } from './codecs.js';
 
-/** Codec and muxer per output format. Arrays, never strings pasted together. */
-const OUTPUT_OPTIONS: Record<OutputFormat, string[]> = {
-  // m4b is MP4 audio; the ipod muxer writes the chapter track audiobook players read.
-  m4b: ['-c:a', 'aac', '-b:a', '64k', '-movflags', '+faststart', '-f', 'ipod'],
-  m4a: ['-c:a', 'aac', '-b:a', '64k', '-movflags', '+faststart', '-f', 'ipod'],
-  mp3: ['-c:a', 'libmp3lame', '-b:a', '64k', '-id3v2_version', '3', '-f', 'mp3'],
-  // Segments are already PCM in one format: copy, no re-encoding. rf64 lets a book pass 4 GiB.
+/**
+ * Codec and muxer of a book encoded in one pass (finalizeBook): the formats not encoded in parts
+ * take theirs from here, the others the same encoder and container as their parts (codecs.ts), so a
+ * one-pass book and a book joined from parts differ only in how they were made.
+ */
+function outputOptions(format: OutputFormat): string[] {
+  const codec = CODECS[format];
+  if (codec) return [...codec.encoder, ...codec.container];
+  return ONE_PASS_OPTIONS[format] ?? [];
+}
+
+const ONE_PASS_OPTIONS: Partial<Record<OutputFormat, string[]>> = {
   // Opus at 24 kHz (one of its own rates, no resampling) in Ogg; chapters become CHAPTERnnn comments.
   opus: ['-c:a', 'libopus', '-b:a', '32k', '-f', 'ogg'],
   // Lossless; chapters become CHAPTERnnn comments too.
   flac: ['-c:a', 'flac', '-f', 'flac'],
+  // Segments are already PCM in one format: copy, no re-encoding. rf64 lets a book pass 4 GiB.
   wav: ['-c:a', 'copy', '-rf64', 'auto', '-f', 'wav'],
 };
 
@@ -34,7 +41,7 @@ export function encodeAudioStream(options: { input: Readable; metadataFile: stri
       .inputOptions(['-f', 'wav', '-ignore_length', '1'])
       .input(options.metadataFile)
       .inputOptions(['-f', 'ffmetadata'])
-      .outputOptions(['-map', '0:a', '-map_metadata', '1', '-map_chapters', '1', ...(options.filter ? ['-af', options.filter] : []), ...OUTPUT_OPTIONS[options.format]])
+      .outputOptions(['-map', '0:a', '-map_metadata', '1', '-map_chapters', '1', ...(options.filter ? ['-af', options.filter] : []), ...outputOptions(options.format)])
       .output(options.output)
       .on('end', () => resolve())
       .on('error', (error: Error, _stdout: string | null, stderr: string | null) => {
@@ -73,13 +80,15 @@ export function probeAudio(path: string): Promise<ProbeResult> {
 }
 
 /**
- * Runs ffmpeg with `args` (an array, never a string), feeding `input` to its stdin when given:
- * PCM or frames are piped, so no intermediate file holds a whole part or book. Rejects with the
+ * Runs ffmpeg with `args` (an array, never a string), feeding `input` to its stdin and handing its
+ * stdout to `output` when given: PCM or frames are piped, so no intermediate file holds a whole part or book. Rejects with the
  * last lines of ffmpeg's stderr; kills ffmpeg when `signal` aborts or the input fails.
  */
-export function runFfmpeg(args: string[], options: { input?: AsyncIterable<Buffer>; signal?: AbortSignal } = {}): Promise<void> {
+export function runFfmpeg(args: string[], options: { input?: AsyncIterable<Buffer>; output?: (piece: Buffer) => void; signal?: AbortSignal } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', ['-hide_banner', '-nostats', '-loglevel', 'error', '-y', ...args], { stdio: [options.input ? 'pipe' : 'ignore', 'ignore', 'pipe'] });
+    const child = spawn('ffmpeg', ['-hide_banner', '-nostats', '-loglevel', 'error', '-y', ...args], { stdio: [options.input ? 'pipe' : 'ignore', options.output ? 'pipe' : 'ignore', 'pipe'] });
+    // `output` takes what ffmpeg writes to pipe:1 (a decode), piece by piece, as it comes.
+    if (options.output) child.stdout!.on('data', options.output);
     let stderr = '';
     let failure: Error | undefined;
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {
