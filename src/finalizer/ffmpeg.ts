@@ -30,27 +30,28 @@ const ONE_PASS_OPTIONS: Partial<Record<OutputFormat, string[]>> = {
 };
 
 /**
+ * Packets ffmpeg may queue per input when it reads several inputs (each on its own thread). The
+ * default, 8, makes it nap 10 ms each time a queue runs dry: a copy of small frames then crawls.
+ */
+export const INPUT_QUEUE_PACKETS = 4096;
+
+/**
  * Encodes a WAV arriving on a stream (the book's segments joined as they are read from the store)
  * into `output`, with tags and chapters from an FFMETADATA1 file. -ignore_length: a book past
  * 4 GiB arrives with a streaming header, and its samples run to the end of the stream.
  */
 export function encodeAudioStream(options: { input: Readable; metadataFile: string; output: string; format: OutputFormat; filter?: string; signal?: AbortSignal }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const command = ffmpeg()
-      .input(options.input)
-      .inputOptions(['-f', 'wav', '-ignore_length', '1'])
-      .input(options.metadataFile)
-      .inputOptions(['-f', 'ffmetadata'])
-      .outputOptions(['-map', '0:a', '-map_metadata', '1', '-map_chapters', '1', ...(options.filter ? ['-af', options.filter] : []), ...outputOptions(options.format)])
-      .output(options.output)
-      .on('end', () => resolve())
-      .on('error', (error: Error, _stdout: string | null, stderr: string | null) => {
-        const tail = (stderr ?? '').trim().split('\n').slice(-3).join(' | ');
-        reject(new Error(`ffmpeg failed: ${error.message}${tail ? ` (${tail})` : ''}`, { cause: error }));
-      });
-    options.signal?.addEventListener('abort', () => command.kill('SIGKILL'), { once: true });
-    command.run();
-  });
+  return runFfmpeg(
+    [
+      '-thread_queue_size', String(INPUT_QUEUE_PACKETS), '-f', 'wav', '-ignore_length', '1', '-i', 'pipe:0',
+      '-f', 'ffmetadata', '-i', options.metadataFile,
+      '-map', '0:a', '-map_metadata', '1', '-map_chapters', '1',
+      ...(options.filter ? ['-af', options.filter] : []),
+      ...outputOptions(options.format),
+      options.output,
+    ],
+    { input: options.input, ...(options.signal ? { signal: options.signal } : {}) },
+  );
 }
 
 /** What ffprobe reports about a finished book. */
