@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { openRedis } from '../src/queue/connection.js';
-import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../src/queue/names.js';
+import { ENCODE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../src/queue/names.js';
 import { obliterateQueues } from '../test/helpers/obliterate-queues.js';
 import { onCleanup } from './cleanup.js';
 
@@ -15,6 +15,8 @@ export interface BenchQueues {
   connection: Redis;
   synthesize: Queue;
   finalize: Queue;
+  /** The parts' encode jobs. */
+  encode: Queue;
   /** Obliterates both queues, deletes any key obliterate left under the prefix, closes the connection. */
   dispose(): Promise<DisposeOutcome>;
 }
@@ -33,6 +35,7 @@ export function openBenchQueues(name: string): BenchQueues {
   const opts = { connection, prefix: bullPrefix(prefix) };
   const synthesize = new Queue(SYNTHESIZE_QUEUE, opts);
   const finalize = new Queue(FINALIZE_QUEUE, opts);
+  const encode = new Queue(ENCODE_QUEUE, opts);
   const outcome: DisposeOutcome = { missed: [], remaining: -1 };
   // The braces of the hash tag are not glob characters, so this matches only this run's keys.
   const scanAll = async (): Promise<string[]> => {
@@ -51,7 +54,7 @@ export function openBenchQueues(name: string): BenchQueues {
     outcome.missed = await scanAll();
     if (outcome.missed.length > 0) await connection.del(...outcome.missed);
     outcome.remaining = (await scanAll()).length;
-    await Promise.allSettled([synthesize.close(), finalize.close()]);
+    await Promise.allSettled([synthesize.close(), finalize.close(), encode.close()]);
     await connection.quit().catch(() => connection.disconnect());
   };
   const disposeOnce = onCleanup(dispose);
@@ -61,6 +64,7 @@ export function openBenchQueues(name: string): BenchQueues {
     connection,
     synthesize,
     finalize,
+    encode,
     dispose: () => (result ??= disposeOnce().then(() => outcome)),
   };
 }

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const SECTIONS = ['fleet', 'rate', 'memory', 'finalize'] as const;
+export const SECTIONS = ['fleet', 'rate', 'memory', 'finalize', 'finish'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -31,13 +31,21 @@ export interface BenchOptions {
   m4bHours: number;
   /** Timed runs of each finalize and cat measurement; the fastest counts (page-cache noise). */
   finalizeRepeats: number;
+  /**
+   * 6. Corpus books narrated to m4b (`file:charsPerSecond,...`, the fake's speech rate setting each
+   * book's length), the fake's latency and jitter per call, and each worker's concurrency.
+   */
+  finishBooks: string;
+  finishLatency: number;
+  finishJitter: number;
+  finishConcurrency: number;
   /** Hard bound on the whole run, in seconds. */
   timeout: number;
 }
 
-type NumericKey = Exclude<keyof BenchOptions, 'quick' | 'sections' | 'finalizeHours'>;
+type NumericKey = Exclude<keyof BenchOptions, 'quick' | 'sections' | 'finalizeHours' | 'finishBooks'>;
 
-const FULL: Pick<BenchOptions, NumericKey | 'finalizeHours'> = {
+const FULL: Pick<BenchOptions, NumericKey | 'finalizeHours' | 'finishBooks'> = {
   chunks: 2000,
   chunkChars: 100,
   latency: 250,
@@ -55,7 +63,14 @@ const FULL: Pick<BenchOptions, NumericKey | 'finalizeHours'> = {
   segmentSeconds: 300,
   m4bHours: 1,
   finalizeRepeats: 3,
-  timeout: 900,
+  // Alice (12 chapters) read at 20 characters a second is a 2-hour book; Around the World in
+  // Eighty Days (one chapter: its headings are removed) at 10 is a 10-hour one.
+  finishBooks: 'alice.txt:20,around-the-world.txt:10',
+  // ~80 s of speech per 1200-character chunk in ~12 s: a provider reading at ~7× real time per call.
+  finishLatency: 12_000,
+  finishJitter: 4_000,
+  finishConcurrency: 4,
+  timeout: 5400,
 };
 
 const QUICK: typeof FULL = {
@@ -65,7 +80,10 @@ const QUICK: typeof FULL = {
   memChunks: 16,
   finalizeHours: [0.25, 1],
   m4bHours: 0.25,
-  timeout: 300,
+  // Alice at 40 characters a second (the verbatim check's duration floor is 0.3× of 15): an hour.
+  finishBooks: 'alice.txt:40',
+  finishLatency: 4_000,
+  timeout: 900,
 };
 
 const flagName = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -73,13 +91,14 @@ const envName = (key: string) => `BENCH_${flagName(key).replace(/-/g, '_').toUpp
 
 /** Parses argv (without node and script); throws with a message naming the flag on a bad value. */
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
-  const numeric = Object.keys(FULL).filter((k) => k !== 'finalizeHours') as NumericKey[];
+  const numeric = Object.keys(FULL).filter((k) => k !== 'finalizeHours' && k !== 'finishBooks') as NumericKey[];
   const { values } = parseArgs({
     args: argv,
     options: {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       'finalize-hours': { type: 'string' },
+      'finish-books': { type: 'string' },
       ...Object.fromEntries(numeric.map((k) => [flagName(k), { type: 'string' as const }])),
     },
     strict: true,
@@ -97,7 +116,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     if (given === undefined) continue;
     const n = Number(given);
     // Latency and jitter may be 0 (an instant model); counts and sizes may not.
-    const min = key === 'latency' || key === 'memLatency' || key === 'memJitter' ? 0 : Number.MIN_VALUE;
+    const min = key === 'latency' || key === 'memLatency' || key === 'memJitter' || key === 'finishJitter' ? 0 : Number.MIN_VALUE;
     if (given.trim() === '' || !Number.isFinite(n) || n < min) {
       throw new Error(`Expected \`--${flagName(key)}\` to be a finite number ${min === 0 ? '>= 0' : '> 0'}, got \`${given}\``);
     }
@@ -108,11 +127,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     options.finalizeHours = hours.split(',').map(Number);
     if (options.finalizeHours.some((h) => !(h > 0))) throw new Error(`Expected \`--finalize-hours\` to be hours > 0 separated by commas, got \`${hours}\``);
   }
+  const books = raw('finishBooks');
+  if (books !== undefined) options.finishBooks = books;
   const only = raw('only');
   options.sections = only === undefined ? [...SECTIONS] : (only.split(',') as Section[]);
   const unknown = options.sections.filter((s) => !SECTIONS.includes(s));
   if (unknown.length > 0) throw new Error(`Expected \`--only\` to list some of ${SECTIONS.join(', ')}, got \`${unknown.join(',')}\``);
-  for (const key of ['chunks', 'workers', 'concurrency', 'rateChunks', 'memChunks', 'memConcurrency', 'finalizeRepeats'] as const) {
+  for (const key of ['chunks', 'workers', 'concurrency', 'rateChunks', 'memChunks', 'memConcurrency', 'finalizeRepeats', 'finishConcurrency'] as const) {
     if (!Number.isInteger(options[key])) throw new Error(`Expected \`--${flagName(key)}\` to be an integer, got \`${options[key]}\``);
   }
   return options;

@@ -85,6 +85,19 @@ export function procCpuMs(pid: number): number {
   }
 }
 
+/**
+ * CPU time of a process and of the children it has waited for (ffmpeg runs, for a worker), in ms:
+ * utime + stime + cutime + cstime of /proc/<pid>/stat.
+ */
+export function procCpuWithChildrenMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` every `intervalMs` until it returns a value; throws `what` after `timeoutMs`. */

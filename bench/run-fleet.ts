@@ -6,16 +6,22 @@ import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openBenchQueues, REDIS_URL, type DisposeOutcome } from './bench-queues.js';
+import { openBenchQueues, REDIS_URL, type BenchQueues, type DisposeOutcome } from './bench-queues.js';
+import type { OutputFormat } from '../src/queue/job-data.js';
 import { removeDir, tempDir } from './cleanup.js';
 import type { FakeModelProcess } from './fake-model.js';
-import { pollUntil, procCpuMs, procStatusBytes, run, start, waitExit } from './processes.js';
+import { pollUntil, procCpuMs, procCpuWithChildrenMs, procStatusBytes, run, start, waitExit } from './processes.js';
 import type { SyntheticBook } from './synthetic-book.js';
 
 export interface FleetOptions {
   /** Short name, part of the Redis prefix and temp dir names. */
   name: string;
-  book: SyntheticBook;
+  /** The book to submit; `texts`, when known, are its chunks (their count is checked against submit's). */
+  book: Pick<SyntheticBook, 'path' | 'maxChars'> & { texts?: string[] };
+  /** The book's format; default wav (section 1 measures narration, not encoding). */
+  format?: OutputFormat;
+  /** Called once the book is finalized, before the workers stop and the run's Redis keys and files go. */
+  afterBook?: (run: FleetRunContext) => Promise<void>;
   workers: number;
   concurrency: number;
   fake: FakeModelProcess;
@@ -29,6 +35,14 @@ export interface FleetOptions {
   store?: { env: Record<string, string>; out: string };
   /** Called once every chunk is done, before the book is finalized (e.g. to read counters). */
   onChunksDone?: () => void;
+}
+
+/** What afterBook gets: the run's queues, its directory, the environment its workers had, the book's id. */
+export interface FleetRunContext {
+  queues: BenchQueues;
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  bookId: string;
 }
 
 /** BullMQ's own timestamps of one completed synthesize job (ms since the epoch, set by the worker and Redis scripts). */
@@ -57,6 +71,8 @@ export interface FleetResult {
   bookFinishedAt: number;
   /** CPU time the workers (together) and the fake used from submit until the last chunk was done. */
   workerCpuMs: number;
+  /** The workers' CPU time with their ffmpeg children's, from submit until the book was finalized. */
+  workerCpuWithChildrenMs: number;
   fakeCpuMs: number;
   /** VmHWM of each worker process just before SIGTERM, in bytes. */
   peakRss: number[];
@@ -106,10 +122,11 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
     const cpu = () => ({ workers: workers.reduce((sum, w) => sum + procCpuMs(w.pid ?? -1), 0), fake: procCpuMs(o.fake.pid) });
     const cpuAtSubmit = cpu();
     const submitStartedAt = Date.now();
-    const submit = await run(process.execPath, ['bin/narrate.js', 'submit', o.book.path, '--out', o.store?.out ?? join(dir, 'out'), '--format', 'wav', '--max-chars', String(o.book.maxChars)], 60_000, { env });
+    const cpuWithChildrenAtSubmit = workers.reduce((sum, w) => sum + procCpuWithChildrenMs(w.pid ?? -1), 0);
+    const submit = await run(process.execPath, ['bin/narrate.js', 'submit', o.book.path, '--out', o.store?.out ?? join(dir, 'out'), '--format', o.format ?? 'wav', '--max-chars', String(o.book.maxChars)], 60_000, { env });
     const [bookId, , chunksField] = submit.stdout.trim().split('\t');
     const chunks = Number.parseInt(chunksField ?? '', 10);
-    if (submit.code !== 0 || bookId === undefined || chunks !== o.book.texts.length) {
+    if (submit.code !== 0 || bookId === undefined || !(chunks > 0) || (o.book.texts !== undefined && chunks !== o.book.texts.length)) {
       throw new Error(`narrate submit: exit ${String(submit.code)}, stdout ${JSON.stringify(submit.stdout)}, stderr ${submit.stderr.slice(-500)}`);
     }
 
@@ -139,6 +156,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
       'the book to be finalized',
     );
 
+    const workerCpuWithChildrenMs = workers.reduce((sum, w) => sum + procCpuWithChildrenMs(w.pid ?? -1), 0) - cpuWithChildrenAtSubmit;
     const completed = await queues.synthesize.getJobs(['completed'], 0, -1);
     const jobs = completed.map((j) => ({
       timestamp: j.timestamp,
@@ -147,6 +165,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
       sha1: createHash('sha1').update((j.data as { text: string }).text).digest('hex'),
     }));
 
+    await o.afterBook?.({ queues, dir, env, bookId });
     // VmHWM is the kernel's high-water mark of the resident set: read before the process goes away.
     const peakRss = workers.map((w) => procStatusBytes(w.pid ?? -1, 'VmHWM') ?? NaN);
     for (const w of workers) w.kill('SIGTERM');
@@ -155,7 +174,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
     const redis = await queues.dispose();
     const workerCpuMs = cpuAtDone.workers - cpuAtSubmit.workers;
     const fakeCpuMs = cpuAtDone.fake - cpuAtSubmit.fake;
-    return { jobs, submitStartedAt, bookFinishedAt, workerCpuMs, fakeCpuMs, peakRss, exitCodes, memory, redis };
+    return { jobs, submitStartedAt, bookFinishedAt, workerCpuMs, workerCpuWithChildrenMs, fakeCpuMs, peakRss, exitCodes, memory, redis };
   } finally {
     // On an error path: no worker may outlive its queues (it would write keys back after obliterate).
     for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');

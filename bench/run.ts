@@ -13,6 +13,7 @@ import { ROOT } from './processes.js';
 import { describeMachine, renderResults, Report } from './report.js';
 import { fleetSection } from './section-fleet.js';
 import { finalizeSection } from './section-finalize.js';
+import { finishSection } from './section-finish.js';
 import { memorySection } from './section-memory.js';
 import { rateSection } from './section-rate.js';
 
@@ -21,6 +22,7 @@ const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<v
   rate: rateSection,
   memory: memorySection,
   finalize: finalizeSection,
+  finish: finishSection,
 };
 
 async function main(): Promise<number> {
