@@ -50,16 +50,16 @@ export function readFlacFrameHeader(b: Uint8Array, at: number): FlacFrameHeader 
   let blockSize: number;
   if (sizeCode === 1) blockSize = 192;
   else if (sizeCode <= 5) blockSize = 576 << (sizeCode - 2);
-  else if (sizeCode === 6) blockSize = (b[p++] ?? NaN) + 1;
-  else if (sizeCode === 7) blockSize = ((b[p++] ?? NaN) << 8) + (b[p++] ?? NaN) + 1;
+  else if (sizeCode === 6) blockSize = (b[p++] ?? 0) + 1;
+  else if (sizeCode === 7) blockSize = ((b[p++] ?? 0) << 8) + (b[p++] ?? 0) + 1;
   else blockSize = 256 << (sizeCode - 8);
   let sampleRate: number | undefined;
-  if (rateCode === 12) sampleRate = (b[p++] ?? NaN) * 1000;
-  else if (rateCode === 13) sampleRate = ((b[p++] ?? NaN) << 8) + (b[p++] ?? NaN);
-  else if (rateCode === 14) sampleRate = (((b[p++] ?? NaN) << 8) + (b[p++] ?? NaN)) * 10;
+  if (rateCode === 12) sampleRate = (b[p++] ?? 0) * 1000;
+  else if (rateCode === 13) sampleRate = ((b[p++] ?? 0) << 8) + (b[p++] ?? 0);
+  else if (rateCode === 14) sampleRate = (((b[p++] ?? 0) << 8) + (b[p++] ?? 0)) * 10;
   else sampleRate = SAMPLE_RATES[rateCode];
-  if (p >= b.length || Number.isNaN(blockSize) || Number.isNaN(sampleRate ?? 0)) return undefined;
-  if (flacCrc8(b.subarray(at, p)) !== b[p]) return undefined;
+  // A byte past the end reads as 0 above and leaves p past the end: b[p], the CRC-8, is then missing.
+  if (p >= b.length || flacCrc8(b.subarray(at, p)) !== b[p]) return undefined;
   return {
     length: p + 1 - at,
     number,

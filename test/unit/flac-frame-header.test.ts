@@ -51,6 +51,10 @@ describe('FLAC frame headers', () => {
     const reserved = Buffer.from(good);
     reserved[3]! |= 1;
     expect(readFlacFrameHeader(reserved, 0)).toBeUndefined();
+    // Cut short: before its CRC-8, or inside the block size coded after the number.
+    const long = frame(300, Buffer.alloc(4), 7, [0x03, 0x0f]);
+    expect(readFlacFrameHeader(long.subarray(0, 8), 0)).toBeUndefined();
+    expect(readFlacFrameHeader(long.subarray(0, 7), 0)).toBeUndefined();
   });
 
   it('renumbers a frame, its header growing or shrinking, both CRCs recomputed', () => {
