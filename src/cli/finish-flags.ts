@@ -40,6 +40,8 @@ export function parseFinishFlags(
     out.narrator = flags.narrator.trim();
   }
   if (flags.credits !== undefined) out.credits = flags.credits;
+  // WAV has no place for a picture: a cover asked for by name would be silently lost.
+  if (out.cover !== undefined && format === 'wav') throw new UsageError('--cover: a WAV file cannot hold a cover image (m4b, m4a, mp3, opus and flac can)');
   const problem = finishConflict(out.loudness, format, out.split);
   if (problem) throw new UsageError(problem);
   return out;
@@ -47,13 +49,12 @@ export function parseFinishFlags(
 
 /**
  * Why a preset, format and split cannot go together, or undefined when they can. ACX takes MP3
- * files, one per chapter, and nothing else; a WAV book has no chapter files, so it cannot be split yet.
+ * files, one per chapter, and nothing else.
  */
 export function finishConflict(loudness: LoudnessPresetName | undefined, format: OutputFormat | undefined, split: boolean | undefined): string | undefined {
   if (loudness === 'acx' && format !== undefined && format !== 'mp3') {
     return `--loudness acx makes MP3 files, as ACX requires: --format ${format} cannot go with it (leave --format out, or use mp3)`;
   }
-  if (split === true && (format === 'wav' || format === 'opus' || format === 'flac')) return `--split chapters is not supported yet for ${format} (it works with m4b, m4a and mp3)`;
   if (loudness === 'acx' && split === false) return '--loudness acx makes one file per chapter, as ACX requires';
   return undefined;
 }

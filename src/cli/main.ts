@@ -55,7 +55,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       .option('--narrator <name>', 'narrator tag and credit (default: the voice\'s name)')
       .option('--credits', 'read opening and closing credits (default with --loudness acx)')
       .option('--no-credits', 'no credits, even with --loudness acx')
-      .option('--split <mode>', '"chapters": one file per chapter, <out>/<slug>/NN - <chapter title>.<ext>, and <slug>.m3u8 beside them (implied by acx; not for wav yet)')
+      .option('--split <mode>', '"chapters": one file per chapter, <out>/<slug>/NN - <chapter title>.<ext>, and <slug>.m3u8 beside them (implied by acx)')
       .option('--language <tag>', 'the books\' language as a BCP 47 tag (en, fr, pt-BR, ja); default: the book\'s own, else detected');
 
   submitFlags(program.command('run'))

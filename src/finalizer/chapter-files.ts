@@ -26,7 +26,6 @@ export async function writeChapterFile(
   signal?: AbortSignal,
 ): Promise<string | undefined> {
   const codec = codecOf(part.book.format, part.book.finish);
-  if (!codec) return undefined;
   const names = bookNames(part.book, codec.extension);
   const name = names.chapterFile(part.chapter, part.chapterTitle, chapters);
   const scratch = await out.scratchPath(name);
@@ -37,6 +36,7 @@ export async function writeChapterFile(
     parts: parts.map((p) => names.partFile(p.part, partExtension(codec))),
     read: (n) => out.read(n),
     output: scratch,
+    samples: total,
     tags: { ...bookTags(part.book, codec.format), title: part.chapterTitle, track: `${part.chapter + 1}/${chapters}` },
     ...(cover ? { cover } : {}),
     chapters: [{ title: part.chapterTitle, startMs: 0, endMs: ms(total, rate) }],

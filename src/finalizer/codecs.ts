@@ -2,8 +2,9 @@ import type { OutputFormat } from '../queue/job-data.js';
 
 /**
  * How one output format is encoded in parts and assembled by stream copy. Every number here was
- * measured with ffprobe on this machine's ffmpeg (5.1), not taken from a spec sheet:
- * `npx vitest run test/unit/codecs.test.ts` checks them again against the installed ffmpeg.
+ * measured on this machine's ffmpeg (5.1), not taken from a spec sheet, and every encode checks
+ * them again: a part with other than the frames promised here fails (encode-part.ts, checkFrames);
+ * `npx vitest run test/integration/finish-joins.test.ts` joins real speech in every format.
  */
 export interface Codec {
   format: OutputFormat;
@@ -26,11 +27,13 @@ export interface Codec {
    */
   headFrames: number;
   /**
-   * How a part is written: a raw elementary stream of self-delimiting frames (ADTS for AAC, bare
-   * MPEG audio frames for MP3), which the assembly can drop frames from without parsing a container.
+   * How a part is written and joined (part-stream.ts): a raw elementary stream of self-delimiting
+   * frames (ADTS for AAC, bare MPEG audio frames for MP3) or raw PCM, joined by ffmpeg with
+   * `-c:a copy`; or Ogg Opus and FLAC files, whose packets and frames narrate joins itself
+   * (ogg-opus.ts, flac-stream.ts): ffmpeg can copy neither without a container of its own.
    */
-  partStream: 'adts' | 'mp3';
-  /** Muxer arguments of the assembled book and chapter files (after `-c:a copy`). */
+  partStream: 'adts' | 'mp3' | 'pcm' | 'ogg-opus' | 'flac';
+  /** Muxer arguments of the assembled book and chapter files (after `-c:a copy`); none for the formats narrate writes itself. */
   container: string[];
   /** File extension of the book and chapter files. */
   extension: string;
@@ -45,7 +48,7 @@ export interface Codec {
 const AAC_ENCODER = Object.freeze(['-c:a', 'aac', '-aac_coder', 'fast', '-b:a', '64k']) as string[];
 
 /**
- * Formats that are encoded. WAV is not here: its book is a PCM copy (finalize-book.ts).
+ * Every format, encoded in parts while the book is narrated.
  *
  * AAC (ffmpeg's native encoder): 1024-sample frames; N input samples (N a multiple of 1024) come
  * out as N/1024 + 1 packets, the first being the 1024-sample priming. MP3 (libmp3lame at 24 kHz,
@@ -54,7 +57,7 @@ const AAC_ENCODER = Object.freeze(['-c:a', 'aac', '-aac_coder', 'fast', '-b:a', 
  * a frame may borrow bytes from the frames before it, and a part whose leading frames are dropped
  * at a join would then decode the previous part's bytes as its own (a click).
  */
-export const CODECS: Readonly<Partial<Record<OutputFormat, Codec>>> = Object.freeze({
+export const CODECS: Readonly<Record<OutputFormat, Codec>> = Object.freeze({
   m4b: {
     format: 'm4b',
     encoder: AAC_ENCODER,
@@ -91,6 +94,48 @@ export const CODECS: Readonly<Partial<Record<OutputFormat, Codec>>> = Object.fre
     container: ['-id3v2_version', '3', '-f', 'mp3'],
     extension: 'mp3',
   },
+  // libopus at the book's 24 kHz (one of Opus's own rates: no resampling), 20 ms packets of 480
+  // input samples; N samples come out as N/480 + 1 packets with a pre-skip of 156 (312 at 48 kHz),
+  // so a later part drops its first packet, and the Ogg end trim (last granule) removes the
+  // last part's padding: the decoded book is exactly its planned length (ogg-opus.ts measures it).
+  opus: {
+    format: 'opus',
+    encoder: ['-c:a', 'libopus', '-b:a', '32k'],
+    sampleRate: undefined,
+    frameSize: 480,
+    delay: 156,
+    headFrames: 0,
+    partStream: 'ogg-opus',
+    container: [],
+    extension: 'opus',
+  },
+  // FLAC in fixed blocks of 4608 samples, no encoder delay: a part of N samples is N/4608 frames,
+  // and the joined frames are renumbered (flac-stream.ts) so players seek by them.
+  flac: {
+    format: 'flac',
+    // s16: the limiter hands the encoder floating point, which FLAC would keep as 24-bit samples.
+    encoder: ['-c:a', 'flac', '-frame_size', '4608', '-sample_fmt', 's16'],
+    sampleRate: undefined,
+    frameSize: 4608,
+    delay: 0,
+    headFrames: 0,
+    partStream: 'flac',
+    container: [],
+    extension: 'flac',
+  },
+  // WAV: the parts are raw PCM (mastered by the same gain and limiter), joined by a copy; RF64
+  // past 4 GiB (about 24 hours at 24 kHz mono).
+  wav: {
+    format: 'wav',
+    encoder: ['-c:a', 'pcm_s16le'],
+    sampleRate: undefined,
+    frameSize: 1,
+    delay: 0,
+    headFrames: 0,
+    partStream: 'pcm',
+    container: ['-rf64', 'auto', '-f', 'wav'],
+    extension: 'wav',
+  },
 });
 
 /**
@@ -113,11 +158,8 @@ const ACX_MP3: Codec = Object.freeze({
   extension: 'mp3',
 });
 
-/**
- * The codec of a book's encoded format (ACX's own MP3 for the acx preset), or undefined for one
- * that is copied (wav).
- */
-export function codecOf(format: OutputFormat, finish?: { loudness?: string }): Codec | undefined {
+/** The codec of a book's format (ACX's own MP3 for the acx preset). */
+export function codecOf(format: OutputFormat, finish?: { loudness?: string }): Codec {
   if (format === 'mp3' && finish?.loudness === 'acx') return ACX_MP3;
   return CODECS[format];
 }
@@ -127,17 +169,21 @@ export function headLag(codec: Codec): number {
   return codec.delay - containerTrim(codec) - codec.headFrames * codec.frameSize;
 }
 
-/** Samples of delay the container trims on playback: all of AAC's (MP4 edit list), the decoder's 529 of MP3's (LAME header). */
+/**
+ * Samples of delay the container trims on playback: all of AAC's (MP4 edit list) and Opus's (its
+ * pre-skip), the decoder's 529 of MP3's (LAME header); PCM and FLAC have none.
+ */
 function containerTrim(codec: Codec): number {
-  return codec.partStream === 'adts' ? codec.delay : 529;
+  return codec.partStream === 'mp3' ? 529 : codec.delay;
 }
 
 /**
  * Samples a decoded book holds beyond its planned PCM (at the codec's rate): the last part's lead
  * frames outlast the delay they cover (MP3: 2·576 − 1105 = 47 samples, 2 ms of silence at the end;
- * AAC: 0), plus any head lag (headLag).
+ * AAC: 0), plus any head lag (headLag). Ogg trims its end to the sample (its last granule): 0.
  */
 export function tailExcess(codec: Codec): number {
+  if (codec.partStream === 'ogg-opus') return headLag(codec);
   return leadFrames(codec) * codec.frameSize - codec.delay + headLag(codec);
 }
 

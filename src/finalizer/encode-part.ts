@@ -6,9 +6,8 @@ import type { SegmentStore } from '../store/segment-store.js';
 import { dirOutputs, withBookOutput, type OpenBookOutput } from '../store/book-output.js';
 import { bookNames } from './book-paths.js';
 import { codecOf, leadFrames, partGrid, type Codec } from './codecs.js';
-import { frameOffsets } from './elementary-frames.js';
 import { runFfmpeg } from './ffmpeg.js';
-import { partExtension, partMuxer } from './part-stream.js';
+import { partExtension, partFrameCount, partMuxer } from './part-stream.js';
 import { layoutPart, type PartLayout } from './part-layout.js';
 import { applyGain, partAudioFilter, segmentGainDb } from './part-hooks.js';
 import { openSegment, segmentPcm, type OpenedSegment } from './segment-pcm.js';
@@ -53,11 +52,10 @@ export async function encodePart(data: PartJobData, results: SynthesizeResult[],
     pauseBefore: data.pauseBefore,
     last: data.last,
     rate: BOOK_FORMAT.sampleRate,
-    grid: codec ? partGrid(codec, BOOK_FORMAT.sampleRate) : 1,
+    grid: partGrid(codec, BOOK_FORMAT.sampleRate),
     ...(presetOf(data.book).acx ? { roomTone: ACX_ROOM_TONE_MS } : {}),
   });
   const base = { part: data.part, samples: layout.samples, headSamples: layout.headSamples, tailSamples: layout.tailSamples, chunks };
-  if (!codec) return { ...base, file: undefined };
 
   const name = bookNames(data.book, codec.extension).partFile(data.part, partExtension(codec));
   // Each segment's mastering gain, worked out once: fed to the encode, and reported in the manifest.
@@ -120,7 +118,7 @@ function withRoomTone(pcm: Buffer): Buffer {
 async function checkFrames(codec: Codec, path: string, layout: PartLayout): Promise<void> {
   const codecSamples = (layout.samples * (codec.sampleRate ?? BOOK_FORMAT.sampleRate)) / BOOK_FORMAT.sampleRate;
   const expected = codecSamples / codec.frameSize + leadFrames(codec);
-  const frames = frameOffsets(codec.partStream, await readFile(path)).length - 1;
+  const frames = partFrameCount(codec, await readFile(path));
   if (frames !== expected) {
     throw new NarrateError(
       `ffmpeg wrote ${frames} ${codec.format} frames for ${codecSamples} samples, the codec table (src/finalizer/codecs.ts) expects ${expected}: this ffmpeg encodes differently, update the table`,

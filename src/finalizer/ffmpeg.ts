@@ -73,8 +73,9 @@ export function probeAudio(path: string): Promise<ProbeResult> {
         startMs: Math.round(Number(c.start_time) * 1000),
         endMs: Math.round(Number(c.end_time) * 1000),
       }));
+      // Ogg keeps its comments on the stream, other containers on the file: the file's win.
       const tags: Record<string, string> = {};
-      for (const [k, v] of Object.entries(data.format.tags ?? {})) tags[k.toLowerCase()] = String(v);
+      for (const [k, v] of Object.entries({ ...data.streams.find((s) => s.codec_type === 'audio')?.tags, ...data.format.tags })) tags[k.toLowerCase()] = String(v);
       resolve({ durationMs: Math.round(Number(data.format.duration ?? 0) * 1000), chapters, tags });
     });
   });

@@ -144,8 +144,9 @@ export async function finalizeFromParts(
   if (missing.length > 0) throw new Error(`book ${book.bookId}: no result for part(s) ${missing.slice(0, 10).join(', ')}`);
   const ordered = book.parts.map((p) => byPart.get(p.part)!);
   const results = ordered.flatMap((p) => p.chunks);
+  // A WAV book queued by an older version has parts laid out but not written: it is joined from its segments.
+  if (ordered.some((p) => p.file === undefined)) return finalizeBook(book, results, store, signal, outputs);
   const codec = codecOf(book.format, book.finish);
-  if (!codec) return finalizeBook(book, results, store, signal, outputs);
 
   const rate = BOOK_FORMAT.sampleRate;
   const timeline = partsTimeline(book, ordered, rate);
@@ -163,6 +164,7 @@ export async function finalizeFromParts(
         parts: ordered.map((p) => names.partFile(p.part, partExtension(codec))),
         read: (n) => out.read(n),
         output: scratch,
+        samples: ordered.reduce((n, p) => n + p.samples, 0),
         tags: bookTags(book, codec.format),
         chapters: timeline.chapters,
         ...(cover ? { cover } : {}),

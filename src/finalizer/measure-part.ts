@@ -3,7 +3,7 @@ import { summarizeLoudness, type LoudnessSummary } from '../audio/loudness-summa
 import { BOOK_FORMAT } from '../audio/wav-format.js';
 import type { Codec } from './codecs.js';
 import { runFfmpeg } from './ffmpeg.js';
-import { partDemuxer } from './part-stream.js';
+import { partInput } from './part-stream.js';
 
 /**
  * Measures an encoded part as a listener hears it: decoded by ffmpeg (32-bit float, so the overs a
@@ -16,7 +16,7 @@ export async function measureEncodedPart(codec: Codec, path: string, signal?: Ab
   const rate = codec.sampleRate ?? BOOK_FORMAT.sampleRate;
   const meter = new LoudnessMeter(rate);
   let carry: Buffer | undefined;
-  await runFfmpeg(['-f', partDemuxer(codec), '-i', path, '-f', 'f32le', '-ac', '1', '-ar', String(rate), 'pipe:1'], {
+  await runFfmpeg([...partInput(codec), '-i', path, '-f', 'f32le', '-ac', '1', '-ar', String(rate), 'pipe:1'], {
     output: (piece) => {
       const data = carry ? Buffer.concat([carry, piece]) : piece;
       const whole = data.length - (data.length % 4);

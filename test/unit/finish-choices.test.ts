@@ -27,7 +27,8 @@ describe('finishing flags', () => {
   it('refuses an unknown preset, an unknown split and ACX with a format it does not take, saying why', () => {
     expect(() => parseSubmitFlags({ ...flags, loudness: 'loud' })).toThrow(new UsageError('--loudness: expected one of audiobook, podcast, acx, off, got "loud"'));
     expect(() => parseSubmitFlags({ ...flags, split: 'pages' })).toThrow(/--split: expected chapters, got "pages"/);
-    expect(() => parseSubmitFlags({ ...flags, split: 'chapters', format: 'wav' })).toThrow(new UsageError('--split chapters is not supported yet for wav (it works with m4b, m4a and mp3)'));
+    expect(parseSubmitFlags({ ...flags, split: 'chapters', format: 'wav' }).split).toBe(true);
+    expect(() => parseSubmitFlags({ ...flags, cover: 'c.jpg', format: 'wav' })).toThrow(new UsageError('--cover: a WAV file cannot hold a cover image (m4b, m4a, mp3, opus and flac can)'));
     for (const format of ['wav', 'm4b']) {
       expect(() => parseSubmitFlags({ ...flags, loudness: 'acx', format })).toThrow(UsageError);
       expect(() => parseSubmitFlags({ ...flags, loudness: 'acx', format })).toThrow(new RegExp(`--format ${format} cannot go with it`));
