@@ -1,8 +1,8 @@
 import { BOOK_FORMAT } from '../audio/wav-format.js';
 import type { Codec } from './codecs.js';
-import { frameOffsets } from './elementary-frames.js';
-import { readFlacFrames } from './flac-stream.js';
-import { readOggOpus } from './ogg-opus.js';
+import { frameOffsets } from './containers/elementary-frames.js';
+import { readFlacFrames } from './containers/flac-stream.js';
+import { readOggOpus } from './containers/ogg-opus.js';
 
 /**
  * How an encoded part is written and read back. AAC and MP3 parts are bare elementary streams of

@@ -13,7 +13,7 @@ import { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoudnessMeter } from '../../src/audio/loudness-meter.js';
 import { ACX_SPEC } from '../../src/finalizer/loudness-presets.js';
-import { frameLength } from '../../src/finalizer/elementary-frames.js';
+import { frameLength } from '../../src/finalizer/containers/elementary-frames.js';
 import { chunkJobId } from '../../src/queue/build-flow.js';
 import type { FinalizeJobData, SynthesizeJobData } from '../../src/queue/job-data.js';
 import { createHarness, type Harness } from '../helpers/pipeline.js';

@@ -1,7 +1,7 @@
 /** Vorbis comment headers and the book's tags as Vorbis comment fields. */
 import { describe, expect, it } from 'vitest';
-import { bookVorbisComments } from '../../src/finalizer/book-vorbis-comments.js';
-import { encodeVorbisComment, readVorbisComment } from '../../src/finalizer/vorbis-comment.js';
+import { bookVorbisComments } from '../../src/finalizer/containers/book-vorbis-comments.js';
+import { encodeVorbisComment, readVorbisComment } from '../../src/finalizer/containers/vorbis-comment.js';
 
 describe('Vorbis comments', () => {
   it('round-trips a vendor string and UTF-8 comments, lengths in bytes', () => {

@@ -4,8 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { flacCrc16, flacCrc16Shift, flacCrc8 } from '../../src/finalizer/flac-crc.js';
-import { oggCrc } from '../../src/finalizer/ogg-crc.js';
+import { flacCrc16, flacCrc16Shift, flacCrc8 } from '../../src/finalizer/containers/flac-crc.js';
+import { oggCrc } from '../../src/finalizer/containers/ogg-crc.js';
 
 const CHECK = Buffer.from('123456789', 'ascii');
 

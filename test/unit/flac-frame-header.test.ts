@@ -4,8 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { flacCrc16, flacCrc8 } from '../../src/finalizer/flac-crc.js';
-import { codeFrameNumber, readFlacFrameHeader, renumberFlacFrame } from '../../src/finalizer/flac-frame-header.js';
+import { flacCrc16, flacCrc8 } from '../../src/finalizer/containers/flac-crc.js';
+import { codeFrameNumber, readFlacFrameHeader, renumberFlacFrame } from '../../src/finalizer/containers/flac-frame-header.js';
 
 /** A frame as ffmpeg writes one at 24 kHz mono 16-bit: block size code 5 (4608), rate code 7, then a body. */
 function frame(number: number, body: Buffer, sizeCode = 5, extra: number[] = []): Buffer {

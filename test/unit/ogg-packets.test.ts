@@ -4,9 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { oggPacketPages, readOggPackets } from '../../src/finalizer/ogg-packets.js';
-import { OGG_BOS, OGG_CONTINUED, OGG_EOS, readOggPages } from '../../src/finalizer/ogg-page.js';
-import { opusPacketSamples } from '../../src/finalizer/opus-packet-samples.js';
+import { oggPacketPages, readOggPackets } from '../../src/finalizer/containers/ogg-packets.js';
+import { OGG_BOS, OGG_CONTINUED, OGG_EOS, readOggPages } from '../../src/finalizer/containers/ogg-page.js';
+import { opusPacketSamples } from '../../src/finalizer/containers/opus-packet-samples.js';
 
 const stream = { serial: 0x1234, sequence: 0, bos: true, eos: true };
 

@@ -1,4 +1,4 @@
-import { AudioFormatError } from '../errors.js';
+import { AudioFormatError } from '../../errors.js';
 import { encodeOggPage, OGG_BOS, OGG_CONTINUED, OGG_EOS, readOggPages, type OggPage } from './ogg-page.js';
 
 /** A packet read from an Ogg stream, with the page it ends on. */

@@ -1,4 +1,4 @@
-import { AudioFormatError } from '../errors.js';
+import { AudioFormatError } from '../../errors.js';
 import { bookVorbisComments } from './book-vorbis-comments.js';
 import { flacCrc16 } from './flac-crc.js';
 import { readFlacFrameHeader, renumberFlacFrame } from './flac-frame-header.js';

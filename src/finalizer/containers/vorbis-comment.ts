@@ -1,4 +1,4 @@
-import { AudioFormatError } from '../errors.js';
+import { AudioFormatError } from '../../errors.js';
 
 /**
  * The body of a Vorbis comment header as Opus (after "OpusTags") and FLAC (the VORBIS_COMMENT

@@ -1,4 +1,4 @@
-import { AudioFormatError } from '../errors.js';
+import { AudioFormatError } from '../../errors.js';
 import { oggCrc } from './ogg-crc.js';
 
 /** Header-type flag: the page's first segment continues a packet begun on an earlier page. */

@@ -1,4 +1,4 @@
-import { chapterComments } from './book-tags.js';
+import { chapterComments } from '../book-tags.js';
 
 /**
  * ffmpeg's metadata keys (bookTags) as Vorbis comment fields. ALBUMARTIST is the field ffmpeg

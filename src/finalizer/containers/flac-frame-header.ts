@@ -1,4 +1,4 @@
-import { AudioFormatError } from '../errors.js';
+import { AudioFormatError } from '../../errors.js';
 import { flacCrc16, flacCrc16Shift, flacCrc8 } from './flac-crc.js';
 
 /** A FLAC frame header (RFC 9639 §9.1) of a fixed-block-size stream. */

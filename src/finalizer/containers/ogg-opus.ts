@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { AudioFormatError } from '../errors.js';
+import { AudioFormatError } from '../../errors.js';
 import { bookVorbisComments } from './book-vorbis-comments.js';
 import { flacPicture, type CoverPicture } from './flac-picture.js';
 import { oggPacketPages, readOggPackets } from './ogg-packets.js';

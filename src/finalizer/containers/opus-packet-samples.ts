@@ -1,4 +1,4 @@
-import { AudioFormatError } from '../errors.js';
+import { AudioFormatError } from '../../errors.js';
 
 /**
  * Frame length in 48 kHz samples for each TOC configuration (RFC 6716 §3.1, table 2): SILK-only
