@@ -1,4 +1,8 @@
-import type { Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
+import { coerceError } from '../errors.js';
+import { diskFullMessage, isDiskFull } from './disk-full.js';
+import { removeParts } from './remove-parts.js';
+import { dirOutputs } from '../store/book-output.js';
 import type { Logger } from '../logger.js';
 import type { FinalizeJobData, FinalizeResult, PartResult } from '../queue/job-data.js';
 import type { OpenBookOutput } from '../store/book-output.js';
@@ -11,7 +15,15 @@ export function finalizeProcessor(deps: { store: SegmentStore; logger: Logger; o
     const values = await job.getChildrenValues<PartResult | { added: number }>();
     // The children are the parts, and for a long book the `enqueue` job (whose result is not a part).
     const parts = Object.values(values).filter((v): v is PartResult => 'part' in v && 'samples' in v);
-    const result = await finalizeFromParts(job.data, parts, deps.store, signal, deps.outputs);
+    let result: FinalizeResult;
+    try {
+      result = await finalizeFromParts(job.data, parts, deps.store, signal, deps.outputs);
+    } catch (thrown) {
+      const error = coerceError(thrown);
+      if (!isDiskFull(error)) throw error;
+      await removeParts(job.data, deps.outputs ?? dirOutputs);
+      throw new UnrecoverableError(diskFullMessage(job.data.bookId, job.data.outDir));
+    }
     deps.logger.info({ bookId: job.data.bookId, output: result.output, durationMs: result.durationMs }, 'book finalized');
     return result;
   };

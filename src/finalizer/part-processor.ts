@@ -7,6 +7,8 @@ import { dirOutputs, type OpenBookOutput } from '../store/book-output.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { chapterFileIfComplete } from './chapter-files.js';
 import { encodePart } from './encode-part.js';
+import { diskFullMessage, isDiskFull } from './disk-full.js';
+import { removeParts } from './remove-parts.js';
 
 /**
  * The BullMQ processor of a part's `encode` job: runs once every chunk of the part is stored, on
@@ -30,8 +32,14 @@ export function partProcessor(deps: { store: SegmentStore; logger: Logger; encod
       return result;
     } catch (thrown) {
       const error = coerceError(thrown);
-      if (!isRetryable(error)) throw new UnrecoverableError(`part ${job.data.part} (chapter ${job.data.chapter + 1}): ${error.message}`);
-      throw new Error(`part ${job.data.part} (chapter ${job.data.chapter + 1}): ${error.message}`, { cause: error });
+      const what = `part ${job.data.part} (chapter ${job.data.chapter + 1})`;
+      if (isDiskFull(error)) {
+        // The book's other parts are encoded again by a retry: free their room now.
+        await removeParts(job.data.book, outputs);
+        throw new UnrecoverableError(`${what}: ${diskFullMessage(job.data.book.bookId, job.data.book.outDir)}`);
+      }
+      if (!isRetryable(error)) throw new UnrecoverableError(`${what}: ${error.message}`);
+      throw new Error(`${what}: ${error.message}`, { cause: error });
     }
   };
 }

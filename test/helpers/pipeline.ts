@@ -22,6 +22,8 @@ export interface Harness {
   queues: { finalize: Queue; synthesize: Queue; enqueue: Queue; encode: Queue };
   /** Submits and narrates with in-process workers, returning each book's final status. */
   narrate(inputs: string[], options?: Partial<SubmitOptions>, workerOptions?: Partial<WorkerOptions>): Promise<{ submission: Submission; statuses: BookStatus[] }>;
+  /** Narrates books already queued (a retried one) with in-process workers, returning their final status. */
+  watch(bookIds: string[], workerOptions?: Partial<WorkerOptions>): Promise<BookStatus[]>;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,16 @@ export async function createHarness(name: string, env: Record<string, string> = 
     encode: new Queue(ENCODE_QUEUE, { connection, prefix }),
   };
   const running = new Set<RunningWorkers>();
+  const watch: Harness['watch'] = async (bookIds, workerOptions = {}) => {
+    const workers = startWorkers(config, { logger: createLogger('silent'), ...workerOptions });
+    running.add(workers);
+    try {
+      return await watchBooks(bookIds, queues, { update() {}, stop() {} }, { intervalMs: 100 });
+    } finally {
+      await workers.close();
+      running.delete(workers);
+    }
+  };
   return {
     config,
     dir,
@@ -50,16 +62,13 @@ export async function createHarness(name: string, env: Record<string, string> = 
     queues,
     async narrate(inputs, options = {}, workerOptions = {}) {
       const submission = await submitBooks(inputs, { outDir: join(dir, 'out'), ...options }, config, connection);
-      const workers = startWorkers(config, { logger: createLogger('silent'), ...workerOptions });
-      running.add(workers);
-      try {
-        const statuses = await watchBooks(submission.books.map((b) => b.bookId), queues, { update() {}, stop() {} }, { intervalMs: 100 });
-        return { submission, statuses };
-      } finally {
-        await workers.close();
-        running.delete(workers);
-      }
+      const statuses = await watch(
+        submission.books.map((b) => b.bookId),
+        workerOptions,
+      );
+      return { submission, statuses };
     },
+    watch,
     async close() {
       await Promise.allSettled([...running].map((w) => w.close(true)));
       await obliterateQueues(connection, prefix).catch(() => undefined);

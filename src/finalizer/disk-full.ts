@@ -1,0 +1,19 @@
+/**
+ * A full disk while a part, a chapter or the book is written. Another attempt minutes later would
+ * meet the same disk, so the book fails at once, saying what to do; its partial files are gone
+ * (every write goes to a scratch file removed on failure) and its narrated segments are kept, so
+ * `narrate retry` finishes it without a model call once there is room.
+ */
+
+/** Whether `error` (or anything in its cause chain, or ffmpeg's words in its message) is ENOSPC. */
+export function isDiskFull(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOSPC' || /No space left on device/i.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** The message a book fails with when its output's disk is full. */
+export function diskFullMessage(bookId: string, where: string): string {
+  return `no space left on the disk of ${where}: the book's partial files were removed and its narrated segments are kept; free some space and run \`narrate retry ${bookId}\` (no model call is made again)`;
+}
