@@ -112,7 +112,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   const enqueueQueue = new Queue(ENQUEUE_QUEUE, { connection, prefix });
   // A Queue re-emits connection errors; logRedisWaits already reports them once.
   for (const q of [queue, finalizeQueue, encodeQueue, enqueueQueue, notifyQueue]) q.on('error', () => undefined);
-  const queueDepth = registerQueueDepth(workerMetrics.registry, [queue, enqueueQueue, encodeQueue, finalizeQueue]);
+  const queueDepth = registerQueueDepth(workerMetrics.registry, [queue, enqueueQueue, encodeQueue, finalizeQueue, notifyQueue]);
   const flows = new FlowProducer({ connection, prefix });
   const tracker = trackBooks({ redis: connection, prefix: config.prefix, notify: notifyQueue, webhookUrl: config.webhookUrl, logger });
   onOverBudget = (bookId) => {
