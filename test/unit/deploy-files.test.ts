@@ -123,4 +123,16 @@ describe('docs/k8s', () => {
     expect(trigger.metadata.sentinelMaster).toBe(configMap.data.NARRATE_REDIS_SENTINEL_NAME);
     expect(known.has(trigger.metadata.passwordFromEnv)).toBe(true);
   });
+
+  it('never scales to zero on a list length: delayed jobs and the other queues would be stranded', async () => {
+    const { keda } = await docs();
+    // A list-length trigger sees only ready jobs of one queue. Chunks in backoff, after a 429 or
+    // over the daily budget are delayed (a sorted set), and only a running worker promotes them;
+    // encode, finalize, enqueue and notify jobs are in other queues. KEDA's default minimum is 0.
+    const listTriggers = (keda.spec.triggers as { type: string; metadata: Record<string, string> }[]).filter((t) => t.metadata.listName !== undefined);
+    expect(listTriggers.length).toBeGreaterThan(0);
+    expect(keda.spec.minReplicaCount ?? 0, 'minReplicaCount').toBeGreaterThanOrEqual(1);
+    // idleReplicaCount (only 0 works) would scale to zero whenever the triggers are inactive.
+    expect(keda.spec.idleReplicaCount, 'idleReplicaCount').toBeUndefined();
+  });
 });
