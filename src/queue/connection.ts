@@ -1,5 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { coerceError, ConfigError } from '../errors.js';
+import { quietClosedConnections } from './quiet-closed-connections.js';
 import { describeRedis, type RedisTarget } from './redis-target.js';
 
 /** A connection BullMQ accepts: one server (also behind Sentinel) or a Cluster. */
@@ -18,6 +19,8 @@ const retryStrategy = (times: number): number => Math.min(times * 200, 2_000);
 export function openRedis(target: string, options?: { worker?: boolean; name?: string }): Redis;
 export function openRedis(target: RedisTarget | string, options?: { worker?: boolean; name?: string }): RedisConnection;
 export function openRedis(target: RedisTarget | string, options: { worker?: boolean; name?: string } = {}): RedisConnection {
+  // Every BullMQ object gets its connection from here: guard them before the first exists.
+  quietClosedConnections();
   const resolved: RedisTarget = typeof target === 'string' ? { kind: 'single', url: target } : target;
   const perCommand: RedisOptions = {
     maxRetriesPerRequest: options.worker ? null : 3,

@@ -1,7 +1,6 @@
-import { EventEmitter } from 'node:events';
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
-import { FlowProducer, Queue, Worker } from 'bullmq';
+import { FlowProducer, Queue, Worker, type WorkerOptions as BullWorkerOptions } from 'bullmq';
 import type { Config } from '../config.js';
 import { coerceError } from '../errors.js';
 import { finalizeProcessor } from '../finalizer/finalize-processor.js';
@@ -62,18 +61,18 @@ export interface WorkerOptions {
   /** Part encodes in flight (default 1: each is one ffmpeg on one core). */
   encodeConcurrency?: number;
   verify?: Partial<VerifyOptions>;
-  /** Watchdog timing (default: look every 5 s, recreate a worker stuck for 30 s). */
-  watchdog?: { intervalMs?: number; stuckAfterMs?: number };
+  /** Watchdog timing, for every worker (default: look every 5 s, recreate a worker stuck for 30 s, give the old one 30 s to finish). */
+  watchdog?: { intervalMs?: number; stuckAfterMs?: number; retireWithinMs?: number };
 }
 
-/** The running workers of one process: chunks, books, and the rest of long books' chunks. */
+/** The running workers of one process: chunks, parts, books, the rest of long books' chunks, webhooks. */
 export interface RunningWorkers {
-  /** The synthesize Worker now in service (a new object if the watchdog replaced a stuck one). */
+  /** Each is the Worker now in service (a new object if the watchdog replaced a stuck one). */
   readonly synthesize: Worker;
-  finalize: Worker;
-  encode: Worker;
-  enqueue: Worker;
-  notify: Worker;
+  readonly finalize: Worker;
+  readonly encode: Worker;
+  readonly enqueue: Worker;
+  readonly notify: Worker;
   /** The process's Redis connection (shared by its workers and queues). */
   readonly connection: RedisConnection;
   /** Redis reachable, store reachable, every worker taking jobs: what /healthz answers. */
@@ -82,7 +81,7 @@ export interface RunningWorkers {
   close(force?: boolean): Promise<void>;
 }
 
-/** Starts the synthesize, encode, finalize and enqueue workers of one process, sharing one Redis connection. */
+/** Starts the synthesize, encode, finalize, enqueue and notify workers of one process, sharing one Redis connection. */
 export function startWorkers(config: Config, options: WorkerOptions): RunningWorkers {
   const { logger } = options;
   const prefix = bullPrefix(config.prefix);
@@ -112,66 +111,10 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   const encodeQueue = new Queue(ENCODE_QUEUE, { connection, prefix });
   const enqueueQueue = new Queue(ENQUEUE_QUEUE, { connection, prefix });
   // A Queue re-emits connection errors; logRedisWaits already reports them once.
-  for (const q of [queue, finalizeQueue, encodeQueue, enqueueQueue]) q.on('error', () => undefined);
-  const queueDepth = registerQueueDepth(workerMetrics.registry, [queue, enqueueQueue, encodeQueue, finalizeQueue]);
+  for (const q of [queue, finalizeQueue, encodeQueue, enqueueQueue, notifyQueue]) q.on('error', () => undefined);
+  const queueDepth = registerQueueDepth(workerMetrics.registry, [queue, enqueueQueue, encodeQueue, finalizeQueue, notifyQueue]);
   const flows = new FlowProducer({ connection, prefix });
-
-  const limiter = rpmLimiter(config.rpm);
-  const synthesizeConcurrency = slots.size + prefetchFor(slots.size);
-  // Supervised: a watchdog recreates it if it stops taking jobs without an error (BullMQ #3088).
-  const synthesizeSupervised = new SupervisedWorker(
-    (processor) =>
-      new Worker(SYNTHESIZE_QUEUE, processor, {
-        connection,
-        prefix,
-        // A few jobs more than calls, fetched and looked up ahead, so a call slot never waits on Redis.
-        concurrency: synthesizeConcurrency,
-        limiter,
-        // A dead worker's jobs come back after one lock period; a chunk may be orphaned a few times
-        // (several crashes in a row) before BullMQ gives up on it.
-        lockDuration: config.lockDurationMs,
-        stalledInterval: config.lockDurationMs,
-        maxStalledCount: 5,
-      }),
-    synthesizeProcessor({ narrator, store, spool, slots, queue, logger, ledger, verify: { threshold: config.similarityThreshold, ...options.verify } }) as Processor,
-    { queue, capacity: synthesizeConcurrency, limiterMax: limiter.max, logger, ...options.watchdog },
-  );
-  const synthesize = synthesizeSupervised.worker;
-  if (config.globalConcurrency !== undefined) {
-    // Stored on the queue in Redis: the cap holds across every worker process of the fleet.
-    void queue.setGlobalConcurrency(config.globalConcurrency).catch((error: unknown) => logger.error({ err: coerceError(error).message }, 'could not set global concurrency'));
-  }
-  const finalize = new Worker(FINALIZE_QUEUE, finalizeProcessor({ store, logger, outputs: bookOutputs(config.s3) }), {
-    connection,
-    prefix,
-    concurrency: options.finalizeConcurrency ?? 1,
-    // ffmpeg on a long book can hold the lock a while; renewals keep it, this only bounds a dead worker.
-    lockDuration: Math.max(config.lockDurationMs, 60_000),
-  });
-  // A few at once: each is a long book's chunks going into Redis in batches, a moment's work. A
-  // dead worker's enqueue job comes back like its chunks do, and may do so as often.
-  // A part is encoded as soon as its chunks are stored, while the book is still being narrated. A
-  // dead worker's part comes back after one lock period, like a chunk, and is encoded again.
-  const encode = new Worker(ENCODE_QUEUE, partProcessor({ store, logger, encode: encodeQueue, outputs: bookOutputs(config.s3) }), {
-    connection,
-    prefix,
-    concurrency: options.encodeConcurrency ?? 1,
-    lockDuration: config.lockDurationMs,
-    stalledInterval: config.lockDurationMs,
-    maxStalledCount: 5,
-  });
-  const enqueue = new Worker(ENQUEUE_QUEUE, enqueueProcessor({ flows, finalize: finalizeQueue, encode: encodeQueue, logger }), {
-    connection,
-    prefix,
-    concurrency: 4,
-    lockDuration: config.lockDurationMs,
-    stalledInterval: config.lockDurationMs,
-    maxStalledCount: 5,
-  });
-  // Webhook posts: a few at a time, each retried with backoff (see bookEnded), never part of a book.
-  const notify = new Worker(NOTIFY_QUEUE, notifyProcessor({ secret: config.webhookSecret, logger }), { connection, prefix, concurrency: 4 });
-  const trackDeps = { redis: connection, prefix: config.prefix, notify: notifyQueue, webhookUrl: config.webhookUrl, logger };
-  const tracker = trackBooks({ finalize, others: [synthesize, encode, enqueue] }, trackDeps);
+  const tracker = trackBooks({ redis: connection, prefix: config.prefix, notify: notifyQueue, webhookUrl: config.webhookUrl, logger });
   onOverBudget = (bookId) => {
     logger.warn({ bookId }, 'book reached its cost cap: stopped');
     tracker.ended(bookId);
@@ -183,21 +126,101 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
       if (REDIS_DOWN.test(message)) return;
       logger.error({ err: message, queue: w.name }, 'worker error');
     });
-  for (const w of [synthesize, finalize, encode, enqueue, notify]) logErrors(w);
-  // A synthesize Worker the watchdog starts in place of a stuck one gets the same listeners; only
-  // its failures matter to the book records (the finalize side stays with the finalize worker).
-  synthesizeSupervised.onReplace = (w) => {
-    logErrors(w);
-    trackBooks({ finalize: new EventEmitter() as unknown as Worker, others: [w] }, trackDeps);
+
+  // Every worker is supervised: a watchdog recreates one that stops taking jobs without an error
+  // (BullMQ #3088, after a Sentinel failover), whichever queue it serves, and /healthz reports it
+  // until then. Each Worker it starts gets the same listeners as the first.
+  const supervised: SupervisedWorker[] = [];
+  const supervise = (
+    queueOf: Queue,
+    processor: Processor,
+    settings: Omit<BullWorkerOptions, 'connection' | 'prefix'> & { concurrency: number },
+    books: 'finalize' | 'failures' | 'none',
+  ): SupervisedWorker => {
+    const worker = new SupervisedWorker((p) => new Worker(queueOf.name, p, { connection, prefix, ...settings }), processor, {
+      queue: queueOf,
+      capacity: settings.concurrency,
+      ...(settings.limiter === undefined ? {} : { limiterMax: settings.limiter.max }),
+      logger,
+      ...options.watchdog,
+      attach: (w) => {
+        logErrors(w);
+        if (books !== 'none') tracker.follow(w, { finalize: books === 'finalize' });
+      },
+    });
+    supervised.push(worker);
+    return worker;
   };
-  const plain = [finalize, encode, enqueue];
+
+  const limiter = rpmLimiter(config.rpm);
+  const synthesize = supervise(
+    queue,
+    synthesizeProcessor({ narrator, store, spool, slots, queue, logger, ledger, verify: { threshold: config.similarityThreshold, ...options.verify } }) as Processor,
+    {
+      // A few jobs more than calls, fetched and looked up ahead, so a call slot never waits on Redis.
+      concurrency: slots.size + prefetchFor(slots.size),
+      limiter,
+      // A dead worker's jobs come back after one lock period; a chunk may be orphaned a few times
+      // (several crashes in a row) before BullMQ gives up on it.
+      lockDuration: config.lockDurationMs,
+      stalledInterval: config.lockDurationMs,
+      maxStalledCount: 5,
+    },
+    'failures',
+  );
+  if (config.globalConcurrency !== undefined) {
+    // Stored on the queue in Redis: the cap holds across every worker process of the fleet.
+    void queue.setGlobalConcurrency(config.globalConcurrency).catch((error: unknown) => logger.error({ err: coerceError(error).message }, 'could not set global concurrency'));
+  }
+  const finalize = supervise(
+    finalizeQueue,
+    finalizeProcessor({ store, logger, outputs: bookOutputs(config.s3) }) as Processor,
+    {
+      concurrency: options.finalizeConcurrency ?? 1,
+      // ffmpeg on a long book can hold the lock a while; renewals keep it, this only bounds a dead worker.
+      lockDuration: Math.max(config.lockDurationMs, 60_000),
+    },
+    'finalize',
+  );
+  // A part is encoded as soon as its chunks are stored, while the book is still being narrated. A
+  // dead worker's part comes back after one lock period, like a chunk, and is encoded again.
+  const encode = supervise(
+    encodeQueue,
+    partProcessor({ store, logger, encode: encodeQueue, outputs: bookOutputs(config.s3) }) as Processor,
+    {
+      concurrency: options.encodeConcurrency ?? 1,
+      lockDuration: config.lockDurationMs,
+      stalledInterval: config.lockDurationMs,
+      maxStalledCount: 5,
+    },
+    'failures',
+  );
+  // A few at once: each is a long book's chunks going into Redis in batches, a moment's work. A
+  // dead worker's enqueue job comes back like its chunks do, and may do so as often.
+  const enqueue = supervise(
+    enqueueQueue,
+    enqueueProcessor({ flows, finalize: finalizeQueue, encode: encodeQueue, logger }) as Processor,
+    {
+      concurrency: 4,
+      lockDuration: config.lockDurationMs,
+      stalledInterval: config.lockDurationMs,
+      maxStalledCount: 5,
+    },
+    'failures',
+  );
+  // Webhook posts: a few at a time, each retried with backoff (see bookEnded), never part of a book.
+  const notify = supervise(notifyQueue, notifyProcessor({ secret: config.webhookSecret, logger }) as Processor, { concurrency: 4 }, 'none');
+
   const checks: HealthCheck[] = [
     { name: 'redis', check: () => pingRedis(connection) },
     { name: 'store', check: () => probeStore(store, config.storeDir) },
     {
       name: 'taking jobs',
       check: async () => {
-        const stopped = [...(synthesizeSupervised.taking() ? [] : [SYNTHESIZE_QUEUE]), ...plain.filter((w) => !w.isRunning() || w.closing !== undefined).map((w) => w.name)];
+        const stopped = supervised.flatMap((s) => {
+          const why = s.notTaking();
+          return why === undefined ? [] : [`${s.worker.name} (${why})`];
+        });
         if (stopped.length > 0) throw new Error(`not taking jobs: ${stopped.join(', ')}`);
       },
     },
@@ -206,29 +229,31 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   let closing: Promise<void> | undefined;
   return {
     get synthesize() {
-      return synthesizeSupervised.worker;
+      return synthesize.worker;
+    },
+    get finalize() {
+      return finalize.worker;
+    },
+    get encode() {
+      return encode.worker;
+    },
+    get enqueue() {
+      return enqueue.worker;
+    },
+    get notify() {
+      return notify.worker;
     },
     connection,
     health: () => runHealthChecks(checks),
-    finalize,
-    encode,
-    enqueue,
-    notify,
     close(force = false) {
       if (closing && !force) return closing;
       // Jobs still waiting for a call slot have bought nothing: they go back to the queue now.
       slots.drain();
-      if (force) {
-        // BullMQ's close(true) waits on a close already under way, which waits on the jobs in
-        // flight; aborting their signals is what actually hands them back (as a failed attempt,
-        // retried after backoff) and lets the close finish.
-        finalize.cancelAllJobs('worker shutting down');
-        encode.cancelAllJobs('worker shutting down');
-        enqueue.cancelAllJobs('worker shutting down');
-        notify.cancelAllJobs('worker shutting down');
-      }
-      // Every cleanup runs even when one fails (BullMQ's own close does the same).
-      const run = Promise.allSettled([synthesizeSupervised.close(force), finalize.close(force), encode.close(force), enqueue.close(force), notify.close(force)])
+      // Every cleanup runs even when one fails (BullMQ's own close does the same). A forced close
+      // aborts the signals of the jobs in flight (SupervisedWorker.close), which is what actually
+      // hands them back (as a failed attempt, retried after backoff): BullMQ's close(true) waits on
+      // a close already under way, which waits on those jobs.
+      const run = Promise.allSettled(supervised.map((s) => s.close(force)))
         .then(() => Promise.allSettled([queue.close(), finalizeQueue.close(), encodeQueue.close(), flows.close(), notifyQueue.close(), enqueueQueue.close(), narrator.close?.(), options.store ? undefined : store.close()]))
         .then(() => {
           if (workerMetrics.registry.getSingleMetric('narrate_queue_jobs') === queueDepth) workerMetrics.registry.removeSingleMetric('narrate_queue_jobs');

@@ -12,8 +12,11 @@ export interface WatchdogOptions {
   queue: Queue;
   /** Jobs the worker runs at once (its BullMQ concurrency): with this many in flight it is busy, not stuck. */
   capacity: number;
-  /** The worker's limiter max per window: a limiter at this count (or a 429 pause) holds jobs back on purpose. */
-  limiterMax: number;
+  /**
+   * The worker's limiter max per window: a limiter at this count (or a 429 pause) holds jobs back on
+   * purpose. Unset: the worker has no limiter, and BullMQ applies no queue rate limit to it.
+   */
+  limiterMax?: number;
   /** How often to look (default 5 s). */
   intervalMs?: number;
   /** How long jobs must wait, with room in the worker and no job taken, before it is recreated (default 30 s). */
@@ -21,6 +24,8 @@ export interface WatchdogOptions {
   /** How long a replaced worker may take to finish its jobs before they are handed back (default 30 s). */
   retireWithinMs?: number;
   logger: Logger;
+  /** Called with every Worker started, the first and each one that replaces a stuck one (to attach listeners). */
+  attach?: (worker: Worker) => void;
 }
 
 /**
@@ -42,8 +47,6 @@ export class SupervisedWorker {
   private readonly timer: NodeJS.Timeout;
   private checking = false;
   private readonly retired = new Set<Promise<void>>();
-  /** Called with each Worker the watchdog starts in place of a stuck one (to attach listeners). */
-  onReplace: ((worker: Worker) => void) | undefined;
 
   constructor(
     private readonly create: (processor: Processor) => Worker,
@@ -51,6 +54,7 @@ export class SupervisedWorker {
     private readonly options: WatchdogOptions,
   ) {
     this.current = create(this.tracked);
+    options.attach?.(this.current);
     this.timer = setInterval(() => void this.check(), options.intervalMs ?? 5_000);
     // Only a watchdog: it must not keep the process alive by itself.
     this.timer.unref();
@@ -63,7 +67,15 @@ export class SupervisedWorker {
 
   /** Whether the worker takes jobs: running, not closing, and not suspected of having stopped. */
   taking(): boolean {
-    return !this.closed && this.current.isRunning() && this.current.closing === undefined && this.suspectSince === undefined;
+    return this.notTaking() === undefined;
+  }
+
+  /** Why the worker takes no jobs now (for /healthz), or undefined when it does. */
+  notTaking(): string | undefined {
+    if (this.closed || this.current.closing !== undefined) return 'closing';
+    if (!this.current.isRunning()) return 'not running';
+    if (this.suspectSince !== undefined) return `jobs ready, none taken for ${Math.round((Date.now() - this.suspectSince) / 1000)} s`;
+    return undefined;
   }
 
   private readonly tracked: Processor = async (job, token, signal) => {
@@ -101,7 +113,7 @@ export class SupervisedWorker {
     const { queue } = this.options;
     const counts = await queue.getJobCounts('wait', 'prioritized', 'active');
     if ((counts.wait ?? 0) + (counts.prioritized ?? 0) === 0) return false;
-    if ((await queue.getRateLimitTtl(this.options.limiterMax)) > 0) return false;
+    if (this.options.limiterMax !== undefined && (await queue.getRateLimitTtl(this.options.limiterMax)) > 0) return false;
     const cap = await queue.getGlobalConcurrency();
     return cap === null || (counts.active ?? 0) < cap;
   }
@@ -114,7 +126,7 @@ export class SupervisedWorker {
     );
     workerMetrics.watchdogRestarts.inc({ queue: old.name });
     this.current = this.create(this.tracked);
-    this.onReplace?.(this.current);
+    this.options.attach?.(this.current);
     this.suspectSince = undefined;
     const retiring = closeWithin(old, this.options.retireWithinMs ?? 30_000).catch((error: unknown) =>
       this.options.logger.warn({ queue: old.name, err: coerceError(error).message }, 'closing the stuck worker failed'),

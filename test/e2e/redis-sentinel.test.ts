@@ -2,11 +2,14 @@
  * Sentinel failover mid-book: a master, its replica and three sentinels, started here on free
  * loopback ports. The master is SIGKILLed while chunks are in flight; the sentinels promote the
  * replica, the worker follows (failoverDetector, READONLY reconnects, the watchdog for #3088), and
- * the book completes with every chunk once, only the chunks in flight bought a second time.
+ * the book completes with every chunk once, only the chunks in flight bought a second time. After
+ * it, the worker's /healthz is 200 (the new master answers, every BullMQ worker takes jobs), and
+ * each BullMQ worker the watchdog replaced, if any, is both logged and counted in /metrics.
  */
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BookReport } from '../../src/finalizer/book-report.js';
@@ -18,10 +21,12 @@ import { FINALIZE_QUEUE, bullPrefix } from '../../src/queue/names.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { submitWithCli, writeParagraphBook } from '../helpers/paragraph-book.js';
 import { startSentinels, type Topology } from '../helpers/redis-topology.js';
-import { killAllSpawned, spawnWorker } from '../helpers/spawn-worker.js';
+import { freePort } from '../helpers/redis-server.js';
+import { killAllSpawned, spawnProcess } from '../helpers/spawn-worker.js';
 import { testPrefix } from '../helpers/test-prefix.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
+const BIN = fileURLToPath(new URL('../../bin/narrate.js', import.meta.url));
 const KEY = 'sentinel-key';
 const CHUNKS = 30;
 const CONCURRENCY = 4;
@@ -65,7 +70,9 @@ describe('a Sentinel failover in the middle of a book', () => {
     const { bookId, chunks } = await submitWithCli(book, out, env);
     expect(chunks).toBe(CHUNKS);
 
-    const worker = spawnWorker(env);
+    const port = await freePort();
+    const worker = spawnProcess(process.execPath, [BIN, 'worker', '--metrics-port', String(port)], { ...env, NARRATE_METRICS_HOST: '127.0.0.1' });
+    const base = `http://127.0.0.1:${port}`;
     await waitUntil('a quarter of the chunks to be answered', () => fake.calls.filter((c) => c.status === 200).length >= CHUNKS / 4, {
       timeoutMs: 40_000,
       describe: () => `calls ${fake.calls.length}; worker: ${worker.output().slice(-2_000)}`,
@@ -110,6 +117,30 @@ describe('a Sentinel failover in the middle of a book', () => {
     const perChunk = book.paragraphs.map((p) => fake.callsFor(p));
     expect(perChunk.every((n) => n === 1 || n === 2), `calls per chunk: ${perChunk.join(',')}`).toBe(true);
     expect(fake.calls.length, `calls per chunk: ${perChunk.join(',')}`).toBeLessThanOrEqual(CHUNKS + CONCURRENCY);
+
+    // Recovered, not merely alive: Redis (the new master), the store and every BullMQ worker answer.
+    const health = await waitUntil(
+      '/healthz to answer 200 after the failover',
+      async () => {
+        const r = await fetch(`${base}/healthz`);
+        return r.status === 200 ? ((await r.json()) as { checks: Record<string, string> }) : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250, describe: async () => `${await (await fetch(`${base}/healthz`)).text()}; worker: ${worker.output().slice(-3_000)}` },
+    );
+    expect(health.checks).toEqual({ redis: 'ok', store: 'ok', 'taking jobs': 'ok' });
+    // Whether the watchdog had to step in depends on where the blocking connections were when the
+    // master died (BullMQ recovers most cases itself); either way, each replacement is in the log
+    // and in narrate_worker_restarts_total, queue by queue, and is followed by the health above.
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const counted: Record<string, number> = {};
+    for (const m of metrics.matchAll(/^narrate_worker_restarts_total\{queue="(\w+)"\} (\d+)$/gm)) if (Number(m[2]) > 0) counted[m[1]!] = Number(m[2]);
+    const logged: Record<string, number> = {};
+    for (const line of worker.output().split('\n')) {
+      if (!line.includes('worker stopped taking jobs')) continue;
+      const queue = (JSON.parse(line) as { queue: string }).queue;
+      logged[queue] = (logged[queue] ?? 0) + 1;
+    }
+    expect(counted, `restarts logged ${JSON.stringify(logged)}`).toEqual(logged);
 
     worker.signal('SIGTERM');
     const exit = await worker.waitForExit(20_000);

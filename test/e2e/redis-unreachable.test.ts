@@ -61,6 +61,18 @@ describe('an unreachable Redis', () => {
     }
   });
 
+  it('`narrate submit` alone gives up within 10 s (connectRedis waits 5), exit 2, naming the URL and the cause', async () => {
+    // Timed alone: the five commands above start at once on a shared 2-core machine, where node's
+    // start-up alone can take seconds; here the bound is about the command, not the machine's load.
+    const started = Date.now();
+    const result = await runCli(['submit', book.path, '--out', join(dir, 'out')], env, { timeoutMs: 90_000 });
+    const elapsedMs = Date.now() - started;
+    const what = `narrate submit (${elapsedMs} ms): ${result.stderr}`;
+    expect(result.code, what).toBe(2);
+    expect(elapsedMs, what).toBeLessThan(10_000);
+    expect(result.stderr, what).toContain(`cannot reach Redis at redis://:***@127.0.0.1:${redis.port} (REDIS_URL): connect ECONNREFUSED 127.0.0.1:${redis.port}`);
+  });
+
   it('a worker keeps retrying, says it is waiting, and works once Redis is up', async () => {
     const worker = spawnWorker(env);
     await waitUntil('the worker to log that it waits for Redis', () => worker.output().includes('waiting for Redis at redis://:***@127.0.0.1'), {

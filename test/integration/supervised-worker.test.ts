@@ -1,15 +1,26 @@
 /**
  * BullMQ #3088: a Worker that stops taking jobs without a word (its blocking connection ended and
  * never comes back, isRunning() still true). The watchdog sees jobs waiting, room in the worker,
- * nothing holding them, and nothing taken: it starts a new Worker, and the jobs get done.
+ * nothing holding them, and nothing taken: it starts a new Worker, and the jobs get done. Every
+ * worker of a process (finalize, encode, enqueue, notify as well as synthesize) is watched, and
+ * /healthz says which one stopped until it is replaced.
  */
-import { Queue, Worker, type Job } from 'bullmq';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Job as BullJob, Queue, Worker, type Job } from 'bullmq';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import type { BookNotification } from '../../src/notify/book-notification.js';
 import { openRedis } from '../../src/queue/connection.js';
-import { bullPrefix } from '../../src/queue/names.js';
+import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, NOTIFY_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../../src/queue/names.js';
 import { workerMetrics } from '../../src/worker/metrics.js';
+import { startWorkers, type RunningWorkers } from '../../src/worker/start-workers.js';
 import { SupervisedWorker, type Processor } from '../../src/worker/supervised-worker.js';
+import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { testPrefix } from '../helpers/test-prefix.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
@@ -41,14 +52,14 @@ async function silence(worker: Worker): Promise<void> {
   bclient.disconnect(false);
 }
 
+afterAll(async () => {
+  await connection.quit();
+});
+
 describe('the worker watchdog (BullMQ #3088)', () => {
   afterEach(async () => {
     for (const o of open.splice(0).reverse()) await o.close().catch(() => undefined);
   });
-  afterAll(async () => {
-    await connection.quit();
-  });
-
   it('replaces a worker that stopped taking jobs, and the jobs get done', async () => {
     const done: string[] = [];
     const { queue, supervised } = supervise('silenced', async (job: Job) => void done.push(job.name), { stuckAfterMs: 1_000 });
@@ -93,4 +104,83 @@ describe('the worker watchdog (BullMQ #3088)', () => {
     expect(supervised.worker).toBe(first);
     expect(await restarts('limited')).toBe(0);
   });
+});
+
+describe('every worker of a process is supervised (startWorkers)', () => {
+  const narratePrefix = testPrefix('watchdog-all');
+  let dir: string | undefined;
+  let workers: RunningWorkers | undefined;
+  let webhook: Server | undefined;
+
+  afterEach(async () => {
+    await workers?.close(true);
+    workers = undefined;
+    for (const o of open.splice(0).reverse()) await o.close().catch(() => undefined);
+    await new Promise((r) => (webhook ? webhook.close(r) : r(undefined)));
+    webhook = undefined;
+    await obliterateQueues(connection, bullPrefix(narratePrefix));
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A webhook receiver on a free loopback port, keeping what it was posted. */
+  async function receiver(): Promise<{ url: string; posts: BookNotification[] }> {
+    const posts: BookNotification[] = [];
+    webhook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        posts.push(JSON.parse(body) as BookNotification);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => webhook!.listen(0, '127.0.0.1', r));
+    return { url: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`, posts };
+  }
+
+  const notification: BookNotification = { bookId: 'b1', title: 'A Book', state: 'done', output: '/out/a.wav', manifest: '/out/a.json', durationMs: 1000, costUsd: 0, reason: null };
+
+  it.each([FINALIZE_QUEUE, ENCODE_QUEUE, ENQUEUE_QUEUE, NOTIFY_QUEUE] as const)(
+    'a silenced %s worker: /healthz answers 503 naming it, the watchdog replaces it, its job is taken',
+    async (name) => {
+      dir = await mkdtemp(join(tmpdir(), 'narrate-watchdog-'));
+      const config = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', NARRATE_PREFIX: narratePrefix, NARRATE_STORE_DIR: join(dir, 'segments'), NARRATE_LOG_LEVEL: 'silent' });
+      workers = startWorkers(config, { logger, watchdog: { intervalMs: 200, stuckAfterMs: 1_500, retireWithinMs: 1_000 } });
+      const running = workers;
+      await waitUntil('every worker to be running', async () => (await running.health()).ok, { timeoutMs: 10_000, describe: async () => JSON.stringify(await running.health()) });
+      const first = running[name];
+      await silence(first);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(first.isRunning(), 'the silenced worker still says it runs, as in #3088').toBe(true);
+      const before = await restarts(name);
+      const synthesizeBefore = await restarts(SYNTHESIZE_QUEUE);
+
+      const queue = new Queue(name, { connection, prefix: bullPrefix(narratePrefix) });
+      open.push(queue);
+      // The notify job is a real webhook post; the others carry nothing to work on, so their
+      // processors fail at once: taken is what matters here.
+      const hook = name === NOTIFY_QUEUE ? await receiver() : undefined;
+      const job = await queue.add(name, hook ? { url: hook.url, notification } : {});
+
+      const report = await waitUntil('/healthz to say the worker stopped', async () => {
+        const r = await running.health();
+        return !r.ok && r.checks['taking jobs']?.includes(`${name} (jobs ready`) ? r : undefined;
+      }, { timeoutMs: 10_000, describe: async () => JSON.stringify(await running.health()) });
+      expect(report.checks.redis).toBe('ok');
+      expect(report.checks.store).toBe('ok');
+
+      await waitUntil(`the ${name} job to be taken`, async () => {
+        if (hook) return hook.posts.length > 0;
+        const state = await BullJob.fromId(queue, job.id!).then((j) => j?.getState());
+        return state !== undefined && state !== 'waiting' && state !== 'prioritized';
+      }, { timeoutMs: 15_000, describe: async () => JSON.stringify(await queue.getJobCounts()) });
+      if (hook) expect(hook.posts).toEqual([notification]);
+      expect(running[name]).not.toBe(first);
+      expect(await restarts(name)).toBe(before + 1);
+      expect(await restarts(SYNTHESIZE_QUEUE), 'only the silenced worker is replaced').toBe(synthesizeBefore);
+      await waitUntil('/healthz to answer ok again', async () => (await running.health()).ok, {
+        timeoutMs: 10_000,
+        describe: async () => JSON.stringify(await running.health()),
+      });
+    },
+  );
 });

@@ -52,15 +52,38 @@ describe('docker-compose.yml', () => {
     for (const [name, service] of narrate) {
       const env = service.environment ?? {};
       expect(unknown(Object.keys(env)), `${name}: variables narrate does not read`).toEqual([]);
-      // ${VAR:-default} as Compose would fill it with nothing set in .env; required ones get a stand-in.
+      // ${VAR:-default} as Compose would fill it with nothing set in .env; required ones get a
+      // stand-in. An empty result is passed on as Compose does (set, to ""): narrate rejects that
+      // for most variables, so a bare key is the way to pass one through only when it is set.
       const filled: Record<string, string> = {};
       for (const [key, value] of Object.entries(env)) {
         if (value === null) continue;
-        const resolved = value.replace(/\$\{(\w+)(?::-([^}]*)|:\?[^}]*)?\}/g, (_m, _v: string, fallback: string | undefined) => fallback ?? 'stand-in-secret');
-        if (resolved !== '') filled[key] = resolved;
+        filled[key] = value.replace(/\$\{(\w+)(?::-([^}]*)|:\?[^}]*)?\}/g, (_m, _v: string, fallback: string | undefined) => fallback ?? 'stand-in-secret');
       }
       expect(() => loadConfig(filled), name).not.toThrow();
     }
+  });
+
+  it('passes every variable narrate reads through to its containers, except those it decides itself', async () => {
+    const compose = parse(await read('docker-compose.yml'), { merge: true }) as { 'x-narrate-env': Env };
+    const shared = compose['x-narrate-env'];
+    // Each with the reason it is not in the shared settings (the file's own comment says the same).
+    const decided: Record<string, string> = {
+      NARRATE_METRICS_PORT: 'set in the image; the healthcheck probes it',
+      NARRATE_METRICS_HOST: 'the default 0.0.0.0 is what the healthcheck and a Prometheus on the network need',
+      NARRATE_STORE_DIR: 'segments are in the bucket; a directory needs a shared volume',
+      NARRATE_REDIS_CLUSTER: 'one Redis here',
+      NARRATE_REDIS_SENTINELS: 'one Redis here',
+      NARRATE_REDIS_SENTINEL_NAME: 'one Redis here',
+      NARRATE_REDIS_PASSWORD: 'one Redis here (a password goes in REDIS_URL)',
+      AWS_DEFAULT_REGION: 'AWS_REGION is set',
+      AWS_ENDPOINT_URL: 'AWS_ENDPOINT_URL_S3 is set',
+      NARRATE_DASHBOARD_USER: 'set on the dashboard service',
+      NARRATE_DASHBOARD_PASSWORD: 'set on the dashboard service',
+    };
+    expect(unknown(Object.keys(decided))).toEqual([]);
+    expect(ENV_VARIABLES.filter((n) => !(n in shared) && !(n in decided)), 'variables a fleet member would never see').toEqual([]);
+    expect(Object.keys(decided).filter((n) => n in shared), 'both passed and said not to be').toEqual([]);
   });
 
   it('gives a worker more time to stop than its drain, and probes the health port the image serves', async () => {
@@ -122,5 +145,17 @@ describe('docs/k8s', () => {
     expect(trigger.metadata.addresses).toBe(configMap.data.NARRATE_REDIS_SENTINELS);
     expect(trigger.metadata.sentinelMaster).toBe(configMap.data.NARRATE_REDIS_SENTINEL_NAME);
     expect(known.has(trigger.metadata.passwordFromEnv)).toBe(true);
+  });
+
+  it('never scales to zero on a list length: delayed jobs and the other queues would be stranded', async () => {
+    const { keda } = await docs();
+    // A list-length trigger sees only ready jobs of one queue. Chunks in backoff, after a 429 or
+    // over the daily budget are delayed (a sorted set), and only a running worker promotes them;
+    // encode, finalize, enqueue and notify jobs are in other queues. KEDA's default minimum is 0.
+    const listTriggers = (keda.spec.triggers as { type: string; metadata: Record<string, string> }[]).filter((t) => t.metadata.listName !== undefined);
+    expect(listTriggers.length).toBeGreaterThan(0);
+    expect(keda.spec.minReplicaCount ?? 0, 'minReplicaCount').toBeGreaterThanOrEqual(1);
+    // idleReplicaCount (only 0 works) would scale to zero whenever the triggers are inactive.
+    expect(keda.spec.idleReplicaCount, 'idleReplicaCount').toBeUndefined();
   });
 });
