@@ -134,12 +134,12 @@ export class S3SegmentStore implements SegmentStore {
       };
       await this.writeOnce(key, send);
     } catch (error) {
+      // The spool file stays: the caller keeps it for the job's next attempt (see AudioSpool.keep).
       if (error instanceof Error && error.name === 'StoreError') throw error;
       throw s3Error(error, `PUT of segment ${key}`, this.where, this.settings);
-    } finally {
-      // Uploaded or failed, the spool copy goes: the job is retried from the model, or found stored.
-      await rm(wavPath, { force: true });
     }
+    // Stored (by us, or by another worker first): the spool copy goes.
+    await rm(wavPath, { force: true });
   }
 
   /**

@@ -2,9 +2,11 @@
  * The S3 segment store against a real S3-protocol server on loopback (s3rver behind the test proxy
  * that honours If-None-Match and If-Match and injects faults): the cache question by HEAD, samples
  * streamed by range, conditional PUTs (a leftover at a key replaced, a server without conditional
- * writes), throttling retried, half uploads never counted, start-up checks.
+ * writes), throttling retried, a reading that could not be stored uploaded by the next attempt
+ * without a model call, half uploads never counted, start-up checks.
  */
 import { CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,10 +17,13 @@ import { BOOK_FORMAT } from '../../src/audio/wav-format.js';
 import { writeWav } from '../../src/audio/write-wav.js';
 import { loadConfig } from '../../src/config.js';
 import { StoreError } from '../../src/errors.js';
+import type { NarrationRequest, NarrationResult, Narrator } from '../../src/providers/narrator.js';
+import type { SynthesizeJobData, SynthesizeResult } from '../../src/queue/job-data.js';
 import { createS3Client } from '../../src/store/s3-client.js';
 import { S3SegmentStore } from '../../src/store/s3-segment-store.js';
 import type { SegmentMeta } from '../../src/store/segment-store.js';
 import { parseS3Url } from '../../src/store/store-location.js';
+import { synthesizeChunk } from '../../src/worker/synthesize-chunk.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
 const BUCKET = 'store-test';
@@ -158,6 +163,49 @@ describe('S3SegmentStore', () => {
     } finally {
       s3.conditionalWrites = true;
     }
+  });
+
+  it('keeps a reading whose upload failed, and the next attempt uploads it without calling the model', async () => {
+    // Two attempts per request, so each failed store write costs two PUTs; four failures = two attempts of the job.
+    const store = open({}, `s3://${BUCKET}/segments`, { maxAttempts: 2 });
+    const text = 'The ferry did not run that spring, and we waited on the bank until the evening bell.';
+    const narrator: Narrator & { calls: number } = {
+      name: 'counting',
+      model: 'tone',
+      calls: 0,
+      async narrate(request: NarrationRequest): Promise<NarrationResult> {
+        this.calls++;
+        const audio = await store.spool().fromBuffer(writeWav(BOOK_FORMAT, tone(BOOK_FORMAT, (request.text.length / 15) * 1000, 440)));
+        return { audio, transcript: request.text, finishReason: 'stop', usage: { promptTokens: 7, completionTokens: 11, totalTokens: 18 } };
+      },
+    };
+    const data: SynthesizeJobData = { bookId: 'kept-book', index: 0, chapter: 0, text, voice: 'alloy', style: '' };
+    const deps = { narrator, store, spool: store.spool() };
+    s3.failNext(4, 503, 'SlowDown', 'PUT');
+    const failures: unknown[] = [];
+    let result: SynthesizeResult | undefined;
+    for (let attempt = 1; attempt <= 5 && !result; attempt++) {
+      try {
+        result = await synthesizeChunk(data, deps);
+      } catch (error) {
+        failures.push(error);
+        expect(error).toBeInstanceOf(StoreError);
+        expect((error as StoreError).retryable).toBe(true);
+        // Between attempts the reading waits in the spool, under its segment key.
+        expect(await spoolFiles()).toEqual([`${(error as StoreError).message.match(/segment ([0-9a-f]{64})/)![1]}.wav`]);
+      }
+    }
+    expect(failures).toHaveLength(2);
+    expect(narrator.calls).toBe(1);
+    expect(result).toMatchObject({ cached: false, calls: 1, usage: { totalTokens: 18 } });
+    const head = await store.head(result!.key);
+    expect(head?.meta).toMatchObject({ key: result!.key, calls: 1, provider: 'counting' });
+    expect(head?.wav.durationMs).toBeCloseTo((text.length / 15) * 1000, -1);
+    expect(await spoolFiles()).toEqual([]);
+    expect(existsSync(join(spool, 'kept', `${result!.key}.wav`))).toBe(false);
+    // Stored now: another attempt finds it by HEAD.
+    expect(await synthesizeChunk(data, deps)).toMatchObject({ cached: true, calls: 0 });
+    expect(narrator.calls).toBe(1);
   });
 
   it('retries 503 SlowDown with backoff until the bucket answers', async () => {
