@@ -71,8 +71,9 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
       ...(deps.verify ? { options: deps.verify } : {}),
       ...(signal ? { signal } : {}),
     });
-    // Measured once, in the spool, while the slot is still held: a job whose audio is not yet
-    // stored counts as in flight, so a crash never loses more readings than there are slots.
+    // Measured once, in the spool, while the slot is still held. The store write comes after the
+    // slot is given up, so a crash loses at most one reading per job the worker holds (its slots,
+    // and the few it takes beyond them: see prefetchFor), an upload to a bucket taking a while.
     loudness = await measureSegmentLoudness(reading.audio).catch(async (error: unknown) => {
       await spool.discard(reading.audio.path);
       throw error;
