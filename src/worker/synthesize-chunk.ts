@@ -2,6 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { BookLedger } from '../money/book-ledger.js';
 import type { Narrator } from '../providers/narrator.js';
 import type { SynthesizeJobData, SynthesizeResult } from '../queue/job-data.js';
+import type { WavInfo } from '../audio/parse-wav.js';
 import { measureSegmentLoudness, type SegmentLoudness } from '../audio/segment-loudness.js';
 import { segmentKey } from '../store/segment-key.js';
 import type { AudioSpool } from '../store/audio-spool.js';
@@ -46,7 +47,7 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
   // A HEAD, not a download: the store answers the cache question without the audio.
   const stored = await store.head(key, signal);
   if (stored) {
-    return { ...base, durationMs: stored.meta.durationMs, cached: true, calls: 0, similarity: stored.meta.similarity, rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, costUsd: 0, rejectedCostUsd: 0 };
+    return { ...base, durationMs: stored.meta.durationMs, samples: frames(stored.wav), cached: true, calls: 0, similarity: stored.meta.similarity, rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, costUsd: 0, rejectedCostUsd: 0 };
   }
   // Bought by an earlier attempt whose store write failed: store it now, no model call. (Its cost
   // was charged when it was bought; this job reports it, as the failed attempt reported nothing.)
@@ -54,7 +55,7 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
   if (kept) {
     await storeOrKeep(deps, data, key, kept.audio.path, kept.meta);
     deps.logger?.info({ bookId: data.bookId, chunk: data.index, key }, 'stored a reading kept from an earlier attempt: no model call');
-    return bought(deps, base, kept.meta);
+    return bought(deps, base, kept.meta, kept.audio);
   }
   // The slot is held through every reading of the chunk and given up before the store write.
   const release = deps.slots ? await deps.slots.acquire(signal) : undefined;
@@ -99,13 +100,18 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
   };
   // Already a canonical WAV (the spool writes them so, and so does a join of split halves).
   await storeOrKeep(deps, data, key, reading.audio.path, meta);
-  return bought(deps, base, meta);
+  return bought(deps, base, meta, reading.audio);
 }
 
 /** The result of a chunk whose reading this job bought (in this attempt or an earlier one whose store write failed). */
-function bought(deps: SynthesizeDeps, base: Pick<SynthesizeResult, 'index' | 'key' | 'provider' | 'model' | 'chars'>, meta: SegmentMeta): SynthesizeResult {
+function bought(deps: SynthesizeDeps, base: Pick<SynthesizeResult, 'index' | 'key' | 'provider' | 'model' | 'chars'>, meta: SegmentMeta, audio: WavInfo): SynthesizeResult {
   const cost = deps.ledger ? chunkCost(deps.ledger, meta.model, meta) : {};
-  return { ...base, durationMs: meta.durationMs, cached: false, calls: meta.calls, similarity: meta.similarity, rejections: meta.rejections, usage: meta.usage, ...cost };
+  return { ...base, durationMs: meta.durationMs, samples: frames(audio), cached: false, calls: meta.calls, similarity: meta.similarity, rejections: meta.rejections, usage: meta.usage, ...cost };
+}
+
+/** Sample frames of a WAV's data. */
+function frames(wav: WavInfo): number {
+  return wav.dataBytes / ((wav.format.channels * wav.format.bitsPerSample) / 8);
 }
 
 /**

@@ -201,10 +201,12 @@ describe('S3SegmentStore', () => {
     const head = await store.head(result!.key);
     expect(head?.meta).toMatchObject({ key: result!.key, calls: 1, provider: 'counting' });
     expect(head?.wav.durationMs).toBeCloseTo((text.length / 15) * 1000, -1);
+    // The job reports the segment's length in samples, as the store holds it (a wav part is laid out from it).
+    expect(result!.samples).toBe(head!.wav.dataBytes / 2);
     expect(await spoolFiles()).toEqual([]);
     expect(existsSync(join(spool, 'kept', `${result!.key}.wav`))).toBe(false);
     // Stored now: another attempt finds it by HEAD.
-    expect(await synthesizeChunk(data, deps)).toMatchObject({ cached: true, calls: 0 });
+    expect(await synthesizeChunk(data, deps)).toMatchObject({ cached: true, calls: 0, samples: head!.wav.dataBytes / 2 });
     expect(narrator.calls).toBe(1);
   });
 
