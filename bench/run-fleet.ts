@@ -27,8 +27,8 @@ export interface FleetOptions {
   timeoutMs: number;
   /** Another segment store than the default directory: its environment (NARRATE_STORE_URL, AWS_*) and where books go. */
   store?: { env: Record<string, string>; out: string };
-  /** Called once every chunk is done, before the book is finalized (e.g. to read counters). */
-  onChunksDone?: () => void;
+  /** Called (and awaited) once every chunk is done, before the book is finalized (e.g. to read counters). */
+  onChunksDone?: () => void | Promise<void>;
 }
 
 /** BullMQ's own timestamps of one completed synthesize job (ms since the epoch, set by the worker and Redis scripts). */
@@ -127,7 +127,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
       `${chunks} chunks`,
     );
     const cpuAtDone = cpu();
-    o.onChunksDone?.();
+    await o.onChunksDone?.();
     const bookFinishedAt = await pollUntil(
       async () => {
         const job = await queues.finalize.getJob(bookId);

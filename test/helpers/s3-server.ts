@@ -6,7 +6,9 @@
  *   as S3 does since 2024 and s3rver does not; or, switched off, answers any conditional write 501
  *   NotImplemented, as a server without conditional writes does;
  * - it answers the next N requests (of one method, or any) with an injected fault (503 SlowDown by default);
- * - it counts requests by method.
+ * - it counts requests by method, and the connections clients opened (GET /__stats answers
+ *   `{ requests, connections }` as JSON, uncounted: for a server in another process, see
+ *   s3-server-cli.ts; no bucket can be named `__stats`).
  * Both listen on ports the OS picks.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -24,6 +26,8 @@ export interface S3TestServer {
   env: Record<string, string>;
   /** Requests seen by the proxy, by method (HEAD, GET, PUT, POST, DELETE). */
   requests: Record<string, number>;
+  /** Connections clients opened to the proxy (fewer than requests when they are kept alive). */
+  readonly connections: number;
   /** Responses the proxy answered itself with 412 because the key was already there. */
   preconditionFailures: number;
   /** Answers the next `count` requests (of `method` only, when given) with `status`/`code` instead of forwarding them. */
@@ -38,14 +42,15 @@ export interface S3TestServer {
 /** s3rver's one account. */
 export const S3RVER_KEY = 'S3RVER';
 
-export async function startS3Server(buckets: string[]): Promise<S3TestServer> {
-  const dir = await mkdtemp(join(tmpdir(), 'narrate-s3rver-'));
+/** Starts s3rver (its objects in a new temp dir under `options.parent`, default the OS temp dir) and the proxy in front of it. */
+export async function startS3Server(buckets: string[], options: { parent?: string } = {}): Promise<S3TestServer> {
+  const dir = await mkdtemp(join(options.parent ?? tmpdir(), 'narrate-s3rver-'));
   const s3rver = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir, configureBuckets: buckets.map((name) => ({ name })) });
   const upstream = (await s3rver.run()) as AddressInfo;
   const requests: Record<string, number> = {};
   const written = new Set<string>();
   let faults: { count: number; status: number; code: string; method: string | undefined } = { count: 0, status: 503, code: 'SlowDown', method: undefined };
-  const state = { preconditionFailures: 0, conditionalWrites: true };
+  const state = { preconditionFailures: 0, conditionalWrites: true, connections: 0 };
   const answer = (req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string) => {
     req.resume();
     res.writeHead(status, { 'content-type': 'application/xml' });
@@ -67,6 +72,11 @@ export async function startS3Server(buckets: string[]): Promise<S3TestServer> {
   });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const method = req.method ?? 'GET';
+    if (method === 'GET' && req.url === '/__stats') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ requests, connections: state.connections }));
+      return;
+    }
     requests[method] = (requests[method] ?? 0) + 1;
     const path = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
     const query = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?')) : '';
@@ -105,6 +115,7 @@ export async function startS3Server(buckets: string[]): Promise<S3TestServer> {
     });
     req.pipe(forward);
   };
+  proxy.on('connection', () => state.connections++);
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
   return {
@@ -113,6 +124,9 @@ export async function startS3Server(buckets: string[]): Promise<S3TestServer> {
     requests,
     get preconditionFailures() {
       return state.preconditionFailures;
+    },
+    get connections() {
+      return state.connections;
     },
     failNext(count, status = 503, code = 'SlowDown', method) {
       faults = { count, status, code, method };
