@@ -93,7 +93,10 @@ export class S3SegmentStore implements SegmentStore {
 
   async head(key: string, signal?: AbortSignal): Promise<SegmentHead | undefined> {
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.objectKey(key) }), signal ? { abortSignal: signal } : {});
+      // Sent without options, so the client's cached middleware stack serves it (see s3-client.ts):
+      // this is the request of every chunk. An abort stops the wait; the HEAD itself, a read,
+      // finishes or times out on its own.
+      const out = await untilAborted(this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.objectKey(key) })), signal);
       return decodeHead(out.Metadata?.[HEAD_METADATA_KEY], key);
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -240,6 +243,33 @@ export class S3SegmentStore implements SegmentStore {
     this.closed = true;
     this.client.destroy();
   }
+}
+
+/** The promise's outcome, or an AbortError as soon as `signal` aborts (the promise is left to settle unobserved). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(abortError(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError' });
 }
 
 /** The samples' layout from the spool file's 44-byte header (true sizes, as the spool writes them). */
