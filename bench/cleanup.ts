@@ -41,10 +41,10 @@ export function trackChild(child: ChildProcess): ChildProcess {
  */
 export const SCRATCH = resolve(process.env.BENCH_SCRATCH ?? tmpdir());
 
-/** A fresh scratch dir, removed at the end whatever happens. */
-export async function tempDir(name: string): Promise<string> {
-  await mkdir(SCRATCH, { recursive: true });
-  const dir = await mkdtemp(join(SCRATCH, `narrate-bench-${name}-`));
+/** A fresh scratch dir (under `parent`, default SCRATCH), removed at the end whatever happens. */
+export async function tempDir(name: string, parent: string = SCRATCH): Promise<string> {
+  await mkdir(parent, { recursive: true });
+  const dir = await mkdtemp(join(parent, `narrate-bench-${name}-`));
   dirs.add(dir);
   return dir;
 }

@@ -33,8 +33,8 @@ export interface FleetOptions {
   timeoutMs: number;
   /** Another segment store than the default directory: its environment (NARRATE_STORE_URL, AWS_*) and where books go. */
   store?: { env: Record<string, string>; out: string };
-  /** Called once every chunk is done, before the book is finalized (e.g. to read counters). */
-  onChunksDone?: () => void;
+  /** Called (and awaited) once every chunk is done, before the book is finalized (e.g. to read counters). */
+  onChunksDone?: () => void | Promise<void>;
 }
 
 /** What afterBook gets: the run's queues, its directory, the environment its workers had, the book's id. */
@@ -144,7 +144,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
       `${chunks} chunks`,
     );
     const cpuAtDone = cpu();
-    o.onChunksDone?.();
+    await o.onChunksDone?.();
     const bookFinishedAt = await pollUntil(
       async () => {
         const job = await queues.finalize.getJob(bookId);

@@ -38,15 +38,22 @@ export async function encodePart(data: PartJobData, results: SynthesizeResult[],
   const byIndex = new Map(results.map((r) => [r.index, r]));
   const segments = new Map<number, OpenedSegment>();
   const chunks: PartResult['chunks'] = [];
+  const codec = codecOf(data.book.format, data.book.finish);
   for (const c of data.chunks) {
     const result = byIndex.get(c.index);
     if (!result) throw new Error(`part ${data.part} of book ${data.book.bookId}: no result for chunk ${c.index}`);
+    if (!codec && result.samples !== undefined) {
+      // Nothing is encoded from this part: the book is joined from the segments themselves, and the
+      // finalizer reads each one's head then. The job's count is enough for the layout, and spares
+      // a HEAD per chunk on a bucket.
+      chunks.push({ ...result, samples: result.samples });
+      continue;
+    }
     // Lengths come from the files themselves, not from what a job said: the audio is the truth.
     const segment = await openSegment(store, result.key, BOOK_FORMAT, signal);
     segments.set(c.index, segment);
     chunks.push({ ...result, samples: segment.wav.dataBytes / BLOCK });
   }
-  const codec = codecOf(data.book.format, data.book.finish);
   const layout = layoutPart({
     chunks: data.chunks.map((c, i) => ({ index: c.index, pauseAfter: c.pauseAfter, samples: chunks[i]!.samples })),
     pauseBefore: data.pauseBefore,

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import pLimit from 'p-limit';
 import { wavInfoChunk } from '../audio/wav-info-chunk.js';
-import { BOOK_FORMAT, byteRate } from '../audio/wav-format.js';
+import { BOOK_FORMAT, byteRate, describeFormat, type WavFormat } from '../audio/wav-format.js';
+import { AudioFormatError } from '../errors.js';
 import type { FinalizeJobData, FinalizeResult, PartResult, SynthesizeResult } from '../queue/job-data.js';
 import { dirOutputs, withBookOutput, type BookOutput, type OpenBookOutput } from '../store/book-output.js';
 import type { SegmentStore } from '../store/segment-store.js';
@@ -84,6 +85,8 @@ async function segmentSources(book: FinalizeJobData, byIndex: Map<number, Synthe
         const head = await store.head(key, signal);
         if (!head) throw new Error(`segment of chunk ${c.index} is missing from the store ${store.url} (key ${key})`);
         const wav = head.wav;
+        // Checked here, where the samples are joined: a wav book's parts never opened the segments.
+        if (!sameFormat(wav.format, BOOK_FORMAT)) throw new AudioFormatError(`segment ${key} is ${describeFormat(wav.format)}, the book is ${describeFormat(BOOK_FORMAT)}`, { retryable: false });
         // wav is copied as narrated; a format ffmpeg encodes here (opus, flac) is mastered like a part.
         if (book.format === 'wav' || presetOf(book).measure === undefined) return { ...wav, read: () => store.readSamples(key, wav, signal) };
         const opened = { key, meta: head.meta, wav };
@@ -94,6 +97,10 @@ async function segmentSources(book: FinalizeJobData, byIndex: Map<number, Synthe
       }),
     ),
   );
+}
+
+function sameFormat(a: WavFormat, b: WavFormat): boolean {
+  return a.sampleRate === b.sampleRate && a.channels === b.channels && a.bitsPerSample === b.bitsPerSample;
 }
 
 /** One ffmpeg run over the joined samples (streamed to its stdin) with tags and chapter marks. */

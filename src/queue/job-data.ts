@@ -40,6 +40,12 @@ export interface SynthesizeResult {
   similarity: number;
   rejections: Rejection[];
   usage: TokenUsage;
+  /**
+   * Sample frames of the segment as this job found it in the store or stored it; absent from
+   * results made before it existed. Enough to lay out a part that is not encoded (wav): the book is
+   * then joined from the segments, and the finalizer reads every segment's head itself.
+   */
+  samples?: number;
   /** Dollars this job's model calls cost (0 when cached); absent from results made before prices existed. */
   costUsd?: number;
   /** The part of costUsd spent on readings the verbatim check rejected. */

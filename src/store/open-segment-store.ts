@@ -5,19 +5,20 @@ import type { WavInfo } from '../audio/parse-wav.js';
 import type { Config } from '../config.js';
 import { AudioSpool } from './audio-spool.js';
 import { FsSegmentStore } from './fs-segment-store.js';
+import type { StoreLogger } from './s3-segment-store.js';
 import type { SegmentHead, SegmentMeta, SegmentStore, StoredObject } from './segment-store.js';
 
 /**
  * The store NARRATE_STORE_URL names. An S3 store spools audio in flight under the system temp dir
  * (TMPDIR): only the chunks this worker is narrating, each gone once uploaded.
  */
-export function openSegmentStore(config: Pick<Config, 'store' | 's3'>, options: { spoolDir?: string } = {}): SegmentStore {
+export function openSegmentStore(config: Pick<Config, 'store' | 's3'>, options: { spoolDir?: string; logger?: StoreLogger } = {}): SegmentStore {
   if (config.store.kind === 'file') return new FsSegmentStore(config.store.dir);
   const { store, s3 } = { store: config.store, s3: config.s3 };
   const spoolDir = options.spoolDir ?? join(tmpdir(), 'narrate-spool');
   return new LazySegmentStore(store.url, spoolDir, async () => {
     const { S3SegmentStore } = await import('./s3-segment-store.js');
-    return new S3SegmentStore(store, s3, spoolDir);
+    return new S3SegmentStore(store, s3, spoolDir, options.logger ? { logger: options.logger } : {});
   });
 }
 

@@ -8,11 +8,11 @@ import {
   HeadBucketCommand,
   PutObjectCommand,
   paginateListObjectsV2,
-  type PutObjectCommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { readWavInfo, type WavInfo } from '../audio/parse-wav.js';
+import { StoreError } from '../errors.js';
 import { WAV_HEADER_BYTES } from '../audio/write-wav.js';
 import { AudioSpool } from './audio-spool.js';
 import { PROBE_MAX_ATTEMPTS, createS3Client } from './s3-client.js';
@@ -29,8 +29,27 @@ const SINGLE_PUT_BYTES = 8 * 1024 * 1024;
 /** Parts of a multipart segment upload (S3's minimum is 5 MiB), two in flight: memory stays bounded. */
 const PART_BYTES = 8 * 1024 * 1024;
 
+/** Writes of one segment: a 412 is looked into and answered this many times before the attempt fails. */
+const MAX_WRITE_ROUNDS = 3;
+
+/** The precondition a segment's PUT carries (S3 conditional writes), or none. */
+type WriteCondition = { IfNoneMatch?: '*'; IfMatch?: string };
+
 /** `<prefix><ab>/<key>.wav`: the directory store's layout, so `aws s3 sync` moves a store either way. */
 const SEGMENT_KEY = /(?:^|\/)([0-9a-f]{2})\/([0-9a-f]{64})\.wav$/;
+
+/** Options of an S3SegmentStore. */
+export interface S3SegmentStoreOptions {
+  /** Default: a client from the settings (createS3Client). */
+  client?: S3Client;
+  /** Where the store says what it did of its own accord (replacing an object that was not a segment); default: nowhere. */
+  logger?: StoreLogger;
+}
+
+/** What the store logs through (a pino Logger is one). */
+export interface StoreLogger {
+  warn(fields: object, message: string): void;
+}
 
 /**
  * Segments in an S3 bucket (AWS or any S3-compatible server), laid out as the directory store lays
@@ -40,9 +59,10 @@ const SEGMENT_KEY = /(?:^|\/)([0-9a-f]{2})\/([0-9a-f]{64})\.wav$/;
  *
  * A segment is complete or absent, never half there: a PUT is atomic, a multipart upload is
  * invisible until it is completed (and aborted when it fails), and the head that marks an object as
- * ours travels in the same request as the bytes. A PUT sends `If-None-Match: *`; 412 means another
- * worker stored the same audio first, which is success. A server that does not implement the
- * condition (501) gets plain PUTs from then on: the same key always holds the same audio.
+ * ours travels in the same request as the bytes. A PUT sends `If-None-Match: *`; a 412 means an
+ * object is there already: success when its head is valid (another worker stored the same audio
+ * first), otherwise it is replaced (see writeOnce). A server that does not implement the condition
+ * (501) gets plain PUTs from then on: the same key always holds the same audio.
  */
 export class S3SegmentStore implements SegmentStore {
   readonly url: string;
@@ -52,15 +72,18 @@ export class S3SegmentStore implements SegmentStore {
   private conditional = true;
   private closed = false;
 
+  private readonly logger: StoreLogger | undefined;
+
   constructor(
     readonly location: S3Location,
     private readonly settings: S3Settings,
     private readonly spoolDir: string,
-    client?: S3Client,
+    options: S3SegmentStoreOptions = {},
   ) {
     this.url = location.url;
     this.where = describeS3(location.url, settings);
-    this.client = client ?? createS3Client(settings);
+    this.client = options.client ?? createS3Client(settings);
+    this.logger = options.logger;
   }
 
   /** The object key of a segment. */
@@ -70,7 +93,10 @@ export class S3SegmentStore implements SegmentStore {
 
   async head(key: string, signal?: AbortSignal): Promise<SegmentHead | undefined> {
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.objectKey(key) }), signal ? { abortSignal: signal } : {});
+      // Sent without options, so the client's cached middleware stack serves it (see s3-client.ts):
+      // this is the request of every chunk. An abort stops the wait; the HEAD itself, a read,
+      // finishes or times out on its own.
+      const out = await untilAborted(this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.objectKey(key) })), signal);
       return decodeHead(out.Metadata?.[HEAD_METADATA_KEY], key);
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -100,38 +126,75 @@ export class S3SegmentStore implements SegmentStore {
         ContentType: 'audio/wav',
         Metadata: { [HEAD_METADATA_KEY]: encodeHead(meta, wav) },
       };
-      if (bytes <= SINGLE_PUT_BYTES) {
-        // A Buffer, not a stream: the SDK can send it again on a retry.
-        await this.putOnce({ ...params, Body: await readFile(wavPath), ContentLength: bytes });
-      } else {
-        const upload = new Upload({
-          client: this.client,
-          params: { ...params, Body: createReadStream(wavPath), ...(this.conditional ? { IfNoneMatch: '*' } : {}) },
-          partSize: PART_BYTES,
-          queueSize: 2,
-        });
+      const send = async (condition: WriteCondition): Promise<void> => {
+        if (bytes <= SINGLE_PUT_BYTES) {
+          // A Buffer, not a stream: the SDK can send it again on a retry.
+          await this.client.send(new PutObjectCommand({ ...params, ...condition, Body: await readFile(wavPath), ContentLength: bytes }));
+          return;
+        }
+        const upload = new Upload({ client: this.client, params: { ...params, ...condition, Body: createReadStream(wavPath) }, partSize: PART_BYTES, queueSize: 2 });
         await upload.done();
-      }
+      };
+      await this.writeOnce(key, send);
     } catch (error) {
-      // Another worker stored the same key first: the same audio is there, which is what we wanted.
-      if (s3Status(error) === 412) return;
+      // The spool file stays: the caller keeps it for the job's next attempt (see AudioSpool.keep).
       if (error instanceof Error && error.name === 'StoreError') throw error;
       throw s3Error(error, `PUT of segment ${key}`, this.where, this.settings);
-    } finally {
-      // Uploaded or failed, the spool copy goes: the job is retried from the model, or found stored.
-      await rm(wavPath, { force: true });
+    }
+    // Stored (by us, or by another worker first): the spool copy goes.
+    await rm(wavPath, { force: true });
+  }
+
+  /**
+   * Writes the segment unless a valid one is already there. `If-None-Match: *` first; a 412 means
+   * something is at the key, which is success only if it is a segment: a HEAD tells. An object
+   * without a valid head (a leftover, a copy cut short, a foreign file) would otherwise block the
+   * key for ever (every attempt pays the model, and the finalizer finds the segment missing), so it
+   * is replaced: `If-Match` on the ETag the HEAD saw, so a valid segment stored meanwhile is never
+   * overwritten. A few rounds at most; then the attempt fails, retryable.
+   */
+  private async writeOnce(key: string, send: (condition: WriteCondition) => Promise<void>): Promise<void> {
+    let condition: WriteCondition = this.conditional ? { IfNoneMatch: '*' } : {};
+    for (let round = 1; ; round++) {
+      try {
+        await send(condition);
+        return;
+      } catch (error) {
+        const status = s3Status(error);
+        if (status === 501 && (condition.IfNoneMatch !== undefined || condition.IfMatch !== undefined)) {
+          // The server does not implement conditional writes: plain PUTs from now on. The same key
+          // always holds the same audio, so last writer wins is harmless.
+          this.conditional = false;
+          condition = {};
+          continue;
+        }
+        if (status !== 412) throw error;
+        if (round >= MAX_WRITE_ROUNDS) {
+          throw new StoreError(`PUT of segment ${key} failed for store ${this.where}: the object at its key changed under each of ${MAX_WRITE_ROUNDS} conditional writes`, { retryable: true, status, cause: error });
+        }
+      }
+      const found = await this.headObject(key);
+      if (found?.head) return;
+      if (found === undefined) {
+        // Gone since the 412 (pruned): write it as if new.
+        condition = { IfNoneMatch: '*' };
+        continue;
+      }
+      this.logger?.warn(
+        { store: this.url, key, object: this.objectKey(key), etag: found.etag },
+        'the object at this segment\'s key is not a valid segment (no valid narrate head metadata): replacing it',
+      );
+      condition = found.etag === undefined ? {} : { IfMatch: found.etag };
     }
   }
 
-  private async putOnce(input: PutObjectCommandInput): Promise<void> {
+  /** HEAD of a segment's object: its ETag, and its head if it is a valid segment; undefined when there is no object. */
+  private async headObject(key: string): Promise<{ head: SegmentHead | undefined; etag: string | undefined } | undefined> {
     try {
-      await this.client.send(new PutObjectCommand(this.conditional ? { ...input, IfNoneMatch: '*' } : input));
+      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.objectKey(key) }));
+      return { head: decodeHead(out.Metadata?.[HEAD_METADATA_KEY], key), etag: out.ETag };
     } catch (error) {
-      if (this.conditional && s3Status(error) === 501) {
-        this.conditional = false;
-        await this.client.send(new PutObjectCommand(input));
-        return;
-      }
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }
@@ -180,6 +243,33 @@ export class S3SegmentStore implements SegmentStore {
     this.closed = true;
     this.client.destroy();
   }
+}
+
+/** The promise's outcome, or an AbortError as soon as `signal` aborts (the promise is left to settle unobserved). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(abortError(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError' });
 }
 
 /** The samples' layout from the spool file's 44-byte header (true sizes, as the spool writes them). */

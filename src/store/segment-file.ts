@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { readWavInfo, type WavInfo } from '../audio/parse-wav.js';
 import { WAV_HEADER_BYTES } from '../audio/write-wav.js';
 import { AudioFormatError } from '../errors.js';
@@ -21,12 +21,13 @@ const MAX_META_BYTES = 4 * 1024 * 1024;
 
 /**
  * Appends the metadata chunk to a canonical WAV (as the spool writes them) and grows its RIFF size
- * to match. In-line file calls: this runs once per chunk on the worker's hot path.
+ * to match; a metadata chunk already there is replaced (a reading kept after a failed store write
+ * is stored again). In-line file calls: this runs once per chunk on the worker's hot path.
  */
 export function appendMetaSync(path: string, meta: SegmentMeta): void {
   const fd = openSync(path, 'r+');
   try {
-    const { end } = canonicalLayout(fd, path);
+    const { end, size } = canonicalLayout(fd, path);
     const json = Buffer.from(JSON.stringify(meta), 'utf8');
     const chunk = Buffer.alloc(8 + json.length + (json.length % 2));
     chunk.write(META_CHUNK_ID, 0, 'latin1');
@@ -36,6 +37,7 @@ export function appendMetaSync(path: string, meta: SegmentMeta): void {
     const riffSize = Buffer.alloc(4);
     riffSize.writeUInt32LE(end + chunk.length - 8);
     writeSync(fd, riffSize, 0, 4, 4);
+    if (size > end + chunk.length) ftruncateSync(fd, end + chunk.length);
   } finally {
     closeSync(fd);
   }

@@ -79,8 +79,10 @@ export interface SegmentStore {
   readSamples(key: string, wav: WavInfo, signal?: AbortSignal): Promise<Readable>;
   /**
    * Stores a canonical WAV from the spool (44-byte header with true sizes) under `key` with its
-   * metadata: readers see all of it or none. The spool file is consumed (moved or uploaded and
-   * deleted). Another worker storing the same key at the same moment is success.
+   * metadata: readers see all of it or none. The spool file is consumed (moved, or uploaded and
+   * deleted) once stored; when put throws it is left in place, for the caller to keep for the
+   * next attempt (AudioSpool.keep) or discard. Another worker storing the same key at the same
+   * moment is success.
    */
   put(key: string, wavPath: string, meta: SegmentMeta): Promise<void>;
   /** Where audio in flight waits on this machine (for a directory store: inside it, so put is a rename). */

@@ -87,7 +87,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   const prefix = bullPrefix(config.prefix);
   const connection = openRedis(config.redis, { worker: true, name: 'narrate-worker' });
   const stopLogging = logRedisWaits(connection, config.redis, logger);
-  const store = withStoreMetrics(options.store ?? openSegmentStore(config));
+  const store = withStoreMetrics(options.store ?? openSegmentStore(config, { logger }));
   const spool = store.spool();
   // Audio left in the spool by workers that died mid-call, long enough ago that no call still owns it.
   void spool.sweep().catch(() => undefined);

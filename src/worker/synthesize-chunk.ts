@@ -2,10 +2,12 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { BookLedger } from '../money/book-ledger.js';
 import type { Narrator } from '../providers/narrator.js';
 import type { SynthesizeJobData, SynthesizeResult } from '../queue/job-data.js';
+import type { WavInfo } from '../audio/parse-wav.js';
 import { measureSegmentLoudness, type SegmentLoudness } from '../audio/segment-loudness.js';
 import { segmentKey } from '../store/segment-key.js';
 import type { AudioSpool } from '../store/audio-spool.js';
-import type { SegmentStore } from '../store/segment-store.js';
+import type { SegmentMeta, SegmentStore } from '../store/segment-store.js';
+import type { Logger } from '../logger.js';
 import { narrationInstructions } from './narration-instructions.js';
 import type { CallSlots } from './call-slots.js';
 import { narrateChunk, type VerifiedNarration, type VerifyOptions } from './narrate-chunk.js';
@@ -21,11 +23,15 @@ export interface SynthesizeDeps {
   slots?: CallSlots;
   /** Checks each model call against the book's state and budgets, and charges it; without it, calls are free and unchecked. */
   ledger?: BookLedger;
+  /** Where a reading kept from a failed store write, or kept for the next attempt, is reported; default: nowhere. */
+  logger?: Pick<Logger, 'info' | 'warn'>;
 }
 
 /**
  * One chunk, start to finish: the store answers first (a segment already bought is never bought
- * again, whichever book or worker bought it); otherwise narrate, verify, store, and report.
+ * again, whichever book or worker bought it); then the spool (a reading an earlier attempt bought
+ * but could not store is stored now, without a model call); otherwise narrate, verify, store, and
+ * report. A reading that cannot be stored is kept in the spool for the job's next attempt.
  */
 export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeDeps, signal?: AbortSignal): Promise<SynthesizeResult> {
   const { store, spool } = deps;
@@ -41,7 +47,15 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
   // A HEAD, not a download: the store answers the cache question without the audio.
   const stored = await store.head(key, signal);
   if (stored) {
-    return { ...base, durationMs: stored.meta.durationMs, cached: true, calls: 0, similarity: stored.meta.similarity, rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, costUsd: 0, rejectedCostUsd: 0 };
+    return { ...base, durationMs: stored.meta.durationMs, samples: frames(stored.wav), cached: true, calls: 0, similarity: stored.meta.similarity, rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, costUsd: 0, rejectedCostUsd: 0 };
+  }
+  // Bought by an earlier attempt whose store write failed: store it now, no model call. (Its cost
+  // was charged when it was bought; this job reports it, as the failed attempt reported nothing.)
+  const kept = await spool.takeKept(key);
+  if (kept) {
+    await storeOrKeep(deps, data, key, kept.audio.path, kept.meta);
+    deps.logger?.info({ bookId: data.bookId, chunk: data.index, key }, 'stored a reading kept from an earlier attempt: no model call');
+    return bought(deps, base, kept.meta, kept.audio);
   }
   // The slot is held through every reading of the chunk and given up before the store write.
   const release = deps.slots ? await deps.slots.acquire(signal) : undefined;
@@ -58,8 +72,9 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
       ...(deps.verify ? { options: deps.verify } : {}),
       ...(signal ? { signal } : {}),
     });
-    // Measured once, in the spool, while the slot is still held: a job whose audio is not yet
-    // stored counts as in flight, so a crash never loses more readings than there are slots.
+    // Measured once, in the spool, while the slot is still held. The store write comes after the
+    // slot is given up, so a crash loses at most one reading per job the worker holds (its slots,
+    // and the few it takes beyond them: see prefetchFor), an upload to a bucket taking a while.
     loudness = await measureSegmentLoudness(reading.audio).catch(async (error: unknown) => {
       await spool.discard(reading.audio.path);
       throw error;
@@ -69,35 +84,57 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
   }
   // The store's calls are in-line (sync): let the job that just got the slot send its request first.
   if (release) await nextTurn();
-  const ms = reading.audio.durationMs;
+  const meta: SegmentMeta = {
+    key,
+    provider: narrator.name,
+    model: narrator.model,
+    voice: data.voice,
+    durationMs: reading.audio.durationMs,
+    transcript: reading.transcript,
+    similarity: reading.similarity,
+    calls: reading.calls,
+    rejections: reading.rejections,
+    usage: reading.usage,
+    createdAt: new Date().toISOString(),
+    loudness,
+  };
   // Already a canonical WAV (the spool writes them so, and so does a join of split halves).
-  let ready: string | undefined = reading.audio.path;
+  await storeOrKeep(deps, data, key, reading.audio.path, meta);
+  return bought(deps, base, meta, reading.audio);
+}
+
+/** The result of a chunk whose reading this job bought (in this attempt or an earlier one whose store write failed). */
+function bought(deps: SynthesizeDeps, base: Pick<SynthesizeResult, 'index' | 'key' | 'provider' | 'model' | 'chars'>, meta: SegmentMeta, audio: WavInfo): SynthesizeResult {
+  const cost = deps.ledger ? chunkCost(deps.ledger, meta.model, meta) : {};
+  return { ...base, durationMs: meta.durationMs, samples: frames(audio), cached: false, calls: meta.calls, similarity: meta.similarity, rejections: meta.rejections, usage: meta.usage, ...cost };
+}
+
+/** Sample frames of a WAV's data. */
+function frames(wav: WavInfo): number {
+  return wav.dataBytes / ((wav.format.channels * wav.format.bitsPerSample) / 8);
+}
+
+/**
+ * Stores a paid reading; when the store fails (all its own retries spent), keeps it in the spool
+ * under its key, so the job's next attempt on this host stores it instead of buying it again.
+ */
+async function storeOrKeep(deps: SynthesizeDeps, data: SynthesizeJobData, key: string, path: string, meta: SegmentMeta): Promise<void> {
   try {
-    await store.put(key, ready, {
-      key,
-      provider: narrator.name,
-      model: narrator.model,
-      voice: data.voice,
-      durationMs: ms,
-      transcript: reading.transcript,
-      similarity: reading.similarity,
-      calls: reading.calls,
-      rejections: reading.rejections,
-      usage: reading.usage,
-      createdAt: new Date().toISOString(),
-      loudness,
-    });
-    ready = undefined;
-  } finally {
-    // Only left over when storing failed: never leave audio behind in the spool.
-    await spool.discard(ready);
+    await deps.store.put(key, path, meta);
+  } catch (error) {
+    try {
+      deps.spool.keep(key, path, meta);
+      deps.logger?.warn({ bookId: data.bookId, chunk: data.index, key }, 'segment not stored: its reading is kept in the spool for the next attempt');
+    } catch {
+      // Cannot keep it either (the spool's disk): never leave audio behind.
+      await deps.spool.discard(path);
+    }
+    throw error;
   }
-  const cost = deps.ledger ? chunkCost(deps.ledger, narrator.model, reading) : {};
-  return { ...base, durationMs: ms, cached: false, calls: reading.calls, similarity: reading.similarity, rejections: reading.rejections, usage: reading.usage, ...cost };
 }
 
 /** What a chunk's readings cost, and the part the rejected ones cost. */
-function chunkCost(ledger: BookLedger, model: string, reading: VerifiedNarration): { costUsd: number; rejectedCostUsd: number } {
+function chunkCost(ledger: BookLedger, model: string, reading: Pick<SegmentMeta, 'usage' | 'rejections'>): { costUsd: number; rejectedCostUsd: number } {
   const rejectedCostUsd = reading.rejections.reduce((sum, r) => sum + (r.usage ? ledger.costOf(model, r.usage) : 0), 0);
   return { costUsd: ledger.costOf(model, reading.usage), rejectedCostUsd };
 }

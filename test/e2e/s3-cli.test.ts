@@ -80,6 +80,19 @@ describe('S3 settings on the command line', () => {
     expect(out.stderr).toContain('start-up check of --out failed for store s3://absent-books/x/');
   });
 
+  it('does not print the AWS SDK\'s NodeVersionSupportWarning, and other warnings still show', async () => {
+    // A warning of our own, emitted in the same process before narrate starts.
+    const canary = join(dir, 'canary.mjs');
+    await writeFile(canary, "process.emitWarning('a canary warning', 'CanaryWarning');\n");
+    const env = { ...s3.env, NARRATE_PREFIX: prefix, NARRATE_STORE_URL: 's3://absent/segments', NODE_OPTIONS: `--import=${canary}` };
+    // The start-up check builds an S3 client, which is when the SDK warns.
+    const result = await runCli(['worker'], env, { cwd: dir, timeoutMs: 30_000 });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('the bucket does not exist (404 NoSuchBucket)');
+    expect(result.stderr).toContain('CanaryWarning: a canary warning');
+    expect(result.stderr).not.toContain('NodeVersionSupportWarning');
+  });
+
   it('stops quickly on an unreachable endpoint', async () => {
     const port = await closedPort();
     const env = { ...s3.env, AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`, NARRATE_PREFIX: prefix, NARRATE_STORE_URL: 's3://present/segments' };

@@ -1,8 +1,9 @@
 /**
  * Parts encoded from a bucket: finish's part encode reads segments only through the store's head and
  * readSamples, so a part made from segments in S3 is the same file, byte for byte, as one made from
- * the same segments in a directory. A book going to --out s3:// has its parts published into the
- * bucket, where whichever worker assembles the book reads them back.
+ * the same segments in a directory; a wav part, which nothing is encoded from, costs no request. A
+ * book going to --out s3:// has its parts published into the bucket, where whichever worker
+ * assembles the book reads them back.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -41,8 +42,8 @@ function meta(key: string, durationMs: number): SegmentMeta {
   return { key, provider: 'offline', model: 'espeak', voice: 'en', durationMs, transcript: 'a', similarity: 1, calls: 1, rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, createdAt: '2026-11-30T00:00:00.000Z' };
 }
 
-function partOf(outDir: string): { data: PartJobData; results: SynthesizeResult[] } {
-  const book: BookSettings = { bookId: 'b1', title: 'T', author: 'A', voice: 'en', format: 'm4b', outDir, slug: 't', submittedAt: '2026-11-30T00:00:00.000Z' };
+function partOf(outDir: string, format: BookSettings['format'] = 'm4b'): { data: PartJobData; results: SynthesizeResult[] } {
+  const book: BookSettings = { bookId: 'b1', title: 'T', author: 'A', voice: 'en', format, outDir, slug: 't', submittedAt: '2026-11-30T00:00:00.000Z' };
   const data: PartJobData = {
     bookId: 'b1',
     book,
@@ -104,6 +105,20 @@ describe('parts encoded from an S3 segment store', () => {
     const heard = energy(await decodePcm(a.file!));
     expect(heard / stored).toBeGreaterThan(0.9);
     expect(heard / stored).toBeLessThan(1.1);
+  });
+
+  it('lays out a wav part (nothing encoded) from the jobs\' sample counts, without a HEAD; older results still HEAD', async () => {
+    const { data, results } = partOf(join(dir, 'out-wav'), 'wav');
+    const counted = results.map((r, i) => ({ ...r, samples: SEGMENTS[i]!.pcm.length / 2 }));
+    const heads = s3.requests.HEAD ?? 0;
+    const part = await encodePart(data, counted, s3Store);
+    expect((s3.requests.HEAD ?? 0) - heads).toBe(0);
+    expect(part.file).toBeUndefined();
+    // Results from before jobs counted samples: the heads say.
+    const old = await encodePart(data, results, s3Store);
+    expect((s3.requests.HEAD ?? 0) - heads).toBe(SEGMENTS.length);
+    expect(part.chunks.map((c) => c.samples)).toEqual(SEGMENTS.map((s) => s.pcm.length / 2));
+    expect({ ...part, chunks: part.chunks.map((c) => c.samples) }).toEqual({ ...old, chunks: old.chunks.map((c) => c.samples) });
   });
 
   it('publishes the part of a book going to --out s3:// into the bucket, the same bytes as in a directory', async () => {

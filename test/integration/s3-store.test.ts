@@ -1,9 +1,12 @@
 /**
  * The S3 segment store against a real S3-protocol server on loopback (s3rver behind the test proxy
- * that honours If-None-Match and injects faults): the cache question by HEAD, samples streamed by
- * range, conditional PUTs, throttling retried, half uploads never counted, start-up checks.
+ * that honours If-None-Match and If-Match and injects faults): the cache question by HEAD, samples
+ * streamed by range, conditional PUTs (a leftover at a key replaced, a server without conditional
+ * writes), throttling retried, a reading that could not be stored uploaded by the next attempt
+ * without a model call, half uploads never counted, start-up checks.
  */
 import { CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,9 +17,13 @@ import { BOOK_FORMAT } from '../../src/audio/wav-format.js';
 import { writeWav } from '../../src/audio/write-wav.js';
 import { loadConfig } from '../../src/config.js';
 import { StoreError } from '../../src/errors.js';
+import type { NarrationRequest, NarrationResult, Narrator } from '../../src/providers/narrator.js';
+import type { SynthesizeJobData, SynthesizeResult } from '../../src/queue/job-data.js';
+import { createS3Client } from '../../src/store/s3-client.js';
 import { S3SegmentStore } from '../../src/store/s3-segment-store.js';
 import type { SegmentMeta } from '../../src/store/segment-store.js';
 import { parseS3Url } from '../../src/store/store-location.js';
+import { synthesizeChunk } from '../../src/worker/synthesize-chunk.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
 const BUCKET = 'store-test';
@@ -59,12 +66,17 @@ describe('S3SegmentStore', () => {
   const stores: S3SegmentStore[] = [];
   const pcm = tone(BOOK_FORMAT, 1500, 440);
 
-  const open = (env: Record<string, string> = {}, url = `s3://${BUCKET}/segments`) => {
+  const warnings: { fields: object; message: string }[] = [];
+  const logger = { warn: (fields: object, message: string) => void warnings.push({ fields, message }) };
+  const open = (env: Record<string, string> = {}, url = `s3://${BUCKET}/segments`, options: { maxAttempts?: number } = {}) => {
     const config = loadConfig({ ...s3.env, NARRATE_STORE_URL: url, ...env });
-    const store = new S3SegmentStore(parseS3Url(url), config.s3, spool);
+    const client = options.maxAttempts === undefined ? {} : { client: createS3Client(config.s3, { maxAttempts: options.maxAttempts }) };
+    const store = new S3SegmentStore(parseS3Url(url), config.s3, spool, { logger, ...client });
     stores.push(store);
     return store;
   };
+  /** Every file left under the spool, kept readings included. */
+  const spoolFiles = async () => (await readdir(spool, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
   const spooled = async (store: S3SegmentStore) => (await store.spool().fromBuffer(writeWav(BOOK_FORMAT, pcm))).path;
 
   beforeAll(async () => {
@@ -105,6 +117,97 @@ describe('S3SegmentStore', () => {
     expect(s3.preconditionFailures).toBe(failures + 1);
     expect(await readdir(spool)).toEqual([]);
     expect((await b.head(key))?.meta.key).toBe(key);
+  });
+
+  it('replaces an object at the key that is not a valid segment (a leftover, a half copy), and says so', async () => {
+    const store = open();
+    for (const [n, metadata] of [[10, undefined], [11, { narrate: 'half-copied' }]] as const) {
+      const key = keyOf(n);
+      // Written through the proxy, so If-None-Match: * is answered 412 for it, as S3 would.
+      await store.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: store.objectKey(key), Body: Buffer.from('not a segment'), ...(metadata ? { Metadata: metadata } : {}) }));
+      expect(await store.head(key)).toBeUndefined();
+      const failures = s3.preconditionFailures;
+      const heads = s3.requests.HEAD ?? 0;
+      warnings.length = 0;
+      await store.put(key, await spooled(store), meta(key));
+      // One 412 (the leftover), one HEAD to look at it, then the If-Match write went through.
+      expect(s3.preconditionFailures).toBe(failures + 1);
+      expect((s3.requests.HEAD ?? 0) - heads).toBe(1);
+      const head = await store.head(key);
+      expect(head?.meta.key).toBe(key);
+      expect((await readAll(await store.readSamples(key, head!.wav))).equals(pcm)).toBe(true);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]!.message).toMatch(/not a valid segment .*replacing it/);
+      expect(warnings[0]!.fields).toMatchObject({ key, store: `s3://${BUCKET}/segments/` });
+      expect(JSON.stringify(warnings)).not.toContain(s3.env.AWS_SECRET_ACCESS_KEY);
+      expect(await spoolFiles()).toEqual([]);
+    }
+  });
+
+  it('falls back to plain PUTs on a server without conditional writes (501), once', async () => {
+    s3.conditionalWrites = false;
+    try {
+      const store = open();
+      const puts = s3.requests.PUT ?? 0;
+      await store.put(keyOf(12), await spooled(store), meta(keyOf(12)));
+      // The conditional PUT answered 501, then the plain one.
+      expect((s3.requests.PUT ?? 0) - puts).toBe(2);
+      await store.put(keyOf(13), await spooled(store), meta(keyOf(13)));
+      // Known from then on: one PUT.
+      expect((s3.requests.PUT ?? 0) - puts).toBe(3);
+      // Storing a key again is a plain overwrite: the same key is the same audio.
+      await store.put(keyOf(12), await spooled(store), meta(keyOf(12)));
+      expect((s3.requests.PUT ?? 0) - puts).toBe(4);
+      for (const n of [12, 13]) expect((await store.head(keyOf(n)))?.meta.key).toBe(keyOf(n));
+      expect(await spoolFiles()).toEqual([]);
+    } finally {
+      s3.conditionalWrites = true;
+    }
+  });
+
+  it('keeps a reading whose upload failed, and the next attempt uploads it without calling the model', async () => {
+    // Two attempts per request, so each failed store write costs two PUTs; four failures = two attempts of the job.
+    const store = open({}, `s3://${BUCKET}/segments`, { maxAttempts: 2 });
+    const text = 'The ferry did not run that spring, and we waited on the bank until the evening bell.';
+    const narrator: Narrator & { calls: number } = {
+      name: 'counting',
+      model: 'tone',
+      calls: 0,
+      async narrate(request: NarrationRequest): Promise<NarrationResult> {
+        this.calls++;
+        const audio = await store.spool().fromBuffer(writeWav(BOOK_FORMAT, tone(BOOK_FORMAT, (request.text.length / 15) * 1000, 440)));
+        return { audio, transcript: request.text, finishReason: 'stop', usage: { promptTokens: 7, completionTokens: 11, totalTokens: 18 } };
+      },
+    };
+    const data: SynthesizeJobData = { bookId: 'kept-book', index: 0, chapter: 0, text, voice: 'alloy', style: '' };
+    const deps = { narrator, store, spool: store.spool() };
+    s3.failNext(4, 503, 'SlowDown', 'PUT');
+    const failures: unknown[] = [];
+    let result: SynthesizeResult | undefined;
+    for (let attempt = 1; attempt <= 5 && !result; attempt++) {
+      try {
+        result = await synthesizeChunk(data, deps);
+      } catch (error) {
+        failures.push(error);
+        expect(error).toBeInstanceOf(StoreError);
+        expect((error as StoreError).retryable).toBe(true);
+        // Between attempts the reading waits in the spool, under its segment key.
+        expect(await spoolFiles()).toEqual([`${(error as StoreError).message.match(/segment ([0-9a-f]{64})/)![1]}.wav`]);
+      }
+    }
+    expect(failures).toHaveLength(2);
+    expect(narrator.calls).toBe(1);
+    expect(result).toMatchObject({ cached: false, calls: 1, usage: { totalTokens: 18 } });
+    const head = await store.head(result!.key);
+    expect(head?.meta).toMatchObject({ key: result!.key, calls: 1, provider: 'counting' });
+    expect(head?.wav.durationMs).toBeCloseTo((text.length / 15) * 1000, -1);
+    // The job reports the segment's length in samples, as the store holds it (a wav part is laid out from it).
+    expect(result!.samples).toBe(head!.wav.dataBytes / 2);
+    expect(await spoolFiles()).toEqual([]);
+    expect(existsSync(join(spool, 'kept', `${result!.key}.wav`))).toBe(false);
+    // Stored now: another attempt finds it by HEAD.
+    expect(await synthesizeChunk(data, deps)).toMatchObject({ cached: true, calls: 0, samples: head!.wav.dataBytes / 2 });
+    expect(narrator.calls).toBe(1);
   });
 
   it('retries 503 SlowDown with backoff until the bucket answers', async () => {
