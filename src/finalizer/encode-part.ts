@@ -42,15 +42,9 @@ export async function encodePart(data: PartJobData, results: SynthesizeResult[],
   for (const c of data.chunks) {
     const result = byIndex.get(c.index);
     if (!result) throw new Error(`part ${data.part} of book ${data.book.bookId}: no result for chunk ${c.index}`);
-    if (!codec && result.samples !== undefined) {
-      // Nothing is encoded from this part: the book is joined from the segments themselves, and the
-      // finalizer reads each one's head then. The job's count is enough for the layout, and spares
-      // a HEAD per chunk on a bucket.
-      chunks.push({ ...result, samples: result.samples });
-      continue;
-    }
-    // Lengths come from the files themselves, not from what a job said: the audio is the truth.
-    const segment = await openSegment(store, result.key, BOOK_FORMAT, signal);
+    // Where the samples are, as the chunk's job found or stored them (no HEAD on a bucket); a
+    // result from before jobs carried it asks the store.
+    const segment = await openSegment(store, result.key, BOOK_FORMAT, signal, result.segment);
     segments.set(c.index, segment);
     chunks.push({ ...result, samples: segment.wav.dataBytes / BLOCK });
   }

@@ -89,7 +89,7 @@ async function segmentSources(book: FinalizeJobData, byIndex: Map<number, Synthe
         if (!sameFormat(wav.format, BOOK_FORMAT)) throw new AudioFormatError(`segment ${key} is ${describeFormat(wav.format)}, the book is ${describeFormat(BOOK_FORMAT)}`, { retryable: false });
         // wav is copied as narrated; a format ffmpeg encodes here (opus, flac) is mastered like a part.
         if (book.format === 'wav' || presetOf(book).measure === undefined) return { ...wav, read: () => store.readSamples(key, wav, signal) };
-        const opened = { key, meta: head.meta, wav };
+        const opened = { key, wav, ...(head.meta.loudness ? { loudness: head.meta.loudness } : {}) };
         const db = await segmentGainDb(store, opened, book, signal);
         return { ...wav, read: async () => Readable.from((async function* () {
           for await (const piece of segmentPcm(store, opened, signal)) yield applyGain(piece, db);

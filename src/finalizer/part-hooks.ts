@@ -41,9 +41,13 @@ export function partAudioFilter(book: Pick<BookSettings, 'finish'>): string | un
 export function applyGain(pcm: Buffer, db: number): Buffer {
   if (db === 0) return pcm;
   const factor = 10 ** (db / 20);
-  for (let i = 0; i + 1 < pcm.length; i += 2) {
-    const v = Math.round(pcm.readInt16LE(i) * factor);
-    pcm.writeInt16LE(v > 32767 ? 32767 : v < -32768 ? -32768 : v, i);
+  // A typed view is several times faster than readInt16LE/writeInt16LE per sample; it needs an
+  // even offset (a little-endian host, which every Node target is), else a copy works in its place.
+  const aligned = pcm.byteOffset % 2 === 0 ? pcm : Buffer.from(pcm);
+  const samples = new Int16Array(aligned.buffer, aligned.byteOffset, aligned.length >> 1);
+  for (let i = 0; i < samples.length; i++) {
+    const v = Math.round(samples[i]! * factor);
+    samples[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
   }
-  return pcm;
+  return aligned;
 }

@@ -9,7 +9,7 @@ import type { OpenedSegment } from './segment-pcm.js';
  * samples, from a directory or a bucket).
  */
 export async function segmentLoudnessOf(store: SegmentStore, segment: OpenedSegment, signal?: AbortSignal): Promise<SegmentLoudness> {
-  if (segment.meta.loudness) return segment.meta.loudness;
+  if (segment.loudness) return segment.loudness;
   if (segment.wav.dataBytes === 0) return toSegmentLoudness(await measurePcmLoudness(segment.wav, []));
   return toSegmentLoudness(await measurePcmLoudness(segment.wav, await store.readSamples(segment.key, segment.wav, signal)));
 }

@@ -1,28 +1,37 @@
 import type { WavInfo } from '../audio/parse-wav.js';
 import { describeFormat, type WavFormat } from '../audio/wav-format.js';
 import { AudioFormatError } from '../errors.js';
-import type { SegmentStore, SegmentSummary } from '../store/segment-store.js';
+import type { SegmentLoudness } from '../audio/segment-loudness.js';
+import type { SynthesizeResult } from '../queue/job-data.js';
+import type { SegmentStore } from '../store/segment-store.js';
 
-/** A segment about to be encoded: what its head told (metadata and where its samples are), not its audio. */
+/** A segment about to be encoded: where its samples are and its loudness (as its head or its chunk's job told), not its audio. */
 export interface OpenedSegment {
   key: string;
-  meta: SegmentSummary;
   wav: WavInfo;
+  /** Measured when it was stored; absent for a segment stored before segments carried it. */
+  loudness?: SegmentLoudness;
 }
 
 /**
- * The one place the finalizer reads segment audio: through the SegmentStore's head and readSamples,
- * so a part streams from a bucket as from a directory. Throws when the segment is missing or not
- * in the book's format.
+ * The one place the finalizer reads segment audio: through the SegmentStore's head (unless the
+ * chunk's job already told where the samples are: `known`) and readSamples, so a part streams from
+ * a bucket as from a directory. Throws when the segment is missing or not in the book's format.
  */
-export async function openSegment(store: SegmentStore, key: string, format: WavFormat, signal?: AbortSignal): Promise<OpenedSegment> {
-  const head = await store.head(key, signal);
-  if (!head) throw new Error(`segment ${key} is missing from the store ${store.url}`);
-  const f = head.wav.format;
+export async function openSegment(store: SegmentStore, key: string, format: WavFormat, signal?: AbortSignal, known?: SynthesizeResult['segment']): Promise<OpenedSegment> {
+  let opened: OpenedSegment;
+  if (known) {
+    opened = { key, wav: known.wav, ...(known.loudness ? { loudness: known.loudness } : {}) };
+  } else {
+    const head = await store.head(key, signal);
+    if (!head) throw new Error(`segment ${key} is missing from the store ${store.url}`);
+    opened = { key, wav: head.wav, ...(head.meta.loudness ? { loudness: head.meta.loudness } : {}) };
+  }
+  const f = opened.wav.format;
   if (f.sampleRate !== format.sampleRate || f.channels !== format.channels || f.bitsPerSample !== format.bitsPerSample) {
     throw new AudioFormatError(`segment ${key} is ${describeFormat(f)}, the book is ${describeFormat(format)}`, { retryable: false });
   }
-  return { key, meta: head.meta, wav: head.wav };
+  return opened;
 }
 
 /**

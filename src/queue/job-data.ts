@@ -1,3 +1,5 @@
+import type { WavInfo } from '../audio/parse-wav.js';
+import type { SegmentLoudness } from '../audio/segment-loudness.js';
 import type { LoudnessSummary } from '../audio/loudness-summary.js';
 import type { BookFinish } from './book-finish.js';
 import type { Chunk } from '../producer/book-text.js';
@@ -42,10 +44,16 @@ export interface SynthesizeResult {
   usage: TokenUsage;
   /**
    * Sample frames of the segment as this job found it in the store or stored it; absent from
-   * results made before it existed. Enough to lay out a part that is not encoded (wav): the book is
-   * then joined from the segments, and the finalizer reads every segment's head itself.
+   * results made before it existed.
    */
   samples?: number;
+  /**
+   * Where the segment's samples are in its stored object, and its loudness as measured when it was
+   * stored, as this job found or stored them: a part's encode reads the samples and levels them
+   * without asking the store again (a HEAD per chunk on a bucket). Keys are content addresses, so
+   * what one job saw is what every reader gets. Absent from results made before they existed.
+   */
+  segment?: { wav: WavInfo; loudness?: SegmentLoudness };
   /** Dollars this job's model calls cost (0 when cached); absent from results made before prices existed. */
   costUsd?: number;
   /** The part of costUsd spent on readings the verbatim check rejected. */

@@ -47,7 +47,7 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
   // A HEAD, not a download: the store answers the cache question without the audio.
   const stored = await store.head(key, signal);
   if (stored) {
-    return { ...base, durationMs: stored.meta.durationMs, samples: frames(stored.wav), cached: true, calls: 0, similarity: stored.meta.similarity, rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, costUsd: 0, rejectedCostUsd: 0 };
+    return { ...base, durationMs: stored.meta.durationMs, samples: frames(stored.wav), segment: segmentOf(stored.wav, stored.meta.loudness), cached: true, calls: 0, similarity: stored.meta.similarity, rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, costUsd: 0, rejectedCostUsd: 0 };
   }
   // Bought by an earlier attempt whose store write failed: store it now, no model call. (Its cost
   // was charged when it was bought; this job reports it, as the failed attempt reported nothing.)
@@ -106,7 +106,13 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
 /** The result of a chunk whose reading this job bought (in this attempt or an earlier one whose store write failed). */
 function bought(deps: SynthesizeDeps, base: Pick<SynthesizeResult, 'index' | 'key' | 'provider' | 'model' | 'chars'>, meta: SegmentMeta, audio: WavInfo): SynthesizeResult {
   const cost = deps.ledger ? chunkCost(deps.ledger, meta.model, meta) : {};
-  return { ...base, durationMs: meta.durationMs, samples: frames(audio), cached: false, calls: meta.calls, similarity: meta.similarity, rejections: meta.rejections, usage: meta.usage, ...cost };
+  return { ...base, durationMs: meta.durationMs, samples: frames(audio), segment: segmentOf(audio, meta.loudness), cached: false, calls: meta.calls, similarity: meta.similarity, rejections: meta.rejections, usage: meta.usage, ...cost };
+}
+
+/** What a part's encode needs of a stored segment: its samples' layout (as stored: a canonical WAV) and its loudness. */
+function segmentOf(wav: WavInfo, loudness: SegmentLoudness | undefined): NonNullable<SynthesizeResult['segment']> {
+  const layout = { format: wav.format, dataOffset: wav.dataOffset, dataBytes: wav.dataBytes, durationMs: wav.durationMs };
+  return loudness ? { wav: layout, loudness } : { wav: layout };
 }
 
 /** Sample frames of a WAV's data. */
