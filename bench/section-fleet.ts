@@ -26,7 +26,7 @@ export async function fleetSection(o: BenchOptions, report: Report): Promise<voi
   const cores = cpus().length;
   process.stdout.write(`\n[1] fleet: ${o.chunks} chunks of ~${o.chunkChars} chars, ${o.workers} workers × concurrency ${o.concurrency}, model latency ${o.latency} ms (ideal ${secs(idealMs)})\n`);
 
-  const fake = await startFakeModel({ latency: o.latency, jitter: 0 });
+  const fake = await startFakeModel({ latency: o.latency, jitter: 0, speech: 1 });
   let fleetEff = NaN;
   try {
     const r = await runFleet({ name: 'fleet', book, workers: o.workers, concurrency: o.concurrency, fake, timeoutMs: 20 * idealMs + 120_000 });
@@ -68,7 +68,7 @@ export async function fleetSection(o: BenchOptions, report: Report): Promise<voi
   await s3FleetRun(o, report, book, fleetEff);
 
   process.stdout.write(`\n[2] naive: the same ${o.chunks} chunks, one process, p-limit(${slots}) around the openai SDK (ChatAudioNarrator's request), each WAV written\n`);
-  const naiveFake = await startFakeModel({ latency: o.latency, jitter: 0 });
+  const naiveFake = await startFakeModel({ latency: o.latency, jitter: 0, speech: 1 });
   try {
     const textsFile = join(dir, 'texts.json');
     await writeFile(textsFile, JSON.stringify(book.texts));
@@ -168,7 +168,7 @@ async function s3FleetRun(o: BenchOptions, report: Report, book: SyntheticBook, 
   const s3Dir = await tempDir('s3rver', existsSync('/dev/shm') ? '/dev/shm' : undefined);
   const s3 = await startS3ServerProcess(['bench'], s3Dir);
   const stopS3 = onCleanup(() => s3.stop());
-  const fake = await startFakeModel({ latency: o.latency, jitter: 0 });
+  const fake = await startFakeModel({ latency: o.latency, jitter: 0, speech: 1 });
   try {
     let atChunksDone: { requests: Record<string, number>; connections: number } = { requests: {}, connections: 0 };
     let s3CpuMs = NaN;

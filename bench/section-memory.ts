@@ -71,7 +71,7 @@ export async function memorySection(o: BenchOptions, report: Report): Promise<vo
 
 /** One worker at `concurrency` narrating `book` against a fresh fake, with the memory sampler preloaded. */
 async function measure(o: BenchOptions, book: SyntheticBook, concurrency: number): Promise<FleetResult> {
-  const fake = await startFakeModel({ latency: o.memLatency, jitter: o.memJitter });
+  const fake = await startFakeModel({ latency: o.memLatency, jitter: o.memJitter, speech: 1 });
   try {
     const slowestRoundMs = o.memLatency + o.memJitter + 30_000;
     return await runFleet({

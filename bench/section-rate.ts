@@ -19,7 +19,7 @@ export async function rateSection(o: BenchOptions, report: Report): Promise<void
   const expectedMs = (o.rateChunks / o.rpm) * 60_000;
   process.stdout.write(`\n[3] rate limit: provider and NARRATE_RPM both ${o.rpm}/min, ${o.rateChunks} chunks (≈ ${secs(expectedMs)} at the limit), ${o.workers} workers × ${o.concurrency}, latency ${o.latency} ms\n`);
   const dir = await tempDir('rate-book');
-  const fake = await startFakeModel({ latency: o.latency, jitter: 0, rpm: o.rpm });
+  const fake = await startFakeModel({ latency: o.latency, jitter: 0, rpm: o.rpm, speech: 1 });
   try {
     const book = await writeSyntheticBook(dir, 'rate-book', o.rateChunks, o.chunkChars, 'rate');
     const r = await runFleet({ name: 'rate', book, workers: o.workers, concurrency: o.concurrency, fake, rpm: o.rpm, timeoutMs: 5 * expectedMs + 120_000 });
