@@ -16,9 +16,10 @@ export interface BenchOptions {
   latency: number;
   workers: number;
   concurrency: number;
-  /** 1b. The side-by-side comparison of the directory and S3 stores: its chunks and each worker's concurrency. */
+  /** 1b. The side-by-side comparison of the directory and S3 stores: its chunks, each worker's concurrency, and how many alternated rounds (the best of each counts). */
   s3Chunks: number;
   s3Concurrency: number;
+  s3Rounds: number;
   /** 3. The provider's limit and NARRATE_RPM (the same number), and how many chunks to push through it. */
   rpm: number;
   rateChunks: number;
@@ -56,6 +57,7 @@ const FULL: Pick<BenchOptions, NumericKey | 'finalizeHours' | 'finishBooks'> = {
   concurrency: 16,
   s3Chunks: 600,
   s3Concurrency: 4,
+  s3Rounds: 2,
   rpm: 600,
   // 80 s at 600 rpm: the fake counts over a sliding 60 s window, so only a run longer than that can draw a 429.
   rateChunks: 800,
@@ -82,6 +84,7 @@ const QUICK: typeof FULL = {
   ...FULL,
   chunks: 300,
   s3Chunks: 200,
+  s3Rounds: 1,
   rateChunks: 150,
   memChunks: 16,
   finalizeHours: [0.25, 1],
@@ -139,7 +142,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   options.sections = only === undefined ? [...SECTIONS] : (only.split(',') as Section[]);
   const unknown = options.sections.filter((s) => !SECTIONS.includes(s));
   if (unknown.length > 0) throw new Error(`Expected \`--only\` to list some of ${SECTIONS.join(', ')}, got \`${unknown.join(',')}\``);
-  for (const key of ['chunks', 's3Chunks', 's3Concurrency', 'workers', 'concurrency', 'rateChunks', 'memChunks', 'memConcurrency', 'finalizeRepeats', 'finishConcurrency'] as const) {
+  for (const key of ['chunks', 's3Chunks', 's3Concurrency', 's3Rounds', 'workers', 'concurrency', 'rateChunks', 'memChunks', 'memConcurrency', 'finalizeRepeats', 'finishConcurrency'] as const) {
     if (!Number.isInteger(options[key])) throw new Error(`Expected \`--${flagName(key)}\` to be an integer, got \`${options[key]}\``);
   }
   return options;

@@ -223,10 +223,17 @@ async function s3FleetRun(o: BenchOptions, report: Report, book: SyntheticBook, 
         const run = await runFleet({ name, book: small, workers: o.workers, concurrency: o.s3Concurrency, fake, timeoutMs: 20 * pairIdeal + 120_000, ...(store ? { store } : {}) });
         return pairIdeal / (Math.max(...run.jobs.map((j) => j.finishedOn)) - Math.min(...run.jobs.map((j) => j.timestamp)));
       };
-      const dirEff = await effOf('pair-dir');
-      const bucketEff = await effOf('pair-s3', { env: { ...s3.env, NARRATE_STORE_URL: 's3://bench/pair-segments' }, out: 's3://bench/pair-books/' });
+      // Alternated and repeated, the best of each counted: one run's noise on a shared 2-core box is
+      // of the order of the 2% being judged. Each S3 run stores under a prefix of its own, so none
+      // finds the segments of the one before (a cache hit would flatter it).
+      let dirEff = 0;
+      let bucketEff = 0;
+      for (let round = 0; round < o.s3Rounds; round++) {
+        dirEff = Math.max(dirEff, await effOf(`pair-dir-${round}`));
+        bucketEff = Math.max(bucketEff, await effOf(`pair-s3-${round}`, { env: { ...s3.env, NARRATE_STORE_URL: `s3://bench/pair-${round}/segments` }, out: `s3://bench/pair-${round}/books/` }));
+      }
       const pair = bucketEff / dirEff;
-      report.add({ section: S, metric: `side by side, ${o.s3Chunks} chunks, ${o.workers} workers × concurrency ${o.s3Concurrency}: efficiency directory / S3`, value: `${fixed(dirEff, 3)} / ${fixed(bucketEff, 3)}` });
+      report.add({ section: S, metric: `side by side, ${o.s3Chunks} chunks, ${o.workers} workers × concurrency ${o.s3Concurrency}, best of ${o.s3Rounds} alternated runs: efficiency directory / S3`, value: `${fixed(dirEff, 3)} / ${fixed(bucketEff, 3)}` });
       report.add({ section: S, metric: 'side by side: S3 efficiency ÷ directory efficiency', value: fixed(pair, 3), target: '≥ 0.98', ok: pair >= 0.98 });
       report.summary.push(`S3 fleet ${fixed(pair, 3)} of the directory store's side by side (${fixed(ratio, 3)} with both cores saturated)`);
     } finally {

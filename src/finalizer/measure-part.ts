@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { LoudnessMeter } from '../audio/loudness-meter.js';
 import { summarizeLoudness, type LoudnessSummary } from '../audio/loudness-summary.js';
 import { BOOK_FORMAT } from '../audio/wav-format.js';
@@ -16,6 +17,16 @@ export async function measureEncodedPart(codec: Codec, path: string, signal?: Ab
   const rate = codec.sampleRate ?? BOOK_FORMAT.sampleRate;
   const meter = new LoudnessMeter(rate);
   let carry: Buffer | undefined;
+  if (codec.partStream === 'pcm') {
+    // A WAV book's part is its PCM already: no decoder between it and the listener.
+    for await (const piece of createReadStream(path, { highWaterMark: 256 * 1024, ...(signal ? { signal } : {}) })) {
+      const data = carry ? Buffer.concat([carry, piece as Buffer]) : (piece as Buffer);
+      const whole = data.length - (data.length % 2);
+      carry = whole < data.length ? Buffer.from(data.subarray(whole)) : undefined;
+      if (whole > 0) meter.pushPcm16(data.subarray(0, whole));
+    }
+    return summarizeLoudness(meter);
+  }
   await runFfmpeg([...partInput(codec), '-i', path, '-f', 'f32le', '-ac', '1', '-ar', String(rate), 'pipe:1'], {
     output: (piece) => {
       const data = carry ? Buffer.concat([carry, piece]) : piece;

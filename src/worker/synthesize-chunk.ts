@@ -57,10 +57,12 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
     deps.logger?.info({ bookId: data.bookId, chunk: data.index, key }, 'stored a reading kept from an earlier attempt: no model call');
     return bought(deps, base, kept.meta, kept.audio);
   }
-  // The slot is held through every reading of the chunk and given up before the store write.
+  // The slot is held through every reading of the chunk (the model's time) and given up before the
+  // reading is measured and stored, which is this worker's time: the next call goes out meanwhile.
+  // A crash still loses at most one reading per job the worker holds (its slots, and the few it
+  // takes beyond them: see prefetchFor), whether it was being measured or uploaded.
   const release = deps.slots ? await deps.slots.acquire(signal) : undefined;
   let reading: VerifiedNarration;
-  let loudness: SegmentLoudness;
   try {
     reading = await narrateChunk(data.text, {
       narrator,
@@ -72,18 +74,16 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
       ...(deps.verify ? { options: deps.verify } : {}),
       ...(signal ? { signal } : {}),
     });
-    // Measured once, in the spool, while the slot is still held. The store write comes after the
-    // slot is given up, so a crash loses at most one reading per job the worker holds (its slots,
-    // and the few it takes beyond them: see prefetchFor), an upload to a bucket taking a while.
-    loudness = await measureSegmentLoudness(reading.audio).catch(async (error: unknown) => {
-      await spool.discard(reading.audio.path);
-      throw error;
-    });
   } finally {
     release?.();
   }
-  // The store's calls are in-line (sync): let the job that just got the slot send its request first.
+  // The meter and the store's calls are in-line (sync): let the job that just got the slot send its request first.
   if (release) await nextTurn();
+  // Measured once, in the spool, for mastering (the constant gain that brings it to the book's level).
+  const loudness: SegmentLoudness = await measureSegmentLoudness(reading.audio).catch(async (error: unknown) => {
+    await spool.discard(reading.audio.path);
+    throw error;
+  });
   const meta: SegmentMeta = {
     key,
     provider: narrator.name,
