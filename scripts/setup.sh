@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+# libFLAC's own command-line tool: the tests check the FLAC books narrate writes with `flac -t`.
+command -v flac >/dev/null 2>&1 || missing+=(flac)
 # Chromium is only for the dashboard's browser test; NARRATE_SKIP_CHROMIUM=1 leaves it out.
 if [ "${NARRATE_SKIP_CHROMIUM:-0}" != "1" ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
 if [ "${#missing[@]}" -gt 0 ]; then
