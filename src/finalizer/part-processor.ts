@@ -1,4 +1,6 @@
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { readBookRecord, STOPPED_STATES } from '../queue/book-record.js';
 import { BOOK_FORMAT } from '../audio/wav-format.js';
 import { coerceError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -15,9 +17,21 @@ import { removeParts } from './remove-parts.js';
  * whichever worker is free, while the rest of the book is still being narrated. A worker that dies
  * mid-encode leaves only a scratch file; the job comes back after one lock period and is encoded again.
  */
-export function partProcessor(deps: { store: SegmentStore; logger: Logger; encode: Queue; outputs?: OpenBookOutput }) {
+export function partProcessor(deps: { store: SegmentStore; logger: Logger; encode: Queue; outputs?: OpenBookOutput; prefix?: string }) {
   const outputs = deps.outputs ?? dirOutputs;
   return async (job: Job<PartJobData, PartResult>, _token?: string, signal?: AbortSignal): Promise<PartResult> => {
+    // A book that failed (another part met a full disk), or was cancelled, has its other parts
+    // still queued: BullMQ fails the parent, not the siblings. They are not encoded (a retry adds
+    // them again), so nothing is written for a book that has stopped.
+    // The book's own job is failed by BullMQ in the same step as the part that failed it; a
+    // cancelled book says so in its record.
+    const client = (await deps.encode.client) as unknown as Redis;
+    const parent = job.parent;
+    if (parent?.id !== undefined && (await client.zscore(`${parent.queueKey}:failed`, parent.id)) !== null) throw new UnrecoverableError(`part ${job.data.part}: not encoded, the book has failed`);
+    if (deps.prefix !== undefined) {
+      const record = await readBookRecord(client, deps.prefix, job.data.book.bookId);
+      if (record && STOPPED_STATES.includes(record.state)) throw new UnrecoverableError(`part ${job.data.part}: not encoded, the book is ${record.state}`);
+    }
     const values = await job.getChildrenValues<SynthesizeResult>();
     try {
       const result = await encodePart(job.data, Object.values(values), deps.store, signal, outputs);

@@ -50,8 +50,10 @@ export async function statusOfJob(job: Job<FinalizeJobData, FinalizeResult>, syn
  * explained as well as a chunk.
  */
 async function failureReason(job: Job, synthesize: Queue): Promise<string> {
-  let reason = job.failedReason ?? 'unknown reason';
   const client = await synthesize.client;
+  // The job may have been read just before it failed and its state just after: its reason is then
+  // read again from its key.
+  let reason = job.failedReason ?? (await client.hget(`${job.queueQualifiedName}:${job.id}`, 'failedReason')) ?? 'unknown reason';
   for (let depth = 0; depth < 4; depth++) {
     const match = /child\s+(\S+)\s+failed/.exec(reason);
     if (!match?.[1]) break;

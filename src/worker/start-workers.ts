@@ -186,7 +186,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   // dead worker's part comes back after one lock period, like a chunk, and is encoded again.
   const encode = supervise(
     encodeQueue,
-    partProcessor({ store, logger, encode: encodeQueue, outputs: bookOutputs(config.s3) }) as Processor,
+    partProcessor({ store, logger, encode: encodeQueue, outputs: bookOutputs(config.s3), prefix: config.prefix }) as Processor,
     {
       concurrency: options.encodeConcurrency ?? 1,
       lockDuration: config.lockDurationMs,

@@ -1,0 +1,44 @@
+/**
+ * A book's status read from Redis while its jobs move: a `finalize` job read just before it failed
+ * and whose state is read just after must still say why it failed (the watcher of `narrate run`
+ * and the dashboard read them in that order), not "unknown reason".
+ */
+import { Job, Queue, Worker } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { statusOfJob } from '../../src/queue/book-status.js';
+import { openRedis } from '../../src/queue/connection.js';
+import type { FinalizeJobData } from '../../src/queue/job-data.js';
+import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../../src/queue/names.js';
+import { obliterateQueues } from '../helpers/obliterate-queues.js';
+import { testPrefix } from '../helpers/test-prefix.js';
+
+describe('a book status read while its job fails', () => {
+  const prefix = bullPrefix(testPrefix('book-status'));
+  const connection = openRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const finalize = new Queue(FINALIZE_QUEUE, { connection, prefix });
+  const synthesize = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });
+  const workerConnection = openRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { worker: true });
+  let worker: Worker | undefined;
+  beforeAll(async () => {
+    await finalize.waitUntilReady();
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await obliterateQueues(connection, prefix).catch(() => undefined);
+    await Promise.allSettled([finalize.close(), synthesize.close()]);
+    await connection.quit();
+    await workerConnection.quit().catch(() => workerConnection.disconnect());
+  });
+
+  it('gives the reason of a job that failed after it was read', async () => {
+    const data = { bookId: 'b1', title: 'T', author: 'A', voice: 'v', format: 'm4b', outDir: '/tmp', slug: 't', chapters: [], chunks: [], parts: [], sources: [], submittedAt: new Date().toISOString() } as FinalizeJobData;
+    await finalize.add('finalize', data, { jobId: 'b1', attempts: 1 });
+    const stale = (await Job.fromId<FinalizeJobData>(finalize, 'b1'))!;
+    expect(stale.failedReason).toBeUndefined();
+    worker = new Worker(FINALIZE_QUEUE, async (): Promise<unknown> => { throw new Error('no space left on the disk of /out'); }, { connection: workerConnection, prefix });
+    await new Promise<void>((resolve) => worker!.once('failed', () => resolve()));
+    const status = await statusOfJob(stale, synthesize);
+    expect(status.state).toBe('failed');
+    expect(status.reason).toBe('no space left on the disk of /out');
+  });
+});
