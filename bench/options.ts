@@ -57,7 +57,7 @@ const FULL: Pick<BenchOptions, NumericKey | 'finalizeHours' | 'finishBooks'> = {
   concurrency: 16,
   s3Chunks: 600,
   s3Concurrency: 4,
-  s3Rounds: 2,
+  s3Rounds: 3,
   rpm: 600,
   // 80 s at 600 rpm: the fake counts over a sliding 60 s window, so only a run longer than that can draw a 429.
   rateChunks: 800,
