@@ -28,8 +28,11 @@ import { partInput } from './part-stream.js';
  */
 export async function assembleParts(options: AssembleOptions): Promise<void> {
   switch (options.codec.partStream) {
-    case 'ogg-opus':
-      return writeFile(options.output, writeOggOpus(await oggOptions(options), opusPackets(options)), options.signal ? { signal: options.signal } : {});
+    case 'ogg-opus': {
+      // The first part is read once: its head gives the pre-skip, its packets open the book.
+      const first = readOggOpus(await partBytes(options, options.parts[0]!));
+      return writeFile(options.output, writeOggOpus(await oggOptions(options, first.head.preSkip), opusPackets(options, first.packets)), options.signal ? { signal: options.signal } : {});
+    }
     case 'flac':
       return writeFile(options.output, writeFlac(await flacOptions(options), flacFrames(options)), options.signal ? { signal: options.signal } : {});
     default:
@@ -107,10 +110,9 @@ async function coverPicture(options: AssembleOptions): Promise<{ cover?: CoverPi
   return type ? { cover: { mime: type === 'png' ? 'image/png' : 'image/jpeg', data } } : {};
 }
 
-async function oggOptions(options: AssembleOptions): Promise<OggOpusOptions> {
-  const first = readOggOpus(await partBytes(options, options.parts[0]!));
+async function oggOptions(options: AssembleOptions, preSkip: number): Promise<OggOpusOptions> {
   return {
-    preSkip: first.head.preSkip,
+    preSkip,
     inputSampleRate: BOOK_FORMAT.sampleRate,
     channels: 1,
     tags: options.tags,
@@ -121,12 +123,11 @@ async function oggOptions(options: AssembleOptions): Promise<OggOpusOptions> {
   };
 }
 
-async function* opusPackets(options: AssembleOptions): AsyncGenerator<Buffer> {
+/** The first part's packets, then each later part's without its lead packets. */
+async function* opusPackets(options: AssembleOptions, first: readonly Buffer[]): AsyncGenerator<Buffer> {
+  yield* first;
   const lead = leadFrames(options.codec);
-  for (const [i, part] of options.parts.entries()) {
-    const { packets } = readOggOpus(await partBytes(options, part));
-    yield* i === 0 ? packets : packets.slice(lead);
-  }
+  for (const part of options.parts.slice(1)) yield* readOggOpus(await partBytes(options, part)).packets.slice(lead);
 }
 
 async function flacOptions(options: AssembleOptions): Promise<FlacOptions> {

@@ -1,3 +1,7 @@
+import { UnrecoverableError } from 'bullmq';
+import type { OpenBookOutput } from '../store/book-output.js';
+import { removeParts } from './remove-parts.js';
+
 /**
  * A full disk while a part, a chapter or the book is written. Another attempt minutes later would
  * meet the same disk, so the book fails at once, saying what to do; its partial files are gone
@@ -16,4 +20,15 @@ export function isDiskFull(error: unknown): boolean {
 /** The message a book fails with when its output's disk is full. */
 export function diskFullMessage(bookId: string, where: string): string {
   return `no space left on the disk of ${where}: the book's partial files were removed and its narrated segments are kept; free some space and run \`narrate retry ${bookId}\` (no model call is made again)`;
+}
+
+/**
+ * For a part or book job that failed: when the disk is full, removes the book's parts (a retry
+ * encodes them again: their room is freed now) and gives the error that fails the book at once,
+ * its message led by `what`; otherwise undefined.
+ */
+export async function diskFullFailure(error: unknown, book: Parameters<typeof removeParts>[0], outputs: OpenBookOutput, what?: string): Promise<UnrecoverableError | undefined> {
+  if (!isDiskFull(error)) return undefined;
+  await removeParts(book, outputs);
+  return new UnrecoverableError(`${what === undefined ? '' : `${what}: `}${diskFullMessage(book.bookId, book.outDir)}`);
 }

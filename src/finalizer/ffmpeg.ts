@@ -10,24 +10,18 @@ import type { OutputFormat } from '../queue/job-data.js';
 import { CODECS } from './codecs.js';
 
 /**
- * Codec and muxer of a book encoded in one pass (finalizeBook): the formats not encoded in parts
- * take theirs from here, the others the same encoder and container as their parts (codecs.ts), so a
- * one-pass book and a book joined from parts differ only in how they were made.
+ * Codec and muxer of a book encoded in one pass (finalizeBook): the same encoder and container as
+ * its parts (codecs.ts), so a one-pass book and a book joined from parts differ only in how they
+ * were made. Opus and FLAC books from parts are in containers narrate writes itself; in one pass
+ * ffmpeg's own muxer writes them (chapters as CHAPTERnnn comments).
  */
 function outputOptions(format: OutputFormat): string[] {
   const codec = CODECS[format];
-  if (codec) return [...codec.encoder, ...codec.container];
-  return ONE_PASS_OPTIONS[format] ?? [];
+  return [...codec.encoder, ...(codec.container.length > 0 ? codec.container : ['-f', ONE_PASS_MUXER[format] ?? format])];
 }
 
-const ONE_PASS_OPTIONS: Partial<Record<OutputFormat, string[]>> = {
-  // Opus at 24 kHz (one of its own rates, no resampling) in Ogg; chapters become CHAPTERnnn comments.
-  opus: ['-c:a', 'libopus', '-b:a', '32k', '-f', 'ogg'],
-  // Lossless; chapters become CHAPTERnnn comments too.
-  flac: ['-c:a', 'flac', '-f', 'flac'],
-  // Segments are already PCM in one format: copy, no re-encoding. rf64 lets a book pass 4 GiB.
-  wav: ['-c:a', 'copy', '-rf64', 'auto', '-f', 'wav'],
-};
+/** ffmpeg's muxer of a format whose parts are joined by narrate, not ffmpeg. */
+const ONE_PASS_MUXER: Partial<Record<OutputFormat, string>> = { opus: 'ogg', flac: 'flac' };
 
 /**
  * Packets ffmpeg may queue per input when it reads several inputs (each on its own thread). The

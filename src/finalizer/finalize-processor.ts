@@ -1,7 +1,6 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { coerceError } from '../errors.js';
-import { diskFullMessage, isDiskFull } from './disk-full.js';
-import { removeParts } from './remove-parts.js';
+import { diskFullFailure } from './disk-full.js';
 import { dirOutputs } from '../store/book-output.js';
 import type { Logger } from '../logger.js';
 import type { FinalizeJobData, FinalizeResult, PartResult } from '../queue/job-data.js';
@@ -19,10 +18,7 @@ export function finalizeProcessor(deps: { store: SegmentStore; logger: Logger; o
     try {
       result = await finalizeFromParts(job.data, parts, deps.store, signal, deps.outputs);
     } catch (thrown) {
-      const error = coerceError(thrown);
-      if (!isDiskFull(error)) throw error;
-      await removeParts(job.data, deps.outputs ?? dirOutputs);
-      throw new UnrecoverableError(diskFullMessage(job.data.bookId, job.data.outDir));
+      throw (await diskFullFailure(thrown, job.data, deps.outputs ?? dirOutputs)) ?? coerceError(thrown);
     }
     deps.logger.info({ bookId: job.data.bookId, output: result.output, durationMs: result.durationMs }, 'book finalized');
     return result;

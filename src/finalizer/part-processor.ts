@@ -9,8 +9,7 @@ import { dirOutputs, type OpenBookOutput } from '../store/book-output.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { chapterFileIfComplete } from './chapter-files.js';
 import { encodePart } from './encode-part.js';
-import { diskFullMessage, isDiskFull } from './disk-full.js';
-import { removeParts } from './remove-parts.js';
+import { diskFullFailure } from './disk-full.js';
 
 /**
  * The BullMQ processor of a part's `encode` job: runs once every chunk of the part is stored, on
@@ -47,11 +46,8 @@ export function partProcessor(deps: { store: SegmentStore; logger: Logger; encod
     } catch (thrown) {
       const error = coerceError(thrown);
       const what = `part ${job.data.part} (chapter ${job.data.chapter + 1})`;
-      if (isDiskFull(error)) {
-        // The book's other parts are encoded again by a retry: free their room now.
-        await removeParts(job.data.book, outputs);
-        throw new UnrecoverableError(`${what}: ${diskFullMessage(job.data.book.bookId, job.data.book.outDir)}`);
-      }
+      const full = await diskFullFailure(error, job.data.book, outputs, what);
+      if (full) throw full;
       if (!isRetryable(error)) throw new UnrecoverableError(`${what}: ${error.message}`);
       throw new Error(`${what}: ${error.message}`, { cause: error });
     }

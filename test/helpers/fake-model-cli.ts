@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startFakeModel, type FakeModelOptions } from './fake-model-server.js';
+import { closeOnSignals } from './close-on-signals.js';
 
 const { values } = parseArgs({
   options: {
@@ -60,13 +61,6 @@ const options = Object.fromEntries(entries.filter(([, v]) => v !== undefined)) a
 const server = await startFakeModel(options);
 process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
 
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  void server.close().then(() => process.exit(0));
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+closeOnSignals(() => server.close());
 // Kept quiet on purpose: the parent reads stats over HTTP, and stdout carries only the url line.
 process.on('SIGUSR2', () => {});

@@ -10,16 +10,10 @@
  */
 import { parseArgs } from 'node:util';
 import { startS3Server } from './s3-server.js';
+import { closeOnSignals } from './close-on-signals.js';
 
 const { values } = parseArgs({ options: { bucket: { type: 'string', multiple: true, default: [] }, dir: { type: 'string' } } });
 const server = await startS3Server(values.bucket, values.dir === undefined ? {} : { parent: values.dir });
 process.stdout.write(`${JSON.stringify({ url: server.url, env: server.env })}\n`);
 
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  void server.close().then(() => process.exit(0));
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+closeOnSignals(() => server.close());

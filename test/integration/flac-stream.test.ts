@@ -15,6 +15,7 @@ import { readFlacFrames, writeFlac, type FlacOptions } from '../../src/finalizer
 import { runOk, runTool } from '../helpers/run-tool.js';
 import { speechParts } from '../helpers/speech-parts.js';
 import { PROSE } from '../helpers/speech.js';
+import { collect, each } from '../helpers/byte-streams.js';
 
 const BLOCK = 4608;
 const TAGS = { title: 'The Doors', album: 'The Doors', artist: 'A. Writer', album_artist: 'A. Writer', composer: 'Ann Reed', genre: 'Audiobook', date: '2024', publisher: 'Small Press', language: 'en' };
@@ -28,16 +29,6 @@ async function encodeFlac(dir: string, pcm: Buffer): Promise<Buffer> {
   const file = join(dir, `part-${encodes++}.flac`);
   await runOk('ffmpeg', ['-v', 'error', '-f', 's16le', '-ar', '24000', '-ac', '1', '-i', 'pipe:0', '-c:a', 'flac', '-frame_size', String(BLOCK), '-f', 'flac', file], pcm);
   return readFile(file);
-}
-
-async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
-  const out: Buffer[] = [];
-  for await (const chunk of chunks) out.push(chunk);
-  return Buffer.concat(out);
-}
-
-async function* each<T>(items: readonly T[]): AsyncGenerator<T> {
-  yield* items;
 }
 
 /** One second of decoded samples from `seconds` in, ffmpeg seeking on its own (no seek table). */

@@ -16,6 +16,7 @@ import { bestLag, decodePcm, snrDb } from '../helpers/decode-pcm.js';
 import { runOk, runTool } from '../helpers/run-tool.js';
 import { speechParts } from '../helpers/speech-parts.js';
 import { PROSE } from '../helpers/speech.js';
+import { collect, each } from '../helpers/byte-streams.js';
 
 /** A part's encode, as the finisher would run it (the Ogg muxer; `-f opus` writes the same stream). */
 const ENCODE = ['-f', 's16le', '-ar', '24000', '-ac', '1', '-i', 'pipe:0', '-c:a', 'libopus', '-b:a', '32k', '-f', 'ogg', 'pipe:1'];
@@ -31,16 +32,6 @@ async function encodeOpus(pcm: Buffer): Promise<Buffer> {
 /** 16-bit samples of s16le bytes, wherever the Buffer's bytes sit in its ArrayBuffer. */
 function samplesOf(bytes: Buffer): Int16Array {
   return new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-}
-
-async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
-  const out: Buffer[] = [];
-  for await (const chunk of chunks) out.push(chunk);
-  return Buffer.concat(out);
-}
-
-async function* each<T>(items: readonly T[]): AsyncGenerator<T> {
-  yield* items;
 }
 
 describe('Ogg Opus: parts joined by stream copy', () => {
