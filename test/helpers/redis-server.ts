@@ -3,6 +3,7 @@
  * Append-only, so a SHUTDOWN keeps every key and the next start on the same dir reloads them.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { promisify } from 'node:util';
 import { spawnProcess, type SpawnedProcess } from './spawn-worker.js';
@@ -23,14 +24,53 @@ export interface PrivateRedis {
   kill(): Promise<void>;
 }
 
-/** A free TCP port on 127.0.0.1 (asked of the OS, then released). */
+/**
+ * The first port the kernel hands out for outgoing connections; a port below it is never taken by
+ * one. Asking the OS for port 0 gives a port inside that range, where any test's outgoing
+ * connection (to Redis, S3, the fake model) may take it between our check and redis-server's
+ * bind: CI lost a cluster bus port that way.
+ */
+function ephemeralFloor(): number {
+  try {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low !== undefined && Number.isInteger(low) && low > 11_000) return low;
+  } catch {
+    // Not Linux: the IANA ephemeral range starts at 49152.
+  }
+  return 49_152;
+}
+
+const FLOOR = ephemeralFloor();
+const taken = new Set<number>();
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A TCP port on 127.0.0.1 free now, chosen at random between 10000 and the ephemeral range, never
+ * one this process handed out before. Another process may still bind it first: servers started
+ * on it should retry on "Address already in use" (see startWithRetry).
+ */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * (FLOOR - 10_000));
+    if (taken.has(port)) continue;
+    if (await canListen(port)) {
+      taken.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port between 10000 and ${FLOOR} after 200 tries`);
+}
+
+/** True when a server's output says it lost the race for its port. */
+export function lostPortRace(output: string): boolean {
+  return /Address already in use|EADDRINUSE/.test(output);
 }
 
 /** Sends PING over a raw socket; true on +PONG. The socket is always destroyed. */

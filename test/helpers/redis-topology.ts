@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, ping } from './redis-server.js';
+import { freePort, lostPortRace, ping } from './redis-server.js';
 import { spawnProcess, type SpawnedProcess } from './spawn-worker.js';
 import { waitUntil } from './wait-until.js';
 
@@ -32,6 +32,24 @@ async function startServer(role: string, port: number, args: string[], cwd: stri
   return started;
 }
 
+/**
+ * Starts a server on `count` fresh free ports (its own, then any it needs besides, like the
+ * cluster bus); if another process binds one of them first, tries again on new ports, up to 4
+ * times. `prepare` writes what the server needs for those ports and gives its arguments.
+ */
+async function startOnFreePorts(role: string, count: number, cwd: string, prepare: (ports: number[]) => Promise<string[]>): Promise<{ port: number; process: SpawnedProcess }> {
+  for (let attempt = 1; ; attempt++) {
+    const ports: number[] = [];
+    for (let i = 0; i < count; i++) ports.push(await freePort());
+    const args = await prepare(ports);
+    try {
+      return { port: ports[0]!, process: await startServer(role, ports[0]!, args, cwd) };
+    } catch (error) {
+      if (attempt >= 4 || !lostPortRace(String(error))) throw error;
+    }
+  }
+}
+
 function topology(servers: { role: string; port: number; process: SpawnedProcess }[]): Topology {
   return {
     servers,
@@ -54,14 +72,15 @@ export async function startCluster(dir: string, masters = 3): Promise<Topology &
   const cluster = topology(servers);
   try {
     for (let i = 0; i < masters; i++) {
-      const port = await freePort();
-      // The cluster bus needs a port too; by default port+10000, which may be taken or out of range.
-      const busPort = await freePort();
       const home = join(dir, `node-${i}`);
       await mkdir(home, { recursive: true });
-      const args = ['--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--dir', home, '--cluster-enabled', 'yes',
-        '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '3000', '--appendonly', 'no', '--save', '', '--protected-mode', 'no', '--daemonize', 'no'];
-      servers.push({ role: `cluster node ${i}`, port, process: await startServer(`cluster node ${i}`, port, args, home) });
+      // The cluster bus needs a port too; by default port+10000, which may be taken or out of range.
+      const role = `cluster node ${i}`;
+      const started = await startOnFreePorts(role, 2, home, async ([port, busPort]) => [
+        '--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--dir', home, '--cluster-enabled', 'yes',
+        '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '3000', '--appendonly', 'no', '--save', '', '--protected-mode', 'no', '--daemonize', 'no',
+      ]);
+      servers.push({ role, ...started });
     }
     await exec('redis-cli', ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 });
     await waitUntil('every node to report cluster_state:ok', async () => {
@@ -80,40 +99,42 @@ export async function startSentinels(dir: string, name = 'narrate-test'): Promis
   const servers: { role: string; port: number; process: SpawnedProcess }[] = [];
   const set = topology(servers);
   try {
-    const masterPort = await freePort();
-    const replicaPort = await freePort();
     const common = ['--bind', '127.0.0.1', '--appendonly', 'no', '--save', '', '--protected-mode', 'no', '--daemonize', 'no'];
-    for (const [role, port, extra] of [
-      ['master', masterPort, []],
-      ['replica', replicaPort, ['--replicaof', '127.0.0.1', String(masterPort)]],
-    ] as const) {
+    const start = async (role: string, extra: string[]) => {
       const home = join(dir, role);
       await mkdir(home, { recursive: true });
-      servers.push({ role, port, process: await startServer(role, port, ['--port', String(port), '--dir', home, ...common, ...extra], home) });
-    }
+      const started = await startOnFreePorts(role, 1, home, async ([port]) => ['--port', String(port), '--dir', home, ...common, ...extra]);
+      servers.push({ role, ...started });
+      return started.port;
+    };
+    const masterPort = await start('master', []);
+    const replicaPort = await start('replica', ['--replicaof', '127.0.0.1', String(masterPort)]);
     await waitUntil('the replica to be in sync', async () => (await redisCli(replicaPort, 'info', 'replication')).includes('master_link_status:up'), {
       timeoutMs: 20_000,
       intervalMs: 200,
       describe: set.describe,
     });
     for (let i = 0; i < 3; i++) {
-      const port = await freePort();
+      const role = `sentinel ${i}`;
       const home = join(dir, `sentinel-${i}`);
       await mkdir(home, { recursive: true });
       // Sentinel rewrites its config file as it learns the topology: each gets its own, writable.
       const conf = join(home, 'sentinel.conf');
-      await writeFile(conf, [
-        `port ${port}`,
-        'bind 127.0.0.1',
-        'protected-mode no',
-        `dir ${home}`,
-        `sentinel monitor ${name} 127.0.0.1 ${masterPort} 2`,
-        `sentinel down-after-milliseconds ${name} 1000`,
-        `sentinel failover-timeout ${name} 5000`,
-        `sentinel parallel-syncs ${name} 1`,
-        '',
-      ].join('\n'));
-      servers.push({ role: `sentinel ${i}`, port, process: await startServer(`sentinel ${i}`, port, [conf, '--sentinel'], home) });
+      const started = await startOnFreePorts(role, 1, home, async ([port]) => {
+        await writeFile(conf, [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          'protected-mode no',
+          `dir ${home}`,
+          `sentinel monitor ${name} 127.0.0.1 ${masterPort} 2`,
+          `sentinel down-after-milliseconds ${name} 1000`,
+          `sentinel failover-timeout ${name} 5000`,
+          `sentinel parallel-syncs ${name} 1`,
+          '',
+        ].join('\n'));
+        return [conf, '--sentinel'];
+      });
+      servers.push({ role, ...started });
     }
     const sentinelPorts = servers.filter((s) => s.role.startsWith('sentinel')).map((s) => s.port);
     await waitUntil('every sentinel to know the replica and the other sentinels', async () => {
