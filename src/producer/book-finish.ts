@@ -22,7 +22,7 @@ export function bookFinish(
   const own = book.finish ?? {};
   const loudness = choices.loudness ?? own.loudness ?? DEFAULT_LOUDNESS;
   const acx = loudness === 'acx';
-  const format = choices.format ?? book.format ?? (acx ? 'mp3' : 'm4b');
+  const format = bookFormat(book, choices);
   const split = choices.split ?? own.split ?? acx;
   const problem = finishConflict(loudness, format, split);
   if (problem) throw new InputError(`${book.source}: ${problem.replace(/^--loudness acx/, 'loudness acx').replace(/--format (\w+)/, 'format $1')}`);
@@ -38,6 +38,21 @@ export function bookFinish(
     ...(book.language === undefined ? {} : { language: book.language }),
   };
   return { finish, format };
+}
+
+/** The format a book is written in: --format, else the manifest's, else MP3 for acx, else m4b. */
+export function bookFormat(book: Pick<LoadedBook, 'format' | 'finish'>, choices: Pick<FinishChoices, 'loudness'> & { format?: OutputFormat }): OutputFormat {
+  const loudness = choices.loudness ?? book.finish?.loudness ?? DEFAULT_LOUDNESS;
+  return choices.format ?? book.format ?? (loudness === 'acx' ? 'mp3' : 'm4b');
+}
+
+/**
+ * Why a book's own cover can't be used, if it can't: a WAV file holds no picture, so a manifest's
+ * `cover:` would be silently lost (an EPUB's own cover is simply not used: nobody asked for it).
+ */
+export function coverConflict(book: Pick<LoadedBook, 'format' | 'finish' | 'source'>, choices: Pick<FinishChoices, 'loudness'> & { format?: OutputFormat }): string | undefined {
+  if (book.finish?.cover === undefined || bookFormat(book, choices) !== 'wav') return undefined;
+  return `${book.source}: cover: a WAV file cannot hold a cover image; drop cover: or choose a format that holds one (m4b, m4a, mp3, opus, flac)`;
 }
 
 /** Titles of the credit chapters (shown in players; the heading itself is not read, the credit is). */

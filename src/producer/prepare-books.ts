@@ -12,6 +12,7 @@ import { planBook, type BookChoices, type BookPlan } from './plan-book.js';
 import { DEFAULT_MAX_CHARS } from './split-chunks.js';
 import { slugify, uniqueSlugs } from './slugify.js';
 import { checkFlagCover, resolveCover } from './resolve-cover.js';
+import { bookFormat, coverConflict } from './book-finish.js';
 import { bookOutputs } from '../store/book-output.js';
 
 /** Flags of `run`, `submit` and `plan`. */
@@ -105,15 +106,19 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
   const slugs = uniqueSlugs(books.map((b) => slugify(options.title ?? b.title)));
   const { readCode: _readCode, lexicon: _lexicon, notes: _notes, keepFrontMatter: _keep, maxCostUsd: _maxCost, notify: _notify, cover: _cover, language: flagLanguage, ...choices } = options;
   const covers = await Promise.all(
-    books.map((b, i) =>
-      (mode.planOnly === true && flagCover === undefined && b.finish?.cover === undefined
-        ? Promise.resolve(undefined)
-        : resolveCover(b, flagCover, options.outDir, slugs[i]!, mode.planOnly === true ? undefined : bookOutputs(config.s3))
-      ).catch((error: unknown) => {
+    books.map(async (b, i) => {
+      try {
+        const conflict = coverConflict(b, options);
+        if (conflict !== undefined) throw new InputError(conflict);
+        // A WAV book takes no cover: an EPUB's own is not published beside it.
+        if (bookFormat(b, options) === 'wav') return undefined;
+        if (mode.planOnly === true && flagCover === undefined && b.finish?.cover === undefined) return undefined;
+        return await resolveCover(b, flagCover, options.outDir, slugs[i]!, mode.planOnly === true ? undefined : bookOutputs(config.s3));
+      } catch (error) {
         failures.push({ source: b.source, reason: coerceError(error).message });
         return null;
-      }),
-    ),
+      }
+    }),
   );
   const prepared: PreparedBook[] = [];
   books.forEach((book, i) => {

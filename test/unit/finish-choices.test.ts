@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,8 @@ import { chapterFileTitle, chapterPlaylist } from '../../src/finalizer/chapter-p
 import { checkCover, coverTypeOf } from '../../src/finalizer/cover-image.js';
 import { loadBook } from '../../src/producer/load-book.js';
 import { planBook } from '../../src/producer/plan-book.js';
+import { prepareBooks } from '../../src/producer/prepare-books.js';
+import { loadConfig } from '../../src/config.js';
 import { dirOutputs } from '../../src/store/book-output.js';
 import { resolveCover } from '../../src/producer/resolve-cover.js';
 import { CORPUS } from '../helpers/corpus.js';
@@ -86,6 +88,28 @@ describe('covers', () => {
     expect((await readFile(copied!.path)).equals(PNG)).toBe(true);
     await writeFile(join(dir, 'bad.yaml'), 'title: T\ncover: ch1.txt\nchapters: [ch1.txt]\n');
     await expect(resolveCover(await loadBook(join(dir, 'bad.yaml')), undefined, dir, 't')).rejects.toThrow(`cover: in ${join(dir, 'bad.yaml')}: ${join(dir, 'ch1.txt')}: not a JPEG or PNG image`);
+  });
+  it("refuses a manifest's cover: on a WAV book, naming the manifest and publishing nothing; an EPUB's own cover is just not used", async () => {
+    const config = loadConfig({});
+    const out = join(dir, 'wav-out');
+    await writeFile(join(dir, 'ch1.txt'), 'Once upon a time.');
+    await writeFile(join(dir, 'front.png'), PNG);
+    await writeFile(join(dir, 'wav-cover.yaml'), 'title: W\ncover: front.png\nformat: wav\nchapters: [ch1.txt]\n');
+    await writeFile(join(dir, 'cover.yaml'), 'title: C\ncover: front.png\nchapters: [ch1.txt]\n');
+    const wav = 'cover: a WAV file cannot hold a cover image; drop cover: or choose a format that holds one (m4b, m4a, mp3, opus, flac)';
+    // The manifest's own format, and --format wav over a manifest that names a cover.
+    const own = await prepareBooks([join(dir, 'wav-cover.yaml')], { outDir: out }, config);
+    expect(own.books).toEqual([]);
+    expect(own.failures).toEqual([{ source: join(dir, 'wav-cover.yaml'), reason: `${join(dir, 'wav-cover.yaml')}: ${wav}` }]);
+    const flagged = await prepareBooks([join(dir, 'cover.yaml'), join(CORPUS, 'alice.epub')], { outDir: out, format: 'wav' }, config);
+    expect(flagged.failures.map((f) => f.reason)).toEqual([`${join(dir, 'cover.yaml')}: ${wav}`]);
+    // The EPUB still goes, without its cover, and nothing was written beside the books.
+    expect(flagged.books.map((b) => [b.plan.finalize.format, b.plan.finalize.finish?.cover])).toEqual([['wav', undefined]]);
+    await expect(readdir(out)).rejects.toThrow(/ENOENT/);
+    // In a format that takes a picture, the same manifest keeps its cover.
+    const m4b = await prepareBooks([join(dir, 'cover.yaml')], { outDir: out }, config);
+    expect(m4b.failures).toEqual([]);
+    expect(m4b.books[0]!.plan.finalize.finish?.cover).toMatchObject({ name: '.c.cover.png', type: 'png' });
   });
 });
 
