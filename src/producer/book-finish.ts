@@ -46,15 +46,6 @@ export function bookFormat(book: Pick<LoadedBook, 'format' | 'finish'>, choices:
   return choices.format ?? book.format ?? (loudness === 'acx' ? 'mp3' : 'm4b');
 }
 
-/**
- * Why a book's own cover can't be used, if it can't: a WAV file holds no picture, so a manifest's
- * `cover:` would be silently lost (an EPUB's own cover is simply not used: nobody asked for it).
- */
-export function coverConflict(book: Pick<LoadedBook, 'format' | 'finish' | 'source'>, choices: Pick<FinishChoices, 'loudness'> & { format?: OutputFormat }): string | undefined {
-  if (book.finish?.cover === undefined || bookFormat(book, choices) !== 'wav') return undefined;
-  return `${book.source}: cover: a WAV file cannot hold a cover image; drop cover: or choose a format that holds one (m4b, m4a, mp3, opus, flac)`;
-}
-
 /** Titles of the credit chapters (shown in players; the heading itself is not read, the credit is). */
 export const OPENING_CREDITS = 'Opening Credits';
 export const CLOSING_CREDITS = 'Closing Credits';

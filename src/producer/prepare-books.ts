@@ -12,7 +12,7 @@ import { planBook, type BookChoices, type BookPlan } from './plan-book.js';
 import { DEFAULT_MAX_CHARS } from './split-chunks.js';
 import { slugify, uniqueSlugs } from './slugify.js';
 import { checkFlagCover, resolveCover } from './resolve-cover.js';
-import { bookFormat, coverConflict } from './book-finish.js';
+import { bookFormat } from './book-finish.js';
 import { bookOutputs } from '../store/book-output.js';
 
 /** Flags of `run`, `submit` and `plan`. */
@@ -108,10 +108,12 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
   const covers = await Promise.all(
     books.map(async (b, i) => {
       try {
-        const conflict = coverConflict(b, options);
-        if (conflict !== undefined) throw new InputError(conflict);
-        // A WAV book takes no cover: an EPUB's own is not published beside it.
-        if (bookFormat(b, options) === 'wav') return undefined;
+        // A WAV file holds no picture: a manifest's cover: would be silently lost, so that book is
+        // refused; an EPUB's own cover (nobody asked for it) is simply not published beside it.
+        if (bookFormat(b, options) === 'wav') {
+          if (b.finish?.cover === undefined) return undefined;
+          throw new InputError(`${b.source}: cover: a WAV file cannot hold a cover image; drop cover: or choose a format that holds one (m4b, m4a, mp3, opus, flac)`);
+        }
         if (mode.planOnly === true && flagCover === undefined && b.finish?.cover === undefined) return undefined;
         return await resolveCover(b, flagCover, options.outDir, slugs[i]!, mode.planOnly === true ? undefined : bookOutputs(config.s3));
       } catch (error) {
