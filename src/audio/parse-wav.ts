@@ -1,6 +1,6 @@
 import { AudioFormatError } from '../errors.js';
 import { durationMs } from './wav-duration.js';
-import type { WavFormat } from './wav-format.js';
+import { frameBytes, type WavFormat } from './wav-format.js';
 
 /** Where the samples of a WAV file start and how many bytes its header says they take. */
 export interface WavLayout {
@@ -44,8 +44,7 @@ export function readWavInfo(header: Buffer, fileBytes?: number): WavInfo {
   const available = fileBytes === undefined ? undefined : Math.max(0, fileBytes - dataOffset);
   let dataBytes = declaredDataBytes ?? available ?? 0;
   if (available !== undefined && dataBytes > available) dataBytes = available;
-  const frame = (format.channels * format.bitsPerSample) / 8;
-  dataBytes -= dataBytes % frame;
+  dataBytes -= dataBytes % frameBytes(format);
   return { format, dataOffset, dataBytes, durationMs: durationMs(format, dataBytes) };
 }
 

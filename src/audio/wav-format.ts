@@ -13,7 +13,17 @@ export const BOOK_FORMAT: Readonly<WavFormat> = Object.freeze({ sampleRate: 2400
 
 /** Bytes per second of PCM audio in `format`. */
 export function byteRate(format: WavFormat): number {
-  return (format.sampleRate * format.channels * format.bitsPerSample) / 8;
+  return format.sampleRate * frameBytes(format);
+}
+
+/** Bytes of one sample frame (a sample of every channel): a WAV's block align. */
+export function frameBytes(format: WavFormat): number {
+  return (format.channels * format.bitsPerSample) / 8;
+}
+
+/** Whether two formats are the same: segments join without re-encoding only then. */
+export function sameFormat(a: WavFormat, b: WavFormat): boolean {
+  return a.sampleRate === b.sampleRate && a.channels === b.channels && a.bitsPerSample === b.bitsPerSample;
 }
 
 /** Human-readable description, used in error messages: "24000 Hz, 1 ch, 16-bit". */

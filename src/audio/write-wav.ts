@@ -1,11 +1,11 @@
-import type { WavFormat } from './wav-format.js';
+import { frameBytes, type WavFormat } from './wav-format.js';
 
 /** Size of the canonical RIFF/WAVE header with one fmt and one data chunk. */
 export const WAV_HEADER_BYTES = 44;
 
 /** A canonical 44-byte PCM WAV header for `dataBytes` bytes of samples. */
 export function wavHeader(format: WavFormat, dataBytes: number): Buffer {
-  const blockAlign = (format.channels * format.bitsPerSample) / 8;
+  const blockAlign = frameBytes(format);
   const header = Buffer.alloc(WAV_HEADER_BYTES);
   header.write('RIFF', 0, 'latin1');
   // The RIFF size counts everything after these first 8 bytes, including the pad byte of an odd data chunk.

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { BOOK_FORMAT } from '../audio/wav-format.js';
+import { BOOK_FORMAT, frameBytes } from '../audio/wav-format.js';
 import { NarrateError } from '../errors.js';
 import type { PartJobData, PartResult, SynthesizeResult } from '../queue/job-data.js';
 import type { SegmentStore } from '../store/segment-store.js';
@@ -17,7 +17,7 @@ import { segmentLoudnessOf } from './segment-loudness-of.js';
 import { measureEncodedPart } from './measure-part.js';
 import { presetOf } from './part-hooks.js';
 
-const BLOCK = (BOOK_FORMAT.channels * BOOK_FORMAT.bitsPerSample) / 8;
+const BLOCK = frameBytes(BOOK_FORMAT);
 /** Silence is fed in pieces of this many bytes: one zero buffer, reused. */
 const SILENCE = Buffer.alloc(64 * 1024);
 /**

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import pLimit from 'p-limit';
 import { wavInfoChunk } from '../audio/wav-info-chunk.js';
-import { BOOK_FORMAT, byteRate, describeFormat, type WavFormat } from '../audio/wav-format.js';
+import { BOOK_FORMAT, byteRate, describeFormat, sameFormat } from '../audio/wav-format.js';
 import { AudioFormatError } from '../errors.js';
 import type { FinalizeJobData, FinalizeResult, PartResult, SynthesizeResult } from '../queue/job-data.js';
 import { dirOutputs, withBookOutput, type BookOutput, type OpenBookOutput } from '../store/book-output.js';
@@ -99,9 +99,6 @@ async function segmentSources(book: FinalizeJobData, byIndex: Map<number, Synthe
   );
 }
 
-function sameFormat(a: WavFormat, b: WavFormat): boolean {
-  return a.sampleRate === b.sampleRate && a.channels === b.channels && a.bitsPerSample === b.bitsPerSample;
-}
 
 /** One ffmpeg run over the joined samples (streamed to its stdin) with tags and chapter marks. */
 async function encodeWithFfmpeg(timeline: Timeline, parts: WavPart[], book: FinalizeJobData, partial: string, signal: AbortSignal | undefined): Promise<void> {

@@ -1,4 +1,4 @@
-import { BOOK_FORMAT } from '../audio/wav-format.js';
+import { BOOK_FORMAT, frameBytes } from '../audio/wav-format.js';
 import type { Codec } from './codecs.js';
 import { frameOffsets } from './containers/elementary-frames.js';
 import { readFlacFrames } from './containers/flac-stream.js';
@@ -66,7 +66,7 @@ export function partFrameCount(codec: Codec, bytes: Buffer): number {
     case 'mp3':
       return frameOffsets(codec.partStream, bytes).length - 1;
     case 'pcm':
-      return bytes.length / ((BOOK_FORMAT.channels * BOOK_FORMAT.bitsPerSample) / 8);
+      return bytes.length / frameBytes(BOOK_FORMAT);
     case 'ogg-opus':
       return readOggOpus(bytes).packets.length;
     case 'flac':

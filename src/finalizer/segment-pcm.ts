@@ -1,5 +1,5 @@
 import type { WavInfo } from '../audio/parse-wav.js';
-import { describeFormat, type WavFormat } from '../audio/wav-format.js';
+import { describeFormat, frameBytes, sameFormat, type WavFormat } from '../audio/wav-format.js';
 import { AudioFormatError } from '../errors.js';
 import type { SegmentLoudness } from '../audio/segment-loudness.js';
 import type { SynthesizeResult } from '../queue/job-data.js';
@@ -28,7 +28,7 @@ export async function openSegment(store: SegmentStore, key: string, format: WavF
     opened = { key, wav: head.wav, ...(head.meta.loudness ? { loudness: head.meta.loudness } : {}) };
   }
   const f = opened.wav.format;
-  if (f.sampleRate !== format.sampleRate || f.channels !== format.channels || f.bitsPerSample !== format.bitsPerSample) {
+  if (!sameFormat(f, format)) {
     throw new AudioFormatError(`segment ${key} is ${describeFormat(f)}, the book is ${describeFormat(format)}`, { retryable: false });
   }
   return opened;
@@ -40,7 +40,7 @@ export async function openSegment(store: SegmentStore, key: string, format: WavF
  */
 export async function* segmentPcm(store: SegmentStore, segment: OpenedSegment, signal?: AbortSignal): AsyncGenerator<Buffer> {
   if (segment.wav.dataBytes === 0) return;
-  const block = (segment.wav.format.channels * segment.wav.format.bitsPerSample) / 8;
+  const block = frameBytes(segment.wav.format);
   let carry: Buffer | undefined;
   for await (const chunk of await store.readSamples(segment.key, segment.wav, signal)) {
     const piece = carry ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);

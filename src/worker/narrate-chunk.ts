@@ -1,4 +1,4 @@
-import { BOOK_FORMAT, describeFormat, type WavFormat } from '../audio/wav-format.js';
+import { BOOK_FORMAT, describeFormat, sameFormat, type WavFormat } from '../audio/wav-format.js';
 import { AudioFormatError, NarrateError } from '../errors.js';
 import { sumUsage, type Narrator, type TokenUsage } from '../providers/narrator.js';
 import { isEnglish } from '../language/languages.js';
@@ -152,7 +152,7 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
 
 /** Segments of a book are joined without re-encoding, so every one must be in the book's sample format. */
 export function requireBookFormat(format: WavFormat): void {
-  if (format.sampleRate !== BOOK_FORMAT.sampleRate || format.channels !== BOOK_FORMAT.channels || format.bitsPerSample !== BOOK_FORMAT.bitsPerSample) {
+  if (!sameFormat(format, BOOK_FORMAT)) {
     throw new AudioFormatError(`audio is ${describeFormat(format)}, the book is ${describeFormat(BOOK_FORMAT)}`, { retryable: false });
   }
 }

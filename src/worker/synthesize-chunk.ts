@@ -3,6 +3,7 @@ import type { BookLedger } from '../money/book-ledger.js';
 import type { Narrator } from '../providers/narrator.js';
 import type { SynthesizeJobData, SynthesizeResult } from '../queue/job-data.js';
 import type { WavInfo } from '../audio/parse-wav.js';
+import { frameBytes } from '../audio/wav-format.js';
 import { measureSegmentLoudness, type SegmentLoudness } from '../audio/segment-loudness.js';
 import { segmentKey } from '../store/segment-key.js';
 import type { AudioSpool } from '../store/audio-spool.js';
@@ -117,7 +118,7 @@ function segmentOf(wav: WavInfo, loudness: SegmentLoudness | undefined): NonNull
 
 /** Sample frames of a WAV's data. */
 function frames(wav: WavInfo): number {
-  return wav.dataBytes / ((wav.format.channels * wav.format.bitsPerSample) / 8);
+  return wav.dataBytes / frameBytes(wav.format);
 }
 
 /**
