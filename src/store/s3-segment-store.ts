@@ -96,10 +96,8 @@ export class S3SegmentStore implements SegmentStore {
       // Sent without options, so the client's cached middleware stack serves it (see s3-client.ts):
       // this is the request of every chunk. An abort stops the wait; the HEAD itself, a read,
       // finishes or times out on its own.
-      const out = await untilAborted(this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.objectKey(key) })), signal);
-      return decodeHead(out.Metadata?.[HEAD_METADATA_KEY], key);
+      return (await untilAborted(this.headObject(key), signal))?.head;
     } catch (error) {
-      if (isNotFound(error)) return undefined;
       throw s3Error(error, `HEAD of segment ${key}`, this.where, this.settings);
     }
   }
