@@ -152,7 +152,12 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
     return worker;
   };
 
+  // A dead worker's jobs come back after one lock period, and a job may be orphaned a few times
+  // (several crashes in a row) before BullMQ gives up on it: chunks, parts and enqueue jobs alike.
+  const redelivered = { lockDuration: config.lockDurationMs, stalledInterval: config.lockDurationMs, maxStalledCount: 5 };
   const limiter = rpmLimiter(config.rpm);
+  // Where finished books go: a directory, or an s3:// --out (each book names its own).
+  const outputs = bookOutputs(config.s3);
   const synthesize = supervise(
     queue,
     synthesizeProcessor({ narrator, store, spool, slots, queue, logger, ledger, verify: { threshold: config.similarityThreshold, ...options.verify } }) as Processor,
@@ -160,11 +165,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
       // A few jobs more than calls, fetched and looked up ahead, so a call slot never waits on Redis.
       concurrency: slots.size + prefetchFor(slots.size),
       limiter,
-      // A dead worker's jobs come back after one lock period; a chunk may be orphaned a few times
-      // (several crashes in a row) before BullMQ gives up on it.
-      lockDuration: config.lockDurationMs,
-      stalledInterval: config.lockDurationMs,
-      maxStalledCount: 5,
+      ...redelivered,
     },
     'failures',
   );
@@ -174,7 +175,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   }
   const finalize = supervise(
     finalizeQueue,
-    finalizeProcessor({ store, logger, outputs: bookOutputs(config.s3) }) as Processor,
+    finalizeProcessor({ store, logger, outputs }) as Processor,
     {
       concurrency: options.finalizeConcurrency ?? 1,
       // ffmpeg on a long book can hold the lock a while; renewals keep it, this only bounds a dead worker.
@@ -186,12 +187,10 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   // dead worker's part comes back after one lock period, like a chunk, and is encoded again.
   const encode = supervise(
     encodeQueue,
-    partProcessor({ store, logger, encode: encodeQueue, outputs: bookOutputs(config.s3), prefix: config.prefix }) as Processor,
+    partProcessor({ store, logger, encode: encodeQueue, outputs, prefix: config.prefix }) as Processor,
     {
       concurrency: options.encodeConcurrency ?? 1,
-      lockDuration: config.lockDurationMs,
-      stalledInterval: config.lockDurationMs,
-      maxStalledCount: 5,
+      ...redelivered,
     },
     'failures',
   );
@@ -202,9 +201,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
     enqueueProcessor({ flows, finalize: finalizeQueue, encode: encodeQueue, logger }) as Processor,
     {
       concurrency: 4,
-      lockDuration: config.lockDurationMs,
-      stalledInterval: config.lockDurationMs,
-      maxStalledCount: 5,
+      ...redelivered,
     },
     'failures',
   );

@@ -65,12 +65,10 @@ export class SupervisedWorker {
     return this.current;
   }
 
-  /** Whether the worker takes jobs: running, not closing, and not suspected of having stopped. */
-  taking(): boolean {
-    return this.notTaking() === undefined;
-  }
-
-  /** Why the worker takes no jobs now (for /healthz), or undefined when it does. */
+  /**
+   * Why the worker takes no jobs now (for /healthz): closing, not running, or suspected of having
+   * stopped; undefined when it takes them.
+   */
   notTaking(): string | undefined {
     if (this.closed || this.current.closing !== undefined) return 'closing';
     if (!this.current.isRunning()) return 'not running';

@@ -79,7 +79,7 @@ describe('the worker watchdog (BullMQ #3088)', () => {
     expect(supervised.worker).not.toBe(first);
     expect(await restarts('silenced')).toBe(before + 1);
     // The new Worker starts its loop once its connection is ready.
-    await waitUntil('the new worker to be taking jobs', () => supervised.taking(), { timeoutMs: 10_000 });
+    await waitUntil('the new worker to be taking jobs', () => supervised.notTaking() === undefined, { timeoutMs: 10_000 });
   });
 
   it('leaves a busy worker alone: jobs waiting while every slot is taken is not being stuck', async () => {
