@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { LoudnessMeter, type Loudness } from './loudness-meter.js';
 import type { WavInfo } from './parse-wav.js';
+import { WholeSamples } from './whole-samples.js';
 
 /**
  * Measures a mono 16-bit WAV file on disk in one streaming pass (256 KiB reads), so a segment of
@@ -18,17 +19,11 @@ export async function measurePcmLoudness(layout: Pick<WavInfo, 'format'>, pcm: A
     throw new RangeError(`loudness is measured on mono 16-bit PCM, got ${format.channels} ch ${format.bitsPerSample}-bit`);
   }
   const meter = new LoudnessMeter(format.sampleRate);
-  let carry: Buffer | undefined;
+  // A read can end mid-sample: its odd byte waits for the next one.
+  const samples = new WholeSamples(2);
   for await (const chunk of pcm) {
     const piece = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    let data = carry ? Buffer.concat([carry, piece]) : piece;
-    carry = undefined;
-    // A read can end mid-sample: keep the odd byte for the next one.
-    if (data.length % 2 === 1) {
-      carry = data.subarray(data.length - 1);
-      data = data.subarray(0, data.length - 1);
-    }
-    meter.pushPcm16(data);
+    meter.pushPcm16(samples.take(piece));
   }
   return meter.result();
 }

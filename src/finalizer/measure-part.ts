@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { LoudnessMeter } from '../audio/loudness-meter.js';
 import { summarizeLoudness, type LoudnessSummary } from '../audio/loudness-summary.js';
 import { BOOK_FORMAT } from '../audio/wav-format.js';
+import { WholeSamples } from '../audio/whole-samples.js';
 import type { Codec } from './codecs.js';
 import { runFfmpeg } from './ffmpeg.js';
 import { partInput } from './part-stream.js';
@@ -18,24 +19,14 @@ export async function measureEncodedPart(codec: Codec, path: string, signal?: Ab
   const meter = new LoudnessMeter(rate);
   if (codec.partStream === 'pcm') {
     // A WAV book's part is its PCM already: no decoder between it and the listener.
-    const feed = wholeSamples(2, (pcm) => meter.pushPcm16(pcm));
-    for await (const piece of createReadStream(path, { highWaterMark: 256 * 1024, ...(signal ? { signal } : {}) })) feed(piece as Buffer);
+    const samples = new WholeSamples(2);
+    for await (const piece of createReadStream(path, { highWaterMark: 256 * 1024, ...(signal ? { signal } : {}) })) meter.pushPcm16(samples.take(piece as Buffer));
   } else {
+    const samples = new WholeSamples(4);
     await runFfmpeg([...partInput(codec), '-i', path, '-f', 'f32le', '-ac', '1', '-ar', String(rate), 'pipe:1'], {
-      output: wholeSamples(4, (pcm) => meter.pushFloat32(pcm)),
+      output: (piece) => meter.pushFloat32(samples.take(piece)),
       ...(signal ? { signal } : {}),
     });
   }
   return summarizeLoudness(meter);
-}
-
-/** Hands `push` the bytes of whole samples only (`bytes` each), carrying a read's cut-off sample to the next. */
-function wholeSamples(bytes: number, push: (pcm: Buffer) => void): (piece: Buffer) => void {
-  let carry: Buffer | undefined;
-  return (piece) => {
-    const data = carry ? Buffer.concat([carry, piece]) : piece;
-    const whole = data.length - (data.length % bytes);
-    carry = whole < data.length ? Buffer.from(data.subarray(whole)) : undefined;
-    if (whole > 0) push(data.subarray(0, whole));
-  };
 }

@@ -1,5 +1,6 @@
 import type { WavInfo } from '../audio/parse-wav.js';
 import { describeFormat, frameBytes, sameFormat, type WavFormat } from '../audio/wav-format.js';
+import { WholeSamples } from '../audio/whole-samples.js';
 import { AudioFormatError } from '../errors.js';
 import type { SegmentLoudness } from '../audio/segment-loudness.js';
 import type { SynthesizeResult } from '../queue/job-data.js';
@@ -40,13 +41,10 @@ export async function openSegment(store: SegmentStore, key: string, format: WavF
  */
 export async function* segmentPcm(store: SegmentStore, segment: OpenedSegment, signal?: AbortSignal): AsyncGenerator<Buffer> {
   if (segment.wav.dataBytes === 0) return;
-  const block = frameBytes(segment.wav.format);
-  let carry: Buffer | undefined;
+  const samples = new WholeSamples(frameBytes(segment.wav.format));
   for await (const chunk of await store.readSamples(segment.key, segment.wav, signal)) {
-    const piece = carry ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
-    const whole = piece.length - (piece.length % block);
-    carry = whole < piece.length ? Buffer.from(piece.subarray(whole)) : undefined;
-    if (whole > 0) yield piece.subarray(0, whole);
+    const whole = samples.take(chunk as Buffer);
+    if (whole.length > 0) yield whole;
   }
-  if (carry) throw new AudioFormatError(`segment ${segment.key} ends inside a sample frame`, { retryable: false });
+  if (samples.leftover > 0) throw new AudioFormatError(`segment ${segment.key} ends inside a sample frame`, { retryable: false });
 }
