@@ -4,15 +4,14 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import pLimit from 'p-limit';
 import { wavInfoChunk } from '../audio/wav-info-chunk.js';
-import { BOOK_FORMAT, byteRate, describeFormat, sameFormat } from '../audio/wav-format.js';
-import { AudioFormatError } from '../errors.js';
+import { BOOK_FORMAT, byteRate } from '../audio/wav-format.js';
 import type { FinalizeJobData, FinalizeResult, PartResult, SynthesizeResult } from '../queue/job-data.js';
 import { dirOutputs, withBookOutput, type BookOutput, type OpenBookOutput } from '../store/book-output.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { MAX_RIFF_DATA_BYTES, joinWavFiles, writeJoinedWav, type WavPart, type WavSource } from '../store/wav-files.js';
 import { assembleParts } from './assemble-parts.js';
 import { bookNames } from './book-paths.js';
-import { bookReport } from './book-report.js';
+import { bookReport, type ChapterLoudness } from './book-report.js';
 import { writeChapterFile } from './chapter-files.js';
 import { codecOf } from './codecs.js';
 import { bookTags, chapterComments, coverFile } from './book-tags.js';
@@ -23,7 +22,7 @@ import { encodeAudioStream } from './ffmpeg.js';
 import { ffmetadata } from './ffmetadata.js';
 import { planTimeline, type Timeline } from './plan-timeline.js';
 import { applyGain, partAudioFilter, presetOf, segmentGainDb } from './part-hooks.js';
-import { segmentPcm } from './segment-pcm.js';
+import { openSegment, segmentPcm } from './segment-pcm.js';
 
 /**
  * Segments → one audiobook: time the chapters from the stored segments' heads, stream their samples
@@ -84,12 +83,12 @@ async function segmentSources(book: FinalizeJobData, byIndex: Map<number, Synthe
         // Durations come from the stored segments, not from what a job said: the audio is the truth.
         const head = await store.head(key, signal);
         if (!head) throw new Error(`segment of chunk ${c.index} is missing from the store ${store.url} (key ${key})`);
-        const wav = head.wav;
-        // Checked here, where the samples are joined: a wav book's parts never opened the segments.
-        if (!sameFormat(wav.format, BOOK_FORMAT)) throw new AudioFormatError(`segment ${key} is ${describeFormat(wav.format)}, the book is ${describeFormat(BOOK_FORMAT)}`, { retryable: false });
+        // Opened (its format checked) here, where the samples are joined: a wav book's parts never
+        // opened the segments. The head just read tells where the samples are: no second HEAD.
+        const opened = await openSegment(store, key, BOOK_FORMAT, signal, { wav: head.wav, ...(head.meta.loudness ? { loudness: head.meta.loudness } : {}) });
+        const wav = opened.wav;
         // wav is copied as narrated; a format ffmpeg encodes here (opus, flac) is mastered like a part.
         if (book.format === 'wav' || presetOf(book).measure === undefined) return { ...wav, read: () => store.readSamples(key, wav, signal) };
-        const opened = { key, wav, ...(head.meta.loudness ? { loudness: head.meta.loudness } : {}) };
         const db = await segmentGainDb(store, opened, book, signal);
         return { ...wav, read: async () => Readable.from((async function* () {
           for await (const piece of segmentPcm(store, opened, signal)) yield applyGain(piece, db);
@@ -98,7 +97,6 @@ async function segmentSources(book: FinalizeJobData, byIndex: Map<number, Synthe
     ),
   );
 }
-
 
 /** One ffmpeg run over the joined samples (streamed to its stdin) with tags and chapter marks. */
 async function encodeWithFfmpeg(timeline: Timeline, parts: WavPart[], book: FinalizeJobData, partial: string, signal: AbortSignal | undefined): Promise<void> {
@@ -233,7 +231,7 @@ async function partGains(book: FinalizeJobData, parts: readonly PartResult[], st
 }
 
 /** A chapter's own levels for the manifest: its file's integrated loudness, true peak and RMS. */
-function chapterLevels(report: LoudnessReport | undefined): { loudness?: { integrated: number; truePeak: number; rms: number } } {
+function chapterLevels(report: LoudnessReport | undefined): { loudness?: ChapterLoudness } {
   return report?.rms === undefined ? {} : { loudness: { integrated: report.integrated, truePeak: report.truePeak, rms: report.rms } };
 }
 
