@@ -212,7 +212,7 @@ export class LoudnessMeter {
 }
 
 /** Blocks above the absolute gate and within `relativeLu` of their mean: how many, and their mean power. */
-export function gate(powers: readonly number[], relativeLu: number): { blocks: number; power: number; kept: number[] } {
+function gate(powers: readonly number[], relativeLu: number): { blocks: number; power: number; kept: number[] } {
   const absolute = lufsToPower(ABSOLUTE_GATE_LUFS);
   const loud = powers.filter((p) => p > absolute);
   if (loud.length === 0) return { blocks: 0, power: 0, kept: [] };
@@ -223,7 +223,7 @@ export function gate(powers: readonly number[], relativeLu: number): { blocks: n
 }
 
 /** EBU Tech 3342: spread between the 10th and 95th percentile of gated short-term loudness. */
-export function loudnessRange(shortTerm: readonly number[]): number {
+function loudnessRange(shortTerm: readonly number[]): number {
   const { kept } = gate(shortTerm, LRA_RELATIVE_GATE_LU);
   if (kept.length === 0) return 0;
   const levels = kept.map(powerToLufs).sort((a, b) => a - b);
@@ -235,7 +235,8 @@ function toDb(linear: number): number {
   return linear > 0 ? 20 * Math.log10(linear) : -Infinity;
 }
 
-function powerToDb(power: number): number {
+/** dB of a mean power (-Infinity for none). */
+export function powerToDb(power: number): number {
   return power > 0 ? 10 * Math.log10(power) : -Infinity;
 }
 

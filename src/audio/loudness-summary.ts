@@ -1,4 +1,4 @@
-import { ABSOLUTE_GATE_LUFS, LRA_RELATIVE_GATE_LU, RELATIVE_GATE_LU, lufsToPower, powerToLufs, type Loudness, type LoudnessMeter } from './loudness-meter.js';
+import { ABSOLUTE_GATE_LUFS, LRA_RELATIVE_GATE_LU, RELATIVE_GATE_LU, lufsToPower, powerToDb, powerToLufs, type Loudness, type LoudnessMeter } from './loudness-meter.js';
 
 /**
  * A loudness measurement that merges: what a LoudnessMeter gathered over one piece of a longer
@@ -45,19 +45,10 @@ export function summarizeLoudness(meter: LoudnessMeter): LoudnessSummary {
   };
 }
 
+/** Block powers above the absolute gate, binned: each block is a bin of one, merged with its neighbours. */
 function histogram(powers: readonly number[]): [number, number, number][] {
   const absolute = lufsToPower(ABSOLUTE_GATE_LUFS);
-  const bins = new Map<number, [number, number, number]>();
-  for (const p of powers) {
-    if (!(p > absolute)) continue;
-    const bin = Math.floor(powerToLufs(p) * BINS_PER_LU);
-    const entry = bins.get(bin);
-    if (entry) {
-      entry[1]++;
-      entry[2] += p;
-    } else bins.set(bin, [bin, 1, p]);
-  }
-  return [...bins.values()].sort((a, b) => a[0] - b[0]);
+  return mergeHistograms([powers.filter((p) => p > absolute).map((p): [number, number, number] => [Math.floor(powerToLufs(p) * BINS_PER_LU), 1, p])]);
 }
 
 /** Several pieces' summaries as one, as if the pieces had been measured back to back. Pure. */
@@ -104,14 +95,13 @@ export function loudnessOfSummary(s: LoudnessSummary): Loudness {
   const kept = gateBins(s.momentary, RELATIVE_GATE_LU);
   const blocks = kept.reduce((n, b) => n + b[1], 0);
   const power = blocks > 0 ? kept.reduce((sum, b) => sum + b[2], 0) / blocks : 0;
-  const db = (power: number) => (power > 0 ? 10 * Math.log10(power) : -Infinity);
   return {
     integrated: powerToLufs(power),
     lra: rangeOf(gateBins(s.shortTerm, LRA_RELATIVE_GATE_LU)),
     truePeak: s.truePeak ?? -Infinity,
     samplePeak: s.samplePeak ?? -Infinity,
-    rms: s.samples > 0 ? db(s.sumSquares / s.samples) : -Infinity,
-    noiseFloor: s.quietest !== null ? db(s.quietest) : s.samples > 0 ? db(s.sumSquares / s.samples) : -Infinity,
+    rms: s.samples > 0 ? powerToDb(s.sumSquares / s.samples) : -Infinity,
+    noiseFloor: s.quietest !== null ? powerToDb(s.quietest) : s.samples > 0 ? powerToDb(s.sumSquares / s.samples) : -Infinity,
     gatedBlocks: blocks,
     gatedPower: power,
     sumSquares: s.sumSquares,
