@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const SECTIONS = ['fleet', 'rate', 'memory', 'finalize', 'finish'] as const;
+export const SECTIONS = ['fleet', 'rate', 'memory', 'finalize', 'finish', 'align'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -43,13 +43,20 @@ export interface BenchOptions {
   finishLatency: number;
   finishJitter: number;
   finishConcurrency: number;
+  /**
+   * 7. Sentence alignment: chunks of real books (`alignBooks`, names in ../shared/corpus or absolute
+   * paths) for the check's detection and false-rejection rates, and chunks per language and pace for accuracy.
+   */
+  alignChunks: number;
+  alignAccuracyChunks: number;
+  alignBooks: string;
   /** Hard bound on the whole run, in seconds. */
   timeout: number;
 }
 
-type NumericKey = Exclude<keyof BenchOptions, 'quick' | 'sections' | 'finalizeHours' | 'finishBooks'>;
+type NumericKey = Exclude<keyof BenchOptions, 'quick' | 'sections' | 'finalizeHours' | 'finishBooks' | 'alignBooks'>;
 
-const FULL: Pick<BenchOptions, NumericKey | 'finalizeHours' | 'finishBooks'> = {
+const FULL: Pick<BenchOptions, NumericKey | 'finalizeHours' | 'finishBooks' | 'alignBooks'> = {
   chunks: 2000,
   chunkChars: 100,
   latency: 250,
@@ -77,6 +84,10 @@ const FULL: Pick<BenchOptions, NumericKey | 'finalizeHours' | 'finishBooks'> = {
   finishLatency: 12_000,
   finishJitter: 4_000,
   finishConcurrency: 4,
+  // 400 chunks: enough good readings that no rejection among them puts the rate under 1% with some margin.
+  alignChunks: 400,
+  alignAccuracyChunks: 24,
+  alignBooks: 'alice.txt,around-the-world.txt',
   timeout: 5400,
 };
 
@@ -92,6 +103,8 @@ const QUICK: typeof FULL = {
   // Alice at 40 characters a second (the verbatim check's duration floor is 0.3× of 15): an hour.
   finishBooks: 'alice.txt:40',
   finishLatency: 4_000,
+  alignChunks: 40,
+  alignAccuracyChunks: 6,
   timeout: 900,
 };
 
@@ -100,7 +113,7 @@ const envName = (key: string) => `BENCH_${flagName(key).replace(/-/g, '_').toUpp
 
 /** Parses argv (without node and script); throws with a message naming the flag on a bad value. */
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
-  const numeric = Object.keys(FULL).filter((k) => k !== 'finalizeHours' && k !== 'finishBooks') as NumericKey[];
+  const numeric = Object.keys(FULL).filter((k) => k !== 'finalizeHours' && k !== 'finishBooks' && k !== 'alignBooks') as NumericKey[];
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -108,6 +121,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       only: { type: 'string' },
       'finalize-hours': { type: 'string' },
       'finish-books': { type: 'string' },
+      'align-books': { type: 'string' },
       ...Object.fromEntries(numeric.map((k) => [flagName(k), { type: 'string' as const }])),
     },
     strict: true,
@@ -138,11 +152,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   }
   const books = raw('finishBooks');
   if (books !== undefined) options.finishBooks = books;
+  const alignBooks = raw('alignBooks');
+  if (alignBooks !== undefined) options.alignBooks = alignBooks;
   const only = raw('only');
   options.sections = only === undefined ? [...SECTIONS] : (only.split(',') as Section[]);
   const unknown = options.sections.filter((s) => !SECTIONS.includes(s));
   if (unknown.length > 0) throw new Error(`Expected \`--only\` to list some of ${SECTIONS.join(', ')}, got \`${unknown.join(',')}\``);
-  for (const key of ['chunks', 's3Chunks', 's3Concurrency', 's3Rounds', 'workers', 'concurrency', 'rateChunks', 'memChunks', 'memConcurrency', 'finalizeRepeats', 'finishConcurrency'] as const) {
+  for (const key of ['chunks', 's3Chunks', 's3Concurrency', 's3Rounds', 'workers', 'concurrency', 'rateChunks', 'memChunks', 'memConcurrency', 'finalizeRepeats', 'finishConcurrency', 'alignChunks', 'alignAccuracyChunks'] as const) {
     if (!Number.isInteger(options[key])) throw new Error(`Expected \`--${flagName(key)}\` to be an integer, got \`${options[key]}\``);
   }
   return options;

@@ -4,6 +4,7 @@
  * as it is measured, writes bench/RESULTS.md, and ends with a one-line summary.
  *   npm run bench -- --quick
  *   npm run bench -- --chunks 2000 --latency 250 --workers 2 --concurrency 16 --only fleet,rate
+ *   npm run bench -- --only align --align-chunks 100
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { finalizeSection } from './section-finalize.js';
 import { finishSection } from './section-finish.js';
 import { memorySection } from './section-memory.js';
 import { rateSection } from './section-rate.js';
+import { alignSection } from './section-align.js';
 
 const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<void>> = {
   fleet: fleetSection,
@@ -23,6 +25,7 @@ const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<v
   memory: memorySection,
   finalize: finalizeSection,
   finish: finishSection,
+  align: alignSection,
 };
 
 async function main(): Promise<number> {

@@ -1,0 +1,220 @@
+/**
+ * Section 7: sentence alignment (src/align/). On speech whose sentence boundaries are known (each
+ * sentence spoken on its own by a voice other than the reference, and joined), how close the aligned
+ * sentence starts are, per language and pace; what aligning costs in CPU per minute of audio (the
+ * reference's rendering included) and whether memory stays flat over many chunks; and how well the
+ * check catches a reading with one sentence cut out, or the audio of another chunk, and how many good
+ * readings it rejects, over chunks of real books.
+ */
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { runInNewContext } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+import { alignChunk } from '../src/align/align-chunk.js';
+import type { ChunkAlignment } from '../src/align/chunk-alignment.js';
+import { judgeAlignment } from '../src/align/judge-alignment.js';
+import { CORPUS } from '../test/helpers/corpus.js';
+import { joinSentences, speakSentence, type KnownSpeech, type TestVoice } from '../test/helpers/align-speech.js';
+import { chunkSentences, textSentences } from './align-chunks.js';
+import type { BenchOptions } from './options.js';
+import { ROOT } from './processes.js';
+import type { Report } from './report.js';
+import { fixed, mb, pct, percentile } from './stats.js';
+
+const S = '7 align';
+/** Targets of issue 18. */
+const MEAN_TARGET_MS = 100;
+const P95_TARGET_MS = 300;
+const CPU_TARGET_MS_PER_MIN = 2000;
+const CAUGHT_TARGET = 0.95;
+const REJECTED_TARGET = 0.01;
+/** Memory counts as flat when the live heap and RSS after the warm-up grow by less than this over the run. */
+const FLAT_BYTES = 24 * 1024 * 1024;
+
+const FLITE: TestVoice[] = [
+  { engine: 'flite', voice: 'slt' },
+  { engine: 'flite', voice: 'rms' },
+  { engine: 'flite', voice: 'awb' },
+  { engine: 'flite', voice: 'kal' },
+];
+const FESTIVAL_IT: TestVoice[] = [
+  { engine: 'festival', voice: 'voice_lp_diphone' },
+  { engine: 'festival', voice: 'voice_pc_diphone' },
+];
+const ESPEAK_VARIANT: TestVoice[] = [{ engine: 'espeak-ng', voice: 'en-gb+f3', pitch: 75 }];
+
+type Pace = 'natural' | 'varied';
+
+/** A seeded generator (the same chunk always gets the same pace, pauses and cut). */
+function random(seed: number): () => number {
+  let s = (seed * 2654435761) >>> 0 || 1;
+  return () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/**
+ * A reading of `sentences` by `voices` at `pace`: natural is the voice's own rate with pauses of
+ * 0.3–0.9 s; varied changes the rate of every sentence (0.7× to 1.45× as long) and pauses anywhere
+ * from 20 ms (sentences run together) to 2 s.
+ */
+async function read(sentences: readonly string[], voices: readonly TestVoice[], pace: Pace, seed: number): Promise<{ clips: Int16Array[]; pauses: number[] }> {
+  const next = random(seed);
+  const voice = voices[seed % voices.length]!;
+  const clips: Int16Array[] = [];
+  const pauses: number[] = [];
+  for (const sentence of sentences) {
+    const stretch = pace === 'varied' ? Math.round((0.7 + 0.75 * next()) * 20) / 20 : 1;
+    clips.push(await speakSentence({ ...voice, stretch }, sentence));
+    pauses.push(pace === 'varied' ? 20 + 1980 * next() : 300 + 600 * next());
+  }
+  return { clips, pauses };
+}
+
+/** CPU of aligning, audio aligned, and memory samples, over every alignment of the section. */
+class Meter {
+  cpuMs = 0;
+  renderMs = 0;
+  audioMs = 0;
+  alignments = 0;
+  heap: number[] = [];
+  rss: number[] = [];
+  private readonly gc: () => void;
+
+  constructor() {
+    // The bench has no --expose-gc; a forced collection makes the live heap, not garbage, what is sampled.
+    setFlagsFromString('--expose-gc');
+    this.gc = runInNewContext('gc') as () => void;
+  }
+
+  async align(speech: KnownSpeech, sentences: readonly string[], language: string): Promise<ChunkAlignment> {
+    const before = process.cpuUsage();
+    const result = await alignChunk({ pcm: speech.samples, sampleRate: speech.sampleRate, sentences, language });
+    const used = process.cpuUsage(before);
+    this.cpuMs += (used.user + used.system) / 1000;
+    this.renderMs += result.work.renderMs;
+    this.audioMs += result.durationMs;
+    this.alignments++;
+    if (this.alignments % 10 === 0) {
+      this.gc();
+      this.heap.push(process.memoryUsage().heapUsed);
+      this.rss.push(process.memoryUsage().rss);
+    }
+    return result;
+  }
+}
+
+/** Books to take chunks from: names in ../shared/corpus, or absolute paths. */
+function bookPaths(list: string): string[] {
+  return list.split(',').map((b) => (isAbsolute(b) ? b : join(CORPUS, b)));
+}
+
+export async function alignSection(o: BenchOptions, report: Report): Promise<void> {
+  process.stdout.write(`\n[7] align: accuracy on ${o.alignAccuracyChunks} chunks per language and pace, the check on ${o.alignChunks} chunks of ${o.alignBooks}\n`);
+  const meter = new Meter();
+  const english: string[][] = [];
+  for (const book of bookPaths(o.alignBooks)) english.push(...(await chunkSentences(book, 'en', o.alignChunks - english.length)));
+  const italian = textSentences(await readFile(join(ROOT, 'bench', 'fixtures', 'italiano.txt'), 'utf8'), 'it');
+
+  // 1. Accuracy of sentence starts against the known boundaries.
+  const conditions: Array<{ label: string; language: string; voices: TestVoice[]; pace: Pace; chunks: string[][] }> = [
+    { label: 'English, flite (4 voices), natural pace', language: 'en', voices: FLITE, pace: 'natural', chunks: english.slice(0, o.alignAccuracyChunks) },
+    { label: 'English, flite (4 voices), varied pace', language: 'en', voices: FLITE, pace: 'varied', chunks: english.slice(o.alignAccuracyChunks, 2 * o.alignAccuracyChunks) },
+    { label: 'Italian, festival (2 voices), natural pace', language: 'it', voices: FESTIVAL_IT, pace: 'natural', chunks: italian.slice(0, o.alignAccuracyChunks) },
+    { label: 'Italian, festival (2 voices), varied pace', language: 'it', voices: FESTIVAL_IT, pace: 'varied', chunks: italian.slice(0, o.alignAccuracyChunks) },
+    { label: 'English, espeak-ng en-gb+f3 pitch 75, varied pace', language: 'en', voices: ESPEAK_VARIANT, pace: 'varied', chunks: english.slice(0, Math.ceil(o.alignAccuracyChunks / 2)) },
+  ];
+  const allStarts: number[] = [];
+  for (const c of conditions) {
+    const starts: number[] = [];
+    const ends: number[] = [];
+    for (const [k, sentences] of c.chunks.entries()) {
+      const { clips, pauses } = await read(sentences, c.voices, c.pace, k + (c.pace === 'varied' ? 1000 : 0));
+      const speech = joinSentences(clips, pauses);
+      const result = await meter.align(speech, sentences, c.language);
+      result.sentences.forEach((s, i) => {
+        starts.push(Math.abs(s.startMs - speech.truth[i]!.startMs));
+        ends.push(Math.abs(s.endMs - speech.truth[i]!.endMs));
+      });
+    }
+    allStarts.push(...starts);
+    const mean = starts.reduce((a, b) => a + b, 0) / starts.length;
+    const p95 = percentile(starts, 95);
+    report.add({
+      section: S,
+      metric: `sentence start error, ${c.label} (${starts.length} sentences, ${c.chunks.length} chunks)`,
+      value: `mean ${fixed(mean, 0)} ms, p95 ${fixed(p95, 0)} ms, max ${fixed(Math.max(...starts), 0)} ms`,
+      target: `mean ≤ ${MEAN_TARGET_MS} ms, p95 ≤ ${P95_TARGET_MS} ms`,
+      ok: mean <= MEAN_TARGET_MS && p95 <= P95_TARGET_MS,
+    });
+    report.add({ section: S, metric: `sentence end error, ${c.label}`, value: `mean ${fixed(ends.reduce((a, b) => a + b, 0) / ends.length, 0)} ms, p95 ${fixed(percentile(ends, 95), 0)} ms` });
+  }
+
+  // 2. The check, on good readings, readings with a sentence cut out, and the audio of another chunk.
+  let good = 0;
+  let rejected = 0;
+  let cut = 0;
+  let caught = 0;
+  let wrong = 0;
+  let wrongCaught = 0;
+  const rejections: string[] = [];
+  const missed: string[] = [];
+  const costs: number[] = [];
+  let previous: KnownSpeech | undefined;
+  for (const [k, sentences] of english.entries()) {
+    const pace: Pace = k % 2 === 0 ? 'natural' : 'varied';
+    const { clips, pauses } = await read(sentences, FLITE, pace, 5000 + k);
+    const speech = joinSentences(clips, pauses);
+    const result = await meter.align(speech, sentences, 'en');
+    costs.push(result.cost);
+    good++;
+    const verdict = judgeAlignment(result, sentences);
+    if (!verdict.ok) {
+      rejected++;
+      rejections.push(`chunk ${k} (${pace}): ${verdict.reason}`);
+    }
+    if (sentences.length >= 2) {
+      const gone = Math.floor(random(9000 + k)() * sentences.length);
+      const cutSpeech = joinSentences(clips.filter((_, i) => i !== gone), pauses.filter((_, i) => i !== gone));
+      const cutResult = await meter.align(cutSpeech, sentences, 'en');
+      cut++;
+      const cutVerdict = judgeAlignment(cutResult, sentences);
+      if (!cutVerdict.ok) caught++;
+      else missed.push(`chunk ${k} (${pace}) without sentence ${gone + 1} of ${sentences.length}: "${sentences[gone]!.slice(0, 60)}"`);
+    }
+    if (previous !== undefined && k % 4 === 0) {
+      wrong++;
+      if (!judgeAlignment(await meter.align(previous, sentences, 'en'), sentences).ok) wrongCaught++;
+    }
+    previous = speech;
+  }
+  report.add({ section: S, metric: `good readings rejected (${good} chunks, half at varied pace)`, value: `${rejected} = ${pct(rejected / good, 2)}`, target: `≤ ${pct(REJECTED_TARGET, 0)}`, ok: rejected / good <= REJECTED_TARGET });
+  report.add({ section: S, metric: `readings with one sentence cut out caught (${cut} chunks)`, value: `${caught} = ${pct(caught / cut, 1)}`, target: `≥ ${pct(CAUGHT_TARGET, 0)}`, ok: caught / cut >= CAUGHT_TARGET });
+  report.add({ section: S, metric: `audio of another chunk caught (${wrong} chunks)`, value: `${wrongCaught} = ${pct(wrongCaught / wrong, 1)}` });
+  report.add({ section: S, metric: 'alignment cost of good readings', value: `median ${fixed(percentile(costs, 50))}, p99 ${fixed(percentile(costs, 99))}, max ${fixed(Math.max(...costs))}` });
+  for (const r of rejections.slice(0, 5)) report.note(`align: good reading rejected: ${r}`);
+  for (const m of missed.slice(0, 5)) report.note(`align: cut not caught: ${m}`);
+
+  // 3. Cost and memory over every alignment above.
+  const perMinute = meter.cpuMs / (meter.audioMs / 60_000);
+  report.add({
+    section: S,
+    metric: `CPU per minute of audio (${meter.alignments} alignments, ${fixed(meter.audioMs / 60_000, 0)} min, reference rendering included)`,
+    value: `${fixed(perMinute, 0)} ms, of which rendering ≈ ${pct(meter.renderMs / meter.cpuMs, 0)} (wall)`,
+    target: `≤ ${CPU_TARGET_MS_PER_MIN} ms`,
+    ok: perMinute <= CPU_TARGET_MS_PER_MIN,
+  });
+  const warm = Math.min(1, meter.heap.length - 1);
+  const heapGrowth = (meter.heap.at(-1) ?? NaN) - (meter.heap[warm] ?? NaN);
+  const rssGrowth = (meter.rss.at(-1) ?? NaN) - (meter.rss[warm] ?? NaN);
+  report.add({
+    section: S,
+    metric: `memory after alignment ${10 * (warm + 1)} → ${meter.alignments} (after a forced GC)`,
+    value: `heap ${mb(meter.heap[warm] ?? NaN)} → ${mb(meter.heap.at(-1) ?? NaN)}, RSS ${mb(meter.rss[warm] ?? NaN)} → ${mb(meter.rss.at(-1) ?? NaN)} (max ${mb(Math.max(...meter.rss))})`,
+    target: `grows < ${mb(FLAT_BYTES)}`,
+    ok: heapGrowth < FLAT_BYTES && rssGrowth < FLAT_BYTES,
+  });
+  const mean = allStarts.reduce((a, b) => a + b, 0) / allStarts.length;
+  report.summary.push(`align start error mean ${fixed(mean, 0)} ms, ${fixed(perMinute, 0)} ms CPU/min, cut caught ${pct(caught / cut, 0)}, good rejected ${pct(rejected / good, 1)}`);
+}
