@@ -8,6 +8,12 @@ missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 # libFLAC's own command-line tool: the tests check the FLAC books narrate writes with `flac -t`.
 command -v flac >/dev/null 2>&1 || missing+=(flac)
+# Voices other than narrate's own, for the aligner's tests and bench (speech with known sentence boundaries):
+# flite (English) and festival with an Italian voice, genuinely different engines from espeak-ng.
+command -v flite >/dev/null 2>&1 || missing+=(flite)
+command -v text2wave >/dev/null 2>&1 || missing+=(festival)
+[ -d /usr/share/festival/voices/italian/lp_diphone ] || missing+=(festvox-italp16k)
+[ -d /usr/share/festival/voices/italian/pc_diphone ] || missing+=(festvox-itapc16k)
 # Chromium is only for the dashboard's browser test; NARRATE_SKIP_CHROMIUM=1 leaves it out.
 if [ "${NARRATE_SKIP_CHROMIUM:-0}" != "1" ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
 if [ "${#missing[@]}" -gt 0 ]; then

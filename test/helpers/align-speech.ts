@@ -25,7 +25,7 @@ export const TEST_RATE = 24000;
 
 /** Rendered clips are kept here between runs (a bench speaks thousands of sentences): keyed by voice and text. */
 const CACHE = join(tmpdir(), 'narrate-align-speech');
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 
 /** One sentence spoken by `voice`, trimmed to its speech, at TEST_RATE; from the cache when it was spoken before. */
 export async function speakSentence(voice: TestVoice, text: string): Promise<Int16Array> {
