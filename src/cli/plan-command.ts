@@ -25,11 +25,12 @@ export interface RawPlanFlags extends RawSubmitFlags {
 export async function planCommand(inputs: string[], flags: RawPlanFlags, config: Config, io: CliIo): Promise<number> {
   if (flags.text === true && flags.json === true) throw new UsageError('--text and --json: choose one form of output');
   const options = parseSubmitFlags(flags);
+  // The same estimate submit prints and checks --max-cost against, from the same price table,
+  // read first: a bad NARRATE_PRICES stops the plan before a book is read.
+  const prices = pricesFor(loadPrices(config.pricesFile), config.model);
   const prepared = await prepareBooks(inputs, options, config, { planOnly: true });
   for (const warning of prepared.warnings) io.stderr.write(`warning: ${warning}\n`);
   for (const f of prepared.failures) io.stderr.write(`error: ${f.reason}\n`);
-  // The same estimate submit prints and checks --max-cost against, from the same price table.
-  const prices = pricesFor(loadPrices(config.pricesFile), config.model);
   const books = prepared.books.map((prepared) => {
     const book = plannedBook(prepared);
     const c = estimateCost(prepared.plan.synthesize, prices);

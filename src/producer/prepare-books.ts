@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { Config } from '../config.js';
-import { InputError, coerceError } from '../errors.js';
+import { ConfigError, InputError, coerceError } from '../errors.js';
 import { resolveLanguage, type LanguageSource } from '../language/resolve-language.js';
 import { offlineVoiceWarning } from '../language/espeak-voice.js';
 import { DEFAULT_STYLE } from '../worker/narration-instructions.js';
@@ -68,8 +68,11 @@ export interface PrepareMode {
  * `submit`, `run` and `plan`. A bad file is reported by name and the other books still go on.
  */
 export async function prepareBooks(inputs: string[], options: SubmitOptions, config: Config, mode: PrepareMode = {}): Promise<PreparedBooks> {
-  // A bad --cover stops everything before a file is read or a job queued.
+  // A bad --cover, --lexicon or NARRATE_LEXICON stops everything before a book is read or a job queued:
+  // a setting to fix (exit 2). A book's own lexicon fails that book only (exit 1).
   const flagCover = await checkFlagCover(options.cover);
+  const globalLexicon = config.lexicon === undefined ? undefined : await loadLexicon(config.lexicon, { from: 'NARRATE_LEXICON', error: (m) => new ConfigError(m) });
+  const flagLexicon = options.lexicon === undefined ? undefined : await loadLexicon(options.lexicon, { from: '--lexicon' });
   const expanded = await expandInputs(inputs);
   const failures: PreparedBooks['failures'] = expanded.failures.map((f) => ({ source: f.source, reason: f.error.message }));
   const warnings: string[] = [];
@@ -91,13 +94,11 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
   );
   const books = loaded.filter((b): b is LoadedBook => b !== undefined);
   // Global (NARRATE_LEXICON), then the book's, then --lexicon: the nearer one wins on a clash.
-  const globalLexicon = config.lexicon === undefined ? undefined : await loadLexicon(config.lexicon);
-  const flagLexicon = options.lexicon === undefined ? undefined : await loadLexicon(options.lexicon);
   const bookLexicons = await Promise.all(
     books.map((b) =>
       b.lexicon === undefined
         ? undefined
-        : loadLexicon(b.lexicon).catch((error: unknown) => {
+        : loadLexicon(b.lexicon, { from: `${b.source}: lexicon` }).catch((error: unknown) => {
             failures.push({ source: b.source, reason: coerceError(error).message });
             return null;
           }),

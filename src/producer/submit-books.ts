@@ -37,9 +37,10 @@ export interface Submission {
  * its cap, and enqueues each one's record and flow. A bad file is reported by name and the other books still go in.
  */
 export async function submitBooks(inputs: string[], options: SubmitOptions, config: Config, connection: Redis): Promise<Submission> {
+  // A bad NARRATE_PRICES stops the submit before a book is read.
+  const prices = pricesFor(loadPrices(config.pricesFile), config.model);
   const prepared = await prepareBooks(inputs, options, config);
   const { failures, warnings } = prepared;
-  const prices = pricesFor(loadPrices(config.pricesFile), config.model);
   const plans: BookPlan[] = [];
   const money = new Map<BookPlan, { estimate: CostEstimate; maxCostUsd: number | undefined }>();
   for (const { source, plan, maxCost } of prepared.books) {
