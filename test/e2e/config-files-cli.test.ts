@@ -87,4 +87,10 @@ describe('files narrate reads: size limits and non-regular files', () => {
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain(`--cover ${join(dir, 'cover-fifo.jpg')}: not a regular file`);
   });
+
+  it('refuses an --out that is a file, not a directory, with exit 2', async () => {
+    const result = await plan([join(dir, 'good.md'), '--out', join(dir, 'good.md')]);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain(`--out ${join(dir, 'good.md')}: not a directory`);
+  });
 });
