@@ -22,6 +22,9 @@ import type { LookupAll } from '../../src/notify/resolve-webhook-target.js';
 import { signBody } from '../../src/notify/sign-body.js';
 import { openRedis } from '../../src/queue/connection.js';
 import { NOTIFY_QUEUE, bullPrefix } from '../../src/queue/names.js';
+import { bookKeys } from '../../src/queue/book-record.js';
+import { notifyJobId } from '../../src/notify/book-ended.js';
+import { waitForDelivery } from '../../src/notify/wait-for-delivery.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { killAllSpawned, spawnProcess } from '../helpers/spawn-worker.js';
 import { testPrefix } from '../helpers/test-prefix.js';
@@ -167,8 +170,8 @@ describe('webhook delivery', { timeout: 60_000 }, () => {
     // Validly signed, but sent more than 5 minutes ago: stale.
     const old = timestamp - 301;
     expect(await send({ 'x-narrate-timestamp': String(old), 'x-narrate-signature': signBody(post.body.toString(), SECRET, old) }, post.body)).toBe(401);
-    // Today's timestamp on the old signature, or another body under it: forged.
-    expect(await send({ ...post.headers, 'x-narrate-timestamp': String(Math.floor(Date.now() / 1000)) }, post.body)).toBe(401);
+    // Another timestamp (still fresh) on the old signature, or another body under it: forged.
+    expect(await send({ ...post.headers, 'x-narrate-timestamp': String(timestamp + 1) }, post.body)).toBe(401);
     expect(await send(post.headers, post.body.toString().replace('"done"', '"failed"'))).toBe(401);
     expect(documented.output().match(/refused: \w[\w ]*/g)).toEqual(['refused: replayed', 'refused: stale timestamp', 'refused: bad signature', 'refused: bad signature']);
 
@@ -262,6 +265,27 @@ describe('webhook delivery', { timeout: 60_000 }, () => {
     expect(checked.posts[0]!.headers.host).toBe(`localhost:${checked.port}`);
     expect(pointedAtNext.posts).toHaveLength(0);
     expect(asked).toEqual(['localhost']);
+  });
+
+  it('waits for a book\'s delivery: delivered, failed for good with the last reason, or none to make', async () => {
+    const ok = await receiver();
+    const failing = await receiver(() => ({ status: 500 }));
+    notifyWorker({ secret: SECRET, allowPrivate: true });
+    /** A finished book's record, and its notify job queued as bookEnded queues it (under notifyJobId). */
+    const ended = async (bookId: string, url: string | undefined, attempts: number) => {
+      const record = { bookId, title: bookId, author: '', state: 'failed', updatedAt: new Date().toISOString(), createdAt: new Date().toISOString(), sources: '[]', ...(url ? { notify: url } : {}) };
+      await connection.hset(bookKeys(prefix, bookId).record, record);
+      if (url) await queue.add('notify', { url, notification: notification(bookId) }, { jobId: notifyJobId(record as never), attempts, backoff: { type: 'fixed', delay: 200 } });
+    };
+    await ended('wait-ok', ok.url, 3);
+    await ended('wait-failing', failing.url, 3);
+    await ended('wait-none', undefined, 1);
+    const [delivered, failed, none] = await Promise.all(['wait-ok', 'wait-failing', 'wait-none'].map((id) => waitForDelivery(connection, queue, prefix, id, undefined, { intervalMs: 50 })));
+    expect(delivered).toEqual({ bookId: 'wait-ok', outcome: 'delivered', webhook: `http://127.0.0.1:${ok.port}/hook` });
+    // Only once every attempt is spent.
+    expect(failing.posts).toHaveLength(3);
+    expect(failed).toEqual({ bookId: 'wait-failing', outcome: 'failed', webhook: `http://127.0.0.1:${failing.port}/hook`, reason: `webhook http://127.0.0.1:${failing.port}/hook answered 500` });
+    expect(none).toEqual({ bookId: 'wait-none', outcome: 'none' });
   });
 
   it('keeps the secret out of Redis, logs and errors', async () => {
