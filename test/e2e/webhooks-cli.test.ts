@@ -72,7 +72,8 @@ describe('webhooks from the command line', { timeout: 180_000 }, () => {
       ['https://ops:hunter2@hooks.example.com/hook?token=abc', /--notify: expected a URL without user:password@ .*, got "https:\/\/hooks\.example\.com\/hook"/],
     ];
     for (const [url, message] of refused) {
-      for (const command of ['submit', 'run']) {
+      // `run` too where a broken check could only reach a closed loopback port, never another host.
+      for (const command of url.includes('localhost') || url.includes('127.0.0.1:9/') ? ['submit', 'run'] : ['submit']) {
         const r = await cliInProcess([command, book, '--out', out, '--notify', url], env);
         expect(r.code, `${command} ${url}: ${r.stderr}`).toBe(2);
         expect(r.stderr, url).toMatch(message);
