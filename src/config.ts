@@ -19,6 +19,16 @@ const intFrom = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min, `an integer from ${min} to ${max}`).max(max, `an integer from ${min} to ${max}`));
 
+/** true/false (or 1/0; empty is false), default false. */
+const booleanFrom = () =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['true', 'false', '1', '0', ''], { error: 'true or false' }))
+    .transform((s) => s === 'true' || s === '1')
+    .default(false);
+
 const optionalText = z
   .string()
   .transform((s) => s.trim())
@@ -96,13 +106,7 @@ const schema = z.object({
     })
     .optional(),
   /** Path-style S3 addressing (http://host/bucket/key), which MinIO and most self-hosted servers need. */
-  NARRATE_S3_PATH_STYLE: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .pipe(z.enum(['true', 'false', '1', '0', ''], { error: 'true or false' }))
-    .transform((s) => s === 'true' || s === '1')
-    .default(false),
+  NARRATE_S3_PATH_STYLE: booleanFrom(),
   // The AWS SDK's own variables, read here and handed to the S3 client explicitly (see s3-settings.ts).
   /** S3 region (default us-east-1, which S3-compatible servers accept). */
   AWS_REGION: optionalText.optional(),
@@ -138,13 +142,7 @@ const schema = z.object({
     .refine((s) => new URL(s).username === '' && new URL(s).password === '', 'a URL without user:password@ (it would be stored in Redis with each book; NARRATE_WEBHOOK_SECRET signs the posts instead)')
     .optional(),
   /** Post webhooks to loopback, link-local, private and other non-public addresses too (a receiver on this host or network). */
-  NARRATE_WEBHOOK_ALLOW_PRIVATE: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .pipe(z.enum(['true', 'false', '1', '0', ''], { error: 'true or false' }))
-    .transform((s) => s === 'true' || s === '1')
-    .default(false),
+  NARRATE_WEBHOOK_ALLOW_PRIVATE: booleanFrom(),
   /** HMAC-SHA256 key of the X-Narrate-Signature header of webhook posts. */
   NARRATE_WEBHOOK_SECRET: optionalText.optional(),
   /** Redis Cluster seed nodes, `host:port,...`: selects an ioredis Cluster (every queue under one hash tag). */
