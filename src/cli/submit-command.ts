@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import { submitBooks } from '../producer/submit-books.js';
 import { connectRedis } from '../queue/connection.js';
 import { formatSpeech, formatUsd } from '../money/estimate-cost.js';
+import { checkWebhook } from './check-webhook.js';
 import type { CliIo } from './io.js';
 import { probeStores } from '../store/probe-stores.js';
 import { parseSubmitFlags, type RawSubmitFlags } from './submit-flags.js';
@@ -10,6 +11,7 @@ import { printable, printableMessage } from './printable.js';
 /** `narrate submit`: enqueue only; one line per book (id, title, chunk count) on stdout. */
 export async function submitCommand(inputs: string[], flags: RawSubmitFlags, config: Config, io: CliIo): Promise<number> {
   const options = parseSubmitFlags(flags);
+  await checkWebhook(options.notify, config, io);
   await probeStores(config, options.outDir);
   const connection = await connectRedis(config.redis, { name: 'narrate-submit' });
   try {
