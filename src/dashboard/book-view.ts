@@ -1,10 +1,10 @@
-import { extname, isAbsolute, relative, resolve } from 'node:path';
 import { Job, type Queue } from 'bullmq';
 import type { RedisConnection as Redis } from '../queue/connection.js';
 import { FINISHED_STATES, listBooks, readBookRecord, type BookRecord } from '../queue/book-record.js';
 import { statusOfJob } from '../queue/book-status.js';
 import { readChapterProgress, readChunkResults, type ChapterProgress } from '../queue/chapter-progress.js';
 import { chunkTotals, type ChunkTotals } from '../queue/chunk-totals.js';
+import type { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
 import type { FinalizeJobData, FinalizeResult } from '../queue/job-data.js';
 
 /** The queues a Books page reads: every book source plugs in here and nowhere else. */
@@ -68,19 +68,22 @@ const STATES = ['waiting-children', 'waiting', 'active', 'delayed', 'prioritized
 /**
  * Every book of the deployment, newest first: each book record, with what its jobs add (chapters,
  * similarity, retries), and the books whose jobs have no record (submitted by an older version).
+ * A record that cannot be read is skipped (its jobs too) and returned in `damaged`, so one bad
+ * record never hides the others.
  */
-export async function listBookViews(sources: BookSources, now = Date.now()): Promise<BookView[]> {
-  const [records, jobs] = await Promise.all([listBooks(sources.redis, sources.prefix), sources.finalize.getJobs([...STATES])]);
+export async function listBookViews(sources: BookSources, now = Date.now()): Promise<{ views: BookView[]; damaged: DamagedBookRecordError[] }> {
+  const damaged: DamagedBookRecordError[] = [];
+  const [records, jobs] = await Promise.all([listBooks(sources.redis, sources.prefix, { onDamaged: (error) => damaged.push(error) }), sources.finalize.getJobs([...STATES])]);
   const jobsById = new Map(jobs.filter((job) => job?.data?.bookId !== undefined).map((job) => [job.data.bookId, job]));
-  const recorded = new Set(records.map((r) => r.bookId));
+  const skipped = new Set([...records.map((r) => r.bookId), ...damaged.map((d) => d.bookId)]);
   const views = await Promise.all([
     ...records.map((record) => combinedView(sources, jobsById.get(record.bookId), record, now)),
-    ...[...jobsById.values()].filter((job) => !recorded.has(job.data.bookId)).map((job) => viewOfJob(sources, job, now)),
+    ...[...jobsById.values()].filter((job) => !skipped.has(job.data.bookId)).map((job) => viewOfJob(sources, job, now)),
   ]);
-  return views.sort((a, b) => b.createdAt - a.createdAt);
+  return { views: views.sort((a, b) => b.createdAt - a.createdAt), damaged };
 }
 
-/** One book's view; undefined when there is no such book. */
+/** One book's view; undefined when there is no such book. Throws a DamagedBookRecordError for a record that cannot be read. */
 export async function readBookView(sources: BookSources, bookId: string, now = Date.now()): Promise<BookView | undefined> {
   const [job, record] = await Promise.all([Job.fromId<FinalizeJobData, FinalizeResult>(sources.finalize, bookId), readBookRecord(sources.redis, sources.prefix, bookId)]);
   if (!job?.data?.bookId && !record) return undefined;
@@ -129,34 +132,15 @@ export function withRecord(view: BookView | undefined, record: BookRecord, now: 
 }
 
 /**
- * The audio file a book's own record names for `target`, or undefined. The path never comes from
- * the request: only the book's chapter and book outputs can be served, and only from inside the
- * book's own output directory with an audio extension, so a tampered record cannot name /etc/passwd.
+ * Where the book's jobs say its audio for `target` is (a path or a bucket URL), or undefined while
+ * it does not exist. Nothing in the request becomes part of it; whether it is served is
+ * openServedFile's decision, against the dashboard's own folders, never the job's outDir.
  */
-export async function bookAudioFile(sources: BookSources, bookId: string, target: AudioTarget): Promise<string | undefined> {
+export async function bookAudioLocation(sources: BookSources, bookId: string, target: AudioTarget): Promise<string | undefined> {
   const job = await Job.fromId<FinalizeJobData, FinalizeResult>(sources.finalize, bookId);
   if (!job?.data?.bookId) return undefined;
   const view = await viewOfJob(sources, job, Date.now());
-  const file = target.kind === 'book' ? view.audioFile : view.chapters[target.index]?.audioFile;
-  if (file === undefined) return undefined;
-  return insideDir(job.data.outDir, file) && AUDIO_TYPES.has(extname(file).toLowerCase()) ? resolve(file) : undefined;
-}
-
-/** Content types of the audio files a book can have, by extension. */
-export const AUDIO_TYPES: ReadonlyMap<string, string> = new Map([
-  ['.m4b', 'audio/mp4'],
-  ['.m4a', 'audio/mp4'],
-  ['.mp3', 'audio/mpeg'],
-  ['.wav', 'audio/wav'],
-  ['.opus', 'audio/ogg'],
-  ['.ogg', 'audio/ogg'],
-  ['.flac', 'audio/flac'],
-]);
-
-function insideDir(dir: string, file: string): boolean {
-  if (!isAbsolute(dir) || !isAbsolute(file)) return false;
-  const rel = relative(resolve(dir), resolve(file));
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  return target.kind === 'book' ? view.audioFile : view.chapters[target.index]?.audioFile;
 }
 
 /** A book's chunk results summed, kept while its count of finished children stays the same. */
