@@ -69,19 +69,57 @@ const STATES = ['waiting-children', 'waiting', 'active', 'delayed', 'prioritized
  * Every book of the deployment, newest first: each book record, with what its jobs add (chapters,
  * similarity, retries), and the books whose jobs have no record (submitted by an older version).
  * A record that cannot be read is skipped (its jobs too) and returned in `damaged`, so one bad
- * record never hides the others.
+ * record never hides the others. A quiet book (see QUIET_STATES) is not read again while its
+ * record stays the same, for up to QUIET_VIEW_MS: a thousand waiting or finished books cost a live
+ * page one read of their records a tick, not one of all their jobs.
  */
 export async function listBookViews(sources: BookSources, now = Date.now()): Promise<{ views: BookView[]; damaged: DamagedBookRecordError[] }> {
   const damaged: DamagedBookRecordError[] = [];
-  const [records, jobs] = await Promise.all([listBooks(sources.redis, sources.prefix, { onDamaged: (error) => damaged.push(error) }), sources.finalize.getJobs([...STATES])]);
-  const jobsById = new Map(jobs.filter((job) => job?.data?.bookId !== undefined).map((job) => [job.data.bookId, job]));
-  const skipped = new Set([...records.map((r) => r.bookId), ...damaged.map((d) => d.bookId)]);
-  const views = await Promise.all([
-    ...records.map((record) => combinedView(sources, jobsById.get(record.bookId), record, now)),
-    ...[...jobsById.values()].filter((job) => !skipped.has(job.data.bookId)).map((job) => viewOfJob(sources, job, now)),
+  const [records, ids] = await Promise.all([
+    listBooks(sources.redis, sources.prefix, { onDamaged: (error) => damaged.push(error) }),
+    // Ids only: a finalize job holds its book's whole chunk list, read below only when needed.
+    sources.finalize.getRanges([...STATES, 'paused'], 0, -1),
   ]);
-  return { views: views.sort((a, b) => b.createdAt - a.createdAt), damaged };
+  let cache = quietViews.get(sources.finalize);
+  if (!cache) quietViews.set(sources.finalize, (cache = new Map()));
+  const quiet = cache;
+  const skipped = new Set([...records.map((r) => r.bookId), ...damaged.map((d) => d.bookId)]);
+  const finalizeJob = async (id: string): Promise<Job<FinalizeJobData, FinalizeResult> | undefined> => {
+    const job = await Job.fromId<FinalizeJobData, FinalizeResult>(sources.finalize, id);
+    return job?.data?.bookId === undefined ? undefined : job;
+  };
+  const views = await Promise.all([
+    ...records.map(async (record) => {
+      const key = JSON.stringify(record);
+      const hit = quiet.get(record.bookId);
+      if (hit !== undefined && hit.record === key && now - hit.readAt < QUIET_VIEW_MS) return hit.view;
+      const view = await combinedView(sources, await finalizeJob(record.bookId), record, now);
+      if (QUIET_STATES.has(record.state) && QUIET_STATES.has(view.state)) quiet.set(record.bookId, { record: key, view, readAt: now });
+      else quiet.delete(record.bookId);
+      return view;
+    }),
+    ...ids.filter((id) => !skipped.has(id)).map(async (id) => {
+      const job = await finalizeJob(id);
+      return job === undefined || skipped.has(job.data.bookId) ? undefined : viewOfJob(sources, job, now);
+    }),
+  ]);
+  const listed = new Set(records.map((r) => r.bookId));
+  for (const id of quiet.keys()) if (!listed.has(id)) quiet.delete(id);
+  return { views: views.filter((v): v is BookView => v !== undefined).sort((a, b) => b.createdAt - a.createdAt), damaged };
 }
+
+/**
+ * States in which nothing changes a book's page without changing its record: queued (the first
+ * chunk done marks the record) and done. Failed, cancelled and over-budget books may still have
+ * encodes in flight, and running ones move with every part.
+ */
+const QUIET_STATES: ReadonlySet<string> = new Set(['queued', 'done']);
+
+/** How long a quiet book's view is reused: a bound on how long a change the record does not show (a job removed by hand) takes to appear. */
+const QUIET_VIEW_MS = 15_000;
+
+// Per finalize queue (one per dashboard): each quiet book's last view, and the record it was read with.
+const quietViews = new WeakMap<Queue, Map<string, { record: string; view: BookView; readAt: number }>>();
 
 /** One book's view; undefined when there is no such book. Throws a DamagedBookRecordError for a record that cannot be read. */
 export async function readBookView(sources: BookSources, bookId: string, now = Date.now()): Promise<BookView | undefined> {
