@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
 import express, { type Request, type Response } from 'express';
 import type { Logger } from '../logger.js';
 import { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
@@ -8,8 +6,9 @@ import type { BookActions } from './book-actions.js';
 import { bookAudioLocation, listBookViews, readBookView, type AudioTarget, type BookSources, type BookView } from './book-view.js';
 import type { Csrf } from './csrf.js';
 import { liveBooks, type LiveParts, type LiveSnapshot } from './live-books.js';
-import { isInside, openServedFile } from './open-served-file.js';
-import { bookLayout, bookParts, bookUrl, LIST_LAYOUT, listParts, messageHtml, pageHtml, type AudioPlace, type BooksPaths, type Parts, type RenderContext } from './render-books.js';
+import { openServedFile } from './open-served-file.js';
+import { placeOfAudio } from './place-of-audio.js';
+import { bookLayout, bookParts, bookUrl, LIST_LAYOUT, listParts, messageHtml, pageHtml, type BooksPaths, type Parts, type RenderContext } from './render-books.js';
 import { sendServedFile } from './send-served-file.js';
 
 /** What the Books pages need: where to read books, how to act on them, and how often to push updates. */
@@ -214,26 +213,6 @@ export function booksRouter(options: BooksRouterOptions): BooksRouter {
     close() {
       live.close();
     },
-  };
-}
-
-/**
- * Where an audio file stands for the page, by its path alone (no disk access on every update): a
- * bucket URL, under one of the served folders (as given, or with their symlinks resolved at start),
- * or elsewhere. Serving checks again, on disk, with every symlink resolved.
- */
-function placeOfAudio(serve: readonly string[]): (file: string) => AudioPlace {
-  const roots = serve.flatMap((dir) => {
-    const given = resolve(dir);
-    try {
-      return [given, realpathSync(given)];
-    } catch {
-      return [given];
-    }
-  });
-  return (file) => {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) return 'remote';
-    return roots.some((root) => isInside(root, resolve(file))) ? 'served' : 'elsewhere';
   };
 }
 

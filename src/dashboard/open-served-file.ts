@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { isUrl } from '../store/store-location.js';
 import { AUDIO_TYPES } from './audio-types.js';
 
 /** An open audio file the dashboard may send: inside a served folder, regular, with an audio extension. */
@@ -24,7 +25,7 @@ export type NotServed = { kind: 'remote' | 'refused'; detail: string };
  * answer never tells whether a path outside the roots exists. The caller closes the handle.
  */
 export async function openServedFile(roots: readonly string[], location: string): Promise<ServedFile | NotServed> {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) return { kind: 'remote', detail: `stored at ${location}` };
+  if (isUrl(location)) return { kind: 'remote', detail: `stored at ${location}` };
   if (!isAbsolute(location)) return { kind: 'refused', detail: `not an absolute path: ${location}` };
   let real: string;
   try {

@@ -164,6 +164,24 @@ describe('audio comes only from the folders the dashboard serves', () => {
       await connection.hset(key, { data: data!, returnvalue: returnvalue! });
     }
   });
+
+  it('does not play a book written to a bucket, and says where it is', async () => {
+    const key = finalize.toKey(bookId);
+    const returnvalue = await connection.hget(key, 'returnvalue');
+    const object = 's3://books/served-book.mp3';
+    try {
+      // What the finalizer records for a book written with --out s3://books/.
+      await connection.hset(key, 'returnvalue', JSON.stringify({ ...(JSON.parse(returnvalue!) as object), output: object }));
+      const response = await get(dashboard!, `books/${bookId}/audio/book`);
+      expect(response.status).toBe(404);
+      expect(await response.text()).toBe('This audio is in a bucket: the dashboard serves only files in the folders it was started with (--serve)\n');
+      const page = await (await get(dashboard!, `books/${bookId}`)).text();
+      expect(page).toContain(`in the bucket: ${object}`);
+      expect(page).not.toContain(`src="/books/${bookId}/audio/book"`);
+    } finally {
+      await connection.hset(key, 'returnvalue', returnvalue!);
+    }
+  });
 });
 
 describe('Range and preconditions (RFC 9110)', () => {
