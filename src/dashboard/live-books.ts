@@ -130,7 +130,8 @@ export function liveBooks(options: LiveBooksOptions): LiveBooks {
         },
       };
       streams.add(stream);
-      req.on('close', () => stream.stop());
+      // The response closes when the browser goes away (tab closed, navigation, network lost).
+      res.on('close', () => stream.stop());
       // A new page gets its first update at the next tick, or now when none is due.
       schedule(0);
       return true;

@@ -111,6 +111,18 @@ describe("bull-board's API takes changes only from the dashboard's own origin", 
     expect(resume.status).toBe(200);
     await resume.arrayBuffer();
     expect(await finalize.isPaused()).toBe(false);
+    // bull-board's own page, in a real browser, sends Origin with its requests and is let through.
+    const context = await browser!.newContext({ httpCredentials: { username: USER, password: PASSWORD } });
+    const page = await context.newPage();
+    await page.goto(dashboard!.url);
+    const statuses = await page.evaluate(async (queue) => {
+      const pause = await fetch(`/api/queues/${queue}/pause`, { method: 'PUT' });
+      const resume = await fetch(`/api/queues/${queue}/resume`, { method: 'PUT' });
+      return [pause.status, resume.status];
+    }, FINALIZE_QUEUE);
+    expect(statuses).toEqual([200, 200]);
+    await context.close();
+
     const before = await synthesize.count();
     const add = await send(dashboard!, 'POST', `api/queues/${SYNTHESIZE_QUEUE}/add`, { origin: ownOrigin(dashboard!), headers: { 'content-type': 'application/json' }, body: '{"name":"own","data":{}}' });
     expect(add.status).toBe(200);
