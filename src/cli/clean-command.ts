@@ -5,6 +5,7 @@ import type { DamagedBookRecordError } from '../queue/damaged-book-record-error.
 import { removeBookJobs } from '../queue/remove-book-jobs.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './usage-error.js';
+import { printable, printableMessage } from './printable.js';
 
 /** States whose books `narrate clean` removes. */
 export const CLEANABLE_STATES: readonly BookState[] = ['done', 'failed', 'cancelled'];
@@ -25,18 +26,18 @@ export async function cleanCommand(flags: { olderThan: string }, config: Config,
   try {
     const before = Date.now() - ageMs;
     // A damaged record is kept (its state and age cannot be trusted) and named.
-    const onDamaged = (error: DamagedBookRecordError): void => void io.stderr.write(`kept: ${error.message}\n`);
+    const onDamaged = (error: DamagedBookRecordError): void => void io.stderr.write(`kept: ${printable(error.message)}\n`);
     const books = (await listBooks(redis, config.prefix, { onDamaged })).filter((b) => CLEANABLE_STATES.includes(b.state) && Date.parse(b.createdAt) <= before);
     let removed = 0;
     for (const b of books) {
       try {
         await removeBookJobs(redis, config.prefix, b.bookId, await readBookPlan(redis, config.prefix, b.bookId), { waitMs: 0 });
       } catch (error) {
-        io.stderr.write(`kept ${b.bookId}: ${(error as Error).message}\n`);
+        io.stderr.write(`kept ${printable(b.bookId)}: ${printableMessage((error as Error).message)}\n`);
         continue;
       }
       await removeBookRecord(redis, config.prefix, b.bookId);
-      io.stdout.write(`removed ${b.bookId}\t${b.state}\t${b.title}\n`);
+      io.stdout.write(`removed ${printable(b.bookId)}\t${b.state}\t${printable(b.title)}\n`);
       removed++;
     }
     io.stderr.write(`${removed} book(s) removed (done, failed or cancelled, submitted more than ${flags.olderThan} ago)\n`);

@@ -11,6 +11,7 @@ import { createProgressView } from './progress.js';
 import { parseSubmitFlags, type RawSubmitFlags } from './submit-flags.js';
 import { watchBooks } from './watch-books.js';
 import { describeEstimate } from './submit-command.js';
+import { printable, printableMessage } from './printable.js';
 
 /** `narrate run`: submit, narrate in this process, wait. 0 when every book is done, 1 when any failed. */
 export async function runCommand(inputs: string[], flags: RawSubmitFlags, config: Config, io: CliIo, logger: Logger): Promise<number> {
@@ -23,14 +24,14 @@ export async function runCommand(inputs: string[], flags: RawSubmitFlags, config
   let workers: ReturnType<typeof startWorkers> | undefined;
   try {
     const submission = await submitBooks(inputs, options, config, connection);
-    for (const w of submission.warnings) io.stderr.write(`warning: ${w}\n`);
-    for (const f of submission.failures) io.stderr.write(`error: ${f.reason}\n`);
+    for (const w of submission.warnings) io.stderr.write(`warning: ${printableMessage(w)}\n`);
+    for (const f of submission.failures) io.stderr.write(`error: ${printableMessage(f.reason)}\n`);
     if (submission.books.length === 0) {
       io.stderr.write('nothing to narrate: no input could be read\n');
       return 1;
     }
     for (const b of submission.books) {
-      io.stderr.write(`queued ${b.bookId}: "${b.title}" (${b.language}), ${b.chapters} chapter(s), ${b.chunks} chunk(s)\n`);
+      io.stderr.write(`queued ${b.bookId}: "${printable(b.title)}" (${b.language}), ${b.chapters} chapter(s), ${b.chunks} chunk(s)\n`);
       io.stderr.write(`${describeEstimate(b)}\n`);
     }
     // The progress view tells this user what happens; per-book info logs would only interleave with it.
@@ -58,10 +59,10 @@ export async function runCommand(inputs: string[], flags: RawSubmitFlags, config
     let failed = submission.failures.length;
     for (const r of results) {
       if (r.state === 'done') {
-        io.stdout.write(`${r.output}\n`);
+        io.stdout.write(`${printable(r.output ?? '')}\n`);
       } else {
         failed++;
-        io.stderr.write(`failed: "${r.title}" (${r.bookId}): ${r.reason ?? r.state}\n`);
+        io.stderr.write(`failed: "${printable(r.title)}" (${r.bookId}): ${printable(r.reason ?? r.state)}\n`);
       }
     }
     return failed === 0 ? 0 : 1;

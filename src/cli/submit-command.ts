@@ -5,6 +5,7 @@ import { formatSpeech, formatUsd } from '../money/estimate-cost.js';
 import type { CliIo } from './io.js';
 import { probeStores } from '../store/probe-stores.js';
 import { parseSubmitFlags, type RawSubmitFlags } from './submit-flags.js';
+import { printable, printableMessage } from './printable.js';
 
 /** `narrate submit`: enqueue only; one line per book (id, title, chunk count) on stdout. */
 export async function submitCommand(inputs: string[], flags: RawSubmitFlags, config: Config, io: CliIo): Promise<number> {
@@ -13,9 +14,9 @@ export async function submitCommand(inputs: string[], flags: RawSubmitFlags, con
   const connection = await connectRedis(config.redis, { name: 'narrate-submit' });
   try {
     const submission = await submitBooks(inputs, options, config, connection);
-    for (const w of submission.warnings) io.stderr.write(`warning: ${w}\n`);
-    for (const f of submission.failures) io.stderr.write(`error: ${f.reason}\n`);
-    for (const b of submission.books) io.stdout.write(`${b.bookId}\t${b.title}\t${b.chunks} chunks\n`);
+    for (const w of submission.warnings) io.stderr.write(`warning: ${printableMessage(w)}\n`);
+    for (const f of submission.failures) io.stderr.write(`error: ${printableMessage(f.reason)}\n`);
+    for (const b of submission.books) io.stdout.write(`${b.bookId}\t${printable(b.title)}\t${b.chunks} chunks\n`);
     for (const b of submission.books) io.stderr.write(`${describeEstimate(b)}\n`);
     return submission.failures.length === 0 && submission.books.length > 0 ? 0 : 1;
   } finally {

@@ -85,6 +85,8 @@ export interface RunningWorkers {
 export function startWorkers(config: Config, options: WorkerOptions): RunningWorkers {
   const { logger } = options;
   const prefix = bullPrefix(config.prefix);
+  // Before anything opens: a bad NARRATE_PRICES then stops the process instead of leaving a connection holding it open.
+  const prices = loadPrices(config.pricesFile);
   const connection = openRedis(config.redis, { worker: true, name: 'narrate-worker' });
   const stopLogging = logRedisWaits(connection, config.redis, logger);
   const store = withStoreMetrics(options.store ?? openSegmentStore(config, { logger }));
@@ -102,7 +104,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   let onOverBudget = (_bookId: string) => {};
   const ledger = new BookLedger(connection, {
     prefix: config.prefix,
-    prices: loadPrices(config.pricesFile),
+    prices,
     ...(config.dailyBudgetUsd === undefined ? {} : { dailyBudgetUsd: config.dailyBudgetUsd }),
     onOverBudget: (bookId) => onOverBudget(bookId),
     onChargeError: (bookId, error) => logger.error({ bookId, err: coerceError(error).message }, 'could not charge a model call to its book'),

@@ -40,8 +40,8 @@ describe('prices', () => {
     const bad = join(dir, 'bad.yaml');
     await writeFile(bad, 'gpt-4o-audio-preview:\n  textInputPerM: cheap\n');
     expect(() => loadPrices(bad)).toThrow(ConfigError);
-    expect(() => loadPrices(bad)).toThrow(/NARRATE_PRICES: .*bad\.yaml is not a price table \(gpt-4o-audio-preview\.textInputPerM/);
-    expect(() => loadPrices(join(dir, 'none.json'))).toThrow(/NARRATE_PRICES: cannot read .*none\.json/);
+    expect(() => loadPrices(bad)).toThrow(/NARRATE_PRICES: .*bad\.yaml: not a price table: gpt-4o-audio-preview\.textInputPerM/);
+    expect(() => loadPrices(join(dir, 'none.json'))).toThrow(/NARRATE_PRICES: .*none\.json: no such file/);
     const broken = join(dir, 'broken.json');
     await writeFile(broken, '{"a":');
     expect(() => loadPrices(broken)).toThrow(/broken\.json/);
