@@ -1,8 +1,9 @@
 import pLimit from 'p-limit';
 import type { Config } from '../config.js';
-import { InputError, coerceError } from '../errors.js';
+import { ConfigError, InputError, coerceError } from '../errors.js';
 import { resolveLanguage, type LanguageSource } from '../language/resolve-language.js';
-import { offlineVoiceWarning } from '../language/espeak-voice.js';
+import { offlineVoice } from '../language/offline-voice.js';
+import { UnknownVoiceError } from '../language/unknown-voice-error.js';
 import { DEFAULT_STYLE } from '../worker/narration-instructions.js';
 import { expandInputs } from './expand-inputs.js';
 import { loadLexicon, mergeLexicons } from './lexicon.js';
@@ -123,6 +124,7 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
     }),
   );
   const prepared: PreparedBook[] = [];
+  let badSetting: Error | undefined;
   books.forEach((book, i) => {
     const own = bookLexicons[i];
     const cover = covers[i];
@@ -143,15 +145,34 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
       });
       warnings.push(...language.warnings);
       if (config.apiKey === undefined) {
-        const voice = offlineVoiceWarning(plan.finalize.voice, language.language);
+        const voice = checkOfflineVoice(plan.finalize.voice, language.language, options.voice !== undefined ? 'flag' : book.voice !== undefined ? 'manifest' : 'env');
         if (voice !== undefined) warnings.push(`${book.source}: ${voice}`);
       }
       prepared.push({ source: book.source, plan, languageSource: language.source, ...(book.maxCost === undefined ? {} : { maxCost: book.maxCost }) });
     } catch (error) {
-      failures.push({ source: book.source, reason: coerceError(error).message });
+      // A --voice or NARRATE_VOICE no book can be read with is the user's mistake, not the book's: nothing is queued.
+      if (error instanceof ConfigError || (error instanceof InputError && error.message.startsWith('--'))) badSetting ??= error;
+      else failures.push({ source: book.source, reason: coerceError(error).message });
     }
   });
+  if (badSetting !== undefined) throw badSetting;
   return { books: prepared, failures, warnings };
+}
+
+/**
+ * Whether the offline voice can read a book in `language` with `voice`; its warning if any. An unknown
+ * voice names where it came from: --voice and NARRATE_VOICE stop the submission (exit 2), a manifest's
+ * `voice:` fails that book alone; each message lists the voices for the book's language.
+ */
+function checkOfflineVoice(voice: string, language: string, from: 'flag' | 'manifest' | 'env'): string | undefined {
+  try {
+    return offlineVoice(voice, language).warning;
+  } catch (error) {
+    if (!(error instanceof UnknownVoiceError)) throw error;
+    if (from === 'flag') throw new InputError(`--voice: ${error.message}`);
+    if (from === 'env') throw new ConfigError(`NARRATE_VOICE: ${error.message}`);
+    throw new InputError(`voice: ${error.message}`);
+  }
 }
 
 function stripUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
