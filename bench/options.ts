@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const SECTIONS = ['fleet', 'rate', 'memory', 'finalize', 'finish'] as const;
+export const SECTIONS = ['fleet', 'rate', 'memory', 'finalize', 'finish', 'voices'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -43,6 +43,8 @@ export interface BenchOptions {
   finishLatency: number;
   finishJitter: number;
   finishConcurrency: number;
+  /** 7. How many of the fixed corpus paragraphs each offline voice reads to the recognizer (at most 6). */
+  voiceParagraphs: number;
   /** Hard bound on the whole run, in seconds. */
   timeout: number;
 }
@@ -77,6 +79,7 @@ const FULL: Pick<BenchOptions, NumericKey | 'finalizeHours' | 'finishBooks'> = {
   finishLatency: 12_000,
   finishJitter: 4_000,
   finishConcurrency: 4,
+  voiceParagraphs: 6,
   timeout: 5400,
 };
 
@@ -92,6 +95,7 @@ const QUICK: typeof FULL = {
   // Alice at 40 characters a second (the verbatim check's duration floor is 0.3× of 15): an hour.
   finishBooks: 'alice.txt:40',
   finishLatency: 4_000,
+  voiceParagraphs: 2,
   timeout: 900,
 };
 

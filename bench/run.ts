@@ -16,6 +16,7 @@ import { finalizeSection } from './section-finalize.js';
 import { finishSection } from './section-finish.js';
 import { memorySection } from './section-memory.js';
 import { rateSection } from './section-rate.js';
+import { voicesSection } from './section-voices.js';
 
 const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<void>> = {
   fleet: fleetSection,
@@ -23,6 +24,7 @@ const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<v
   memory: memorySection,
   finalize: finalizeSection,
   finish: finishSection,
+  voices: voicesSection,
 };
 
 async function main(): Promise<number> {

@@ -145,7 +145,7 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
       });
       warnings.push(...language.warnings);
       if (config.apiKey === undefined) {
-        const voice = checkOfflineVoice(plan.finalize.voice, language.language, options.voice !== undefined ? 'flag' : book.voice !== undefined ? 'manifest' : 'env');
+        const voice = checkOfflineVoice(book.source, plan.finalize.voice, language.language, options.voice !== undefined ? 'flag' : book.voice !== undefined ? 'manifest' : 'env');
         if (voice !== undefined) warnings.push(`${book.source}: ${voice}`);
       }
       prepared.push({ source: book.source, plan, languageSource: language.source, ...(book.maxCost === undefined ? {} : { maxCost: book.maxCost }) });
@@ -164,14 +164,14 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
  * voice names where it came from: --voice and NARRATE_VOICE stop the submission (exit 2), a manifest's
  * `voice:` fails that book alone; each message lists the voices for the book's language.
  */
-function checkOfflineVoice(voice: string, language: string, from: 'flag' | 'manifest' | 'env'): string | undefined {
+function checkOfflineVoice(source: string, voice: string, language: string, from: 'flag' | 'manifest' | 'env'): string | undefined {
   try {
     return offlineVoice(voice, language).warning;
   } catch (error) {
     if (!(error instanceof UnknownVoiceError)) throw error;
     if (from === 'flag') throw new InputError(`--voice: ${error.message}`);
     if (from === 'env') throw new ConfigError(`NARRATE_VOICE: ${error.message}`);
-    throw new InputError(`voice: ${error.message}`);
+    throw new InputError(`${source}: voice: ${error.message}`);
   }
 }
 
