@@ -9,6 +9,7 @@ import { segmentKey } from '../store/segment-key.js';
 import type { AudioSpool } from '../store/audio-spool.js';
 import type { SegmentMeta, SegmentStore } from '../store/segment-store.js';
 import type { Logger } from '../logger.js';
+import { StoreRefusedError } from '../errors.js';
 import { narrationInstructions } from './narration-instructions.js';
 import type { CallSlots } from './call-slots.js';
 import { narrateChunk, type VerifiedNarration, type VerifyOptions } from './narrate-chunk.js';
@@ -129,12 +130,20 @@ async function storeOrKeep(deps: SynthesizeDeps, data: SynthesizeJobData, key: s
   try {
     await deps.store.put(key, path, meta);
   } catch (error) {
+    let kept: string | undefined;
     try {
-      deps.spool.keep(key, path, meta);
-      deps.logger?.warn({ bookId: data.bookId, chunk: data.index, key }, 'segment not stored: its reading is kept in the spool for the next attempt');
+      kept = deps.spool.keep(key, path, meta);
+      deps.logger?.warn({ bookId: data.bookId, chunk: data.index, key, kept }, 'segment not stored: its reading is kept in the spool for the next attempt');
     } catch {
-      // Cannot keep it either (the spool's disk): never leave audio behind.
+      // Cannot keep it either (the spool's disks): never leave audio behind.
       await deps.spool.discard(path);
+    }
+    // A store that refuses for good (full, read-only) fails the book now; say what the retry will do.
+    if (error instanceof StoreRefusedError) {
+      const next = kept
+        ? `its reading is kept on this host (${kept}) and \`narrate retry ${data.bookId}\` stores it without a model call once the store takes writes again`
+        : `its reading could not be kept either; \`narrate retry ${data.bookId}\` narrates it again once the store takes writes`;
+      throw new StoreRefusedError(`${error.message}; ${next}`, { refusal: error.refusal, code: error.code, cause: error });
     }
     throw error;
   }
