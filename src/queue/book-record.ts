@@ -1,6 +1,7 @@
 import type { RedisConnection as Redis } from './connection.js';
 import type { BookPlan } from '../producer/plan-book.js';
 import { bullPrefix } from './names.js';
+import { RELEASE_BOOK_SEGMENTS, USE_SEGMENTS, segmentRefKeys } from './segment-ref-scripts.js';
 
 /**
  * A book's state as operators see it. `cancelled` and `over-budget` are set by people and caps,
@@ -47,10 +48,13 @@ export interface BookRecord {
   sources: string[];
 }
 
-/** The keys of one book, in the deployment's `{prefix}` hash tag so a Cluster keeps them in one slot with the queues. */
-export function bookKeys(prefix: string, bookId: string): { record: string; plan: string; done: string } {
+/**
+ * The keys of one book, in the deployment's `{prefix}` hash tag so a Cluster keeps them in one slot
+ * with the queues. `segments`: the segment keys the book holds (see segment-ref-scripts.ts).
+ */
+export function bookKeys(prefix: string, bookId: string): { record: string; plan: string; done: string; segments: string } {
   const base = `${bullPrefix(prefix)}:book:${bookId}`;
-  return { record: base, plan: `${base}:plan`, done: `${base}:done` };
+  return { record: base, plan: `${base}:plan`, done: `${base}:done`, segments: `${base}:segments` };
 }
 
 /** The index of every book of a deployment: a sorted set of book ids scored by submit time (ms). */
@@ -63,11 +67,13 @@ export interface NewBookFields {
   estimateUsd?: number;
   maxCostUsd?: number;
   notify?: string;
+  /** The segment keys the book's chunks are expected to have (the submitting host's narrator): held from the submit on, so a prune keeps what a queued book will reuse. */
+  segmentKeys?: readonly string[];
 }
 
 /**
  * Writes a new book's record, its plan (every chunk's text, so a retry works after the source
- * files are gone) and its index entry, in one MULTI.
+ * files are gone), its index entry and the segments it is expected to hold, in one MULTI.
  */
 export async function createBookRecord(redis: Redis, prefix: string, plan: BookPlan, fields: NewBookFields = {}): Promise<void> {
   const f = plan.finalize;
@@ -89,7 +95,11 @@ export async function createBookRecord(redis: Redis, prefix: string, plan: BookP
   if (fields.estimateUsd !== undefined) hash.estimateUsd = String(fields.estimateUsd);
   if (fields.maxCostUsd !== undefined) hash.maxCostUsd = String(fields.maxCostUsd);
   if (fields.notify !== undefined) hash.notify = fields.notify;
-  await redis.multi().del(keys.done).hset(keys.record, hash).set(keys.plan, JSON.stringify(plan)).zadd(booksIndexKey(prefix), created, f.bookId).exec();
+  const refs = segmentRefKeys(prefix);
+  const multi = redis.multi().del(keys.done).hset(keys.record, hash).set(keys.plan, JSON.stringify(plan)).zadd(booksIndexKey(prefix), created, f.bookId);
+  // After the HSET: the script records keys only for a book that is in Redis.
+  if (fields.segmentKeys && fields.segmentKeys.length > 0) multi.eval(USE_SEGMENTS, 4, keys.record, keys.segments, refs.books, refs.removing, ...fields.segmentKeys);
+  await multi.exec();
 }
 
 /** The plan a book was submitted with (its chunks' text included), or undefined when Redis no longer has it. */
@@ -186,10 +196,18 @@ export async function markChunkDone(redis: Redis, prefix: string, bookId: string
   await redis.eval(CHUNK_DONE, 2, keys.record, keys.done, index, new Date().toISOString(), rejected.costUsd, rejected.readings);
 }
 
-/** Removes a book's record, plan and index entry (its jobs are the caller's business). */
+/**
+ * Removes a book's record, plan and index entry, and lets go of the segments it held (a prune may
+ * now remove those no other book holds); its jobs are the caller's business.
+ */
 export async function removeBookRecord(redis: Redis, prefix: string, bookId: string): Promise<void> {
   const keys = bookKeys(prefix, bookId);
-  await redis.multi().del(keys.record, keys.plan, keys.done).zrem(booksIndexKey(prefix), bookId).exec();
+  await redis
+    .multi()
+    .eval(RELEASE_BOOK_SEGMENTS, 2, keys.segments, segmentRefKeys(prefix).books)
+    .del(keys.record, keys.plan, keys.done)
+    .zrem(booksIndexKey(prefix), bookId)
+    .exec();
 }
 
 function parseRecord(hash: Record<string, string> | undefined, done: number): BookRecord | undefined {

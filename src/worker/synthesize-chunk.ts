@@ -5,12 +5,12 @@ import type { SynthesizeJobData, SynthesizeResult } from '../queue/job-data.js';
 import type { WavInfo } from '../audio/parse-wav.js';
 import { frameBytes } from '../audio/wav-format.js';
 import { measureSegmentLoudness, type SegmentLoudness } from '../audio/segment-loudness.js';
-import { segmentKey } from '../store/segment-key.js';
 import type { AudioSpool } from '../store/audio-spool.js';
 import type { SegmentMeta, SegmentStore } from '../store/segment-store.js';
 import type { Logger } from '../logger.js';
 import { StoreRefusedError } from '../errors.js';
-import { narrationInstructions } from './narration-instructions.js';
+import type { SegmentRefs } from '../queue/segment-refs.js';
+import { chunkSegmentKey } from './chunk-segment-key.js';
 import type { CallSlots } from './call-slots.js';
 import { narrateChunk, type VerifiedNarration, type VerifyOptions } from './narrate-chunk.js';
 
@@ -27,6 +27,8 @@ export interface SynthesizeDeps {
   ledger?: BookLedger;
   /** Where a reading kept from a failed store write, or kept for the next attempt, is reported; default: nowhere. */
   logger?: Pick<Logger, 'info' | 'warn'>;
+  /** Records the segments each book holds, for prune; without it, nothing is recorded. */
+  refs?: Pick<SegmentRefs, 'use'>;
 }
 
 /**
@@ -38,14 +40,11 @@ export interface SynthesizeDeps {
 export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeDeps, signal?: AbortSignal): Promise<SynthesizeResult> {
   const { store, spool } = deps;
   const narrator = deps.ledger ? deps.ledger.guard(deps.narrator, data.bookId) : deps.narrator;
-  const key = segmentKey({
-    provider: narrator.name,
-    model: narrator.model,
-    voice: data.voice,
-    instructions: narrationInstructions({ style: data.style, ...(data.language === undefined ? {} : { language: data.language }), ...(data.hints ? { hints: data.hints } : {}) }),
-    text: data.text,
-  });
+  const key = chunkSegmentKey(data, narrator);
   const base = { index: data.index, key, provider: narrator.name, model: narrator.model, chars: data.text.length };
+  // The book holds the segment before it is looked up or stored, so a prune running now keeps it
+  // (or, if it is deleting it this moment, is waited for: the lookup below then misses).
+  await deps.refs?.use(data.bookId, [key], signal);
   // A HEAD, not a download: the store answers the cache question without the audio.
   const stored = await store.head(key, signal);
   if (stored) {
