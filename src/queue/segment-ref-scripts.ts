@@ -55,12 +55,15 @@ return #keys
 
 /**
  * KEYS: segments:books, segments:removing. ARGV: a segment key, how long the claim holds (ms).
- * 1 when no book holds the segment and it is now claimed for deletion; 0 when a book holds it.
+ * 1 when no book holds the segment and it is now claimed for deletion; 0 when a book holds it, or
+ * another prune has claimed it (two prunes deleting one key could otherwise delete it again after
+ * the first let go and a worker stored it anew).
  */
 export const CLAIM_SEGMENT = `
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
 ${NOW}
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
 return 1
 `;

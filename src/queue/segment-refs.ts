@@ -35,7 +35,7 @@ export class SegmentRefs {
     }
   }
 
-  /** Claims an unheld segment for deletion (true), or answers false when a book holds it. Let go with `release` once deleted. */
+  /** Claims an unheld segment for deletion (true), or answers false when a book holds it or another prune is deleting it. Let go with `release` once deleted. */
   async claim(key: string): Promise<boolean> {
     const refs = segmentRefKeys(this.prefix);
     return (await this.redis.eval(CLAIM_SEGMENT, 2, refs.books, refs.removing, key, CLAIM_MS)) === 1;

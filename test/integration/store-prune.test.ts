@@ -135,8 +135,9 @@ describe('store prune', () => {
     const redis = queues.connection;
     for (const id of ['b1', 'b2']) await redis.hset(bookKeys(prefix, id).record, 'bookId', id);
 
-    // The prune claimed it first: the worker's lookup waits until the delete is done.
+    // The prune claimed it first (a second prune does not): the worker's lookup waits until the delete is done.
     expect(await refs.claim(keyOf(7))).toBe(true);
+    expect(await refs.claim(keyOf(7))).toBe(false);
     let recorded = false;
     const using = refs.use('b1', [keyOf(7)]).then(() => {
       recorded = true;
