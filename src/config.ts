@@ -7,6 +7,7 @@ import { ConfigError } from './errors.js';
 import { redisTargetFrom, type RedisTarget } from './queue/redis-target.js';
 import { fileLocation, parseStoreUrl, type StoreLocation } from './store/store-location.js';
 import type { S3Settings } from './store/s3-settings.js';
+import { redactUrl } from './notify/notify-url.js';
 
 const DEFAULT_BASE_URL = 'https://api.aimlapi.com/v1';
 
@@ -17,6 +18,16 @@ const intFrom = (min: number, max: number) =>
     .regex(/^\d+$/, `an integer from ${min} to ${max}`)
     .transform(Number)
     .pipe(z.number().int().min(min, `an integer from ${min} to ${max}`).max(max, `an integer from ${min} to ${max}`));
+
+/** true/false (or 1/0; empty is false), default false. */
+const booleanFrom = () =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['true', 'false', '1', '0', ''], { error: 'true or false' }))
+    .transform((s) => s === 'true' || s === '1')
+    .default(false);
 
 const optionalText = z
   .string()
@@ -95,13 +106,7 @@ const schema = z.object({
     })
     .optional(),
   /** Path-style S3 addressing (http://host/bucket/key), which MinIO and most self-hosted servers need. */
-  NARRATE_S3_PATH_STYLE: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .pipe(z.enum(['true', 'false', '1', '0', ''], { error: 'true or false' }))
-    .transform((s) => s === 'true' || s === '1')
-    .default(false),
+  NARRATE_S3_PATH_STYLE: booleanFrom(),
   // The AWS SDK's own variables, read here and handed to the S3 client explicitly (see s3-settings.ts).
   /** S3 region (default us-east-1, which S3-compatible servers accept). */
   AWS_REGION: optionalText.optional(),
@@ -129,8 +134,15 @@ const schema = z.object({
     .transform(Number)
     .pipe(z.number().positive('a positive number of dollars'))
     .optional(),
-  /** Where every book's end is posted when its submit named no --notify. */
-  NARRATE_WEBHOOK_URL: z.string().trim().pipe(z.url({ protocol: /^https?$/, error: 'an http(s) URL' })).optional(),
+  /** Where every book's end is posted when its submit named no --notify (checked again, resolved, before each post). */
+  NARRATE_WEBHOOK_URL: z
+    .string()
+    .trim()
+    .pipe(z.url({ protocol: /^https?$/, error: 'an http(s) URL' }))
+    .refine((s) => new URL(s).username === '' && new URL(s).password === '', 'a URL without user:password@ (it would be stored in Redis with each book; NARRATE_WEBHOOK_SECRET signs the posts instead)')
+    .optional(),
+  /** Post webhooks to loopback, link-local, private and other non-public addresses too (a receiver on this host or network). */
+  NARRATE_WEBHOOK_ALLOW_PRIVATE: booleanFrom(),
   /** HMAC-SHA256 key of the X-Narrate-Signature header of webhook posts. */
   NARRATE_WEBHOOK_SECRET: optionalText.optional(),
   /** Redis Cluster seed nodes, `host:port,...`: selects an ioredis Cluster (every queue under one hash tag). */
@@ -181,6 +193,8 @@ export interface Config {
   readonly dailyBudgetUsd: number | undefined;
   readonly webhookUrl: string | undefined;
   readonly webhookSecret: string | undefined;
+  /** NARRATE_WEBHOOK_ALLOW_PRIVATE: webhooks may go to loopback, link-local and private addresses. */
+  readonly webhookAllowPrivate: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Which Redis: one server (REDIS_URL), a Cluster or Sentinel. */
   readonly redis: RedisTarget;
@@ -202,7 +216,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       const name = String(issue.path[0] ?? '?');
       // Never echo the API key, a password or a secret (webhook, S3), even when it is the bad value.
       const secret = name === 'NARRATE_API_KEY' || name === 'NARRATE_DASHBOARD_PASSWORD' || name === 'NARRATE_WEBHOOK_SECRET' || name === 'NARRATE_REDIS_PASSWORD' || name === 'AWS_SECRET_ACCESS_KEY' || name === 'AWS_SESSION_TOKEN';
-      const given = secret ? '(hidden)' : JSON.stringify(input[name]);
+      // A webhook URL is said without its query or user:password, where tokens live.
+      const given = secret ? '(hidden)' : name === 'NARRATE_WEBHOOK_URL' ? JSON.stringify(redactUrl(input[name] ?? '')) : JSON.stringify(input[name]);
       return `${name}: expected ${issue.message}, got ${given}`;
     });
     throw new ConfigError(`Invalid environment:\n  ${lines.join('\n  ')}`);
@@ -262,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dailyBudgetUsd: e.NARRATE_DAILY_BUDGET,
     webhookUrl: e.NARRATE_WEBHOOK_URL,
     webhookSecret: e.NARRATE_WEBHOOK_SECRET,
+    webhookAllowPrivate: e.NARRATE_WEBHOOK_ALLOW_PRIVATE,
     logLevel: e.NARRATE_LOG_LEVEL,
     redis,
     metricsPort: e.NARRATE_METRICS_PORT,

@@ -4,6 +4,7 @@ import { connectRedis } from '../queue/connection.js';
 import { removeBookJobs } from '../queue/remove-book-jobs.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './usage-error.js';
+import { printable, printableMessage } from './printable.js';
 
 /** States whose books `narrate clean` removes. */
 export const CLEANABLE_STATES: readonly BookState[] = ['done', 'failed', 'cancelled'];
@@ -29,11 +30,11 @@ export async function cleanCommand(flags: { olderThan: string }, config: Config,
       try {
         await removeBookJobs(redis, config.prefix, b.bookId, await readBookPlan(redis, config.prefix, b.bookId), { waitMs: 0 });
       } catch (error) {
-        io.stderr.write(`kept ${b.bookId}: ${(error as Error).message}\n`);
+        io.stderr.write(`kept ${printable(b.bookId)}: ${printableMessage((error as Error).message)}\n`);
         continue;
       }
       await removeBookRecord(redis, config.prefix, b.bookId);
-      io.stdout.write(`removed ${b.bookId}\t${b.state}\t${b.title}\n`);
+      io.stdout.write(`removed ${printable(b.bookId)}\t${b.state}\t${printable(b.title)}\n`);
       removed++;
     }
     io.stderr.write(`${removed} book(s) removed (done, failed or cancelled, submitted more than ${flags.olderThan} ago)\n`);

@@ -18,6 +18,7 @@ import { retryCommand } from './retry-command.js';
 import { pauseCommand } from './pause-command.js';
 import { resumeCommand } from './resume-command.js';
 import { cleanCommand } from './clean-command.js';
+import { printableMessage } from './printable.js';
 
 /** Exit codes: 0 all good, 1 something (a book, a file) failed, 2 the command line or environment was wrong. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -166,10 +167,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     // A store that fails its start-up check is a setting to fix (URL, credentials, bucket), like a bad variable.
     const storeSetting = error instanceof StoreError && error.message.includes('start-up check');
     if (error instanceof UsageError || error instanceof ConfigError || storeSetting || (error instanceof InputError && /^--/.test(error.message))) {
-      io.stderr.write(`narrate: ${error.message}\n`);
+      io.stderr.write(`narrate: ${printableMessage(error.message)}\n`);
       return EXIT.usage;
     }
-    io.stderr.write(`narrate: ${error.message}\n`);
+    io.stderr.write(`narrate: ${printableMessage(error.message)}\n`);
     return EXIT.failed;
   }
 }

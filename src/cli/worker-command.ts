@@ -5,6 +5,7 @@ import { startMetricsServer, type MetricsServer } from '../worker/metrics-server
 import { workerMetrics } from '../worker/metrics.js';
 import { probeStores } from '../store/probe-stores.js';
 import { startWorkers } from '../worker/start-workers.js';
+import { checkWebhook } from './check-webhook.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './usage-error.js';
 
@@ -16,6 +17,7 @@ import { UsageError } from './usage-error.js';
  */
 export async function workerCommand(config: Config, io: CliIo, logger: Logger, flags: { metricsPort?: string } = {}): Promise<number> {
   const metricsPort = flags.metricsPort === undefined ? config.metricsPort : parsePort(flags.metricsPort);
+  await checkWebhook(undefined, config, io);
   await probeStores(config);
   const workers = startWorkers(config, { logger });
   let metrics: MetricsServer | undefined;

@@ -9,7 +9,8 @@ import { narratorIdentity } from '../providers/narrator-identity.js';
 import { chunkSegmentKey } from '../worker/chunk-segment-key.js';
 import { bullPrefix } from '../queue/names.js';
 import type { BookPlan } from './plan-book.js';
-import { prepareBooks, type SubmitOptions } from './prepare-books.js';
+import { prepareBooks, type SlugClaims, type SubmitOptions } from './prepare-books.js';
+import { claimSlug, releaseSlug } from '../queue/slug-claims.js';
 
 export type { SubmitOptions } from './prepare-books.js';
 
@@ -39,9 +40,10 @@ export interface Submission {
  * its cap, and enqueues each one's record and flow. A bad file is reported by name and the other books still go in.
  */
 export async function submitBooks(inputs: string[], options: SubmitOptions, config: Config, connection: Redis): Promise<Submission> {
-  const prepared = await prepareBooks(inputs, options, config);
-  const { failures, warnings } = prepared;
+  // A bad NARRATE_PRICES stops the submit before a book is read.
   const prices = pricesFor(loadPrices(config.pricesFile), config.model);
+  const prepared = await prepareBooks(inputs, options, config, { claims: slugClaims(connection, config.prefix) });
+  const { failures, warnings } = prepared;
   const plans: BookPlan[] = [];
   const money = new Map<BookPlan, { estimate: CostEstimate; maxCostUsd: number | undefined }>();
   for (const { source, plan, maxCost } of prepared.books) {
@@ -49,6 +51,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
     const maxCostUsd = options.maxCostUsd ?? maxCost;
     // Refused before anything reaches Redis: no model call is ever made for it.
     if (maxCostUsd !== undefined && estimate.costUsd > maxCostUsd) {
+      await releaseSlug(connection, config.prefix, plan.finalize.outDir, plan.finalize.slug, plan.finalize.bookId);
       failures.push({ source, reason: `"${plan.finalize.title}" is estimated at ${formatUsd(estimate.costUsd)}, over its cap of ${formatUsd(maxCostUsd)} (--max-cost): not submitted` });
       continue;
     }
@@ -61,6 +64,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
   // on, so a prune while the book waits in the queue keeps what it will reuse (its workers record
   // the keys they actually use as they go, whatever their settings).
   const reader = narratorIdentity(config);
+  let recorded = 0;
   try {
     for (const plan of plans) {
       const m = money.get(plan)!;
@@ -72,8 +76,13 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
         ...(notify === undefined ? {} : { notify }),
         segmentKeys: [...new Set(plan.synthesize.map((chunk) => chunkSegmentKey(chunk, reader)))],
       });
+      recorded++;
       await producer.add(buildFlow(plan, bullPrefix(config.prefix), { attempts: config.maxAttempts, backoffMs: config.backoffMs }));
     }
+  } catch (error) {
+    // Books never recorded give their slugs back; a recorded one keeps its own (its record stays for `narrate retry` or `clean`).
+    for (const plan of plans.slice(recorded)) await releaseSlug(connection, config.prefix, plan.finalize.outDir, plan.finalize.slug, plan.finalize.bookId).catch(() => undefined);
+    throw error;
   } finally {
     await producer.close();
   }
@@ -89,5 +98,13 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
     })),
     failures,
     warnings,
+  };
+}
+
+/** Slugs taken in this deployment's Redis. */
+function slugClaims(connection: Redis, prefix: string): SlugClaims {
+  return {
+    claim: (outDir, slug, holder) => claimSlug(connection, prefix, outDir, slug, holder),
+    release: (outDir, slug, bookId) => releaseSlug(connection, prefix, outDir, slug, bookId),
   };
 }

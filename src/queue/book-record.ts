@@ -1,7 +1,10 @@
 import type { RedisConnection as Redis } from './connection.js';
 import type { BookPlan } from '../producer/plan-book.js';
-import { bullPrefix } from './names.js';
+import { bookKeys, booksIndexKey } from './book-keys.js';
 import { RELEASE_BOOK_SEGMENTS, USE_SEGMENTS, segmentRefKeys } from './segment-ref-scripts.js';
+import { releaseSlug } from './slug-claims.js';
+
+export { bookKeys, booksIndexKey } from './book-keys.js';
 
 /**
  * A book's state as operators see it. `cancelled` and `over-budget` are set by people and caps,
@@ -48,20 +51,6 @@ export interface BookRecord {
   sources: string[];
 }
 
-/**
- * The keys of one book, in the deployment's `{prefix}` hash tag so a Cluster keeps them in one slot
- * with the queues. `segments`: the segment keys the book holds (see segment-ref-scripts.ts).
- */
-export function bookKeys(prefix: string, bookId: string): { record: string; plan: string; done: string; segments: string } {
-  const base = `${bullPrefix(prefix)}:book:${bookId}`;
-  return { record: base, plan: `${base}:plan`, done: `${base}:done`, segments: `${base}:segments` };
-}
-
-/** The index of every book of a deployment: a sorted set of book ids scored by submit time (ms). */
-export function booksIndexKey(prefix: string): string {
-  return `${bullPrefix(prefix)}:books`;
-}
-
 /** What the submit knows about a book beyond its plan. */
 export interface NewBookFields {
   estimateUsd?: number;
@@ -91,6 +80,9 @@ export async function createBookRecord(redis: Redis, prefix: string, plan: BookP
     createdAt: new Date(created).toISOString(),
     updatedAt: new Date().toISOString(),
     sources: JSON.stringify(f.sources),
+    // Where its files go, so removing the record frees its slug there (slug-claims.ts).
+    outDir: f.outDir,
+    slug: f.slug,
   };
   if (fields.estimateUsd !== undefined) hash.estimateUsd = String(fields.estimateUsd);
   if (fields.maxCostUsd !== undefined) hash.maxCostUsd = String(fields.maxCostUsd);
@@ -197,17 +189,20 @@ export async function markChunkDone(redis: Redis, prefix: string, bookId: string
 }
 
 /**
- * Removes a book's record, plan and index entry, and lets go of the segments it held (a prune may
- * now remove those no other book holds); its jobs are the caller's business.
+ * Removes a book's record, plan and index entry, lets go of the segments it held (a prune may now
+ * remove those no other book holds), and gives back its slug; its jobs are the caller's business.
  */
 export async function removeBookRecord(redis: Redis, prefix: string, bookId: string): Promise<void> {
   const keys = bookKeys(prefix, bookId);
+  const [outDir, slug] = await redis.hmget(keys.record, 'outDir', 'slug');
   await redis
     .multi()
     .eval(RELEASE_BOOK_SEGMENTS, 2, keys.segments, segmentRefKeys(prefix).books)
     .del(keys.record, keys.plan, keys.done)
     .zrem(booksIndexKey(prefix), bookId)
     .exec();
+  // Its files' name is free for another book once nothing in Redis can write them again.
+  if (outDir && slug) await releaseSlug(redis, prefix, outDir, slug, bookId);
 }
 
 function parseRecord(hash: Record<string, string> | undefined, done: number): BookRecord | undefined {
