@@ -2,6 +2,7 @@
  * The only reader of process.env. One schema, one typed frozen Config, and errors that name the
  * variable, what was expected and what was given.
  */
+import { delimiter } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { redisTargetFrom, type RedisTarget } from './queue/redis-target.js';
@@ -33,6 +34,24 @@ const optionalText = z
   .string()
   .transform((s) => s.trim())
   .transform((s) => (s === '' ? undefined : s));
+
+/**
+ * An origin as browsers send it in the Origin header ("https://host:port", default ports
+ * dropped, host lower-cased), or undefined when `text` is not an http(s) origin. A trailing "/" is
+ * accepted; a path, query, fragment or user name is not, since Origin never carries them.
+ */
+function parseOrigin(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '' || url.pathname !== '/') return undefined;
+  if (/[?#]/.test(text)) return undefined;
+  return url.origin;
+}
 
 /** Every environment variable narrate reads, with its default. */
 const schema = z.object({
@@ -124,6 +143,29 @@ const schema = z.object({
   NARRATE_DASHBOARD_USER: optionalText.optional(),
   /** Basic-auth password for the dashboard. */
   NARRATE_DASHBOARD_PASSWORD: optionalText.optional(),
+  /**
+   * The output folders whose audio the dashboard may serve, separated by the platform's path list
+   * separator (":" on Linux), like PATH. `narrate dashboard --serve DIR` wins.
+   */
+  NARRATE_DASHBOARD_SERVE: z
+    .string()
+    .default('./out')
+    .transform((s) => s.split(delimiter).map((dir) => dir.trim()).filter((dir) => dir !== ''))
+    .pipe(z.array(z.string()).min(1, `one or more directories separated by "${delimiter}"`)),
+  /** The dashboard refuses every request that would change something (bull-board's API included). */
+  NARRATE_DASHBOARD_READ_ONLY: booleanFrom(),
+  /** The dashboard's public origin (https://narrate.example.com) when a reverse proxy rewrites Host. */
+  NARRATE_DASHBOARD_ORIGIN: optionalText.optional().transform((s, ctx) => {
+    if (s === undefined) return undefined;
+    const origin = parseOrigin(s);
+    if (origin === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'an origin: http(s)://host[:port], with no path, query or user name' });
+      return z.NEVER;
+    }
+    return origin;
+  }),
+  /** Live-update streams (open Books pages) the dashboard holds at once; one more is answered 503. */
+  NARRATE_DASHBOARD_MAX_STREAMS: intFrom(1, 100_000).default(100),
   /** A JSON or YAML price table keyed by model id, laid over the built-in prices (src/money/prices.ts). */
   NARRATE_PRICES: z.string().trim().min(1, 'a file path').optional(),
   /** Dollars the fleet may spend on model calls per UTC day, counted in Redis. Unset: no budget. */
@@ -189,6 +231,14 @@ export interface Config {
   readonly s3: S3Settings;
   readonly dashboardUser: string | undefined;
   readonly dashboardPassword: string | undefined;
+  /** Output folders whose audio the dashboard may serve (NARRATE_DASHBOARD_SERVE, default ./out). */
+  readonly dashboardServe: readonly string[];
+  /** The dashboard refuses every state-changing request. */
+  readonly dashboardReadOnly: boolean;
+  /** The dashboard's public origin behind a proxy that rewrites Host; undefined: taken from Host. */
+  readonly dashboardOrigin: string | undefined;
+  /** Live-update streams the dashboard holds at once. */
+  readonly dashboardMaxStreams: number;
   readonly pricesFile: string | undefined;
   readonly dailyBudgetUsd: number | undefined;
   readonly webhookUrl: string | undefined;
@@ -273,6 +323,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     partChars: e.NARRATE_PART_CHARS,
     dashboardUser: e.NARRATE_DASHBOARD_USER,
     dashboardPassword: e.NARRATE_DASHBOARD_PASSWORD,
+    dashboardServe: Object.freeze([...e.NARRATE_DASHBOARD_SERVE]),
+    dashboardReadOnly: e.NARRATE_DASHBOARD_READ_ONLY,
+    dashboardOrigin: e.NARRATE_DASHBOARD_ORIGIN,
+    dashboardMaxStreams: e.NARRATE_DASHBOARD_MAX_STREAMS,
     pricesFile: e.NARRATE_PRICES,
     dailyBudgetUsd: e.NARRATE_DAILY_BUDGET,
     webhookUrl: e.NARRATE_WEBHOOK_URL,

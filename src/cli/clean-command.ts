@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import { listBooks, readBookPlan, removeBookRecord, type BookState } from '../queue/book-record.js';
 import { connectRedis } from '../queue/connection.js';
+import type { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
 import { removeBookJobs } from '../queue/remove-book-jobs.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './usage-error.js';
@@ -24,7 +25,9 @@ export async function cleanCommand(flags: { olderThan: string }, config: Config,
   const redis = await connectRedis(config.redis, { name: 'narrate-clean' });
   try {
     const before = Date.now() - ageMs;
-    const books = (await listBooks(redis, config.prefix)).filter((b) => CLEANABLE_STATES.includes(b.state) && Date.parse(b.createdAt) <= before);
+    // A damaged record is kept (its state and age cannot be trusted) and named.
+    const onDamaged = (error: DamagedBookRecordError): void => void io.stderr.write(`kept: ${printable(error.message)}\n`);
+    const books = (await listBooks(redis, config.prefix, { onDamaged })).filter((b) => CLEANABLE_STATES.includes(b.state) && Date.parse(b.createdAt) <= before);
     let removed = 0;
     for (const b of books) {
       try {

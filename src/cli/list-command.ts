@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import { formatUsd } from '../money/estimate-cost.js';
 import { BOOK_STATES, listBooks, type BookRecord, type BookState } from '../queue/book-record.js';
 import { connectRedis } from '../queue/connection.js';
+import type { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './usage-error.js';
 import { printable, printableJson } from './printable.js';
@@ -13,7 +14,9 @@ export async function listCommand(flags: { state?: string; json?: boolean }, con
   }
   const redis = await connectRedis(config.redis, { name: 'narrate-list' });
   try {
-    const books = await listBooks(redis, config.prefix, flags.state === undefined ? {} : { state: flags.state as BookState });
+    // One damaged record must not hide every other book: it is named on stderr and skipped.
+    const onDamaged = (error: DamagedBookRecordError): void => void io.stderr.write(`skipped: ${printable(error.message)}\n`);
+    const books = await listBooks(redis, config.prefix, { onDamaged, ...(flags.state === undefined ? {} : { state: flags.state as BookState }) });
     if (flags.json) {
       io.stdout.write(`${printableJson(books)}\n`);
       return 0;

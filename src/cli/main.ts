@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, type Config } from '../config.js';
 import { ConfigError, InputError, StoreError, coerceError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { dashboardCommand } from './dashboard-command.js';
+import { dashboardCommand, type DashboardFlags } from './dashboard-command.js';
 import { processIo, type CliIo } from './io.js';
 import { planCommand, type RawPlanFlags } from './plan-command.js';
 import { runCommand } from './run-command.js';
@@ -140,8 +140,11 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .description('the queue dashboard (bull-board); basic auth from NARRATE_DASHBOARD_USER/PASSWORD')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '3000')
-    .action(async (flags: { host: string; port: string }) => {
-      code = await dashboardCommand(flags, config(), io);
+    .option('--serve <dir>', 'an output folder whose audio the Books page may play; repeatable (default NARRATE_DASHBOARD_SERVE, ./out)', (dir: string, dirs: string[] = []) => [...dirs, dir])
+    .option('--read-only', 'refuse every request that would change something (bull-board\'s API included); no buttons')
+    .action(async (flags: DashboardFlags) => {
+      const c = config();
+      code = await dashboardCommand(flags, c, io, logger(c));
     });
 
   program
