@@ -135,7 +135,8 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
   }
   let joined: WavFile;
   try {
-    joined = await joinWavFiles([first.audio, { silenceMs: SPLIT_GAP_MS }, second.audio], BOOK_FORMAT, await ctx.spool.newPath());
+    // Written where the spool has room (the fallback directory when the store's disk is full): both halves are paid for.
+    joined = await ctx.spool.writeFile((path) => joinWavFiles([first.audio, { silenceMs: SPLIT_GAP_MS }, second.audio], BOOK_FORMAT, path));
   } finally {
     await ctx.spool.discard(first.audio.path);
     await ctx.spool.discard(second.audio.path);

@@ -1,0 +1,11 @@
+import type { Config } from '../config.js';
+import type { Narrator } from './narrator.js';
+
+/**
+ * Who reads a book with these settings, as segment keys name it (provider and model), without
+ * loading the narrator: what createNarrator would make (test/unit/narrator-identity.test.ts keeps
+ * the two in step). The submit uses it to hold the segments a queued book will reuse.
+ */
+export function narratorIdentity(config: Pick<Config, 'apiKey' | 'model'>): Pick<Narrator, 'name' | 'model'> {
+  return config.apiKey === undefined ? { name: 'offline', model: 'espeak-ng' } : { name: 'chat-audio', model: config.model };
+}
