@@ -9,17 +9,20 @@ import { renderEspeak } from './render-espeak.js';
 import { renderFlite } from './render-flite.js';
 
 /**
+ * The offline narrator's model name, part of every segment's key: it names both engines and their
+ * versions, so a change of either (or of which one reads English: espeak-ng did until flite came)
+ * renders the segments anew.
+ */
+export const OFFLINE_MODEL = 'flite-2.2+espeak-ng-1.52';
+
+/**
  * The built-in offline voice, in WebAssembly (no system package, no network): flite for English
  * books, espeak-ng for the others (src/language/offline-voice.ts decides). It reads exactly the text
  * it is given, so its transcript is the text itself.
  */
 export class OfflineNarrator implements Narrator {
   readonly name = 'offline';
-  /**
-   * Part of every segment's key: it names both engines and their versions, so a change of either
-   * (or of which one reads English: espeak-ng did until flite came) renders the segments anew.
-   */
-  readonly model = 'flite-2.2+espeak-ng-1.52';
+  readonly model = OFFLINE_MODEL;
 
   constructor(private readonly spool: AudioSpool) {}
 
