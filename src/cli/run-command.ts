@@ -5,6 +5,7 @@ import { submitBooks } from '../producer/submit-books.js';
 import { connectRedis } from '../queue/connection.js';
 import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
 import { probeStores } from '../store/probe-stores.js';
+import { checkModelServed } from '../providers/check-model.js';
 import { startWorkers } from '../worker/start-workers.js';
 import type { CliIo } from './io.js';
 import { createProgressView } from './progress.js';
@@ -16,6 +17,9 @@ import { describeEstimate } from './submit-command.js';
 export async function runCommand(inputs: string[], flags: RawSubmitFlags, config: Config, io: CliIo, logger: Logger): Promise<number> {
   const options = parseSubmitFlags(flags);
   await probeStores(config, options.outDir);
+  // A model the provider does not serve stops here (exit 2), before a book is queued or a call paid.
+  const model = await checkModelServed(config);
+  if (model.served === undefined) io.stderr.write(`warning: ${model.warning}\n`);
   const connection = await connectRedis(config.redis, { name: 'narrate-run' });
   const prefix = bullPrefix(config.prefix);
   const finalize = new Queue(FINALIZE_QUEUE, { connection, prefix });

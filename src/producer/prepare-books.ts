@@ -14,6 +14,7 @@ import { slugify, uniqueSlugs } from './slugify.js';
 import { checkFlagCover, resolveCover } from './resolve-cover.js';
 import { bookFormat } from './book-finish.js';
 import { bookOutputs } from '../store/book-output.js';
+import { SPEECH_MAX_INPUT_CHARS } from '../providers/speech-max-input.js';
 
 /** Flags of `run`, `submit` and `plan`. */
 export interface SubmitOptions extends BookChoices {
@@ -68,6 +69,11 @@ export interface PrepareMode {
  * `submit`, `run` and `plan`. A bad file is reported by name and the other books still go on.
  */
 export async function prepareBooks(inputs: string[], options: SubmitOptions, config: Config, mode: PrepareMode = {}): Promise<PreparedBooks> {
+  // The speech endpoint reads at most 4096 characters a call: asking for more is a mistake to say at once.
+  const maxCharsLimit = config.provider === 'speech' ? SPEECH_MAX_INPUT_CHARS : undefined;
+  if (maxCharsLimit !== undefined && options.maxChars !== undefined && options.maxChars > maxCharsLimit) {
+    throw new InputError(`--max-chars: expected at most ${maxCharsLimit} with NARRATE_PROVIDER=speech (the speech endpoint's longest input), got ${options.maxChars}`);
+  }
   // A bad --cover stops everything before a file is read or a job queued.
   const flagCover = await checkFlagCover(options.cover);
   const expanded = await expandInputs(inputs);
@@ -136,13 +142,17 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
         slug: slugs[i]!,
         defaultVoice: config.defaultVoice,
         defaultMaxChars: DEFAULT_MAX_CHARS,
+        ...(maxCharsLimit === undefined ? {} : { maxCharsLimit }),
         defaultStyle: DEFAULT_STYLE,
         language: language.language,
         ...(cover ? { checkedCover: cover } : {}),
         partChars: config.partChars,
       });
       warnings.push(...language.warnings);
-      if (config.apiKey === undefined) {
+      if (maxCharsLimit !== undefined && options.maxChars === undefined && book.maxChars !== undefined && book.maxChars > maxCharsLimit) {
+        warnings.push(`${book.source}: maxChars ${book.maxChars} is over the speech endpoint's ${maxCharsLimit} characters a call: chunked to ${maxCharsLimit}`);
+      }
+      if (config.provider === 'offline') {
         const voice = offlineVoiceWarning(plan.finalize.voice, language.language);
         if (voice !== undefined) warnings.push(`${book.source}: ${voice}`);
       }

@@ -39,11 +39,13 @@ export interface Submission {
 export async function submitBooks(inputs: string[], options: SubmitOptions, config: Config, connection: Redis): Promise<Submission> {
   const prepared = await prepareBooks(inputs, options, config);
   const { failures, warnings } = prepared;
-  const prices = pricesFor(loadPrices(config.pricesFile), config.model);
+  // The same estimate `narrate plan` prints, for the same endpoint and model.
+  const provider = config.provider === 'speech' ? 'speech' : 'chat-audio';
+  const prices = pricesFor(loadPrices(config.pricesFile), config.model, provider);
   const plans: BookPlan[] = [];
   const money = new Map<BookPlan, { estimate: CostEstimate; maxCostUsd: number | undefined }>();
   for (const { source, plan, maxCost } of prepared.books) {
-    const estimate = estimateCost(plan.synthesize, prices);
+    const estimate = estimateCost(plan.synthesize, prices, { provider, model: config.model });
     const maxCostUsd = options.maxCostUsd ?? maxCost;
     // Refused before anything reaches Redis: no model call is ever made for it.
     if (maxCostUsd !== undefined && estimate.costUsd > maxCostUsd) {

@@ -4,6 +4,7 @@ import type { AudioSpool } from '../store/audio-spool.js';
 import { SPOOL_PREFIX, audioSpoolFetch, readSpooledAudio } from './audio-spool-fetch.js';
 import { classifyProviderError } from './classify-provider-error.js';
 import { HttpTransport } from './http-transport.js';
+import { asModelNotServed } from './model-not-served.js';
 import type { NarrationRequest, NarrationResult, Narrator } from './narrator.js';
 
 /** Options of the chat-audio narrator. */
@@ -38,11 +39,13 @@ export class ChatAudioNarrator implements Narrator {
   readonly model: string;
   private readonly client: OpenAI;
   private readonly spool: AudioSpool;
+  private readonly baseUrl: string;
   private readonly transport = new HttpTransport();
 
   constructor(options: ChatAudioOptions) {
     this.model = options.model;
     this.spool = options.spool;
+    this.baseUrl = options.baseUrl;
     this.client = new OpenAI({
       apiKey: options.apiKey,
       baseURL: options.baseUrl,
@@ -83,7 +86,8 @@ export class ChatAudioNarrator implements Narrator {
         request.signal ? { signal: request.signal } : {},
       );
     } catch (error) {
-      throw classifyProviderError(error);
+      // A model the provider does not serve fails the book at once, naming what to set instead.
+      throw asModelNotServed(classifyProviderError(error), error, { model: this.model, baseUrl: this.baseUrl, provider: 'chat-audio' });
     }
     return readCompletion(completion, this.spool);
   }
