@@ -1,8 +1,9 @@
-import OpenAI, { APIError } from 'openai';
+import { APIError, type OpenAI } from 'openai';
 import type { Config } from '../config.js';
 import { ConfigError, coerceError } from '../errors.js';
-import { HttpTransport, toFetchResponse } from './http-transport.js';
+import { HttpTransport } from './http-transport.js';
 import { modelNotServedMessage, notServedReason } from './model-not-served.js';
+import { openAiClient, transportFetch } from './openai-client.js';
 
 /** What the start-up check found: the model is served, or it could not tell (and says why). */
 export type ModelCheck = { served: true; by: 'GET /models/{model}' | 'GET /models' | 'offline' } | { served: undefined; warning: string };
@@ -22,13 +23,7 @@ export async function checkModelServed(config: Pick<Config, 'provider' | 'apiKey
   if (config.provider === 'offline' || config.apiKey === undefined) return { served: true, by: 'offline' };
   const provider = config.provider;
   const transport = new HttpTransport();
-  const client = new OpenAI({
-    apiKey: config.apiKey,
-    baseURL: config.baseUrl,
-    timeout: Math.min(config.requestTimeoutMs, CHECK_TIMEOUT_MS),
-    maxRetries: 0,
-    fetch: async (input, init) => toFetchResponse(await transport.request(input as string | URL, init)),
-  });
+  const client = openAiClient({ apiKey: config.apiKey, baseUrl: config.baseUrl, timeoutMs: Math.min(config.requestTimeoutMs, CHECK_TIMEOUT_MS), fetch: transportFetch(transport) });
   const notServed = (reason: string, served?: readonly string[]) =>
     new ConfigError(modelNotServedMessage({ model: config.model, baseUrl: config.baseUrl, provider, reason, ...(served === undefined ? {} : { served }) }));
   try {

@@ -1,27 +1,20 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { BOOK_FORMAT } from '../audio/wav-format.js';
 import { wavHeader } from '../audio/write-wav.js';
 import { AudioFormatError, NarrateError } from '../errors.js';
 import type { AudioSpool } from '../store/audio-spool.js';
 import type { WavFile } from '../store/wav-files.js';
 import { classifyProviderError } from './classify-provider-error.js';
-import { HttpTransport, toFetchResponse } from './http-transport.js';
+import type { ChatAudioOptions } from './chat-audio-narrator.js';
+import { HttpTransport } from './http-transport.js';
 import { asModelNotServed } from './model-not-served.js';
 import type { NarrationRequest, NarrationResult, Narrator, TokenUsage } from './narrator.js';
+import { openAiClient, transportFetch } from './openai-client.js';
 import { speechInstructions, takesInstructions } from './speech-instructions.js';
 import { SPEECH_MAX_INPUT_CHARS } from './speech-max-input.js';
 
-/** Options of the speech narrator. */
-export interface SpeechOptions {
-  apiKey: string;
-  /** OpenAI-compatible base URL including /v1. */
-  baseUrl: string;
-  /** gpt-4o-mini-tts, tts-1, tts-1-hd, or what a compatible server serves. */
-  model: string;
-  /** Abort a request that has not answered after this long; BullMQ retries it. */
-  timeoutMs: number;
-  /** Where audio is written as it arrives. */
-  spool: AudioSpool;
+/** Options of the speech narrator: the chat-audio narrator's (model: gpt-4o-mini-tts, tts-1, tts-1-hd...), and the audio format. */
+export interface SpeechOptions extends ChatAudioOptions {
   /** response_format: wav (its header says its format) or pcm (raw 24 kHz 16-bit mono little-endian). */
   format: 'wav' | 'pcm';
 }
@@ -58,14 +51,8 @@ export class SpeechNarrator implements Narrator {
     this.spool = options.spool;
     this.format = options.format;
     this.baseUrl = options.baseUrl;
-    this.client = new OpenAI({
-      apiKey: options.apiKey,
-      baseURL: options.baseUrl,
-      timeout: options.timeoutMs,
-      maxRetries: 0,
-      // node:http as for chat-audio (see HttpTransport); the binary body reaches us as a stream.
-      fetch: async (input, init) => toFetchResponse(await this.transport.request(input as string | URL, init)),
-    });
+    // node:http as for chat-audio (see HttpTransport); the binary body reaches us as a stream.
+    this.client = openAiClient({ ...options, fetch: transportFetch(this.transport) });
   }
 
   /** What a tokens-per-minute limit counts: the input's and instructions' text tokens. */
