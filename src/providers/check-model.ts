@@ -17,7 +17,9 @@ const CHECK_TIMEOUT_MS = 15_000;
  * set instead when it does not. Costs nothing: GET /models/{model} (OpenAI's retrieve), and where
  * a server does not answer that route, GET /models (the list every OpenAI-compatible server has).
  * When neither answers it cannot tell, and says so: the first call then finds out, and the book
- * fails after that one call.
+ * fails after that one call. A 401 or 403 is such a case too, not a stop: a key restricted to
+ * inference (OpenAI's restricted keys without the models scope) is refused on /models and still
+ * reads books, and a key that is simply wrong fails its first book naming the provider's reason.
  */
 export async function checkModelServed(config: Pick<Config, 'provider' | 'apiKey' | 'baseUrl' | 'model' | 'requestTimeoutMs'>): Promise<ModelCheck> {
   if (config.provider === 'offline' || config.apiKey === undefined) return { served: true, by: 'offline' };
@@ -32,7 +34,6 @@ export async function checkModelServed(config: Pick<Config, 'provider' | 'apiKey
       await client.models.retrieve(config.model);
       return { served: true, by: 'GET /models/{model}' };
     } catch (error) {
-      refuseKey(error, config.baseUrl);
       const reason = notServedReason(error, config.model);
       if (reason !== undefined) throw notServed(reason, await listModels(client).catch(() => undefined));
       retrieveFailure = describe(error);
@@ -42,7 +43,6 @@ export async function checkModelServed(config: Pick<Config, 'provider' | 'apiKey
     try {
       ids = await listModels(client);
     } catch (error) {
-      refuseKey(error, config.baseUrl);
       return { served: undefined, warning: cannotTell(config, `GET /models/${config.model}: ${retrieveFailure}; GET /models: ${describe(error)}`) };
     }
     if (ids.length === 0) return { served: undefined, warning: cannotTell(config, `GET /models/${config.model}: ${retrieveFailure}; GET /models listed no model`) };
@@ -64,13 +64,6 @@ async function listModels(client: OpenAI): Promise<string[]> {
 /** The model itself, or a dated snapshot of it (gpt-audio-2025-08-28 serves gpt-audio). */
 function sameModel(id: string, model: string): boolean {
   return id === model || (id.startsWith(`${model}-`) && /^\d{4}-\d{2}-\d{2}$/.test(id.slice(model.length + 1)));
-}
-
-/** A 401 is a key to fix, not a model to doubt: stop with exit 2 saying which variable. The key itself is never shown. */
-function refuseKey(error: unknown, baseUrl: string): void {
-  if (error instanceof APIError && error.status === 401) {
-    throw new ConfigError(`NARRATE_API_KEY was refused by ${baseUrl} (401: ${reasonOf(error)}): set it to a key that server accepts`);
-  }
 }
 
 function cannotTell(config: Pick<Config, 'baseUrl' | 'model'>, why: string): string {
