@@ -81,6 +81,20 @@ describe('navigation', () => {
     const book = await read({ docs, toc: docs.map((d, i) => ({ label: `Part ${i + 1}`, href: d.path })) });
     expect(book.chapters.map((c) => c.paragraphs)).toEqual([1, 2, 3, 4].map((i) => [`Part ${i}`, `Story text of part ${i} is about ${["", "apples", "pears", "plums", "figs"][i]}.`]));
   });
+
+  it('never reads navigation labels repeated in most documents, and reads a licence repeated in each of them once', async () => {
+    // As a DITA-made textbook has them: "Parent topic:", "Previous topic:", "Next topic:" beside links, and a
+    // licence, copyright line and URL at the start of every topic, in the middle of its first paragraph.
+    const docs = [1, 2, 3, 4].map((i) => ({ path: `topic-${i}.xhtml`, xhtml: fixture(`topic-${i}.xhtml`) }));
+    const book = await read({ docs, toc: docs.map((d, i) => ({ label: `Topic ${i + 1}`, href: d.path })) });
+    const fruit = ['', 'apples', 'pears', 'plums', 'figs'];
+    const own = (i: number): string[] => [`Topic ${i} is about ${fruit[i]}.`, `More on ${fruit[i]}`, 'Note', `Every ${fruit[i]} grows on a tree; see the first topic for trees.`, `Closing words about ${fruit[i]}.`];
+    const licence = ['Version 2.30', '© 2004.', 'Licensed under the GNU Free Documentation License.', 'http://fruit.example.org/'];
+    expect(book.chapters.map((c) => c.paragraphs)).toEqual(
+      [1, 2, 3, 4].map((i) => [`Topic ${i}`, `Opening words about ${fruit[i]}.`, ...(i === 1 ? licence : []), ...own(i)]),
+    );
+    expect(heard(book)).not.toMatch(/topic:/i);
+  });
 });
 
 describe('publisher pages', () => {
@@ -111,6 +125,20 @@ describe('publisher pages', () => {
 });
 
 describe('code', () => {
+  it('skips markup set as text in a paragraph or an inline <code>, keeps a tag named in prose; --read-code reads it', async () => {
+    const book = await read(await singleDocEpub('markup-text.xhtml'));
+    expect(book.chapters[0]?.paragraphs).toEqual([
+      'Live regions',
+      'We could have instead set up an alert region as follows:',
+      'The <nav> element holds the table of contents.',
+      'Description:; The display-seq property orders titles.',
+      'That is all there is to it.',
+    ]);
+    const withCode = heard(await read(await singleDocEpub('markup-text.xhtml'), { readCode: true }));
+    expect(withCode).toContain('<div role="alert” id="results"/>');
+    expect(withCode).toContain('Example:; <meta refines="#t2" property="display-seq">1</meta>');
+  });
+
   it('skips code listings and markup, reads a plain <pre> poem and inline code; --read-code reads listings', async () => {
     const book = await read(await singleDocEpub('code.xhtml'));
     expect(book.chapters[0]?.paragraphs).toEqual(['Listings', 'The function below adds numbers.', 'Roses are red, Violets are blue.', 'Use npm test to run it.']);
@@ -175,6 +203,21 @@ describe('MathML', () => {
 });
 
 describe('tables', () => {
+  it('reads a table of one or two rows as text however wide, and counts rows and columns in the notice of a large one', async () => {
+    const book = await read(await singleDocEpub('small-tables.xhtml'));
+    expect(book.chapters[0]?.paragraphs).toEqual([
+      'Small tables',
+      'Lorentz Corolle 2008.',
+      '9 ha; 80 000 bottles; 8 to 11 euros',
+      'A: 1; B: 2; C: 3; D: 4; E: 5; F: 6; G: 7; H: 8',
+      'A: 9; B: 10; C: 11; D: 12; E: 13; F: 14; G: 15; H: 16',
+      'Cubes',
+      'A table of 74 rows and 3 columns, not read aloud.',
+      'Counting',
+      'A table of 30 rows and 1 column, not read aloud.',
+    ]);
+  });
+
   it('reads rows with their header labels, replaces a large grid by a short note, reads layout tables as text', async () => {
     const book = await read(await singleDocEpub('tables.xhtml'));
     expect(book.chapters[0]?.paragraphs).toEqual([

@@ -19,3 +19,17 @@ export function isCodeListing(element: HTMLElement): boolean {
   // Markup shown as text (escaped in the source): "<chapter id=...>".
   return /^\s*<[A-Za-z?!/]/.test(element.text);
 }
+
+// An element written out as text: a tag with an attribute, a closing tag or a self-closing tag.
+const MARKUP = /^<[A-Za-z?!][^<>]*>(?:.*<\/[A-Za-z][^<>]*>)?$/su;
+const MARKUP_SIGN = /=|\/>|<\//u;
+
+/**
+ * Text that is markup shown as text ("<div role="alert" id="results"/>", `<meta refines="#t2">1</meta>`):
+ * a code example even where the book sets it in a plain paragraph or an inline `<code>`. A bare tag name
+ * in prose ("the <nav> element") is not one: it is read.
+ */
+export function isMarkupExample(text: string): boolean {
+  const trimmed = text.trim();
+  return MARKUP.test(trimmed) && MARKUP_SIGN.test(trimmed);
+}

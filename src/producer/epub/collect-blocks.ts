@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { type HTMLElement, type Node, NodeType } from 'node-html-parser';
 import { stripGluedNoteNumbers } from '../strip-glued-note-numbers.js';
-import { isCodeListing } from './code-listing.js';
+import { isCodeListing, isMarkupExample } from './code-listing.js';
 import { isLinkNavigation } from './link-navigation.js';
 import { countChars, linkRatio } from './link-ratio.js';
 import { childElements, elements, localName, textOf } from './markup.js';
@@ -29,6 +29,8 @@ export interface Block {
   notes: NoteRef[];
   /** Position of the block's content document in the spine. */
   doc: number;
+  /** For a block with links, its text outside them ("Parent topic:"): the same label in most documents is navigation. */
+  unlinked?: string;
   /** Set by later passes (a running header or footer): kept for positions, never read. */
   dropped?: boolean;
 }
@@ -98,6 +100,8 @@ export function noteParagraphs(element: HTMLElement, context: DocumentContext, f
 
 class Walker {
   private buffer = '';
+  /** The block's text outside links: "Parent topic:" of "Parent topic: Chapter 1". */
+  private unlinked = '';
   private chars = 0;
   private linkChars = 0;
   private notes: NoteRef[] = [];
@@ -127,11 +131,15 @@ class Walker {
     const text = stripGluedNoteNumbers(this.buffer.replace(/\s+/g, ' ').trim().normalize('NFC'));
     this.chars = countChars(text);
     const linkBar = this.linkChars === this.chars && NAVIGATION_PHRASE.test(text.replace(/[^\p{L}\p{N} ]/gu, '').trim());
-    if (/[\p{L}\p{N}]/u.test(text) && !linkBar) {
+    // Markup set in a plain paragraph ("<div role="alert" id="results"/>") is a code example all the same.
+    const markup = !this.context.options.readCode && isMarkupExample(text);
+    if (/[\p{L}\p{N}]/u.test(text) && !linkBar && !markup) {
       const block: Block = { text, heading: this.headingDepth > 0, chars: this.chars, linkChars: this.linkChars, notes: this.notes, doc: this.context.doc };
+      if (this.linkChars > 0) block.unlinked = this.unlinked.replace(/\s+/g, ' ').trim();
       this.out.push(block);
     }
     this.buffer = '';
+    this.unlinked = '';
     this.chars = 0;
     this.linkChars = 0;
     this.notes = [];
@@ -140,6 +148,7 @@ class Walker {
   private text(value: string): void {
     this.buffer += value;
     if (this.linkDepth > 0) this.linkChars += countChars(value);
+    else this.unlinked += value;
   }
 
   private walk(node: Node): void {
@@ -208,6 +217,10 @@ class Walker {
         if (this.isUnmarkedNoteRef(element)) return this.noteRef(element);
         // Inside a note, a bare mark linking back to the text ("[1]") is its back link.
         if (this.inNote && (element.getAttribute('href') ?? '').includes('#') && NOTE_MARK.test(textOf(element))) return;
+        break;
+      case 'code':
+        // An element written out in an inline <code> (a table's "Example:" cell) is a code example.
+        if (!this.context.options.readCode && isMarkupExample(element.text)) return;
         break;
       case 'sup':
         if (this.isUnmarkedNoteMark(element)) {
@@ -383,12 +396,14 @@ class Walker {
   /** A cell's or caption's text, read with every inline rule (math, ruby, note marks), as one line. */
   private capture(element: HTMLElement): string {
     const saved = this.buffer;
+    const savedUnlinked = this.unlinked;
     this.buffer = '';
     this.capturing++;
     element.childNodes.forEach((child) => this.walk(child));
     this.capturing--;
     const text = this.buffer.replace(/\s+/g, ' ').trim();
     this.buffer = saved;
+    this.unlinked = savedUnlinked;
     return text;
   }
 
