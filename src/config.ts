@@ -2,11 +2,13 @@
  * The only reader of process.env. One schema, one typed frozen Config, and errors that name the
  * variable, what was expected and what was given.
  */
+import { delimiter } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { redisTargetFrom, type RedisTarget } from './queue/redis-target.js';
 import { fileLocation, parseStoreUrl, type StoreLocation } from './store/store-location.js';
 import type { S3Settings } from './store/s3-settings.js';
+import { redactUrl } from './notify/notify-url.js';
 
 const DEFAULT_BASE_URL = 'https://api.aimlapi.com/v1';
 
@@ -29,10 +31,38 @@ const intFrom = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min, `an integer from ${min} to ${max}`).max(max, `an integer from ${min} to ${max}`));
 
+/** true/false (or 1/0; empty is false), default false. */
+const booleanFrom = () =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['true', 'false', '1', '0', ''], { error: 'true or false' }))
+    .transform((s) => s === 'true' || s === '1')
+    .default(false);
+
 const optionalText = z
   .string()
   .transform((s) => s.trim())
   .transform((s) => (s === '' ? undefined : s));
+
+/**
+ * An origin as browsers send it in the Origin header ("https://host:port", default ports
+ * dropped, host lower-cased), or undefined when `text` is not an http(s) origin. A trailing "/" is
+ * accepted; a path, query, fragment or user name is not, since Origin never carries them.
+ */
+function parseOrigin(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '' || url.pathname !== '/') return undefined;
+  if (/[?#]/.test(text)) return undefined;
+  return url.origin;
+}
 
 /** Every environment variable narrate reads, with its default. */
 const schema = z.object({
@@ -120,13 +150,7 @@ const schema = z.object({
     })
     .optional(),
   /** Path-style S3 addressing (http://host/bucket/key), which MinIO and most self-hosted servers need. */
-  NARRATE_S3_PATH_STYLE: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .pipe(z.enum(['true', 'false', '1', '0', ''], { error: 'true or false' }))
-    .transform((s) => s === 'true' || s === '1')
-    .default(false),
+  NARRATE_S3_PATH_STYLE: booleanFrom(),
   // The AWS SDK's own variables, read here and handed to the S3 client explicitly (see s3-settings.ts).
   /** S3 region (default us-east-1, which S3-compatible servers accept). */
   AWS_REGION: optionalText.optional(),
@@ -144,6 +168,29 @@ const schema = z.object({
   NARRATE_DASHBOARD_USER: optionalText.optional(),
   /** Basic-auth password for the dashboard. */
   NARRATE_DASHBOARD_PASSWORD: optionalText.optional(),
+  /**
+   * The output folders whose audio the dashboard may serve, separated by the platform's path list
+   * separator (":" on Linux), like PATH. `narrate dashboard --serve DIR` wins.
+   */
+  NARRATE_DASHBOARD_SERVE: z
+    .string()
+    .default('./out')
+    .transform((s) => s.split(delimiter).map((dir) => dir.trim()).filter((dir) => dir !== ''))
+    .pipe(z.array(z.string()).min(1, `one or more directories separated by "${delimiter}"`)),
+  /** The dashboard refuses every request that would change something (bull-board's API included). */
+  NARRATE_DASHBOARD_READ_ONLY: booleanFrom(),
+  /** The dashboard's public origin (https://narrate.example.com) when a reverse proxy rewrites Host. */
+  NARRATE_DASHBOARD_ORIGIN: optionalText.optional().transform((s, ctx) => {
+    if (s === undefined) return undefined;
+    const origin = parseOrigin(s);
+    if (origin === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'an origin: http(s)://host[:port], with no path, query or user name' });
+      return z.NEVER;
+    }
+    return origin;
+  }),
+  /** Live-update streams (open Books pages) the dashboard holds at once; one more is answered 503. */
+  NARRATE_DASHBOARD_MAX_STREAMS: intFrom(1, 100_000).default(100),
   /** A JSON or YAML price table keyed by model id, laid over the built-in prices (src/money/prices.ts). */
   NARRATE_PRICES: z.string().trim().min(1, 'a file path').optional(),
   /** Dollars the fleet may spend on model calls per UTC day, counted in Redis. Unset: no budget. */
@@ -154,8 +201,15 @@ const schema = z.object({
     .transform(Number)
     .pipe(z.number().positive('a positive number of dollars'))
     .optional(),
-  /** Where every book's end is posted when its submit named no --notify. */
-  NARRATE_WEBHOOK_URL: z.string().trim().pipe(z.url({ protocol: /^https?$/, error: 'an http(s) URL' })).optional(),
+  /** Where every book's end is posted when its submit named no --notify (checked again, resolved, before each post). */
+  NARRATE_WEBHOOK_URL: z
+    .string()
+    .trim()
+    .pipe(z.url({ protocol: /^https?$/, error: 'an http(s) URL' }))
+    .refine((s) => new URL(s).username === '' && new URL(s).password === '', 'a URL without user:password@ (it would be stored in Redis with each book; NARRATE_WEBHOOK_SECRET signs the posts instead)')
+    .optional(),
+  /** Post webhooks to loopback, link-local, private and other non-public addresses too (a receiver on this host or network). */
+  NARRATE_WEBHOOK_ALLOW_PRIVATE: booleanFrom(),
   /** HMAC-SHA256 key of the X-Narrate-Signature header of webhook posts. */
   NARRATE_WEBHOOK_SECRET: optionalText.optional(),
   /** Redis Cluster seed nodes, `host:port,...`: selects an ioredis Cluster (every queue under one hash tag). */
@@ -207,10 +261,20 @@ export interface Config {
   readonly s3: S3Settings;
   readonly dashboardUser: string | undefined;
   readonly dashboardPassword: string | undefined;
+  /** Output folders whose audio the dashboard may serve (NARRATE_DASHBOARD_SERVE, default ./out). */
+  readonly dashboardServe: readonly string[];
+  /** The dashboard refuses every state-changing request. */
+  readonly dashboardReadOnly: boolean;
+  /** The dashboard's public origin behind a proxy that rewrites Host; undefined: taken from Host. */
+  readonly dashboardOrigin: string | undefined;
+  /** Live-update streams the dashboard holds at once. */
+  readonly dashboardMaxStreams: number;
   readonly pricesFile: string | undefined;
   readonly dailyBudgetUsd: number | undefined;
   readonly webhookUrl: string | undefined;
   readonly webhookSecret: string | undefined;
+  /** NARRATE_WEBHOOK_ALLOW_PRIVATE: webhooks may go to loopback, link-local and private addresses. */
+  readonly webhookAllowPrivate: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Which Redis: one server (REDIS_URL), a Cluster or Sentinel. */
   readonly redis: RedisTarget;
@@ -232,7 +296,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       const name = String(issue.path[0] ?? '?');
       // Never echo the API key, a password or a secret (webhook, S3), even when it is the bad value.
       const secret = name === 'NARRATE_API_KEY' || name === 'NARRATE_DASHBOARD_PASSWORD' || name === 'NARRATE_WEBHOOK_SECRET' || name === 'NARRATE_REDIS_PASSWORD' || name === 'AWS_SECRET_ACCESS_KEY' || name === 'AWS_SESSION_TOKEN';
-      const given = secret ? '(hidden)' : JSON.stringify(input[name]);
+      // A webhook URL is said without its query or user:password, where tokens live.
+      const given = secret ? '(hidden)' : name === 'NARRATE_WEBHOOK_URL' ? JSON.stringify(redactUrl(input[name] ?? '')) : JSON.stringify(input[name]);
       return `${name}: expected ${issue.message}, got ${given}`;
     });
     throw new ConfigError(`Invalid environment:\n  ${lines.join('\n  ')}`);
@@ -301,10 +366,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     partChars: e.NARRATE_PART_CHARS,
     dashboardUser: e.NARRATE_DASHBOARD_USER,
     dashboardPassword: e.NARRATE_DASHBOARD_PASSWORD,
+    dashboardServe: Object.freeze([...e.NARRATE_DASHBOARD_SERVE]),
+    dashboardReadOnly: e.NARRATE_DASHBOARD_READ_ONLY,
+    dashboardOrigin: e.NARRATE_DASHBOARD_ORIGIN,
+    dashboardMaxStreams: e.NARRATE_DASHBOARD_MAX_STREAMS,
     pricesFile: e.NARRATE_PRICES,
     dailyBudgetUsd: e.NARRATE_DAILY_BUDGET,
     webhookUrl: e.NARRATE_WEBHOOK_URL,
     webhookSecret: e.NARRATE_WEBHOOK_SECRET,
+    webhookAllowPrivate: e.NARRATE_WEBHOOK_ALLOW_PRIVATE,
     logLevel: e.NARRATE_LOG_LEVEL,
     redis,
     metricsPort: e.NARRATE_METRICS_PORT,

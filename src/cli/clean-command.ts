@@ -1,9 +1,11 @@
 import type { Config } from '../config.js';
 import { listBooks, readBookPlan, removeBookRecord, type BookState } from '../queue/book-record.js';
 import { connectRedis } from '../queue/connection.js';
+import type { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
 import { removeBookJobs } from '../queue/remove-book-jobs.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './usage-error.js';
+import { printable, printableMessage } from './printable.js';
 
 /** States whose books `narrate clean` removes. */
 export const CLEANABLE_STATES: readonly BookState[] = ['done', 'failed', 'cancelled'];
@@ -23,17 +25,19 @@ export async function cleanCommand(flags: { olderThan: string }, config: Config,
   const redis = await connectRedis(config.redis, { name: 'narrate-clean' });
   try {
     const before = Date.now() - ageMs;
-    const books = (await listBooks(redis, config.prefix)).filter((b) => CLEANABLE_STATES.includes(b.state) && Date.parse(b.createdAt) <= before);
+    // A damaged record is kept (its state and age cannot be trusted) and named.
+    const onDamaged = (error: DamagedBookRecordError): void => void io.stderr.write(`kept: ${printable(error.message)}\n`);
+    const books = (await listBooks(redis, config.prefix, { onDamaged })).filter((b) => CLEANABLE_STATES.includes(b.state) && Date.parse(b.createdAt) <= before);
     let removed = 0;
     for (const b of books) {
       try {
         await removeBookJobs(redis, config.prefix, b.bookId, await readBookPlan(redis, config.prefix, b.bookId), { waitMs: 0 });
       } catch (error) {
-        io.stderr.write(`kept ${b.bookId}: ${(error as Error).message}\n`);
+        io.stderr.write(`kept ${printable(b.bookId)}: ${printableMessage((error as Error).message)}\n`);
         continue;
       }
       await removeBookRecord(redis, config.prefix, b.bookId);
-      io.stdout.write(`removed ${b.bookId}\t${b.state}\t${b.title}\n`);
+      io.stdout.write(`removed ${printable(b.bookId)}\t${b.state}\t${printable(b.title)}\n`);
       removed++;
     }
     io.stderr.write(`${removed} book(s) removed (done, failed or cancelled, submitted more than ${flags.olderThan} ago)\n`);

@@ -5,6 +5,7 @@ import { dailyBudgetMessage, readFleetSpend } from '../money/daily-spend.js';
 import { formatUsd } from '../money/estimate-cost.js';
 import { readBookRecord } from '../queue/book-record.js';
 import { SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
+import { printable } from './printable.js';
 
 /** Lines `narrate status` adds about the fleet: spend today and in all, the price of fidelity, why workers wait. */
 export async function fleetNotes(redis: Redis, config: Config): Promise<string[]> {
@@ -28,6 +29,6 @@ export async function bookCostLine(redis: Redis, prefix: string, bookId: string)
   if (!r) return undefined;
   const cap = r.maxCostUsd === undefined ? '' : ` of a ${formatUsd(r.maxCostUsd)} cap`;
   const est = r.estimateUsd === undefined ? '' : ` (estimated ${formatUsd(r.estimateUsd)})`;
-  const why = r.state === 'cancelled' || r.state === 'over-budget' ? `\n  ${r.state}: ${r.reason ?? ''}` : '';
+  const why = r.state === 'cancelled' || r.state === 'over-budget' ? `\n  ${r.state}: ${printable(r.reason ?? '')}` : '';
   return `  cost: ${formatUsd(r.costUsd)}${cap}${est}; rejected readings: ${r.rejectedReadings}, ${formatUsd(r.rejectedCostUsd)} (the price of fidelity)${why}`;
 }

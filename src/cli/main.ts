@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, type Config } from '../config.js';
 import { ConfigError, InputError, StoreError, coerceError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { dashboardCommand } from './dashboard-command.js';
+import { dashboardCommand, type DashboardFlags } from './dashboard-command.js';
 import { processIo, type CliIo } from './io.js';
 import { planCommand, type RawPlanFlags } from './plan-command.js';
 import { runCommand } from './run-command.js';
@@ -18,6 +18,7 @@ import { retryCommand } from './retry-command.js';
 import { pauseCommand } from './pause-command.js';
 import { resumeCommand } from './resume-command.js';
 import { cleanCommand } from './clean-command.js';
+import { printableMessage } from './printable.js';
 
 /** Exit codes: 0 all good, 1 something (a book, a file) failed, 2 the command line or environment was wrong. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -139,8 +140,11 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .description('the queue dashboard (bull-board); basic auth from NARRATE_DASHBOARD_USER/PASSWORD')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '3000')
-    .action(async (flags: { host: string; port: string }) => {
-      code = await dashboardCommand(flags, config(), io);
+    .option('--serve <dir>', 'an output folder whose audio the Books page may play; repeatable (default NARRATE_DASHBOARD_SERVE, ./out)', (dir: string, dirs: string[] = []) => [...dirs, dir])
+    .option('--read-only', 'refuse every request that would change something (bull-board\'s API included); no buttons')
+    .action(async (flags: DashboardFlags) => {
+      const c = config();
+      code = await dashboardCommand(flags, c, io, logger(c));
     });
 
   program
@@ -166,10 +170,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     // A store that fails its start-up check is a setting to fix (URL, credentials, bucket), like a bad variable.
     const storeSetting = error instanceof StoreError && error.message.includes('start-up check');
     if (error instanceof UsageError || error instanceof ConfigError || storeSetting || (error instanceof InputError && /^--/.test(error.message))) {
-      io.stderr.write(`narrate: ${error.message}\n`);
+      io.stderr.write(`narrate: ${printableMessage(error.message)}\n`);
       return EXIT.usage;
     }
-    io.stderr.write(`narrate: ${error.message}\n`);
+    io.stderr.write(`narrate: ${printableMessage(error.message)}\n`);
     return EXIT.failed;
   }
 }

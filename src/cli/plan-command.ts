@@ -8,6 +8,7 @@ import { loadPrices, pricesFor } from '../money/prices.js';
 import type { CliIo } from './io.js';
 import { parseSubmitFlags, type RawSubmitFlags } from './submit-flags.js';
 import { UsageError } from './usage-error.js';
+import { printable, printableJson, printableMessage } from './printable.js';
 
 /** Flags of `plan`: submit's, and the two other forms of output. */
 export interface RawPlanFlags extends RawSubmitFlags {
@@ -25,13 +26,14 @@ export interface RawPlanFlags extends RawSubmitFlags {
 export async function planCommand(inputs: string[], flags: RawPlanFlags, config: Config, io: CliIo): Promise<number> {
   if (flags.text === true && flags.json === true) throw new UsageError('--text and --json: choose one form of output');
   const options = parseSubmitFlags(flags);
-  const prepared = await prepareBooks(inputs, options, config, { planOnly: true });
-  for (const warning of prepared.warnings) io.stderr.write(`warning: ${warning}\n`);
-  for (const f of prepared.failures) io.stderr.write(`error: ${f.reason}\n`);
-  // The same estimate submit prints and checks --max-cost against, from the same price table.
-  // The offline voice costs nothing; its plan still shows what the chat-audio model would cost.
+  // The same estimate submit prints and checks --max-cost against, from the same price table,
+  // read first: a bad NARRATE_PRICES stops the plan before a book is read. The offline voice costs
+  // nothing; its plan still shows what the chat-audio model would cost.
   const provider = config.provider === 'speech' ? 'speech' : 'chat-audio';
   const prices = pricesFor(loadPrices(config.pricesFile), config.model, provider);
+  const prepared = await prepareBooks(inputs, options, config, { planOnly: true });
+  for (const warning of prepared.warnings) io.stderr.write(`warning: ${printableMessage(warning)}\n`);
+  for (const f of prepared.failures) io.stderr.write(`error: ${printableMessage(f.reason)}\n`);
   const books = prepared.books.map((prepared) => {
     const book = plannedBook(prepared);
     const c = estimateCost(prepared.plan.synthesize, prices, { provider, model: config.model });
@@ -49,7 +51,7 @@ export async function planCommand(inputs: string[], flags: RawPlanFlags, config:
   });
   if (flags.json === true) {
     const document: PlanDocument = { books, estimate: sumEstimates(books.map((b) => b.estimate)) };
-    io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+    io.stdout.write(`${printableJson(document)}\n`);
   } else if (flags.text === true) {
     for (const book of books) io.stdout.write(spokenText(book));
   } else {
@@ -63,13 +65,13 @@ export async function planCommand(inputs: string[], flags: RawPlanFlags, config:
 /** Title, author, language; one line per chapter; the totals. */
 function summary(book: PlannedBook): string {
   const lines = [
-    `${book.title}${book.author === '' ? '' : ` by ${book.author}`}`,
-    `  language: ${languageName(book.language)} (${book.language}, ${book.languageSource})   voice: ${book.voice}   output: ${book.output}`,
+    `${printable(book.title)}${book.author === '' ? '' : ` by ${printable(book.author)}`}`,
+    `  language: ${languageName(book.language)} (${book.language}, ${book.languageSource})   voice: ${printable(book.voice)}   output: ${printable(book.output)}`,
   ];
   const width = String(book.chapters.length).length;
   book.chapters.forEach((c, i) => {
     const n = String(i + 1).padStart(width);
-    lines.push(`  ${n}. ${c.title}  —  ${plural(c.chunks.length, 'chunk')}, ${c.chars.toLocaleString('en-US')} chars, ~${c.minutes.toFixed(1)} min`);
+    lines.push(`  ${n}. ${printable(c.title)}  —  ${plural(c.chunks.length, 'chunk')}, ${c.chars.toLocaleString('en-US')} chars, ~${c.minutes.toFixed(1)} min`);
   });
   lines.push(`  total: ${plural(book.chapters.length, 'chapter')}, ${estimateLine(book.estimate)}`, '');
   return `${lines.join('\n')}\n`;
@@ -96,10 +98,11 @@ function estimateLine(e: PlannedBook['estimate']): string {
  * and a marker line before each chapter (markers are not spoken; everything else is).
  */
 function spokenText(book: PlannedBook): string {
-  const out = [`==== ${book.title} (${book.language}) ====`, ''];
+  const out = [`==== ${printable(book.title)} (${book.language}) ====`, ''];
   book.chapters.forEach((c, i) => {
-    out.push(`---- chapter ${i + 1}/${book.chapters.length}: ${c.title} ----`, '');
-    for (const chunk of c.chunks) out.push(chunk.text, '');
+    out.push(`---- chapter ${i + 1}/${book.chapters.length}: ${printable(c.title)} ----`, '');
+    // A chunk's text is one paragraph or more: its newlines stay, any control character is shown escaped.
+    for (const chunk of c.chunks) out.push(printableMessage(chunk.text), '');
   });
   return `${out.join('\n')}\n`;
 }

@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { BookStatus } from '../queue/book-status.js';
+import { printable } from './printable.js';
 
 /** Shows books moving: a bar per book on a terminal, plain lines otherwise. */
 export interface ProgressView {
@@ -30,7 +31,8 @@ class BarView implements ProgressView {
   }
 
   update(s: BookStatus): void {
-    const title = s.title.length > 28 ? `${s.title.slice(0, 27)}…` : s.title.padEnd(28);
+    const shown = printable(s.title);
+    const title = shown.length > 28 ? `${shown.slice(0, 27)}…` : shown.padEnd(28);
     let bar = this.bars.get(s.bookId);
     if (!bar) {
       bar = this.multi.create(s.chunksTotal, 0, { title, state: s.state });
@@ -56,7 +58,7 @@ class LineView implements ProgressView {
     this.last.set(s.bookId, key);
     const elapsed = (Date.now() - this.started) / 1000;
     const eta = s.chunksDone > 0 && s.chunksDone < s.chunksTotal ? ` eta ${Math.round((elapsed / s.chunksDone) * (s.chunksTotal - s.chunksDone))}s` : '';
-    this.stream.write(`${s.title}: ${s.chunksDone}/${s.chunksTotal} chunks, ${s.state}, ${elapsed.toFixed(1)}s${eta}\n`);
+    this.stream.write(`${printable(s.title)}: ${s.chunksDone}/${s.chunksTotal} chunks, ${s.state}, ${elapsed.toFixed(1)}s${eta}\n`);
   }
 
   stop(): void {}

@@ -3,6 +3,7 @@ import { connectRedis } from '../queue/connection.js';
 import { retryBook } from '../queue/retry-book.js';
 import type { CliIo } from './io.js';
 import { parseMaxCost } from './parse-max-cost.js';
+import { printableMessage } from './printable.js';
 
 /**
  * `narrate retry <bookId> [--max-cost N]`: a failed, cancelled or over-budget book continues from
@@ -15,7 +16,7 @@ export async function retryCommand(bookId: string, flags: { maxCost?: string }, 
   try {
     const retry = { attempts: config.maxAttempts, backoffMs: config.backoffMs };
     const outcome = await retryBook(redis, { prefix: config.prefix, retry }, bookId, maxCostUsd === undefined ? {} : { maxCostUsd });
-    (outcome.status === 200 ? io.stdout : io.stderr).write(`${outcome.message}\n`);
+    (outcome.status === 200 ? io.stdout : io.stderr).write(`${printableMessage(outcome.message)}\n`);
     return outcome.status === 200 ? 0 : 1;
   } finally {
     await redis.quit().catch(() => redis.disconnect());

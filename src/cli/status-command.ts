@@ -9,6 +9,7 @@ import { ENCODE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../q
 import { readChapterProgress, readChunkResults, type ChapterProgress } from '../queue/chapter-progress.js';
 import type { CliIo } from './io.js';
 import { bookCostLine, fleetNotes } from './fleet-notes.js';
+import { printable, printableMessage } from './printable.js';
 
 /** `narrate status [bookId]`: every book's progress, or one book in detail. 1 when the book is unknown. */
 export async function statusCommand(bookId: string | undefined, config: Config, io: CliIo): Promise<number> {
@@ -32,14 +33,14 @@ export async function statusCommand(bookId: string | undefined, config: Config, 
     const found = await readBookStatus(finalize, synthesize, bookId);
     const status = found && (await withRecordState(connection, config.prefix, found));
     if (!status) {
-      io.stderr.write(`no book "${bookId}" under prefix "${config.prefix}" (see \`narrate status\` for the list)\n`);
+      io.stderr.write(`no book "${printable(bookId)}" under prefix "${config.prefix}" (see \`narrate status\` for the list)\n`);
       return 1;
     }
     io.stdout.write(`${formatLine(status)}\n`);
     // Where the manifest went too (a path, or an s3:// URL for --out s3://).
     if (status.state === 'done') {
       const job = (await finalize.getJob(bookId)) as Job<FinalizeJobData, FinalizeResult> | undefined;
-      if (job?.returnvalue?.manifest) io.stdout.write(`  manifest: ${job.returnvalue.manifest}\n`);
+      if (job?.returnvalue?.manifest) io.stdout.write(`  manifest: ${printable(job.returnvalue.manifest)}\n`);
     }
     const values = await readChunkResults({ finalize, encode }, bookId);
     if (values.length > 0) io.stdout.write(summarize(values));
@@ -65,8 +66,8 @@ async function withRecordState(redis: RedisConnection, prefix: string, status: B
 }
 
 function formatLine(s: BookStatus): string {
-  const tail = s.state === 'done' ? `  ${s.output ?? ''}` : s.state === 'failed' || s.state === 'cancelled' || s.state === 'over-budget' ? `  ${s.reason ?? ''}` : '';
-  return `${s.bookId}\t${s.state}\t${s.chunksDone}/${s.chunksTotal} chunks\t${s.title}\t${s.language ?? 'en'}${tail}`;
+  const tail = s.state === 'done' ? `  ${printable(s.output ?? '')}` : s.state === 'failed' || s.state === 'cancelled' || s.state === 'over-budget' ? `  ${printable(s.reason ?? '')}` : '';
+  return `${printable(s.bookId)}\t${s.state}\t${s.chunksDone}/${s.chunksTotal} chunks\t${printable(s.title)}\t${printable(s.language ?? 'en')}${tail}`;
 }
 
 /** Chunks done, model calls, retries by reason, similarity: the numbers that say whether to trust the book. */
@@ -75,7 +76,7 @@ function summarize(results: SynthesizeResult[]): string {
   const lines = [
     `  chunks done: ${t.chunks} (${t.cachedChunks} from the store)`,
     `  model calls: ${t.modelCalls}`,
-    `  retries by reason: ${Object.entries(t.retriesByReason).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`,
+    `  retries by reason: ${Object.entries(t.retriesByReason).map(([k, v]) => `${printable(k)} ${v}`).join(', ') || 'none'}`,
     `  similarity: min ${t.similarity.min.toFixed(3)}, mean ${t.similarity.mean.toFixed(3)}`,
   ];
   return `${lines.join('\n')}\n`;
@@ -88,7 +89,7 @@ function formatChapters(chapters: ChapterProgress[]): string {
   const lines = [`  chapters done: ${done}/${chapters.length}`];
   const width = String(chapters.length).length;
   for (const c of chapters) {
-    lines.push(`    ${String(c.chapter + 1).padStart(width)} ${c.state.padEnd(9)} ${c.chunksDone}/${c.chunksTotal} chunks  ${c.title}${c.file ? `  ${c.file}` : ''}`);
+    lines.push(`    ${String(c.chapter + 1).padStart(width)} ${c.state.padEnd(9)} ${c.chunksDone}/${c.chunksTotal} chunks  ${printable(c.title)}${c.file ? `  ${printable(c.file)}` : ''}`);
   }
   return `${lines.join('\n')}\n`;
 }

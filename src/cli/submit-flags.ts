@@ -3,7 +3,7 @@ import type { SubmitOptions } from '../producer/submit-books.js';
 import { languageTagExpectation, parseLanguageTag } from '../language/parse-language-tag.js';
 import { isUrl, parseS3Url } from '../store/store-location.js';
 import { parseNotesFlag } from './notes-flag.js';
-import { isWebhookUrl } from '../notify/notify-url.js';
+import { redactUrl, webhookUrlProblem } from '../notify/notify-url.js';
 import { UsageError } from './usage-error.js';
 import { parseMaxCost } from './parse-max-cost.js';
 import { parseFinishFlags } from './finish-flags.js';
@@ -73,7 +73,9 @@ export function parseSubmitFlags(flags: RawSubmitFlags): SubmitOptions {
   if (flags.keepFrontMatter) options.keepFrontMatter = true;
   if (flags.maxCost !== undefined) options.maxCostUsd = parseMaxCost(flags.maxCost);
   if (flags.notify !== undefined) {
-    if (!isWebhookUrl(flags.notify.trim())) throw new UsageError(`--notify: expected an http(s) URL, got "${flags.notify}"`);
+    const problem = webhookUrlProblem(flags.notify.trim());
+    // Said without its query or user:password: that is where a receiver's tokens would be.
+    if (problem !== undefined) throw new UsageError(`--notify: expected ${problem}, got "${redactUrl(flags.notify.trim())}"`);
     options.notify = flags.notify.trim();
   }
   Object.assign(options, parseFinishFlags(flags, options.format));

@@ -6,6 +6,7 @@ import { workerMetrics } from '../worker/metrics.js';
 import { probeStores } from '../store/probe-stores.js';
 import { checkModelServed } from '../providers/check-model.js';
 import { startWorkers } from '../worker/start-workers.js';
+import { checkWebhook } from './check-webhook.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './usage-error.js';
 
@@ -17,6 +18,7 @@ import { UsageError } from './usage-error.js';
  */
 export async function workerCommand(config: Config, io: CliIo, logger: Logger, flags: { metricsPort?: string } = {}): Promise<number> {
   const metricsPort = flags.metricsPort === undefined ? config.metricsPort : parsePort(flags.metricsPort);
+  await checkWebhook(undefined, config, io);
   await probeStores(config);
   // A model the provider does not serve stops the worker here (exit 2), before it takes a job.
   const model = await checkModelServed(config);

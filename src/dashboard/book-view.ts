@@ -1,10 +1,10 @@
-import { extname, isAbsolute, relative, resolve } from 'node:path';
 import { Job, type Queue } from 'bullmq';
 import type { RedisConnection as Redis } from '../queue/connection.js';
 import { FINISHED_STATES, listBooks, readBookRecord, type BookRecord } from '../queue/book-record.js';
 import { statusOfJob } from '../queue/book-status.js';
 import { readChapterProgress, readChunkResults, type ChapterProgress } from '../queue/chapter-progress.js';
 import { chunkTotals, type ChunkTotals } from '../queue/chunk-totals.js';
+import type { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
 import type { FinalizeJobData, FinalizeResult } from '../queue/job-data.js';
 
 /** The queues a Books page reads: every book source plugs in here and nowhere else. */
@@ -68,19 +68,60 @@ const STATES = ['waiting-children', 'waiting', 'active', 'delayed', 'prioritized
 /**
  * Every book of the deployment, newest first: each book record, with what its jobs add (chapters,
  * similarity, retries), and the books whose jobs have no record (submitted by an older version).
+ * A record that cannot be read is skipped (its jobs too) and returned in `damaged`, so one bad
+ * record never hides the others. A quiet book (see QUIET_STATES) is not read again while its
+ * record stays the same, for up to QUIET_VIEW_MS: a thousand waiting or finished books cost a live
+ * page one read of their records a tick, not one of all their jobs.
  */
-export async function listBookViews(sources: BookSources, now = Date.now()): Promise<BookView[]> {
-  const [records, jobs] = await Promise.all([listBooks(sources.redis, sources.prefix), sources.finalize.getJobs([...STATES])]);
-  const jobsById = new Map(jobs.filter((job) => job?.data?.bookId !== undefined).map((job) => [job.data.bookId, job]));
-  const recorded = new Set(records.map((r) => r.bookId));
-  const views = await Promise.all([
-    ...records.map((record) => combinedView(sources, jobsById.get(record.bookId), record, now)),
-    ...[...jobsById.values()].filter((job) => !recorded.has(job.data.bookId)).map((job) => viewOfJob(sources, job, now)),
+export async function listBookViews(sources: BookSources, now = Date.now()): Promise<{ views: BookView[]; damaged: DamagedBookRecordError[] }> {
+  const damaged: DamagedBookRecordError[] = [];
+  const [records, ids] = await Promise.all([
+    listBooks(sources.redis, sources.prefix, { onDamaged: (error) => damaged.push(error) }),
+    // Ids only: a finalize job holds its book's whole chunk list, read below only when needed.
+    sources.finalize.getRanges([...STATES, 'paused'], 0, -1),
   ]);
-  return views.sort((a, b) => b.createdAt - a.createdAt);
+  let cache = quietViews.get(sources.finalize);
+  if (!cache) quietViews.set(sources.finalize, (cache = new Map()));
+  const quiet = cache;
+  const skipped = new Set([...records.map((r) => r.bookId), ...damaged.map((d) => d.bookId)]);
+  const finalizeJob = async (id: string): Promise<Job<FinalizeJobData, FinalizeResult> | undefined> => {
+    const job = await Job.fromId<FinalizeJobData, FinalizeResult>(sources.finalize, id);
+    return job?.data?.bookId === undefined ? undefined : job;
+  };
+  const views = await Promise.all([
+    ...records.map(async (record) => {
+      const key = JSON.stringify(record);
+      const hit = quiet.get(record.bookId);
+      if (hit !== undefined && hit.record === key && now - hit.readAt < QUIET_VIEW_MS) return hit.view;
+      const view = await combinedView(sources, await finalizeJob(record.bookId), record, now);
+      if (QUIET_STATES.has(record.state) && QUIET_STATES.has(view.state)) quiet.set(record.bookId, { record: key, view, readAt: now });
+      else quiet.delete(record.bookId);
+      return view;
+    }),
+    ...ids.filter((id) => !skipped.has(id)).map(async (id) => {
+      const job = await finalizeJob(id);
+      return job === undefined || skipped.has(job.data.bookId) ? undefined : viewOfJob(sources, job, now);
+    }),
+  ]);
+  const listed = new Set(records.map((r) => r.bookId));
+  for (const id of quiet.keys()) if (!listed.has(id)) quiet.delete(id);
+  return { views: views.filter((v): v is BookView => v !== undefined).sort((a, b) => b.createdAt - a.createdAt), damaged };
 }
 
-/** One book's view; undefined when there is no such book. */
+/**
+ * States in which nothing changes a book's page without changing its record: queued (the first
+ * chunk done marks the record) and done. Failed, cancelled and over-budget books may still have
+ * encodes in flight, and running ones move with every part.
+ */
+const QUIET_STATES: ReadonlySet<string> = new Set(['queued', 'done']);
+
+/** How long a quiet book's view is reused: a bound on how long a change the record does not show (a job removed by hand) takes to appear. */
+const QUIET_VIEW_MS = 15_000;
+
+// Per finalize queue (one per dashboard): each quiet book's last view, and the record it was read with.
+const quietViews = new WeakMap<Queue, Map<string, { record: string; view: BookView; readAt: number }>>();
+
+/** One book's view; undefined when there is no such book. Throws a DamagedBookRecordError for a record that cannot be read. */
 export async function readBookView(sources: BookSources, bookId: string, now = Date.now()): Promise<BookView | undefined> {
   const [job, record] = await Promise.all([Job.fromId<FinalizeJobData, FinalizeResult>(sources.finalize, bookId), readBookRecord(sources.redis, sources.prefix, bookId)]);
   if (!job?.data?.bookId && !record) return undefined;
@@ -129,34 +170,15 @@ export function withRecord(view: BookView | undefined, record: BookRecord, now: 
 }
 
 /**
- * The audio file a book's own record names for `target`, or undefined. The path never comes from
- * the request: only the book's chapter and book outputs can be served, and only from inside the
- * book's own output directory with an audio extension, so a tampered record cannot name /etc/passwd.
+ * Where the book's jobs say its audio for `target` is (a path or a bucket URL), or undefined while
+ * it does not exist. Nothing in the request becomes part of it; whether it is served is
+ * openServedFile's decision, against the dashboard's own folders, never the job's outDir.
  */
-export async function bookAudioFile(sources: BookSources, bookId: string, target: AudioTarget): Promise<string | undefined> {
+export async function bookAudioLocation(sources: BookSources, bookId: string, target: AudioTarget): Promise<string | undefined> {
   const job = await Job.fromId<FinalizeJobData, FinalizeResult>(sources.finalize, bookId);
   if (!job?.data?.bookId) return undefined;
   const view = await viewOfJob(sources, job, Date.now());
-  const file = target.kind === 'book' ? view.audioFile : view.chapters[target.index]?.audioFile;
-  if (file === undefined) return undefined;
-  return insideDir(job.data.outDir, file) && AUDIO_TYPES.has(extname(file).toLowerCase()) ? resolve(file) : undefined;
-}
-
-/** Content types of the audio files a book can have, by extension. */
-export const AUDIO_TYPES: ReadonlyMap<string, string> = new Map([
-  ['.m4b', 'audio/mp4'],
-  ['.m4a', 'audio/mp4'],
-  ['.mp3', 'audio/mpeg'],
-  ['.wav', 'audio/wav'],
-  ['.opus', 'audio/ogg'],
-  ['.ogg', 'audio/ogg'],
-  ['.flac', 'audio/flac'],
-]);
-
-function insideDir(dir: string, file: string): boolean {
-  if (!isAbsolute(dir) || !isAbsolute(file)) return false;
-  const rel = relative(resolve(dir), resolve(file));
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  return target.kind === 'book' ? view.audioFile : view.chapters[target.index]?.audioFile;
 }
 
 /** A book's chunk results summed, kept while its count of finished children stays the same. */

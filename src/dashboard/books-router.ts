@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { extname } from 'node:path';
 import express, { type Request, type Response } from 'express';
-import { coerceError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
 import type { BookActions } from './book-actions.js';
-import { AUDIO_TYPES, bookAudioFile, listBookViews, readBookView, type AudioTarget, type BookSources } from './book-view.js';
+import { bookAudioLocation, listBookViews, readBookView, type AudioTarget, type BookSources, type BookView } from './book-view.js';
 import type { Csrf } from './csrf.js';
-import { bookLayout, bookParts, bookUrl, LIST_LAYOUT, listParts, messageHtml, pageHtml, type BooksPaths, type Parts } from './render-books.js';
+import { liveBooks, type LiveParts, type LiveSnapshot } from './live-books.js';
+import { openServedFile } from './open-served-file.js';
+import { placeOfAudio } from './place-of-audio.js';
+import { bookLayout, bookParts, bookUrl, LIST_LAYOUT, listParts, messageHtml, pageHtml, type BooksPaths, type Parts, type RenderContext } from './render-books.js';
+import { sendServedFile } from './send-served-file.js';
 
 /** What the Books pages need: where to read books, how to act on them, and how often to push updates. */
 export interface BooksRouterOptions {
@@ -14,15 +17,25 @@ export interface BooksRouterOptions {
   actions: BookActions;
   csrf: Csrf;
   paths: BooksPaths;
-  /** How often a live page is re-read from Redis, in ms (default 1000). */
+  /** The output folders whose audio may be served: a file's real path must lie inside one of them. */
+  serve: readonly string[];
+  /** No buttons on the pages (the requests themselves are refused by guardStateChanges). Default false. */
+  readOnly?: boolean;
+  /** How often the live pages are re-read from Redis, in ms (default 1000): one read for all of them. */
   updateIntervalMs?: number;
+  /** Live-update streams held at once (default 100); one more is answered 503. */
+  maxStreams?: number;
   logger?: Logger;
 }
 
 /** The Books pages, their live updates, audio and actions, as one express router mounted at `/`. */
 export interface BooksRouter {
   router: express.Router;
-  /** Ends every live-update stream (their timers too). Safe to call twice. */
+  /** Live-update streams open now. */
+  readonly streams: number;
+  /** Polls of Redis made for the live pages so far (one per tick, whatever the number of streams). */
+  readonly polls: number;
+  /** Ends every live-update stream (and the poll). Safe to call twice. */
   close(): void;
 }
 
@@ -31,81 +44,137 @@ export interface BooksRouter {
  * GET  /books/events                the list's updates (SSE)
  * GET  /books/:id                   one book: chapters, players, actions (live)
  * GET  /books/:id/events            that page's updates (SSE)
- * GET  /books/:id/audio/book        the finished book's audio (Range)
- * GET  /books/:id/audio/chapter/:n  a finished chapter's audio (Range)
+ * GET  /books/:id/audio/book        the finished book's audio (Range, conditional requests)
+ * GET  /books/:id/audio/chapter/:n  a finished chapter's audio (Range, conditional requests)
  * POST /books/:id/cancel, /retry    with the CSRF token; 303 back to the book
  */
 export function booksRouter(options: BooksRouterOptions): BooksRouter {
-  const { sources, actions, csrf, paths } = options;
-  const interval = options.updateIntervalMs ?? 1_000;
-  const streams = new Set<() => void>();
+  const { sources, actions, csrf, paths, logger } = options;
   const router = express.Router();
+  const audioPlace = placeOfAudio(options.serve);
+  // The live pages render once for every browser, with this in place of the CSRF token; each
+  // stream puts its own token there. Random, so no title can contain it.
+  const slot = `csrf-slot-${randomBytes(12).toString('hex')}`;
+  const context = (csrfToken: string): RenderContext => ({ paths, csrfToken, readOnly: options.readOnly === true, audioPlace });
+  const reported = new Set<string>();
 
-  const page = async (req: Request, res: Response, build: (token: string) => Promise<{ title: string; parts: Parts; layout: string } | undefined>, events: string): Promise<void> => {
-    const token = csrf.token(req, res);
-    const built = await build(token);
+  /** The list, with its damaged records named on the page and, once each, in the log. */
+  const readList = async (): Promise<{ views: BookView[]; damaged: DamagedBookRecordError[] }> => {
+    const read = await listBookViews(sources);
+    for (const error of read.damaged) {
+      if (reported.has(error.message)) continue;
+      reported.add(error.message);
+      logger?.warn({ bookId: error.bookId, key: error.key }, `dashboard: skipped ${error.message}`);
+    }
+    return read;
+  };
+  const messages = (damaged: readonly DamagedBookRecordError[]): string[] => damaged.map((d) => d.message);
+
+  const maxStreams = options.maxStreams ?? 100;
+  const live = liveBooks({
+    intervalMs: options.updateIntervalMs ?? 1_000,
+    maxStreams,
+    ...(logger === undefined ? {} : { logger }),
+    async poll(need): Promise<LiveSnapshot> {
+      const books = new Map<string, LiveParts | 'gone' | 'unreadable'>();
+      let list: LiveParts | undefined;
+      let listed: Map<string, BookView> | undefined;
+      let damaged = new Set<string>();
+      if (need.list) {
+        const read = await readList();
+        list = listParts(read.views, context(slot), messages(read.damaged));
+        listed = new Map(read.views.map((v) => [v.bookId, v]));
+        damaged = new Set(read.damaged.map((d) => d.bookId));
+      }
+      await Promise.all(
+        need.bookIds.map(async (id) => {
+          try {
+            // The list just read has every book: a book page open beside it costs nothing more.
+            const view = listed ? listed.get(id) : await readBookView(sources, id);
+            books.set(id, damaged.has(id) ? 'unreadable' : view === undefined ? 'gone' : { parts: bookParts(view, context(slot)) });
+          } catch (error) {
+            if (!(error instanceof DamagedBookRecordError)) throw error;
+            books.set(id, 'unreadable');
+          }
+        }),
+      );
+      return list === undefined ? { books } : { list, books };
+    },
+  });
+
+  const page = async (req: Request, res: Response, build: () => Promise<{ title: string; parts: Parts; layout: string } | undefined>, events: string): Promise<void> => {
+    let built: { title: string; parts: Parts; layout: string } | undefined;
+    try {
+      built = await build();
+    } catch (error) {
+      if (!(error instanceof DamagedBookRecordError)) throw error;
+      logger?.warn({ bookId: error.bookId, key: error.key }, `dashboard: ${error.message}`);
+      res.status(500).set('Cache-Control', 'no-store').type('html').send(messageHtml('Damaged book record', error.message, paths.books));
+      return;
+    }
     if (built === undefined) {
       res.status(404).type('html').send(messageHtml('No such book', `There is no book "${String(req.params.id)}" in Redis.`, paths.books));
       return;
     }
+    const token = csrf.token(req, res);
     const nonce = randomBytes(16).toString('base64');
     securityHeaders(res, nonce);
-    res.type('html').send(pageHtml({ title: `${built.title} · narrate`, heading: built.title, parts: built.parts, layout: built.layout, paths, nonce, eventsUrl: events }));
+    const html = pageHtml({ title: `${built.title} · narrate`, heading: built.title, parts: built.parts, layout: built.layout, paths, nonce, eventsUrl: events });
+    res.type('html').send(html.replaceAll(slot, token));
   };
 
   router.get(paths.books, (req, res, next) => {
-    page(req, res, async (token) => ({ title: 'Books', parts: listParts(await listBookViews(sources), paths, token), layout: LIST_LAYOUT }), `${paths.books}/events`).catch(next);
+    page(req, res, async () => {
+      const { views, damaged } = await readList();
+      return { title: 'Books', parts: listParts(views, context(slot), messages(damaged)).parts, layout: LIST_LAYOUT };
+    }, `${paths.books}/events`).catch(next);
   });
 
-  router.get(`${paths.books}/events`, (req, res) => {
+  const events = (topic: Parameters<typeof live.open>[2]) => (req: Request, res: Response): void => {
     const token = csrf.token(req, res);
-    stream(req, res, async () => listParts(await listBookViews(sources), paths, token));
-  });
+    if (live.open(req, res, topic, (json) => json.replaceAll(slot, token))) return;
+    res.status(503).set('Retry-After', '30').set('Cache-Control', 'no-store').type('text/plain')
+      .send(`Too many live pages open: this dashboard holds at most ${maxStreams} live-update streams (NARRATE_DASHBOARD_MAX_STREAMS). Close some Books pages, or reload later.\n`);
+  };
+  router.get(`${paths.books}/events`, events({ kind: 'list' }));
 
   router.get(`${paths.books}/:id`, (req, res, next) => {
     const id = req.params.id;
-    page(
-      req,
-      res,
-      async (token) => {
-        const view = await readBookView(sources, id);
-        return view && { title: view.title, parts: bookParts(view, paths, token), layout: bookLayout(view) };
-      },
-      `${bookUrl(paths, id)}/events`,
-    ).catch(next);
+    page(req, res, async () => {
+      const view = await readBookView(sources, id);
+      return view && { title: view.title, parts: bookParts(view, context(slot)), layout: bookLayout(view) };
+    }, `${bookUrl(paths, id)}/events`).catch(next);
   });
 
-  router.get(`${paths.books}/:id/events`, (req, res) => {
-    const token = csrf.token(req, res);
-    const id = req.params.id;
-    stream(req, res, async () => {
-      const view = await readBookView(sources, id);
-      return view && bookParts(view, paths, token);
-    });
-  });
+  router.get(`${paths.books}/:id/events`, (req, res) => events({ kind: 'book', bookId: req.params.id })(req, res));
 
   const audio = (target: (req: Request) => AudioTarget | undefined) => (req: Request, res: Response, next: express.NextFunction): void => {
     const which = target(req);
+    const id = String(req.params.id);
+    const notFound = (text: string): void => void res.status(404).set('Cache-Control', 'no-store').type('text/plain').send(`${text}\n`);
     if (which === undefined) {
-      res.status(404).type('text/plain').send('No such audio\n');
+      notFound('No such audio');
       return;
     }
-    bookAudioFile(sources, String(req.params.id), which)
-      .then((file) => {
-        if (file === undefined) {
-          res.status(404).type('text/plain').send('No such audio (not finished yet?)\n');
+    (async () => {
+      const location = await bookAudioLocation(sources, id, which);
+      if (location === undefined) {
+        notFound('No such audio (not finished yet?)');
+        return;
+      }
+      const file = await openServedFile(options.serve, location);
+      if ('kind' in file) {
+        if (file.kind === 'remote') {
+          notFound('This audio is in a bucket: the dashboard serves only files in the folders it was started with (--serve)');
           return;
         }
-        res.set('Content-Type', AUDIO_TYPES.get(extname(file).toLowerCase()) ?? 'application/octet-stream');
-        res.set('Cache-Control', 'no-store');
-        // express's sendFile answers Range requests (206 with Content-Range, 416 when unsatisfiable) and
-        // conditional ones; players need ranges to seek and to read a duration stored at the end.
-        // dotfiles 'allow': the path is the book's own, and may sit under a dot directory.
-        res.sendFile(file, { acceptRanges: true, dotfiles: 'allow', cacheControl: false, lastModified: true }, (error) => {
-          if (error && !res.headersSent) res.status(404).type('text/plain').send('Audio file missing on disk\n');
-        });
-      })
-      .catch(next);
+        // The same answer whatever the reason, so it tells nothing about paths outside the folders.
+        logger?.warn({ bookId: id, target: which }, `dashboard: not serving audio: ${file.detail}`);
+        notFound('No such audio file in the folders this dashboard serves (--serve)');
+        return;
+      }
+      await sendServedFile(req, res, file);
+    })().catch(next);
   };
   router.get(`${paths.books}/:id/audio/book`, audio(() => ({ kind: 'book' })));
   router.get(`${paths.books}/:id/audio/chapter/:n`, audio((req) => {
@@ -115,16 +184,17 @@ export function booksRouter(options: BooksRouterOptions): BooksRouter {
 
   const form = express.urlencoded({ extended: false, limit: '4kb' });
   for (const action of ['cancel', 'retry'] as const) {
+    // The origin was checked by guardStateChanges before any router; the token proves the form is ours.
     router.post(`${paths.books}/:id/${action}`, form, (req, res, next) => {
       const id = req.params.id;
       const back = bookUrl(paths, id);
-      if (!sameOrigin(req) || !csrf.verify(req)) {
+      if (!csrf.verify(req)) {
         res.status(403).type('html').send(messageHtml('Refused', 'The form was missing its security token or it was stale: reload the page and try again.', back));
         return;
       }
       actions[action](id)
         .then((outcome) => {
-          options.logger?.info({ bookId: id, action, status: outcome.status }, `dashboard: ${action} ${outcome.message}`);
+          logger?.info({ bookId: id, action, status: outcome.status }, `dashboard: ${action} ${outcome.message}`);
           if (outcome.status === 200) res.redirect(303, back);
           else res.status(outcome.status).type('html').send(messageHtml(`Could not ${action}`, outcome.message, back));
         })
@@ -132,53 +202,16 @@ export function booksRouter(options: BooksRouterOptions): BooksRouter {
     });
   }
 
-  /** Server-sent events: the parts whenever they change, a comment every 15 s to keep proxies from timing out. */
-  function stream(req: Request, res: Response, read: () => Promise<Parts | undefined>): void {
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no', Connection: 'keep-alive' });
-    res.write('retry: 2000\n\n');
-    let last = '';
-    let quietSince = Date.now();
-    let timer: NodeJS.Timeout | undefined;
-    let stopped = false;
-    const stop = (): void => {
-      stopped = true;
-      clearTimeout(timer);
-      streams.delete(stop);
-      if (!res.writableEnded) res.end();
-    };
-    streams.add(stop);
-    req.on('close', stop);
-    const tick = async (): Promise<void> => {
-      try {
-        const parts = await read();
-        if (stopped) return;
-        if (parts === undefined) {
-          res.write('event: gone\ndata: {}\n\n');
-          stop();
-          return;
-        }
-        const data = JSON.stringify(parts);
-        if (data !== last) {
-          last = data;
-          quietSince = Date.now();
-          res.write(`event: parts\ndata: ${data}\n\n`);
-        } else if (Date.now() - quietSince > 15_000) {
-          quietSince = Date.now();
-          res.write(': still here\n\n');
-        }
-      } catch (error) {
-        // Redis restarting: the page keeps what it shows and the next tick tries again.
-        options.logger?.warn({ err: coerceError(error).message }, 'dashboard: reading books for a live page failed');
-      }
-      if (!stopped) timer = setTimeout(() => void tick(), interval);
-    };
-    void tick();
-  }
-
   return {
     router,
+    get streams() {
+      return live.size;
+    },
+    get polls() {
+      return live.polls;
+    },
     close() {
-      for (const stop of [...streams]) stop();
+      live.close();
     },
   };
 }
@@ -192,18 +225,4 @@ function securityHeaders(res: Response, nonce: string): void {
   res.set('Cache-Control', 'no-store');
   res.set('X-Content-Type-Options', 'nosniff');
   res.set('Referrer-Policy', 'same-origin');
-}
-
-/**
- * A POST whose Origin names another site is refused outright (browsers send Origin on every POST);
- * one without Origin is left to the token.
- */
-function sameOrigin(req: Request): boolean {
-  const origin = req.get('origin');
-  if (origin === undefined || origin === 'null') return origin === undefined;
-  try {
-    return new URL(origin).host === req.get('host');
-  } catch {
-    return false;
-  }
 }

@@ -22,12 +22,36 @@ export type Parts = Record<string, string>;
 const CANCELLABLE = new Set(['queued', 'narrating', 'finalizing']);
 const RETRYABLE = new Set(['failed', 'cancelled', 'over-budget']);
 
-/** The list of every book, as parts (one: the table). */
-export function listParts(books: readonly BookView[], paths: BooksPaths, csrfToken: string): Parts {
-  const rows = books.map((book) => {
+/** Where a book's audio file is, as far as the page is concerned. */
+export type AudioPlace = 'served' | 'remote' | 'elsewhere';
+
+/** What every part of a page is rendered with. */
+export interface RenderContext {
+  paths: BooksPaths;
+  /** Put in every form (the live streams render once with a placeholder and fill it per browser). */
+  csrfToken: string;
+  /** A read-only dashboard shows no buttons. */
+  readOnly?: boolean;
+  /** Whether this dashboard serves a file (default: it does). */
+  audioPlace?: (file: string) => AudioPlace;
+}
+
+/** The id of a book's row in the list: its own part, sent alone when only that book changed. */
+export function rowPartId(bookId: string): string {
+  return `book-${bookId}`;
+}
+
+/**
+ * The list of every book, as parts: `damaged` (the records that could not be read), `books` (the
+ * table) and one part per row. The table's version changes only when books come, go or move, so a
+ * live page gets the whole table then, and otherwise only the rows that changed (`children`).
+ */
+export function listParts(books: readonly BookView[], ctx: RenderContext, damaged: readonly string[] = []): { parts: Parts; children: Record<string, string[]> } {
+  const { paths } = ctx;
+  const rows: Parts = {};
+  for (const book of books) {
     const link = bookUrl(paths, book.bookId);
-    return `<tr data-book="${h(book.bookId)}">
-<td><a href="${h(link)}">${h(book.title)}</a><div class="muted">${h(book.bookId)} · ${h(new Date(book.createdAt).toISOString())}</div></td>
+    const inner = `<td><a href="${h(link)}">${h(book.title)}</a><div class="muted">${h(book.bookId)} · ${h(new Date(book.createdAt).toISOString())}</div></td>
 <td><span class="state state-${h(book.state)}">${h(book.state)}</span></td>
 <td>${progressHtml(book)}</td>
 <td>${h(etaText(book))}</td>
@@ -35,20 +59,29 @@ export function listParts(books: readonly BookView[], paths: BooksPaths, csrfTok
 <td>${h(similarityText(book))}</td>
 <td>${h(retriesText(book.retriesByReason))}</td>
 <td class="reason">${h(book.reason ?? '')}</td>
-<td>${actionsHtml(book, paths, csrfToken)}</td>
-</tr>`;
-  });
+<td>${actionsHtml(book, ctx)}</td>`;
+    rows[rowPartId(book.bookId)] = part(rowPartId(book.bookId), 'tr', inner, { 'data-book': book.bookId });
+  }
+  const ids = Object.keys(rows);
   const body =
-    books.length === 0
+    ids.length === 0
       ? '<p class="muted">No books yet. Submit one with <code>narrate submit</code>.</p>'
       : `<table><thead><tr><th>Book</th><th>State</th><th>Chapters</th><th>ETA</th><th>Cost / estimate</th><th>Similarity</th><th>Retries by reason</th><th>Failure reason</th><th></th></tr></thead>
-<tbody>${rows.join('\n')}</tbody></table>`;
-  return { books: part('books', 'div', body) };
+<tbody>${Object.values(rows).join('\n')}</tbody></table>`;
+  const notice =
+    damaged.length === 0
+      ? ''
+      : `<p class="reason">${h(`Skipped ${damaged.length} damaged book record${damaged.length === 1 ? '' : 's'}:`)}</p><ul class="reason">${damaged.map((m) => `<li>${h(m)}</li>`).join('')}</ul>`;
+  return {
+    parts: { damaged: part('damaged', 'div', notice), books: part('books', 'div', body, {}, ids.join('\n')), ...rows },
+    children: { books: ids },
+  };
 }
 
 /** One book's page, as parts: summary, actions, the book's audio, one per chapter. */
-export function bookParts(book: BookView, paths: BooksPaths, csrfToken: string): Parts {
-  const link = bookUrl(paths, book.bookId);
+export function bookParts(book: BookView, ctx: RenderContext): Parts {
+  const link = bookUrl(ctx.paths, book.bookId);
+  const place = ctx.audioPlace ?? (() => 'served' as const);
   const summary = `<dl>
 <dt>State</dt><dd><span class="state state-${h(book.state)}">${h(book.state)}</span></dd>
 <dt>Chapters</dt><dd>${progressHtml(book)}</dd>
@@ -62,25 +95,37 @@ ${book.reason === undefined ? '' : `<dt>Reason</dt><dd class="reason">${h(book.r
 </dl>`;
   const parts: Parts = {
     summary: part('summary', 'section', summary),
-    actions: part('actions', 'div', actionsHtml(book, paths, csrfToken)),
+    actions: part('actions', 'div', actionsHtml(book, ctx)),
     'book-audio': part(
       'book-audio',
       'section',
       book.audioFile === undefined
         ? '<h2>The book</h2><p class="muted">Not finished yet.</p>'
-        : `<h2>The book</h2><audio controls preload="metadata" src="${h(`${link}/audio/book`)}"></audio>`,
+        : `<h2>The book</h2>${playerHtml(book.audioFile, `${link}/audio/book`, place)}`,
     ),
   };
-  for (const chapter of book.chapters) parts[`chapter-${chapter.index}`] = part(`chapter-${chapter.index}`, 'li', chapterHtml(chapter, link));
+  for (const chapter of book.chapters) parts[`chapter-${chapter.index}`] = part(`chapter-${chapter.index}`, 'li', chapterHtml(chapter, link, place));
   return parts;
 }
 
-function chapterHtml(chapter: ChapterView, link: string): string {
+/**
+ * An <audio> player for a file this dashboard serves; for one it does not, where the file is:
+ * a bucket is not streamed through the dashboard, and a folder outside --serve is not served.
+ */
+function playerHtml(file: string, src: string, place: (file: string) => AudioPlace): string {
+  switch (place(file)) {
+    case 'served':
+      return `<audio controls preload="metadata" src="${h(src)}"></audio>`;
+    case 'remote':
+      return `<span class="muted audio-elsewhere">${h(`in the bucket: ${file}`)}</span>`;
+    case 'elsewhere':
+      return `<span class="muted audio-elsewhere">${h(`${file} (outside the folders this dashboard serves: see --serve)`)}</span>`;
+  }
+}
+
+function chapterHtml(chapter: ChapterView, link: string, place: (file: string) => AudioPlace): string {
   const progress = `<progress max="${chapter.chunksTotal}" value="${chapter.chunksDone}"></progress> <span class="muted">${h(`${chapter.chunksDone}/${chapter.chunksTotal} chunks`)}</span>`;
-  const audio =
-    chapter.audioFile === undefined
-      ? ''
-      : `<audio controls preload="metadata" src="${h(`${link}/audio/chapter/${chapter.index}`)}"></audio>`;
+  const audio = chapter.audioFile === undefined ? '' : playerHtml(chapter.audioFile, `${link}/audio/chapter/${chapter.index}`, place);
   const state = `<span class="state state-${h(chapter.state)}">${h(chapter.state)}</span>`;
   return `<span class="chapter-title">${h(chapter.title)}</span> ${state} ${chapter.done ? '' : progress} ${audio}`;
 }
@@ -104,8 +149,8 @@ ${body}
 </body></html>`;
 }
 
-/** The list page's layout: where its parts go. */
-export const LIST_LAYOUT = '{{books}}';
+/** The list page's layout: where its parts go (the rows are inside `books`). */
+export const LIST_LAYOUT = '{{damaged}}\n{{books}}';
 
 /** A book page's layout for `book`: where its parts go. */
 export function bookLayout(book: BookView): string {
@@ -123,9 +168,19 @@ export function bookUrl(paths: BooksPaths, bookId: string): string {
   return `${paths.books}/${encodeURIComponent(bookId)}`;
 }
 
-function part(id: string, tag: string, inner: string): string {
-  const version = createHash('sha1').update(inner).digest('base64url').slice(0, 12);
-  return `<${tag} id="${h(id)}" data-v="${version}">${inner}</${tag}>`;
+/**
+ * One part: an element with an id and a version, the hash of `versionOf` (by default its HTML).
+ * The live script finds the version at the first data-v, so it comes right after the id.
+ */
+function part(id: string, tag: string, inner: string, attributes: Record<string, string> = {}, versionOf = inner): string {
+  const version = createHash('sha1').update(versionOf).digest('base64url').slice(0, 12);
+  const extra = Object.entries(attributes).map(([name, value]) => ` ${name}="${h(value)}"`).join('');
+  return `<${tag} id="${h(id)}" data-v="${version}"${extra}>${inner}</${tag}>`;
+}
+
+/** A part's version (its data-v), as the live script reads it. */
+export function partVersion(html: string): string {
+  return /data-v="([^"]*)"/.exec(html)?.[1] ?? '';
 }
 
 function progressHtml(book: BookView): string {
@@ -133,10 +188,11 @@ function progressHtml(book: BookView): string {
   return `<progress max="${Math.max(book.chunksTotal, 1)}" value="${book.chunksDone}"></progress> <span class="chapters-done">${h(`${book.chaptersDone}/${total} chapters`)}</span> <span class="muted">${h(`(${book.chunksDone}/${book.chunksTotal} chunks)`)}</span>`;
 }
 
-function actionsHtml(book: BookView, paths: BooksPaths, csrfToken: string): string {
-  const link = bookUrl(paths, book.bookId);
+function actionsHtml(book: BookView, ctx: RenderContext): string {
+  if (ctx.readOnly) return '<div class="actions muted">read-only dashboard</div>';
+  const link = bookUrl(ctx.paths, book.bookId);
   const form = (action: 'cancel' | 'retry', label: string): string =>
-    `<form method="post" action="${h(`${link}/${action}`)}"><input type="hidden" name="${CSRF_FIELD}" value="${h(csrfToken)}"><button type="submit" class="${action}" data-action="${action}">${label}</button></form>`;
+    `<form method="post" action="${h(`${link}/${action}`)}"><input type="hidden" name="${CSRF_FIELD}" value="${h(ctx.csrfToken)}"><button type="submit" class="${action}" data-action="${action}">${label}</button></form>`;
   const forms: string[] = [];
   if (CANCELLABLE.has(book.state)) forms.push(form('cancel', 'Cancel'));
   if (RETRYABLE.has(book.state)) forms.push(form('retry', 'Retry'));
@@ -212,6 +268,7 @@ const SCRIPT = `
     status.textContent = 'live · updated ' + new Date().toLocaleTimeString();
   });
   source.addEventListener('gone', () => { status.textContent = 'this book is no longer in Redis'; source.close(); });
-  source.onerror = () => { status.textContent = 'reconnecting…'; };
+  // A refused stream (503: too many open pages) closes for good; a dropped one reconnects by itself.
+  source.onerror = () => { status.textContent = source.readyState === EventSource.CLOSED ? 'live updates unavailable: reload the page later' : 'reconnecting…'; };
 })();
 `;

@@ -8,6 +8,7 @@ import express from 'express';
 import { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import { coerceError, NarrateError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { connectRedis, type RedisConnection } from '../queue/connection.js';
 import { bullPrefix, ENCODE_QUEUE, FINALIZE_QUEUE, QUEUE_NAMES, SYNTHESIZE_QUEUE } from '../queue/names.js';
 import { registerQueueDepth } from '../queue/queue-depth-metric.js';
@@ -17,6 +18,9 @@ import { booksRouter, type BooksRouter } from './books-router.js';
 import { checkDashboardBind } from './check-bind.js';
 import { commandActions } from './command-actions.js';
 import { createCsrf } from './csrf.js';
+import { errorHandler } from './error-handler.js';
+import { guardStateChanges } from './guard-state-changes.js';
+import { registerLiveMetrics } from './live-metrics.js';
 import { loopbackHostOnly } from './loopback-host-only.js';
 
 /** Where the Books page lives; bull-board keeps `/`. */
@@ -30,8 +34,14 @@ export interface DashboardOptions {
   port: number;
   /** What the Books page's cancel and retry buttons do. */
   actions?: BookActions;
-  /** How often a live Books page is re-read from Redis, in ms (default 1000). */
+  /** How often the live Books pages are re-read from Redis, in ms (default 1000); one read serves them all. */
   updateIntervalMs?: number;
+  /** Output folders whose audio may be served (default config.dashboardServe: NARRATE_DASHBOARD_SERVE, ./out). */
+  serve?: readonly string[];
+  /** Refuse every state-changing request and show no buttons (default config.dashboardReadOnly). */
+  readOnly?: boolean;
+  /** Where errors and refusals are logged (default: nowhere). */
+  logger?: Logger;
 }
 
 /** A running dashboard. */
@@ -78,10 +88,12 @@ export async function startDashboard(config: Config, options: DashboardOptions):
       });
     });
 
+    const readOnly = options.readOnly ?? config.dashboardReadOnly;
     const board = new ExpressAdapter();
     board.setBasePath('/');
     createBullBoard({
-      queues: queues.map((queue) => new BullMQAdapter(queue)),
+      // readOnlyMode hides bull-board's buttons; guardStateChanges refuses the requests themselves.
+      queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: readOnly })),
       serverAdapter: board,
       // miscLinks: bull-board's header menu links to the Books page, which links back.
       options: { uiConfig: { boardTitle: `narrate · ${config.prefix}`, miscLinks: [{ text: 'Books', url: BOOKS_PATH }] } },
@@ -92,8 +104,13 @@ export async function startDashboard(config: Config, options: DashboardOptions):
       actions: options.actions ?? commandActions(config),
       csrf: createCsrf(),
       paths: { books: BOOKS_PATH, bullBoard: '/' },
+      serve: options.serve ?? config.dashboardServe,
+      readOnly,
+      maxStreams: config.dashboardMaxStreams,
       ...(options.updateIntervalMs === undefined ? {} : { updateIntervalMs: options.updateIntervalMs }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
+    const liveCounts = books;
 
     const app = express();
     app.disable('x-powered-by');
@@ -102,15 +119,20 @@ export async function startDashboard(config: Config, options: DashboardOptions):
     // Without a password the board is loopback-only; refusing other Host names also stops a
     // DNS-rebinding page from reaching it through the visitor's browser.
     else app.use(loopbackHostOnly());
+    // Before every router: bull-board's API changes queues on a request from any origin otherwise.
+    app.use(guardStateChanges({ readOnly, publicOrigin: config.dashboardOrigin }));
     // Before bull-board, whose router answers every unknown path with its own page.
     app.use(books.router);
     // The fleet's queue depth for Prometheus, behind the same auth as the board.
     const registry = new Registry();
     registerQueueDepth(registry, queues);
+    registerLiveMetrics(registry, () => liveCounts);
     app.get('/metrics', (_req, res, next) => {
       registry.metrics().then((text) => res.type(registry.contentType).set('Cache-Control', 'no-store').send(text), next);
     });
     app.use('/', board.getRouter() as express.Express);
+    // Last: whatever failed above is logged, and the browser sees no stack trace.
+    app.use(errorHandler(options.logger));
 
     const listening = createServer(app);
     server = listening;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { slugify } from '../producer/slugify.js';
-import type { BookSettings } from '../queue/job-data.js';
+import { OUTPUT_FORMATS, type BookSettings } from '../queue/job-data.js';
 import { chapterFileTitle } from './chapter-playlist.js';
 
 /**
@@ -46,4 +46,15 @@ export function bookPaths(book: Pick<BookSettings, 'outDir' | 'slug' | 'format' 
 /** The same files as names relative to the book's output (a directory or an s3:// prefix; see BookOutput). Pure. */
 export function bookNames(book: Pick<BookSettings, 'slug' | 'format' | 'bookId' | 'finish'>, extension: string = book.format): BookPaths {
   return bookPaths({ ...book, outDir: '' }, extension);
+}
+
+// A slug (see slugify) alone, or with the extension of a book, its manifest or its chapters' folder.
+const TOP_LEVEL_NAME = new RegExp(`^([a-z0-9]+(?:-[a-z0-9]+)*)(?:\\.(?:${[...OUTPUT_FORMATS, 'json', 'chapters'].join('|')}))?$`);
+
+/**
+ * The slug a name at the top of an output belongs to: `same.m4b`, `same.json`, `same.chapters` and a
+ * split book's folder `same` all belong to `same`; undefined for a name no book writes there. Pure.
+ */
+export function slugOfName(name: string): string | undefined {
+  return TOP_LEVEL_NAME.exec(name)?.[1];
 }

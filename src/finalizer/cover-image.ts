@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 
@@ -21,7 +22,8 @@ export function coverTypeOf(head: Buffer): CoverType | undefined {
 export async function checkCover(path: string, what = '--cover'): Promise<CoverType> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    // O_NONBLOCK: a FIFO given as a cover would otherwise wait for a writer forever (refused below).
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String((error as Error).message);
@@ -30,6 +32,7 @@ export async function checkCover(path: string, what = '--cover'): Promise<CoverT
   try {
     const info = await handle.stat();
     if (info.isDirectory()) throw new InputError(`${what} ${path}: is a directory, expected a JPEG or PNG image`);
+    if (!info.isFile()) throw new InputError(`${what} ${path}: not a regular file, expected a JPEG or PNG image`);
     if (info.size > MAX_COVER_BYTES) {
       throw new InputError(`${what} ${path}: ${(info.size / 1024 / 1024).toFixed(1)} MB, a cover must be at most ${MAX_COVER_BYTES / 1024 / 1024} MB`);
     }

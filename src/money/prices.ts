@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, coerceError } from '../errors.js';
+import { ConfigError } from '../errors.js';
+import { readConfigFile } from '../read-config-file.js';
 
 /** What a model charges, in US dollars per million tokens (and, for models billed by the character, per million characters). */
 export interface ModelPrices {
@@ -67,29 +65,25 @@ const rowSchema = z
   }));
 const fileSchema = z.record(z.string().min(1), rowSchema);
 
+/** Largest NARRATE_PRICES file read: a table of every model ever sold fits in a few kilobytes. */
+export const PRICES_MAX_BYTES = 1024 * 1024;
+
 /**
  * The price table: the built-in one, with NARRATE_PRICES (a JSON or YAML file keyed by model id)
- * laid over it. Read once at start; a file that cannot be read or does not fit is a ConfigError
- * naming it.
+ * laid over it. Read once at start; a file that cannot be read, is not a regular file, is over
+ * PRICES_MAX_BYTES or does not fit is a ConfigError naming it.
  */
 export function loadPrices(file: string | undefined): PriceTable {
   if (file === undefined) return DEFAULT_PRICES;
-  let parsed: unknown;
-  try {
-    const text = readFileSync(file, 'utf8');
-    parsed = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    throw new ConfigError(`NARRATE_PRICES: cannot read ${file}: ${coerceError(error).message}`);
-  }
-  const result = fileSchema.safeParse(parsed);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue?.path.join('.') || '(top level)';
-    throw new ConfigError(
-      `NARRATE_PRICES: ${file} is not a price table (${where}: ${issue?.message ?? 'invalid'}); expected e.g. {"gpt-audio": {"textInputPerM": 2.5, "textOutputPerM": 10, "audioOutputPerM": 64}, "tts-1": {"charactersPerM": 15}}`,
-    );
-  }
-  return Object.freeze({ ...DEFAULT_PRICES, ...result.data });
+  const table = readConfigFile(file, {
+    from: 'NARRATE_PRICES',
+    schema: fileSchema,
+    invalid: 'not a price table',
+    maxBytes: PRICES_MAX_BYTES,
+    hint: 'expected e.g. {"gpt-audio": {"textInputPerM": 2.5, "textOutputPerM": 10, "audioOutputPerM": 64}, "tts-1": {"charactersPerM": 15}}',
+    error: (message) => new ConfigError(message),
+  });
+  return Object.freeze({ ...DEFAULT_PRICES, ...table });
 }
 
 /**

@@ -1,10 +1,15 @@
 import type { Queue } from 'bullmq';
 import type { RedisConnection as Redis } from '../queue/connection.js';
-import { readBookRecord } from '../queue/book-record.js';
+import { readBookRecord, type BookRecord } from '../queue/book-record.js';
 import type { BookNotification, NotifyJobData } from './book-notification.js';
 
 /** Delivery attempts of a webhook: with a 2 s first backoff doubling, the last is about 4 minutes after the first. */
 export const NOTIFY_ATTEMPTS = 8;
+
+/** The id of the notify job announcing a book's end as its record holds it now: the book, its state and when it moved there. */
+export function notifyJobId(record: Pick<BookRecord, 'bookId' | 'state' | 'updatedAt'>): string {
+  return `${record.bookId}-${record.state}-${Date.parse(record.updatedAt) || 0}`;
+}
 
 /**
  * A book has ended (done, failed, cancelled, over budget): queues the post to its webhook (the
@@ -28,7 +33,7 @@ export async function bookEnded(redis: Redis, notify: Queue, prefix: string, boo
     reason: done ? null : (record.reason ?? null),
   };
   await notify.add('notify', { url, notification } satisfies NotifyJobData, {
-    jobId: `${bookId}-${record.state}-${Date.parse(record.updatedAt) || Date.now()}`,
+    jobId: notifyJobId(record),
     attempts: NOTIFY_ATTEMPTS,
     backoff: { type: 'exponential', delay: 2_000, jitter: 0.3 },
     removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },

@@ -1,34 +1,22 @@
-import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { InputError, coerceError } from '../errors.js';
+import { readConfigFile, type ConfigFileOptions } from '../read-config-file.js';
 
 /** Written word → how it should be spoken, e.g. "Passepartout" → "Pass-par-too". */
 export type Lexicon = ReadonlyMap<string, string>;
 
 const schema = z.record(z.string().trim().min(1, 'a non-empty word'), z.string().trim().min(1, 'a non-empty spoken form'));
 
-/** Reads a lexicon file: a JSON or YAML map of word → spoken form. Errors name the file and the entry. */
-export async function loadLexicon(path: string): Promise<Lexicon> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new InputError(`lexicon ${path}: cannot read: ${coerceError(error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    throw new InputError(`lexicon ${path}: not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${coerceError(error).message}`);
-  }
-  const parsed = schema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new InputError(`lexicon ${path}: expected a map of word to spoken form${issue ? ` (${issue.path.join('.') || 'top level'}: ${issue.message})` : ''}`);
-  }
-  return new Map(Object.entries(parsed.data));
+/** Largest lexicon file read: a hundred thousand entries fit in a few megabytes. */
+export const LEXICON_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Reads a lexicon file: a JSON or YAML map of word → spoken form, a regular file of at most
+ * LEXICON_MAX_BYTES. Errors name where it was given (`from`: "NARRATE_LEXICON", "--lexicon", a
+ * manifest), the file and the entry; `error` picks their class (InputError by default).
+ */
+export async function loadLexicon(path: string, given: Pick<ConfigFileOptions<typeof schema>, 'from' | 'error'> = { from: 'lexicon' }): Promise<Lexicon> {
+  const words = readConfigFile(path, { ...given, schema, invalid: 'expected a map of word to spoken form', maxBytes: LEXICON_MAX_BYTES, empty: {} });
+  return new Map(Object.entries(words));
 }
 
 /** Later lexicons override earlier ones: global, then the book's, then the command line's. */

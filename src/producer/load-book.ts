@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { InputError, coerceError } from '../errors.js';
+import { readConfigFile } from '../read-config-file.js';
+import { readRegularFile } from '../read-regular-file.js';
 import type { DeclaredLanguage } from '../language/resolve-language.js';
 import { bookManifestSchema, type BookManifest } from './book-manifest.js';
 import type { Chapter } from './book-text.js';
@@ -75,7 +75,7 @@ async function loadTextBook(path: string, options: Partial<ReadingOptions>): Pro
 }
 
 async function loadManifestBook(path: string, flags: Partial<ReadingOptions>): Promise<LoadedBook> {
-  const manifest = parseManifest(path, (await readInput(path)).toString('utf8'));
+  const manifest = readManifest(path);
   // What to read: the manifest's choices, unless a flag says otherwise.
   const options: Partial<ReadingOptions> = {
     ...(manifest.notes === undefined ? {} : { notes: manifest.notes }),
@@ -120,32 +120,22 @@ async function loadManifestBook(path: string, flags: Partial<ReadingOptions>): P
   };
 }
 
-/** Validates a manifest's text, with messages that name the file and the field. */
-export function parseManifest(path: string, text: string): BookManifest {
-  let raw: unknown;
-  try {
-    raw = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    throw new InputError(`${path}: not valid ${extname(path).slice(1).toUpperCase()}: ${coerceError(error).message}`);
-  }
-  const parsed = bookManifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`);
-    throw new InputError(`${path}: invalid manifest: ${issues.join('; ')}`);
-  }
-  return parsed.data;
+/** Largest job manifest read: a list of chapter files and a few settings. */
+export const MANIFEST_MAX_BYTES = 1024 * 1024;
+
+/**
+ * Largest book input read (a text, Markdown or EPUB file, or a manifest's chapter file), which is
+ * read whole: the longest novels are a few megabytes of text, an illustrated EPUB some tens.
+ */
+export const BOOK_INPUT_MAX_BYTES = 256 * 1024 * 1024;
+
+/** Reads and validates a job manifest, with messages that name the file and its first problem. */
+export function readManifest(path: string): BookManifest {
+  return readConfigFile(path, { schema: bookManifestSchema, invalid: 'invalid manifest', maxBytes: MANIFEST_MAX_BYTES });
 }
 
 async function readInput(path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError(`${path}: no such file`);
-    if (code === 'EISDIR') throw new InputError(`${path}: is a directory, expected a file`);
-    if (code === 'EACCES') throw new InputError(`${path}: permission denied`);
-    throw new InputError(`${path}: cannot read: ${coerceError(error).message}`, { cause: error });
-  }
+  return readRegularFile(path, BOOK_INPUT_MAX_BYTES);
 }
 
 /** "02-the-storm.md" → "02 The Storm": a readable title when the document names none. */

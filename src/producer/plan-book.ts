@@ -1,8 +1,8 @@
 import { parseLanguageTag } from '../language/parse-language-tag.js';
-import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { FinalizeJobData, OutputFormat, SynthesizeJobData } from '../queue/job-data.js';
 import { isUrl } from '../store/store-location.js';
+import { newBookId } from './new-book-id.js';
 import type { LoadedBook } from './load-book.js';
 import { applyLexicon, type Lexicon } from './lexicon.js';
 import { pronunciationHints } from './pronunciation-hints.js';
@@ -33,8 +33,10 @@ export interface BookChoices {
 export interface PlanOptions extends BookChoices {
   /** Spoken forms applied to the text before chunking (the chapter titles shown stay as written). */
   lexicon?: Lexicon;
-  /** The slug to write under (already unique within the submission). */
+  /** The slug to write under (already chosen so that no other book holds it: see chooseSlugs). */
   slug: string;
+  /** The book's id, when chosen with its slug; default a new one (newBookId). */
+  bookId?: string;
   defaultVoice: string;
   defaultMaxChars: number;
   /** The provider's longest input per call (the speech endpoint's 4096): no chunk is longer, whatever was asked. */
@@ -69,7 +71,7 @@ export function planBook(loaded: LoadedBook, options: PlanOptions): BookPlan {
   const chunks = splitChunks(spoken, maxChars, language);
   const voice = options.voice ?? book.voice ?? options.defaultVoice;
   const style = options.style ?? book.style ?? options.defaultStyle;
-  const bookId = `${options.slug.slice(0, 40)}-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const bookId = options.bookId ?? newBookId(options.slug);
   return {
     finalize: {
       bookId,

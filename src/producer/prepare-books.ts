@@ -1,6 +1,7 @@
+import { resolve } from 'node:path';
 import pLimit from 'p-limit';
 import type { Config } from '../config.js';
-import { InputError, coerceError } from '../errors.js';
+import { ConfigError, InputError, coerceError } from '../errors.js';
 import { resolveLanguage, type LanguageSource } from '../language/resolve-language.js';
 import { offlineVoiceWarning } from '../language/espeak-voice.js';
 import { DEFAULT_STYLE } from '../worker/narration-instructions.js';
@@ -10,10 +11,14 @@ import type { ReadingOptions } from './epub/reading-options.js';
 import { loadBook, readingChoices, type LoadedBook } from './load-book.js';
 import { planBook, type BookChoices, type BookPlan } from './plan-book.js';
 import { DEFAULT_MAX_CHARS } from './split-chunks.js';
-import { slugify, uniqueSlugs } from './slugify.js';
+import { slugify } from './slugify.js';
 import { checkFlagCover, resolveCover } from './resolve-cover.js';
 import { bookFormat } from './book-finish.js';
-import { bookOutputs } from '../store/book-output.js';
+import { bookOutputs, dirOutputs, withBookOutput } from '../store/book-output.js';
+import { isUrl } from '../store/store-location.js';
+import type { ClaimOutcome, SlugHolder } from '../queue/slug-claims.js';
+import { chooseSlugs, type ChosenSlug } from './choose-slugs.js';
+import { readSlugOwners } from './slug-owners.js';
 import { SPEECH_MAX_INPUT_CHARS } from '../providers/speech-max-input.js';
 
 /** Flags of `run`, `submit` and `plan`. */
@@ -62,6 +67,17 @@ export interface PrepareMode {
    * book for the workers, is then left out of the plan. Default false.
    */
   planOnly?: boolean;
+  /**
+   * Takes each book's slug in Redis, so no other submit (on any host) gives it to another book,
+   * and gives back those of books that are then refused (submit and run; plan takes none).
+   */
+  claims?: SlugClaims;
+}
+
+/** Slugs taken in Redis for the books of one output (see slug-claims.ts). */
+export interface SlugClaims {
+  claim(outDir: string, slug: string, holder: SlugHolder): Promise<ClaimOutcome>;
+  release(outDir: string, slug: string, bookId: string): Promise<void>;
 }
 
 /**
@@ -74,8 +90,11 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
   if (maxCharsLimit !== undefined && options.maxChars !== undefined && options.maxChars > maxCharsLimit) {
     throw new InputError(`--max-chars: expected at most ${maxCharsLimit} with NARRATE_PROVIDER=speech (the speech endpoint's longest input), got ${options.maxChars}`);
   }
-  // A bad --cover stops everything before a file is read or a job queued.
+  // A bad --cover, --lexicon or NARRATE_LEXICON stops everything before a book is read or a job queued:
+  // a setting to fix (exit 2). A book's own lexicon fails that book only (exit 1).
   const flagCover = await checkFlagCover(options.cover);
+  const globalLexicon = config.lexicon === undefined ? undefined : await loadLexicon(config.lexicon, { from: 'NARRATE_LEXICON', error: (m) => new ConfigError(m) });
+  const flagLexicon = options.lexicon === undefined ? undefined : await loadLexicon(options.lexicon, { from: '--lexicon' });
   const expanded = await expandInputs(inputs);
   const failures: PreparedBooks['failures'] = expanded.failures.map((f) => ({ source: f.source, reason: f.error.message }));
   const warnings: string[] = [];
@@ -95,21 +114,23 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
       }),
     ),
   );
-  const books = loaded.filter((b): b is LoadedBook => b !== undefined);
+  const readable = loaded.filter((b): b is LoadedBook => b !== undefined);
   // Global (NARRATE_LEXICON), then the book's, then --lexicon: the nearer one wins on a clash.
-  const globalLexicon = config.lexicon === undefined ? undefined : await loadLexicon(config.lexicon);
-  const flagLexicon = options.lexicon === undefined ? undefined : await loadLexicon(options.lexicon);
-  const bookLexicons = await Promise.all(
-    books.map((b) =>
+  const ownLexicons = await Promise.all(
+    readable.map((b) =>
       b.lexicon === undefined
         ? undefined
-        : loadLexicon(b.lexicon).catch((error: unknown) => {
+        : loadLexicon(b.lexicon, { from: `${b.source}: lexicon` }).catch((error: unknown) => {
             failures.push({ source: b.source, reason: coerceError(error).message });
             return null;
           }),
     ),
   );
-  const slugs = uniqueSlugs(books.map((b) => slugify(options.title ?? b.title)));
+  const books = readable.filter((_b, i) => ownLexicons[i] !== null);
+  const bookLexicons = ownLexicons.filter((l) => l !== null);
+  const outDir = isUrl(options.outDir) ? options.outDir : resolve(options.outDir);
+  const chosen = await chooseBookSlugs(books, options, config, mode, outDir);
+  const slugs = chosen.map((c) => c.slug);
   const { readCode: _readCode, lexicon: _lexicon, notes: _notes, keepFrontMatter: _keep, maxCostUsd: _maxCost, notify: _notify, cover: _cover, language: flagLanguage, ...choices } = options;
   const covers = await Promise.all(
     books.map(async (b, i) => {
@@ -129,10 +150,14 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
     }),
   );
   const prepared: PreparedBook[] = [];
+  const refused: ChosenSlug[] = [];
   books.forEach((book, i) => {
     const own = bookLexicons[i];
     const cover = covers[i];
-    if (own === null || cover === null) return;
+    if (cover === null) {
+      refused.push(chosen[i]!);
+      return;
+    }
     try {
       const declared = book.language === undefined ? undefined : { tag: book.language, from: book.languageFrom ?? 'epub' };
       const language = resolveLanguage(book.source, book.chapters, flagLanguage, declared);
@@ -140,6 +165,7 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
         ...stripUndefined(choices),
         lexicon: mergeLexicons(globalLexicon, own, flagLexicon),
         slug: slugs[i]!,
+        bookId: chosen[i]!.bookId,
         defaultVoice: config.defaultVoice,
         defaultMaxChars: DEFAULT_MAX_CHARS,
         ...(maxCharsLimit === undefined ? {} : { maxCharsLimit }),
@@ -158,10 +184,25 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
       }
       prepared.push({ source: book.source, plan, languageSource: language.source, ...(book.maxCost === undefined ? {} : { maxCost: book.maxCost }) });
     } catch (error) {
+      refused.push(chosen[i]!);
       failures.push({ source: book.source, reason: coerceError(error).message });
     }
   });
+  for (const r of refused) await mode.claims?.release(outDir, r.slug, r.bookId);
   return { books: prepared, failures, warnings };
+}
+
+/**
+ * Each book's slug (see chooseSlugs), checked against the output's files (a directory, or a
+ * bucket except for `plan`, which reads no bucket) and, with `mode.claims`, taken in Redis.
+ */
+async function chooseBookSlugs(books: LoadedBook[], options: SubmitOptions, config: Config, mode: PrepareMode, outDir: string): Promise<ChosenSlug[]> {
+  const wishes = books.map((b) => ({ base: slugify(options.title ?? b.title), source: b.files[0] ?? resolve(b.source) }));
+  const claims = mode.claims;
+  const checks = claims && { claim: (slug: string, holder: SlugHolder) => claims.claim(outDir, slug, holder), release: (slug: string, bookId: string) => claims.release(outDir, slug, bookId) };
+  if (mode.planOnly === true && isUrl(outDir)) return chooseSlugs(wishes, { owners: async () => ({ holder: 'none' }), ...checks });
+  const outputs = mode.planOnly === true ? dirOutputs : bookOutputs(config.s3);
+  return withBookOutput(outputs, outDir, async (out) => chooseSlugs(wishes, { owners: await readSlugOwners(out), ...checks }));
 }
 
 function stripUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {

@@ -13,13 +13,3 @@ export function slugify(title: string): string {
     .replace(/-+$/, '');
   return slug === '' ? 'book' : slug;
 }
-
-/** Makes slugs unique within one submission by adding -2, -3, ... */
-export function uniqueSlugs(slugs: string[]): string[] {
-  const seen = new Map<string, number>();
-  return slugs.map((slug) => {
-    const n = (seen.get(slug) ?? 0) + 1;
-    seen.set(slug, n);
-    return n === 1 ? slug : `${slug}-${n}`;
-  });
-}

@@ -7,7 +7,8 @@ import { estimateCost, formatUsd, type CostEstimate } from '../money/estimate-co
 import { loadPrices, pricesFor } from '../money/prices.js';
 import { bullPrefix } from '../queue/names.js';
 import type { BookPlan } from './plan-book.js';
-import { prepareBooks, type SubmitOptions } from './prepare-books.js';
+import { prepareBooks, type SlugClaims, type SubmitOptions } from './prepare-books.js';
+import { claimSlug, releaseSlug } from '../queue/slug-claims.js';
 
 export type { SubmitOptions } from './prepare-books.js';
 
@@ -37,11 +38,12 @@ export interface Submission {
  * its cap, and enqueues each one's record and flow. A bad file is reported by name and the other books still go in.
  */
 export async function submitBooks(inputs: string[], options: SubmitOptions, config: Config, connection: Redis): Promise<Submission> {
-  const prepared = await prepareBooks(inputs, options, config);
-  const { failures, warnings } = prepared;
-  // The same estimate `narrate plan` prints, for the same endpoint and model.
+  // A bad NARRATE_PRICES stops the submit before a book is read. The same estimate `narrate plan`
+  // prints, for the same endpoint and model.
   const provider = config.provider === 'speech' ? 'speech' : 'chat-audio';
   const prices = pricesFor(loadPrices(config.pricesFile), config.model, provider);
+  const prepared = await prepareBooks(inputs, options, config, { claims: slugClaims(connection, config.prefix) });
+  const { failures, warnings } = prepared;
   const plans: BookPlan[] = [];
   const money = new Map<BookPlan, { estimate: CostEstimate; maxCostUsd: number | undefined }>();
   for (const { source, plan, maxCost } of prepared.books) {
@@ -49,6 +51,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
     const maxCostUsd = options.maxCostUsd ?? maxCost;
     // Refused before anything reaches Redis: no model call is ever made for it.
     if (maxCostUsd !== undefined && estimate.costUsd > maxCostUsd) {
+      await releaseSlug(connection, config.prefix, plan.finalize.outDir, plan.finalize.slug, plan.finalize.bookId);
       failures.push({ source, reason: `"${plan.finalize.title}" is estimated at ${formatUsd(estimate.costUsd)}, over its cap of ${formatUsd(maxCostUsd)} (--max-cost): not submitted` });
       continue;
     }
@@ -57,6 +60,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
   }
 
   const producer = new FlowProducer({ connection, prefix: bullPrefix(config.prefix) });
+  let recorded = 0;
   try {
     for (const plan of plans) {
       const m = money.get(plan)!;
@@ -67,8 +71,13 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
         ...(m.maxCostUsd === undefined ? {} : { maxCostUsd: m.maxCostUsd }),
         ...(notify === undefined ? {} : { notify }),
       });
+      recorded++;
       await producer.add(buildFlow(plan, bullPrefix(config.prefix), { attempts: config.maxAttempts, backoffMs: config.backoffMs }));
     }
+  } catch (error) {
+    // Books never recorded give their slugs back; a recorded one keeps its own (its record stays for `narrate retry` or `clean`).
+    for (const plan of plans.slice(recorded)) await releaseSlug(connection, config.prefix, plan.finalize.outDir, plan.finalize.slug, plan.finalize.bookId).catch(() => undefined);
+    throw error;
   } finally {
     await producer.close();
   }
@@ -84,5 +93,13 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
     })),
     failures,
     warnings,
+  };
+}
+
+/** Slugs taken in this deployment's Redis. */
+function slugClaims(connection: Redis, prefix: string): SlugClaims {
+  return {
+    claim: (outDir, slug, holder) => claimSlug(connection, prefix, outDir, slug, holder),
+    release: (outDir, slug, bookId) => releaseSlug(connection, prefix, outDir, slug, bookId),
   };
 }

@@ -1,6 +1,10 @@
 import type { RedisConnection as Redis } from './connection.js';
 import type { BookPlan } from '../producer/plan-book.js';
-import { bullPrefix } from './names.js';
+import { bookKeys, booksIndexKey } from './book-keys.js';
+import { DamagedBookRecordError } from './damaged-book-record-error.js';
+import { releaseSlug } from './slug-claims.js';
+
+export { bookKeys, booksIndexKey } from './book-keys.js';
 
 /**
  * A book's state as operators see it. `cancelled` and `over-budget` are set by people and caps,
@@ -47,17 +51,6 @@ export interface BookRecord {
   sources: string[];
 }
 
-/** The keys of one book, in the deployment's `{prefix}` hash tag so a Cluster keeps them in one slot with the queues. */
-export function bookKeys(prefix: string, bookId: string): { record: string; plan: string; done: string } {
-  const base = `${bullPrefix(prefix)}:book:${bookId}`;
-  return { record: base, plan: `${base}:plan`, done: `${base}:done` };
-}
-
-/** The index of every book of a deployment: a sorted set of book ids scored by submit time (ms). */
-export function booksIndexKey(prefix: string): string {
-  return `${bullPrefix(prefix)}:books`;
-}
-
 /** What the submit knows about a book beyond its plan. */
 export interface NewBookFields {
   estimateUsd?: number;
@@ -85,6 +78,9 @@ export async function createBookRecord(redis: Redis, prefix: string, plan: BookP
     createdAt: new Date(created).toISOString(),
     updatedAt: new Date().toISOString(),
     sources: JSON.stringify(f.sources),
+    // Where its files go, so removing the record frees its slug there (slug-claims.ts).
+    outDir: f.outDir,
+    slug: f.slug,
   };
   if (fields.estimateUsd !== undefined) hash.estimateUsd = String(fields.estimateUsd);
   if (fields.maxCostUsd !== undefined) hash.maxCostUsd = String(fields.maxCostUsd);
@@ -102,11 +98,22 @@ export async function readBookPlan(redis: Redis, prefix: string, bookId: string)
 export async function readBookRecord(redis: Redis, prefix: string, bookId: string): Promise<BookRecord | undefined> {
   const keys = bookKeys(prefix, bookId);
   const [hash, done] = await Promise.all([redis.hgetall(keys.record), redis.bitcount(keys.done)]);
-  return parseRecord(hash, done);
+  return parseRecord(keys.record, hash, done);
+}
+
+/** What listBooks does besides listing. */
+export interface ListBooksOptions {
+  /** Only books in this state. */
+  state?: BookState;
+  /**
+   * Told about each record that cannot be read, which is then skipped; without it such a record
+   * fails the whole listing (with a DamagedBookRecordError naming it).
+   */
+  onDamaged?: (error: DamagedBookRecordError) => void;
 }
 
 /** Every book of the deployment, oldest first, optionally only those in `state`. */
-export async function listBooks(redis: Redis, prefix: string, options: { state?: BookState } = {}): Promise<BookRecord[]> {
+export async function listBooks(redis: Redis, prefix: string, options: ListBooksOptions = {}): Promise<BookRecord[]> {
   const ids = await redis.zrange(booksIndexKey(prefix), 0, -1);
   if (ids.length === 0) return [];
   const pipeline = redis.pipeline();
@@ -121,7 +128,14 @@ export async function listBooks(redis: Redis, prefix: string, options: { state?:
     const [hashErr, hash] = replies[2 * i] ?? [];
     const [doneErr, done] = replies[2 * i + 1] ?? [];
     if (hashErr || doneErr) throw hashErr ?? doneErr;
-    const record = parseRecord(hash as Record<string, string>, done as number);
+    let record: BookRecord | undefined;
+    try {
+      record = parseRecord(bookKeys(prefix, ids[i]!).record, hash as Record<string, string>, done as number);
+    } catch (error) {
+      if (!(error instanceof DamagedBookRecordError) || options.onDamaged === undefined) throw error;
+      options.onDamaged(error);
+      continue;
+    }
     if (record && (options.state === undefined || record.state === options.state)) books.push(record);
   }
   return books;
@@ -186,33 +200,48 @@ export async function markChunkDone(redis: Redis, prefix: string, bookId: string
   await redis.eval(CHUNK_DONE, 2, keys.record, keys.done, index, new Date().toISOString(), rejected.costUsd, rejected.readings);
 }
 
-/** Removes a book's record, plan and index entry (its jobs are the caller's business). */
+/** Removes a book's record, plan and index entry, and gives back its slug (its jobs are the caller's business). */
 export async function removeBookRecord(redis: Redis, prefix: string, bookId: string): Promise<void> {
   const keys = bookKeys(prefix, bookId);
+  const [outDir, slug] = await redis.hmget(keys.record, 'outDir', 'slug');
   await redis.multi().del(keys.record, keys.plan, keys.done).zrem(booksIndexKey(prefix), bookId).exec();
+  // Its files' name is free for another book once nothing in Redis can write them again.
+  if (outDir && slug) await releaseSlug(redis, prefix, outDir, slug, bookId);
 }
 
-function parseRecord(hash: Record<string, string> | undefined, done: number): BookRecord | undefined {
+/** A record as Redis holds it, checked field by field: a damaged field throws a DamagedBookRecordError naming it. */
+function parseRecord(key: string, hash: Record<string, string> | undefined, done: number): BookRecord | undefined {
   if (!hash || hash.bookId === undefined) return undefined;
-  const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+  const bookId = hash.bookId;
+  const damaged = (field: string, expected: string): never => {
+    throw new DamagedBookRecordError(bookId, key, `${field} is not ${expected}: ${shown(hash[field])}`);
+  };
+  const num = (field: string): number | undefined => {
+    const v = hash[field];
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    return Number.isFinite(n) && n >= 0 ? n : damaged(field, 'a number >= 0');
+  };
+  const state = hash.state ?? 'queued';
+  if (!BOOK_STATES.includes(state as BookState)) damaged('state', `one of ${BOOK_STATES.join(', ')}`);
   const record: BookRecord = {
-    bookId: hash.bookId,
+    bookId,
     title: hash.title ?? '',
     author: hash.author ?? '',
-    state: (hash.state ?? 'queued') as BookState,
-    chunksDone: Math.min(done, num(hash.chunksTotal) ?? done),
-    chunksTotal: num(hash.chunksTotal) ?? 0,
-    costUsd: num(hash.costUsd) ?? 0,
-    rejectedCostUsd: num(hash.rejectedCostUsd) ?? 0,
-    rejectedReadings: num(hash.rejectedReadings) ?? 0,
+    state: state as BookState,
+    chunksDone: Math.min(done, num('chunksTotal') ?? done),
+    chunksTotal: num('chunksTotal') ?? 0,
+    costUsd: num('costUsd') ?? 0,
+    rejectedCostUsd: num('rejectedCostUsd') ?? 0,
+    rejectedReadings: num('rejectedReadings') ?? 0,
     createdAt: hash.createdAt ?? '',
     updatedAt: hash.updatedAt ?? '',
-    sources: hash.sources ? (JSON.parse(hash.sources) as string[]) : [],
+    sources: hash.sources ? parseSources(hash.sources) ?? damaged('sources', 'a JSON list of file names') : [],
   };
   const optional = {
-    estimateUsd: num(hash.estimateUsd),
-    maxCostUsd: num(hash.maxCostUsd),
-    durationMs: num(hash.durationMs),
+    estimateUsd: num('estimateUsd'),
+    maxCostUsd: num('maxCostUsd'),
+    durationMs: num('durationMs'),
     reason: hash.reason,
     output: hash.output,
     manifest: hash.manifest,
@@ -220,4 +249,19 @@ function parseRecord(hash: Record<string, string> | undefined, done: number): Bo
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (record as unknown as Record<string, unknown>)[k] = v;
   return record;
+}
+
+function parseSources(text: string): string[] | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A damaged value for a message: quoted, control characters escaped, cut at 60 characters. */
+function shown(value: string | undefined): string {
+  if (value === undefined) return '(missing)';
+  return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
 }

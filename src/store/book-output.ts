@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { InputError } from '../errors.js';
 import type { S3Settings } from './s3-settings.js';
 import { isUrl, parseS3Url } from './store-location.js';
 
@@ -28,6 +29,8 @@ export interface BookOutput {
   modifiedAt(name: string): Promise<Date | undefined>;
   /** Removes every published file under `prefix/` (a book's parts once it is assembled). */
   removeAll(prefix: string): Promise<void>;
+  /** The names at the top of the output, files and folders alike (`same.m4b`, `same.chapters`); none when it does not exist yet. */
+  list(): Promise<string[]>;
   /** Removes whatever scratch files are left (after a failure) and releases connections. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -116,6 +119,18 @@ export class DirBookOutput implements BookOutput {
     await rm(dir, { recursive: true, force: true });
     // The shared parent (.narrate-parts) goes with its last book; another book's files keep it.
     await rmdir(dirname(dir)).catch(() => undefined);
+  }
+
+  async list(): Promise<string[]> {
+    try {
+      return await readdir(this.dir);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return [];
+      // Only submit and plan list an output, to choose slugs: the directory is the user's --out.
+      if (code === 'ENOTDIR') throw new InputError(`--out ${this.dir}: not a directory`);
+      throw error;
+    }
   }
 
   async close(): Promise<void> {

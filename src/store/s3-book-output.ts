@@ -100,6 +100,20 @@ export class S3BookOutput implements BookOutput {
     }
   }
 
+  async list(): Promise<string[]> {
+    const names: string[] = [];
+    try {
+      // Delimiter '/': one page holds a book's few top-level names, not every chapter file under its folders.
+      for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.at.bucket, Prefix: this.at.prefix, Delimiter: '/' })) {
+        for (const o of page.Contents ?? []) if (o.Key !== undefined) names.push(o.Key.slice(this.at.prefix.length));
+        for (const p of page.CommonPrefixes ?? []) if (p.Prefix !== undefined) names.push(p.Prefix.slice(this.at.prefix.length).replace(/\/$/, ''));
+      }
+    } catch (error) {
+      throw s3Error(error, 'listing', this.where, this.settings);
+    }
+    return names;
+  }
+
   async close(): Promise<void> {
     const work = this.work;
     this.work = undefined;

@@ -27,6 +27,7 @@ import { withTokenBudget } from './token-limited-narrator.js';
 import { BookLedger } from '../money/book-ledger.js';
 import { loadPrices } from '../money/prices.js';
 import { notifyProcessor } from '../notify/notify-processor.js';
+import { logDeliveryFailures } from '../notify/log-delivery-failures.js';
 import { NOTIFY_QUEUE } from '../queue/names.js';
 import { trackBooks } from './track-books.js';
 
@@ -85,6 +86,8 @@ export interface RunningWorkers {
 export function startWorkers(config: Config, options: WorkerOptions): RunningWorkers {
   const { logger } = options;
   const prefix = bullPrefix(config.prefix);
+  // Before anything opens: a bad NARRATE_PRICES then stops the process instead of leaving a connection holding it open.
+  const prices = loadPrices(config.pricesFile);
   const connection = openRedis(config.redis, { worker: true, name: 'narrate-worker' });
   const stopLogging = logRedisWaits(connection, config.redis, logger);
   const store = withStoreMetrics(options.store ?? openSegmentStore(config, { logger }));
@@ -102,7 +105,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   let onOverBudget = (_bookId: string) => {};
   const ledger = new BookLedger(connection, {
     prefix: config.prefix,
-    prices: loadPrices(config.pricesFile),
+    prices,
     ...(config.dailyBudgetUsd === undefined ? {} : { dailyBudgetUsd: config.dailyBudgetUsd }),
     onOverBudget: (bookId) => onOverBudget(bookId),
     onChargeError: (bookId, error) => logger.error({ bookId, err: coerceError(error).message }, 'could not charge a model call to its book'),
@@ -136,6 +139,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
     processor: Processor,
     settings: Omit<BullWorkerOptions, 'connection' | 'prefix'> & { concurrency: number },
     books: 'finalize' | 'failures' | 'none',
+    listen?: (worker: Worker) => void,
   ): SupervisedWorker => {
     const worker = new SupervisedWorker((p) => new Worker(queueOf.name, p, { connection, prefix, ...settings }), processor, {
       queue: queueOf,
@@ -146,6 +150,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
       attach: (w) => {
         logErrors(w);
         if (books !== 'none') tracker.follow(w, { finalize: books === 'finalize' });
+        listen?.(w);
       },
     });
     supervised.push(worker);
@@ -206,7 +211,10 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
     'failures',
   );
   // Webhook posts: a few at a time, each retried with backoff (see bookEnded), never part of a book.
-  const notify = supervise(notifyQueue, notifyProcessor({ secret: config.webhookSecret, logger }) as Processor, { concurrency: 4 }, 'none');
+  // Each failed attempt is logged with its next attempt's time, by every Worker the watchdog starts.
+  const notify = supervise(notifyQueue, notifyProcessor({ secret: config.webhookSecret, allowPrivate: config.webhookAllowPrivate, logger }) as Processor, { concurrency: 4 }, 'none', (w) =>
+    logDeliveryFailures(w, logger),
+  );
 
   const checks: HealthCheck[] = [
     { name: 'redis', check: () => pingRedis(connection) },

@@ -310,21 +310,22 @@ describe('operating books: list, cancel, retry, pause, clean, money and webhooks
   });
 
   it('posts a signed webhook when a book is done, retried after the receiver fails, and when one is cancelled', async () => {
-    const received: { body: string; signature: string | undefined; status: number }[] = [];
+    const received: { body: string; signature: string | undefined; timestamp: string | undefined; status: number }[] = [];
     const server: Server = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         // The first delivery fails: the second must come.
         const status = received.length === 0 ? 503 : 200;
-        received.push({ body, signature: req.headers['x-narrate-signature'] as string | undefined, status });
+        received.push({ body, signature: req.headers['x-narrate-signature'] as string | undefined, timestamp: req.headers['x-narrate-timestamp'] as string | undefined, status });
         res.writeHead(status).end();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook?token=abc`;
     try {
-      const d = deployment('notify', { NARRATE_WEBHOOK_SECRET: SECRET });
+      // The receiver is on loopback, which webhooks are refused by default.
+      const d = deployment('notify', { NARRATE_WEBHOOK_SECRET: SECRET, NARRATE_WEBHOOK_ALLOW_PRIVATE: 'true' });
       const book = await writeBook(dir, 'notified', 2);
       // The first reading of part 1 answers instead of reading: rejected, paid for, counted.
       fake.inject({ kind: 'answer', match: book.paragraphs[0]! });
@@ -342,7 +343,8 @@ describe('operating books: list, cancel, retry, pause, clean, money and webhooks
       expect(received[0]!.status).toBe(503);
       const ok = received.find((r) => r.status === 200)!;
       expect(ok.body).toBe(received[0]!.body);
-      expect(ok.signature).toBe(`sha256=${createHmac('sha256', SECRET).update(ok.body).digest('hex')}`);
+      expect(ok.timestamp).toMatch(/^\d+$/);
+      expect(ok.signature).toBe(`sha256=${createHmac('sha256', SECRET).update(`${ok.timestamp}.${ok.body}`).digest('hex')}`);
       const payload = JSON.parse(ok.body) as Record<string, unknown>;
       expect(payload).toMatchObject({ bookId: id, title: 'Notified', state: 'done', output: done.output, manifest: done.manifest });
       expect(payload.durationMs).toBeGreaterThan(0);

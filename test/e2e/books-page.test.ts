@@ -125,7 +125,7 @@ beforeAll(async () => {
   await workers.close();
   workers = undefined;
 
-  dashboard = await startDashboard(config, { host: '127.0.0.1', port: 0, updateIntervalMs: 250 });
+  dashboard = await startDashboard(config, { host: '127.0.0.1', port: 0, updateIntervalMs: 250, serve: [join(dir, 'out')] });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
 }, 120_000);
 

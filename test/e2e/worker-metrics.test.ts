@@ -72,6 +72,8 @@ describe('worker health and metrics', () => {
       // A call the fake leaves hanging times out after this (normal calls answer within 100 ms).
       NARRATE_REQUEST_TIMEOUT_MS: '3000',
       NARRATE_WEBHOOK_URL: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`,
+      // The receiver is on loopback, which webhooks are refused by default.
+      NARRATE_WEBHOOK_ALLOW_PRIVATE: 'true',
       NARRATE_LOG_LEVEL: 'warn',
     };
   });

@@ -11,13 +11,15 @@ export interface CliResult {
 }
 
 /** Runs `node bin/narrate.js ...args` with only the environment given (plus PATH and HOME). */
-export function runCli(args: string[], env: Record<string, string>, options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], env: Record<string, string>, options: { cwd?: string; timeoutMs?: number; closePipes?: ('stdout' | 'stderr')[] } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? process.cwd(),
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // A reader that has gone before the command prints (`narrate list | head -0`): its writes meet a closed pipe.
+    for (const name of options.closePipes ?? []) child[name].destroy();
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -5,6 +5,7 @@ import type { BookRecord } from '../../src/queue/book-record.js';
 import { createCsrf, readCookie } from '../../src/dashboard/csrf.js';
 import { escapeHtml } from '../../src/dashboard/escape-html.js';
 import { costText, etaText, listParts, pageHtml } from '../../src/dashboard/render-books.js';
+import { changedParts } from '../../src/dashboard/live-books.js';
 
 describe('Books page: pure parts', () => {
   it('estimates time left from the rate so far', () => {
@@ -23,7 +24,7 @@ describe('Books page: pure parts', () => {
   it('never rescans an inserted title for placeholders or replacement patterns', () => {
     const book = { bookId: 'b-1', title: "{{books}} $& $' <i>", state: 'done', createdAt: 0, chunksDone: 1, chunksTotal: 1, chapters: [], chaptersDone: 0, retriesByReason: {} };
     const paths = { books: '/books', bullBoard: '/' };
-    const html = pageHtml({ title: 't', heading: 'h', parts: listParts([book], paths, 'tok'), layout: '{{books}}', paths, nonce: 'n', eventsUrl: '/books/events' });
+    const html = pageHtml({ title: 't', heading: 'h', parts: listParts([book], { paths, csrfToken: 'tok' }).parts, layout: '{{books}}', paths, nonce: 'n', eventsUrl: '/books/events' });
     expect(html).toContain("{{books}} $&amp; $&#39; &lt;i&gt;");
     expect(html).not.toContain('<i>');
   });
@@ -80,5 +81,21 @@ describe('Books page: CSRF tokens', () => {
     expect(readCookie('a=1; narrate_csrf=xyz ; b=2', 'narrate_csrf')).toBe('xyz');
     expect(readCookie('a=1', 'narrate_csrf')).toBeUndefined();
     expect(readCookie(undefined, 'narrate_csrf')).toBeUndefined();
+  });
+});
+
+describe('live updates: what a stream is sent', () => {
+  const book = (id: string, chunksDone: number): BookView => ({ bookId: id, title: id, state: 'narrating', createdAt: 0, chunksDone, chunksTotal: 10, chapters: [], chaptersDone: 0, retriesByReason: {} });
+  const ctx = { paths: { books: '/books', bullBoard: '/' }, csrfToken: 't' };
+
+  it('sends the whole table first, then only the rows that changed, and the table again when books come or go', () => {
+    const sent = new Map<string, string>();
+    const first = changedParts(sent, listParts([book('a', 1), book('b', 1)], ctx));
+    expect(Object.keys(first)).toEqual(['damaged', 'books']);
+    expect(changedParts(sent, listParts([book('a', 1), book('b', 1)], ctx))).toEqual({});
+    expect(Object.keys(changedParts(sent, listParts([book('a', 1), book('b', 2)], ctx)))).toEqual(['book-b']);
+    expect(Object.keys(changedParts(sent, listParts([book('a', 1), book('b', 2), book('c', 0)], ctx)))).toEqual(['books']);
+    expect(Object.keys(changedParts(sent, listParts([book('a', 1), book('c', 0)], ctx)))).toEqual(['books']);
+    expect(changedParts(sent, listParts([book('a', 1), book('c', 0)], ctx))).toEqual({});
   });
 });

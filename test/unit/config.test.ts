@@ -60,6 +60,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NARRATE_DASHBOARD_USER: 'ops' })).toThrowError(/got only NARRATE_DASHBOARD_USER/);
   });
 
+  it('reads the dashboard: served folders, read-only, public origin, stream cap', () => {
+    expect(loadConfig({})).toMatchObject({ dashboardServe: ['./out'], dashboardReadOnly: false, dashboardOrigin: undefined, dashboardMaxStreams: 100 });
+    const c = loadConfig({ NARRATE_DASHBOARD_SERVE: '/srv/out: /archive ::', NARRATE_DASHBOARD_READ_ONLY: 'TRUE', NARRATE_DASHBOARD_ORIGIN: 'HTTPS://Narrate.Example.com:443/', NARRATE_DASHBOARD_MAX_STREAMS: '5' });
+    expect(c).toMatchObject({ dashboardServe: ['/srv/out', '/archive'], dashboardReadOnly: true, dashboardOrigin: 'https://narrate.example.com', dashboardMaxStreams: 5 });
+    for (const origin of ['https://narrate.example.com/dashboard', 'narrate.example.com', 'ftp://narrate.example.com', 'https://ops@narrate.example.com', 'https://narrate.example.com/?x']) {
+      expect(() => loadConfig({ NARRATE_DASHBOARD_ORIGIN: origin })).toThrowError(`NARRATE_DASHBOARD_ORIGIN: expected an origin: http(s)://host[:port], with no path, query or user name, got ${JSON.stringify(origin)}`);
+    }
+    expect(() => loadConfig({ NARRATE_DASHBOARD_SERVE: ' : ' })).toThrowError('NARRATE_DASHBOARD_SERVE: expected one or more directories separated by ":", got " : "');
+    expect(() => loadConfig({ NARRATE_DASHBOARD_READ_ONLY: 'yes' })).toThrowError('NARRATE_DASHBOARD_READ_ONLY: expected true or false, got "yes"');
+    expect(() => loadConfig({ NARRATE_DASHBOARD_MAX_STREAMS: '0' })).toThrowError(/NARRATE_DASHBOARD_MAX_STREAMS: expected an integer from 1 to 100000, got "0"/);
+  });
+
   it('never echoes a secret it rejects', () => {
     expect(() => loadConfig({ NARRATE_DASHBOARD_USER: 'ops', NARRATE_DASHBOARD_PASSWORD: 'x'.repeat(3), NARRATE_RPM: '0' })).toThrowError(/NARRATE_RPM/);
     try {

@@ -80,10 +80,17 @@ describe('docker-compose.yml', () => {
       AWS_ENDPOINT_URL: 'AWS_ENDPOINT_URL_S3 is set',
       NARRATE_DASHBOARD_USER: 'set on the dashboard service',
       NARRATE_DASHBOARD_PASSWORD: 'set on the dashboard service',
+      NARRATE_DASHBOARD_ORIGIN: 'passed to the dashboard service',
+      NARRATE_DASHBOARD_READ_ONLY: 'passed to the dashboard service',
+      NARRATE_DASHBOARD_MAX_STREAMS: 'passed to the dashboard service',
+      NARRATE_DASHBOARD_SERVE: 'the books are in the bucket, which the dashboard does not play',
     };
     expect(unknown(Object.keys(decided))).toEqual([]);
     expect(ENV_VARIABLES.filter((n) => !(n in shared) && !(n in decided)), 'variables a fleet member would never see').toEqual([]);
     expect(Object.keys(decided).filter((n) => n in shared), 'both passed and said not to be').toEqual([]);
+    const dashboard = (parse(await read('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService> }).services.dashboard!.environment ?? {};
+    const onDashboard = Object.keys(decided).filter((n) => / the dashboard service$/.test(decided[n]!));
+    expect(onDashboard.filter((n) => !(n in dashboard)), 'said to be on the dashboard service, and not there').toEqual([]);
   });
 
   it('gives a worker more time to stop than its drain, and probes the health port the image serves', async () => {

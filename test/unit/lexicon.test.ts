@@ -43,6 +43,6 @@ describe('pronunciation lexicon', () => {
     expect(merged.get('Aouda')).toBe('Ah-oo-da');
     await expect(loadLexicon(join(dir, 'bad.yaml'))).rejects.toThrow(/bad\.yaml: expected a map of word to spoken form/);
     await expect(loadLexicon(join(dir, 'broken.json'))).rejects.toThrow(/broken\.json: not valid JSON/);
-    await expect(loadLexicon(join(dir, 'missing.yaml'))).rejects.toThrow(/missing\.yaml: cannot read/);
+    await expect(loadLexicon(join(dir, 'missing.yaml'))).rejects.toThrow(/missing\.yaml: no such file/);
   });
 });

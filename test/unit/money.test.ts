@@ -40,8 +40,8 @@ describe('prices', () => {
     const bad = join(dir, 'bad.yaml');
     await writeFile(bad, 'gpt-4o-audio-preview:\n  textInputPerM: cheap\n');
     expect(() => loadPrices(bad)).toThrow(ConfigError);
-    expect(() => loadPrices(bad)).toThrow(/NARRATE_PRICES: .*bad\.yaml is not a price table \(gpt-4o-audio-preview\.textInputPerM/);
-    expect(() => loadPrices(join(dir, 'none.json'))).toThrow(/NARRATE_PRICES: cannot read .*none\.json/);
+    expect(() => loadPrices(bad)).toThrow(/NARRATE_PRICES: .*bad\.yaml: not a price table: gpt-4o-audio-preview\.textInputPerM/);
+    expect(() => loadPrices(join(dir, 'none.json'))).toThrow(/NARRATE_PRICES: .*none\.json: no such file/);
     const broken = join(dir, 'broken.json');
     await writeFile(broken, '{"a":');
     expect(() => loadPrices(broken)).toThrow(/broken\.json/);
@@ -114,15 +114,16 @@ describe('command-line values', () => {
     for (const bad of ['7', 'd', '1y', '-1d', 'yesterday']) expect(() => parseAge(bad), bad).toThrow(UsageError);
   });
 
-  it('takes only http(s) webhook URLs, and logs them without query or credentials', () => {
+  it('takes only http(s) webhook URLs without credentials, and logs them without query or credentials', () => {
     expect(isWebhookUrl('https://hooks.example.com/x')).toBe(true);
     expect(isWebhookUrl('http://127.0.0.1:9/x')).toBe(true);
-    for (const bad of ['ftp://x/y', 'file:///etc/passwd', 'hooks.example.com', 'javascript:alert(1)']) expect(isWebhookUrl(bad), bad).toBe(false);
+    for (const bad of ['ftp://x/y', 'file:///etc/passwd', 'hooks.example.com', 'javascript:alert(1)', 'https://user:pass@hooks.example.com/', 'https://user@hooks.example.com/']) expect(isWebhookUrl(bad), bad).toBe(false);
     expect(redactUrl('https://user:pw@hooks.example.com/p?token=abc')).toBe('https://hooks.example.com/p');
+    expect(redactUrl('https://user:pw@hooks example/p?token=abc')).toBe('https://hooks example/p');
   });
 
-  it('signs a body as sha256=<hex HMAC>', () => {
-    // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
-    expect(signBody('what do ya want for nothing?', 'Jefe')).toBe('sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+  it('signs "<timestamp>.<body>" as sha256=<hex HMAC>', () => {
+    // printf '1700000000.what do ya want for nothing?' | openssl dgst -sha256 -hmac Jefe (RFC 4231 case 2's key and data, timestamped)
+    expect(signBody('what do ya want for nothing?', 'Jefe', 1_700_000_000)).toBe('sha256=1cdd0650c8be1cb0974b1788d458b1e781206cfef59b85faafc582d2e182c57e');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { titleFromFileName } from '../../src/producer/load-book.js';
-import { slugify, uniqueSlugs } from '../../src/producer/slugify.js';
+import { slugify } from '../../src/producer/slugify.js';
 
 describe('slugify', () => {
   it.each([
@@ -10,7 +10,6 @@ describe('slugify', () => {
     ['///', 'book'],
   ])('%j → %j', (title, slug) => expect(slugify(title)).toBe(slug));
   it('never exceeds 80 characters', () => expect(slugify('word '.repeat(50)).length).toBeLessThanOrEqual(80));
-  it('makes duplicates unique', () => expect(uniqueSlugs(['a', 'b', 'a', 'a'])).toEqual(['a', 'b', 'a-2', 'a-3']));
 });
 
 describe('titleFromFileName', () => {
