@@ -83,7 +83,7 @@ describe('prices of the models people use now', () => {
     expect(pricesFor(loadPrices(file), 'tts-1')).toEqual({ textInputPerM: 0, textOutputPerM: 0, audioOutputPerM: 0, charactersPerM: 7.5 });
     const bad = join(dir, 'bad.json');
     await writeFile(bad, JSON.stringify({ 'tts-1': { textInputPerM: 1 } }));
-    expect(() => loadPrices(bad)).toThrowError(/NARRATE_PRICES: .*bad\.json is not a price table \(tts-1: textInputPerM, textOutputPerM and audioOutputPerM .*or charactersPerM alone/);
+    expect(() => loadPrices(bad)).toThrowError(/NARRATE_PRICES: .*bad\.json: not a price table: tts-1: textInputPerM, textOutputPerM and audioOutputPerM .*or charactersPerM alone/);
   });
 });
 
