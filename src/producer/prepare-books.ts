@@ -20,6 +20,7 @@ import { isUrl } from '../store/store-location.js';
 import type { ClaimOutcome, SlugHolder } from '../queue/slug-claims.js';
 import { chooseSlugs, type ChosenSlug } from './choose-slugs.js';
 import { readSlugOwners } from './slug-owners.js';
+import { SPEECH_MAX_INPUT_CHARS } from '../providers/speech-max-input.js';
 
 /** Flags of `run`, `submit` and `plan`. */
 export interface SubmitOptions extends BookChoices {
@@ -85,6 +86,11 @@ export interface SlugClaims {
  * `submit`, `run` and `plan`. A bad file is reported by name and the other books still go on.
  */
 export async function prepareBooks(inputs: string[], options: SubmitOptions, config: Config, mode: PrepareMode = {}): Promise<PreparedBooks> {
+  // The speech endpoint reads at most 4096 characters a call: asking for more is a mistake to say at once.
+  const maxCharsLimit = config.provider === 'speech' ? SPEECH_MAX_INPUT_CHARS : undefined;
+  if (maxCharsLimit !== undefined && options.maxChars !== undefined && options.maxChars > maxCharsLimit) {
+    throw new InputError(`--max-chars: expected at most ${maxCharsLimit} with NARRATE_PROVIDER=speech (the speech endpoint's longest input), got ${options.maxChars}`);
+  }
   // A bad --cover, --lexicon or NARRATE_LEXICON stops everything before a book is read or a job queued:
   // a setting to fix (exit 2). A book's own lexicon fails that book only (exit 1).
   const flagCover = await checkFlagCover(options.cover);
@@ -164,13 +170,17 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
         bookId: chosen[i]!.bookId,
         defaultVoice: config.defaultVoice,
         defaultMaxChars: DEFAULT_MAX_CHARS,
+        ...(maxCharsLimit === undefined ? {} : { maxCharsLimit }),
         defaultStyle: DEFAULT_STYLE,
         language: language.language,
         ...(cover ? { checkedCover: cover } : {}),
         partChars: config.partChars,
       });
       warnings.push(...language.warnings);
-      if (config.apiKey === undefined) {
+      if (maxCharsLimit !== undefined && options.maxChars === undefined && book.maxChars !== undefined && book.maxChars > maxCharsLimit) {
+        warnings.push(`${book.source}: maxChars ${book.maxChars} is over the speech endpoint's ${maxCharsLimit} characters a call: chunked to ${maxCharsLimit}`);
+      }
+      if (config.provider === 'offline') {
         const voice = checkOfflineVoice(book.source, plan.finalize.voice, language.language, options.voice !== undefined ? 'flag' : book.voice !== undefined ? 'manifest' : 'env');
         if (voice !== undefined) warnings.push(`${book.source}: ${voice}`);
       }

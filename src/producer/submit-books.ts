@@ -40,14 +40,16 @@ export interface Submission {
  * its cap, and enqueues each one's record and flow. A bad file is reported by name and the other books still go in.
  */
 export async function submitBooks(inputs: string[], options: SubmitOptions, config: Config, connection: Redis): Promise<Submission> {
-  // A bad NARRATE_PRICES stops the submit before a book is read.
-  const prices = pricesFor(loadPrices(config.pricesFile), config.model);
+  // A bad NARRATE_PRICES stops the submit before a book is read. The same estimate `narrate plan`
+  // prints, for the same endpoint and model.
+  const provider = config.provider === 'speech' ? 'speech' : 'chat-audio';
+  const prices = pricesFor(loadPrices(config.pricesFile), config.model, provider);
   const prepared = await prepareBooks(inputs, options, config, { claims: slugClaims(connection, config.prefix) });
   const { failures, warnings } = prepared;
   const plans: BookPlan[] = [];
   const money = new Map<BookPlan, { estimate: CostEstimate; maxCostUsd: number | undefined }>();
   for (const { source, plan, maxCost } of prepared.books) {
-    const estimate = estimateCost(plan.synthesize, prices);
+    const estimate = estimateCost(plan.synthesize, prices, { provider, model: config.model });
     const maxCostUsd = options.maxCostUsd ?? maxCost;
     // Refused before anything reaches Redis: no model call is ever made for it.
     if (maxCostUsd !== undefined && estimate.costUsd > maxCostUsd) {

@@ -48,7 +48,7 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
   // A HEAD, not a download: the store answers the cache question without the audio.
   const stored = await store.head(key, signal);
   if (stored) {
-    return { ...base, durationMs: stored.meta.durationMs, samples: frames(stored.wav), segment: segmentOf(stored.wav, stored.meta.loudness), cached: true, calls: 0, similarity: stored.meta.similarity, rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, costUsd: 0, rejectedCostUsd: 0 };
+    return { ...base, durationMs: stored.meta.durationMs, samples: frames(stored.wav), segment: segmentOf(stored.wav, stored.meta.loudness), cached: true, calls: 0, similarity: stored.meta.similarity, ...checkedBy(stored.meta), rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, costUsd: 0, rejectedCostUsd: 0 };
   }
   // Bought by an earlier attempt whose store write failed: store it now, no model call. (Its cost
   // was charged when it was bought; this job reports it, as the failed attempt reported nothing.)
@@ -93,6 +93,7 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
     durationMs: reading.audio.durationMs,
     transcript: reading.transcript,
     similarity: reading.similarity,
+    ...(reading.checkedBy === 'duration' ? { checkedBy: 'duration' as const } : {}),
     calls: reading.calls,
     rejections: reading.rejections,
     usage: reading.usage,
@@ -107,13 +108,18 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
 /** The result of a chunk whose reading this job bought (in this attempt or an earlier one whose store write failed). */
 function bought(deps: SynthesizeDeps, base: Pick<SynthesizeResult, 'index' | 'key' | 'provider' | 'model' | 'chars'>, meta: SegmentMeta, audio: WavInfo): SynthesizeResult {
   const cost = deps.ledger ? chunkCost(deps.ledger, meta.model, meta) : {};
-  return { ...base, durationMs: meta.durationMs, samples: frames(audio), segment: segmentOf(audio, meta.loudness), cached: false, calls: meta.calls, similarity: meta.similarity, rejections: meta.rejections, usage: meta.usage, ...cost };
+  return { ...base, durationMs: meta.durationMs, samples: frames(audio), segment: segmentOf(audio, meta.loudness), cached: false, calls: meta.calls, similarity: meta.similarity, ...checkedBy(meta), rejections: meta.rejections, usage: meta.usage, ...cost };
 }
 
 /** What a part's encode needs of a stored segment: its samples' layout (as stored: a canonical WAV) and its loudness. */
 function segmentOf(wav: WavInfo, loudness: SegmentLoudness | undefined): NonNullable<SynthesizeResult['segment']> {
   const layout = { format: wav.format, dataOffset: wav.dataOffset, dataBytes: wav.dataBytes, durationMs: wav.durationMs };
   return loudness ? { wav: layout, loudness } : { wav: layout };
+}
+
+/** The segment's checkedBy, when its words were not compared. */
+function checkedBy(meta: Pick<SegmentMeta, 'checkedBy'>): Pick<SynthesizeResult, 'checkedBy'> {
+  return meta.checkedBy === 'duration' ? { checkedBy: 'duration' } : {};
 }
 
 /** Sample frames of a WAV's data. */
