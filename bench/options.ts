@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const SECTIONS = ['fleet', 'rate', 'memory', 'finalize', 'finish', 'align'] as const;
+export const SECTIONS = ['fleet', 'rate', 'memory', 'finalize', 'finish', 'voices', 'align'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -43,8 +43,10 @@ export interface BenchOptions {
   finishLatency: number;
   finishJitter: number;
   finishConcurrency: number;
+  /** 7. How many of the fixed corpus paragraphs each offline voice reads to the recognizer (at most 6). */
+  voiceParagraphs: number;
   /**
-   * 7. Sentence alignment: chunks of real books (`alignBooks`, names in ../shared/corpus or absolute
+   * 8. Sentence alignment: chunks of real books (`alignBooks`, names in ../shared/corpus or absolute
    * paths) for the check's detection and false-rejection rates, and chunks per language and pace for accuracy.
    */
   alignChunks: number;
@@ -84,6 +86,7 @@ const FULL: Pick<BenchOptions, NumericKey | 'finalizeHours' | 'finishBooks' | 'a
   finishLatency: 12_000,
   finishJitter: 4_000,
   finishConcurrency: 4,
+  voiceParagraphs: 6,
   // 400 chunks: enough good readings that no rejection among them puts the rate under 1% with some margin.
   alignChunks: 400,
   alignAccuracyChunks: 24,
@@ -103,6 +106,7 @@ const QUICK: typeof FULL = {
   // Alice at 40 characters a second (the verbatim check's duration floor is 0.3× of 15): an hour.
   finishBooks: 'alice.txt:40',
   finishLatency: 4_000,
+  voiceParagraphs: 2,
   alignChunks: 40,
   alignAccuracyChunks: 6,
   timeout: 900,

@@ -17,6 +17,7 @@ import { finalizeSection } from './section-finalize.js';
 import { finishSection } from './section-finish.js';
 import { memorySection } from './section-memory.js';
 import { rateSection } from './section-rate.js';
+import { voicesSection } from './section-voices.js';
 import { alignSection } from './section-align.js';
 
 const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<void>> = {
@@ -25,6 +26,7 @@ const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<v
   memory: memorySection,
   finalize: finalizeSection,
   finish: finishSection,
+  voices: voicesSection,
   align: alignSection,
 };
 

@@ -1,5 +1,5 @@
 /**
- * Section 7: sentence alignment (src/align/). On speech whose sentence boundaries are known (each
+ * Section 8: sentence alignment (src/align/). On speech whose sentence boundaries are known (each
  * sentence spoken on its own by a voice other than the reference, and joined), how close the aligned
  * sentence starts are, per language and pace; what aligning costs in CPU per minute of audio (the
  * reference's rendering included) and whether memory stays flat over many chunks; and how well the
@@ -23,7 +23,7 @@ import { ROOT } from './processes.js';
 import type { Report } from './report.js';
 import { fixed, mb, pct, percentile } from './stats.js';
 
-const S = '7 align';
+const S = '8 align';
 /** Targets of issue 18. */
 const MEAN_TARGET_MS = 100;
 const P95_TARGET_MS = 300;
@@ -118,7 +118,7 @@ function bookPaths(list: string): string[] {
 }
 
 export async function alignSection(o: BenchOptions, report: Report): Promise<void> {
-  process.stdout.write(`\n[7] align: accuracy on ${o.alignAccuracyChunks} chunks per language and pace, the check on ${o.alignChunks} chunks of ${o.alignBooks}\n`);
+  process.stdout.write(`\n[8] align: accuracy on ${o.alignAccuracyChunks} chunks per language and pace, the check on ${o.alignChunks} chunks of ${o.alignBooks}\n`);
   const meter = new Meter();
   const english: string[][] = [];
   for (const book of bookPaths(o.alignBooks)) english.push(...(await chunkSentences(book, 'en', o.alignChunks - english.length)));

@@ -8,6 +8,12 @@ missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 # libFLAC's own command-line tool: the tests check the FLAC books narrate writes with `flac -t`.
 command -v flac >/dev/null 2>&1 || missing+=(flac)
+# pocketsphinx (CMU's recognizer) and its US English model are an independent listener for the offline
+# voice: `npm run bench -- --only voices` measures each voice's word error rate with them, and a test checks
+# the default English voice is understood. Narrating never needs them. Debian 12 names the program
+# pocketsphinx_continuous (0.8), Debian 13 pocketsphinx (5.x); both packages keep these names.
+if ! { command -v pocketsphinx_continuous >/dev/null 2>&1 || command -v pocketsphinx >/dev/null 2>&1; } \
+  || [ ! -d /usr/share/pocketsphinx/model/en-us/en-us ]; then missing+=(pocketsphinx pocketsphinx-en-us); fi
 # Voices other than narrate's own, for the aligner's tests and bench (speech with known sentence boundaries):
 # flite (English) and festival with an Italian voice, genuinely different engines from espeak-ng.
 command -v flite >/dev/null 2>&1 || missing+=(flite)

@@ -12,6 +12,17 @@ import { redactUrl } from './notify/notify-url.js';
 
 const DEFAULT_BASE_URL = 'https://api.aimlapi.com/v1';
 
+/** Who reads a book: the built-in voice, a chat model with audio output, or the text-to-speech endpoint. */
+export const PROVIDERS = ['offline', 'chat-audio', 'speech'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+/** The model each provider uses when NARRATE_MODEL is unset. */
+const DEFAULT_MODELS: Record<Exclude<ProviderName, 'offline'>, string> = { 'chat-audio': 'gpt-4o-audio-preview', speech: 'gpt-4o-mini-tts' };
+
+/** OpenAI's own model ids that only one endpoint serves: a mix-up is caught before any call. */
+const SPEECH_ONLY_MODEL = /^(tts-1|gpt-4o-mini-tts)(-|$)/;
+const CHAT_AUDIO_ONLY_MODEL = /^(gpt-4o-audio-preview|gpt-4o-mini-audio-preview|gpt-audio)(-|$)/;
+
 const intFrom = (min: number, max: number) =>
   z
     .string()
@@ -63,8 +74,22 @@ const schema = z.object({
     .trim()
     .default(DEFAULT_BASE_URL)
     .pipe(z.url({ protocol: /^https?$/, error: 'an http(s) URL such as https://api.aimlapi.com/v1' })),
-  /** Model id sent in every request. */
-  NARRATE_MODEL: z.string().trim().min(1, 'a model id').default('gpt-4o-audio-preview'),
+  /** offline, chat-audio or speech. Unset: chat-audio with an API key, offline without. */
+  NARRATE_PROVIDER: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(PROVIDERS, { error: `one of ${PROVIDERS.join(', ')}` }))
+    .optional(),
+  /** Model id sent in every request. Default gpt-4o-audio-preview (chat-audio) or gpt-4o-mini-tts (speech). */
+  NARRATE_MODEL: z.string().trim().min(1, 'a model id').optional(),
+  /** response_format asked of the speech endpoint: wav (self-describing) or pcm (raw 24 kHz 16-bit mono). */
+  NARRATE_SPEECH_FORMAT: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['wav', 'pcm'], { error: 'wav or pcm' }))
+    .default('wav'),
   /** Voice used when neither a flag nor a manifest names one. */
   NARRATE_VOICE: z.string().trim().min(1, 'a voice name').default('alloy'),
   /** Redis connection string. */
@@ -206,8 +231,13 @@ const schema = z.object({
 /** narrate's settings, read once from the environment. */
 export interface Config {
   readonly apiKey: string | undefined;
+  /** Who reads: NARRATE_PROVIDER, else chat-audio with a key and offline without. */
+  readonly provider: ProviderName;
   readonly baseUrl: string;
+  /** The model id sent (for offline: the chat-audio default, which `plan` prices). */
   readonly model: string;
+  /** response_format of the speech endpoint. */
+  readonly speechFormat: 'wav' | 'pcm';
   readonly defaultVoice: string;
   readonly redisUrl: string;
   readonly prefix: string;
@@ -279,6 +309,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         (e.NARRATE_DASHBOARD_USER === undefined ? 'NARRATE_DASHBOARD_PASSWORD' : 'NARRATE_DASHBOARD_USER'),
     );
   }
+  const provider: ProviderName = e.NARRATE_PROVIDER ?? (e.NARRATE_API_KEY === undefined ? 'offline' : 'chat-audio');
+  if (provider !== 'offline' && e.NARRATE_API_KEY === undefined) {
+    throw new ConfigError(`NARRATE_PROVIDER=${provider}: expected NARRATE_API_KEY to be set (the provider's key), got none; set it, or NARRATE_PROVIDER=offline for the built-in voice`);
+  }
+  const model = e.NARRATE_MODEL ?? DEFAULT_MODELS[provider === 'speech' ? 'speech' : 'chat-audio'];
+  if (provider === 'chat-audio' && SPEECH_ONLY_MODEL.test(model)) {
+    throw new ConfigError(`NARRATE_MODEL=${model} is a text-to-speech model (POST /audio/speech), not a chat model: set NARRATE_PROVIDER=speech, or NARRATE_MODEL to a chat-audio model such as gpt-audio`);
+  }
+  if (provider === 'speech' && CHAT_AUDIO_ONLY_MODEL.test(model)) {
+    throw new ConfigError(`NARRATE_MODEL=${model} is a chat-audio model (POST /chat/completions), not a speech model: set NARRATE_PROVIDER=chat-audio, or NARRATE_MODEL to a speech model such as gpt-4o-mini-tts`);
+  }
   const redis = redisTargetFrom(e, input.REDIS_URL !== undefined);
   if (e.NARRATE_STORE_URL !== undefined && e.NARRATE_STORE_DIR !== undefined) {
     const same = e.NARRATE_STORE_URL.kind === 'file' && e.NARRATE_STORE_URL.dir === e.NARRATE_STORE_DIR;
@@ -301,8 +342,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
   return Object.freeze({
     apiKey: e.NARRATE_API_KEY,
+    provider,
     baseUrl: e.NARRATE_BASE_URL.replace(/\/+$/, ''),
-    model: e.NARRATE_MODEL,
+    model,
+    speechFormat: e.NARRATE_SPEECH_FORMAT,
     defaultVoice: e.NARRATE_VOICE,
     redisUrl: e.REDIS_URL,
     prefix: e.NARRATE_PREFIX,

@@ -87,3 +87,22 @@ export class StoreError extends NarrateError {
     this.status = options.status;
   }
 }
+
+/** Why a store refused a write for good: no room (ENOSPC, EDQUOT), mounted read-only (EROFS), or not allowed (EACCES, EPERM). */
+export type StoreRefusal = 'full' | 'read-only' | 'denied';
+
+/**
+ * A store that cannot take a write until someone acts (frees room, remounts, fixes permissions):
+ * another attempt minutes later meets the same store, so it is not retried. `code` is the system's
+ * (ENOSPC, EDQUOT, EROFS, EACCES, EPERM). The message names the store.
+ */
+export class StoreRefusedError extends StoreError {
+  readonly refusal: StoreRefusal;
+  readonly code: string;
+
+  constructor(message: string, options: { refusal: StoreRefusal; code: string; cause?: unknown }) {
+    super(message, { retryable: false, ...(options.cause === undefined ? {} : { cause: options.cause }) });
+    this.refusal = options.refusal;
+    this.code = options.code;
+  }
+}

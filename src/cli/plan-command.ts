@@ -27,15 +27,26 @@ export async function planCommand(inputs: string[], flags: RawPlanFlags, config:
   if (flags.text === true && flags.json === true) throw new UsageError('--text and --json: choose one form of output');
   const options = parseSubmitFlags(flags);
   // The same estimate submit prints and checks --max-cost against, from the same price table,
-  // read first: a bad NARRATE_PRICES stops the plan before a book is read.
-  const prices = pricesFor(loadPrices(config.pricesFile), config.model);
+  // read first: a bad NARRATE_PRICES stops the plan before a book is read. The offline voice costs
+  // nothing; its plan still shows what the chat-audio model would cost.
+  const provider = config.provider === 'speech' ? 'speech' : 'chat-audio';
+  const prices = pricesFor(loadPrices(config.pricesFile), config.model, provider);
   const prepared = await prepareBooks(inputs, options, config, { planOnly: true });
   for (const warning of prepared.warnings) io.stderr.write(`warning: ${printableMessage(warning)}\n`);
   for (const f of prepared.failures) io.stderr.write(`error: ${printableMessage(f.reason)}\n`);
   const books = prepared.books.map((prepared) => {
     const book = plannedBook(prepared);
-    const c = estimateCost(prepared.plan.synthesize, prices);
-    book.estimate.cost = { model: config.model, expectedCalls: c.calls, inputTokens: c.inputTokens, textOutputTokens: c.textOutputTokens, audioOutputTokens: c.audioOutputTokens, costUsd: c.costUsd };
+    const c = estimateCost(prepared.plan.synthesize, prices, { provider, model: config.model });
+    book.estimate.cost = {
+      model: config.model,
+      provider,
+      expectedCalls: c.calls,
+      inputTokens: c.inputTokens,
+      textOutputTokens: c.textOutputTokens,
+      audioOutputTokens: c.audioOutputTokens,
+      ...(prices.charactersPerM === undefined ? {} : { characters: c.characters }),
+      costUsd: c.costUsd,
+    };
     return book;
   });
   if (flags.json === true) {
@@ -70,8 +81,16 @@ function estimateLine(e: PlannedBook['estimate']): string {
   const line = `${plural(e.chunks, 'chunk')}, ${e.characters.toLocaleString('en-US')} characters, ~${e.audioMinutes.toFixed(1)} min of audio, ${plural(e.modelCalls, 'model call')} (at least)`;
   if (!e.cost) return line;
   const c = e.cost;
-  const tokens = `${c.inputTokens.toLocaleString('en-US')} input / ${c.textOutputTokens.toLocaleString('en-US')} text out / ${c.audioOutputTokens.toLocaleString('en-US')} audio out tokens`;
-  return `${line}\n  estimate with ${c.model}: ~${plural(c.expectedCalls, 'call')} with retries, ${tokens}, ~${formatUsd(c.costUsd)}`;
+  const n = (x: number) => x.toLocaleString('en-US');
+  // What the model bills: characters (tts-1), or tokens (no transcript comes back from the speech endpoint).
+  const billed =
+    c.characters !== undefined
+      ? `${n(c.characters)} characters`
+      : c.provider === 'speech'
+        ? `${n(c.inputTokens)} input / ${n(c.audioOutputTokens)} audio out tokens`
+        : `${n(c.inputTokens)} input / ${n(c.textOutputTokens)} text out / ${n(c.audioOutputTokens)} audio out tokens`;
+  const via = c.provider === 'speech' ? ' (speech endpoint)' : '';
+  return `${line}\n  estimate with ${c.model}${via}: ~${plural(c.expectedCalls, 'call')} with retries, ${billed}, ~${formatUsd(c.costUsd)}`;
 }
 
 /**

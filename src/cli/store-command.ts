@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { connectRedis } from '../queue/connection.js';
 import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
 import { referencedSegments } from '../queue/referenced-segments.js';
+import { SegmentRefs } from '../queue/segment-refs.js';
 import { openSegmentStore } from '../store/open-segment-store.js';
 import { parseAge, pruneSegments } from '../store/prune-segments.js';
 import type { CliIo } from './io.js';
@@ -10,7 +11,8 @@ import { UsageError } from './usage-error.js';
 
 /**
  * `narrate store prune --older-than 30d [--dry-run]`: removes segments stored before the cut-off
- * that no book still in Redis (under NARRATE_PREFIX) uses. Works on a directory or a bucket.
+ * that no book still in Redis (under NARRATE_PREFIX) holds, whatever its state. Works on a
+ * directory or a bucket, while books are being narrated.
  */
 export async function storePruneCommand(flags: { olderThan?: string; dryRun?: boolean }, config: Config, io: CliIo): Promise<number> {
   if (flags.olderThan === undefined) throw new UsageError('--older-than: required, e.g. --older-than 30d');
@@ -27,10 +29,13 @@ export async function storePruneCommand(flags: { olderThan?: string; dryRun?: bo
   const finalize = new Queue(FINALIZE_QUEUE, { connection, prefix });
   const synthesize = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });
   try {
-    // References first, then the listing: a segment stored meanwhile is younger than the cut-off.
-    const referenced = await referencedSegments(finalize, synthesize);
+    // The cut-off first: a segment stored from now on is younger than it. Books hold their segments
+    // in Redis (claimed one at a time below, so one stored or reused meanwhile is kept too); the
+    // jobs' results cover books queued before they did.
     const cutoff = new Date(Date.now() - age);
-    const outcome = await pruneSegments(store, { cutoff, referenced, dryRun: flags.dryRun === true });
+    const referenced = await referencedSegments(finalize, synthesize);
+    const guard = new SegmentRefs(connection, config.prefix);
+    const outcome = await pruneSegments(store, { cutoff, referenced, guard, dryRun: flags.dryRun === true });
     const mb = (outcome.removedBytes / 1024 / 1024).toFixed(1);
     io.stdout.write(
       `${flags.dryRun ? 'would remove' : 'removed'} ${outcome.removed} segment(s) (${mb} MB) stored before ${cutoff.toISOString()} from ${store.url}; ` +

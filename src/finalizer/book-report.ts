@@ -35,6 +35,8 @@ export interface BookReport {
     attempts: number;
     cached: boolean;
     similarity: number;
+    /** 'duration' when the provider returned no transcript: the words were not compared, only the length. */
+    checkedBy?: 'duration';
     rejections: SynthesizeResult['rejections'];
     usage: SynthesizeResult['usage'];
     /** Dollars this chunk's model calls cost in this run, rejected readings included. */
@@ -62,7 +64,7 @@ export function bookReport(
   const chunks = book.chunks.map((c) => {
     const r = byIndex.get(c.index);
     if (!r) throw new Error(`chunk ${c.index} has no result`);
-    return { index: c.index, chapter: c.chapter, chars: r.chars, durationMs: r.durationMs, attempts: r.calls, cached: r.cached, similarity: r.similarity, rejections: r.rejections, usage: r.usage, costUsd: r.costUsd ?? 0, rejectedCostUsd: r.rejectedCostUsd ?? 0, ...mastering.times?.get(c.index), ...(mastering.gains?.has(c.index) ? { gainDb: mastering.gains.get(c.index)! } : {}) };
+    return { index: c.index, chapter: c.chapter, chars: r.chars, durationMs: r.durationMs, attempts: r.calls, cached: r.cached, similarity: r.similarity, ...(r.checkedBy ? { checkedBy: r.checkedBy } : {}), rejections: r.rejections, usage: r.usage, costUsd: r.costUsd ?? 0, rejectedCostUsd: r.rejectedCostUsd ?? 0, ...mastering.times?.get(c.index), ...(mastering.gains?.has(c.index) ? { gainDb: mastering.gains.get(c.index)! } : {}) };
   });
   const first = results[0];
   return {

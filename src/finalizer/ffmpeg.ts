@@ -98,9 +98,14 @@ export function runFfmpeg(args: string[], options: { input?: AsyncIterable<Buffe
     child.once('close', (code, sig) => {
       options.signal?.removeEventListener('abort', kill);
       if (failure) return reject(failure);
-      if (code === 0) return resolve();
       const tail = stderr.trim().split('\n').slice(-3).join(' | ');
-      reject(new Error(`ffmpeg failed (${sig ?? `exit ${String(code)}`})${tail ? `: ${tail}` : ''}`));
+      // ffmpeg 5.1 exits 0 when its output could not be written whole (a full disk while it
+      // flushes or writes the trailer): its own words are the only sign, and the file is cut short.
+      const unwritten = code === 0 ? OUTPUT_NOT_WRITTEN.exec(stderr) : null;
+      if (code === 0 && !unwritten) return resolve();
+      const error = new Error(`ffmpeg failed (${unwritten ? 'its output was not written whole' : (sig ?? `exit ${String(code)}`)})${tail ? `: ${tail}` : ''}`);
+      const errno = errnoOf(stderr);
+      reject(errno === undefined ? error : Object.assign(error, { code: errno }));
     });
     if (options.input) {
       const stdin = child.stdin!;
@@ -114,4 +119,20 @@ export function runFfmpeg(args: string[], options: { input?: AsyncIterable<Buffe
       });
     }
   });
+}
+
+/** What ffmpeg says when it could not write its output (and may still exit 0). */
+const OUTPUT_NOT_WRITTEN = /Error writing trailer|Error closing file|av_interleaved_write_frame\(\)|Error submitting a packet to the muxer/;
+
+/** strerror texts ffmpeg prints, and the errno code each stands for: callers sort failures by code. */
+const ERRNO_TEXTS: readonly (readonly [RegExp, string])[] = [
+  [/No space left on device/i, 'ENOSPC'],
+  [/Disk quota exceeded/i, 'EDQUOT'],
+  [/Read-only file system/i, 'EROFS'],
+  [/Permission denied/i, 'EACCES'],
+];
+
+/** The errno code of the file error ffmpeg's stderr reports, if any. */
+function errnoOf(stderr: string): string | undefined {
+  return ERRNO_TEXTS.find(([text]) => text.test(stderr))?.[1];
 }

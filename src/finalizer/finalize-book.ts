@@ -10,6 +10,7 @@ import { dirOutputs, withBookOutput, type BookOutput, type OpenBookOutput } from
 import type { SegmentStore } from '../store/segment-store.js';
 import { MAX_RIFF_DATA_BYTES, joinWavFiles, writeJoinedWav, type WavPart, type WavSource } from '../store/wav-files.js';
 import { assembleParts } from './assemble-parts.js';
+import { settleAll } from './settle-all.js';
 import { bookNames } from './book-paths.js';
 import { bookReport, type ChapterLoudness } from './book-report.js';
 import { writeChapterFile } from './chapter-files.js';
@@ -158,8 +159,9 @@ export async function finalizeFromParts(
     const scratch = await out.scratchPath(bookName);
     const cover = await coverFile(book, out);
     // The chapter files no part's worker wrote (the last chapter's, always: its last part is the
-    // book's) are copied while the book is: two stream copies side by side, not one after the other.
-    const [files] = await Promise.all([
+    // book's) are copied while the book is: two stream copies side by side, not one after the other,
+    // both stopped before the output's scratch files are cleaned up if either fails.
+    const [files] = await settleAll<[string[], void]>([
       chapterFiles(book, timeline, byPart, rate, out, signal),
       assembleParts({
         codec,
@@ -207,7 +209,7 @@ async function chapterFiles(book: FinalizeJobData, timeline: ReturnType<typeof p
   const { parts: _parts, chunks: _chunks, chapters, sources: _sources, ...settings } = book;
   // S3 keeps LastModified to the second.
   const since = Math.floor(Date.parse(book.submittedAt) / 1000) * 1000;
-  return Promise.all(
+  return settleAll<string[]>(
     timeline.chapters.map(async ({ chapter }) => {
       const name = names.chapterFile(chapter, chapters[chapter]?.title ?? '', chapters.length);
       const written = await out.modifiedAt(name);

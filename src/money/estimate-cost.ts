@@ -1,3 +1,4 @@
+import { speechInstructions, takesInstructions } from '../providers/speech-instructions.js';
 import { DEFAULT_CHARS_PER_SECOND } from '../verify/expected-duration.js';
 import { narrationInstructions } from '../worker/narration-instructions.js';
 import { callCostUsd } from './call-cost.js';
@@ -31,40 +32,58 @@ export interface CostEstimate {
   /** Transcript tokens the model returns with its audio. */
   textOutputTokens: number;
   audioOutputTokens: number;
+  /** Characters of text sent, readings of the verbatim check included (what tts-1 and tts-1-hd bill). */
+  characters: number;
   /** Seconds of speech expected. */
   audioSeconds: number;
   costUsd: number;
 }
 
+/** Which endpoint the estimate is for, and its model (whether it takes instructions). */
+export interface EstimateOptions {
+  /** Default chat-audio. The speech endpoint sends no system message and returns no transcript. */
+  provider?: 'chat-audio' | 'speech' | 'offline';
+  /** The model priced; decides for the speech endpoint whether instructions are sent. */
+  model?: string;
+}
+
 /**
  * Estimates a book from its chunks: audio tokens from the expected duration (DEFAULT_CHARS_PER_SECOND
  * of text a second, AUDIO_TOKENS_PER_SECOND tokens a second of speech), instruction and text tokens
- * at CHARS_PER_TOKEN, the transcript as long as the text, all times 1 + EXPECTED_EXTRA_READINGS. Pure.
+ * at CHARS_PER_TOKEN, the transcript as long as the text (none from the speech endpoint), the
+ * characters sent, all times 1 + EXPECTED_EXTRA_READINGS; priced by the token or the character as
+ * the model is. Pure.
  */
-export function estimateCost(chunks: readonly { text: string; style: string }[], prices: ModelPrices): CostEstimate {
+export function estimateCost(chunks: readonly { text: string; style: string }[], prices: ModelPrices, options: EstimateOptions = {}): CostEstimate {
+  const speech = options.provider === 'speech';
+  const instructionsOf = (style: string): string =>
+    speech ? (takesInstructions(options.model ?? '') ? (speechInstructions({ style }) ?? '') : '') : narrationInstructions({ style });
   let input = 0;
   let textOut = 0;
   let seconds = 0;
+  let chars = 0;
   const instructionTokens = new Map<string, number>();
   for (const c of chunks) {
     let inst = instructionTokens.get(c.style);
     if (inst === undefined) {
-      inst = Math.ceil(narrationInstructions({ style: c.style }).length / CHARS_PER_TOKEN);
+      inst = Math.ceil(instructionsOf(c.style).length / CHARS_PER_TOKEN);
       instructionTokens.set(c.style, inst);
     }
     input += inst + Math.ceil(c.text.length / CHARS_PER_TOKEN);
-    textOut += Math.ceil(c.text.length / CHARS_PER_TOKEN);
+    if (!speech) textOut += Math.ceil(c.text.length / CHARS_PER_TOKEN);
     seconds += c.text.length / DEFAULT_CHARS_PER_SECOND;
+    chars += [...c.text].length;
   }
   const factor = 1 + EXPECTED_EXTRA_READINGS;
   const inputTokens = Math.round(input * factor);
   const textOutputTokens = Math.round(textOut * factor);
   const audioOutputTokens = Math.round(seconds * AUDIO_TOKENS_PER_SECOND * factor);
+  const characters = Math.round(chars * factor);
   const costUsd = callCostUsd(
-    { promptTokens: inputTokens, completionTokens: textOutputTokens + audioOutputTokens, totalTokens: 0, audioOutputTokens, textOutputTokens },
+    { promptTokens: inputTokens, completionTokens: textOutputTokens + audioOutputTokens, totalTokens: 0, audioOutputTokens, textOutputTokens, characters },
     prices,
   );
-  return { calls: Math.ceil(chunks.length * factor), inputTokens, textOutputTokens, audioOutputTokens, audioSeconds: Math.round(seconds), costUsd };
+  return { calls: Math.ceil(chunks.length * factor), inputTokens, textOutputTokens, audioOutputTokens, characters, audioSeconds: Math.round(seconds), costUsd };
 }
 
 /** Dollars as people read them: cents from a dollar up, four places below, two significant digits under a hundredth of a cent. */

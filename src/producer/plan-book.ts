@@ -39,6 +39,8 @@ export interface PlanOptions extends BookChoices {
   bookId?: string;
   defaultVoice: string;
   defaultMaxChars: number;
+  /** The provider's longest input per call (the speech endpoint's 4096): no chunk is longer, whatever was asked. */
+  maxCharsLimit?: number;
   defaultStyle: string;
   /** The cover checked at submit (flag, manifest or the EPUB's own), if any. */
   checkedCover?: { path: string; type: CoverType };
@@ -59,7 +61,7 @@ export function planBook(loaded: LoadedBook, options: PlanOptions): BookPlan {
   const { finish, format } = bookFinish(loaded, options, options.voice ?? loaded.voice ?? options.defaultVoice, options.checkedCover);
   const credited = finish.credits ? { ...loaded, chapters: withCredits(loaded.chapters, { title: options.title ?? loaded.title, author: options.author ?? loaded.author, narrator: finish.narrator }, finish.loudness === 'acx') } : loaded;
   const book = finish.loudness === 'acx' ? { ...credited, chapters: acxChapters(credited.chapters) } : credited;
-  const maxChars = options.maxChars ?? book.maxChars ?? options.defaultMaxChars;
+  const maxChars = Math.min(options.maxChars ?? book.maxChars ?? options.defaultMaxChars, options.maxCharsLimit ?? Infinity);
   const lexicon = options.lexicon;
   const spoken = lexicon && lexicon.size > 0
     ? book.chapters.map((c) => ({ title: c.title, paragraphs: c.paragraphs.map((p) => applyLexicon(p, lexicon)) }))

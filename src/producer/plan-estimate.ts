@@ -22,11 +22,15 @@ export interface PlanEstimate {
 export interface PlanCost {
   /** The model priced (NARRATE_MODEL). */
   model: string;
+  /** The endpoint priced (NARRATE_PROVIDER): chat-audio or speech. */
+  provider?: string;
   /** Model calls expected, rejected readings included. */
   expectedCalls: number;
   inputTokens: number;
   textOutputTokens: number;
   audioOutputTokens: number;
+  /** Characters billed, for a model priced by the character (tts-1, tts-1-hd); absent otherwise. */
+  characters?: number;
   costUsd: number;
 }
 
@@ -59,8 +63,9 @@ export function sumEstimates(estimates: readonly PlanEstimate[]): PlanEstimate {
   total.audioMinutes = round1(total.audioMinutes);
   const costs = estimates.map((e) => e.cost).filter((c): c is PlanCost => c !== undefined);
   if (costs.length > 0) {
-    total.cost = { model: costs[0]!.model, expectedCalls: 0, inputTokens: 0, textOutputTokens: 0, audioOutputTokens: 0, costUsd: 0 };
+    total.cost = { model: costs[0]!.model, ...(costs[0]!.provider === undefined ? {} : { provider: costs[0]!.provider }), expectedCalls: 0, inputTokens: 0, textOutputTokens: 0, audioOutputTokens: 0, costUsd: 0 };
     for (const c of costs) {
+      if (c.characters !== undefined) total.cost.characters = (total.cost.characters ?? 0) + c.characters;
       total.cost.expectedCalls += c.expectedCalls;
       total.cost.inputTokens += c.inputTokens;
       total.cost.textOutputTokens += c.textOutputTokens;

@@ -3,7 +3,8 @@ import pLimit from 'p-limit';
 import type { Config } from '../config.js';
 import { ConfigError, InputError, coerceError } from '../errors.js';
 import { resolveLanguage, type LanguageSource } from '../language/resolve-language.js';
-import { offlineVoiceWarning } from '../language/espeak-voice.js';
+import { offlineVoice } from '../language/offline-voice.js';
+import { UnknownVoiceError } from '../language/unknown-voice-error.js';
 import { DEFAULT_STYLE } from '../worker/narration-instructions.js';
 import { expandInputs } from './expand-inputs.js';
 import { loadLexicon, mergeLexicons } from './lexicon.js';
@@ -19,6 +20,7 @@ import { isUrl } from '../store/store-location.js';
 import type { ClaimOutcome, SlugHolder } from '../queue/slug-claims.js';
 import { chooseSlugs, type ChosenSlug } from './choose-slugs.js';
 import { readSlugOwners } from './slug-owners.js';
+import { SPEECH_MAX_INPUT_CHARS } from '../providers/speech-max-input.js';
 
 /** Flags of `run`, `submit` and `plan`. */
 export interface SubmitOptions extends BookChoices {
@@ -84,6 +86,11 @@ export interface SlugClaims {
  * `submit`, `run` and `plan`. A bad file is reported by name and the other books still go on.
  */
 export async function prepareBooks(inputs: string[], options: SubmitOptions, config: Config, mode: PrepareMode = {}): Promise<PreparedBooks> {
+  // The speech endpoint reads at most 4096 characters a call: asking for more is a mistake to say at once.
+  const maxCharsLimit = config.provider === 'speech' ? SPEECH_MAX_INPUT_CHARS : undefined;
+  if (maxCharsLimit !== undefined && options.maxChars !== undefined && options.maxChars > maxCharsLimit) {
+    throw new InputError(`--max-chars: expected at most ${maxCharsLimit} with NARRATE_PROVIDER=speech (the speech endpoint's longest input), got ${options.maxChars}`);
+  }
   // A bad --cover, --lexicon or NARRATE_LEXICON stops everything before a book is read or a job queued:
   // a setting to fix (exit 2). A book's own lexicon fails that book only (exit 1).
   const flagCover = await checkFlagCover(options.cover);
@@ -145,6 +152,7 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
   );
   const prepared: PreparedBook[] = [];
   const refused: ChosenSlug[] = [];
+  let badSetting: Error | undefined;
   books.forEach((book, i) => {
     const own = bookLexicons[i];
     const cover = covers[i];
@@ -162,24 +170,48 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
         bookId: chosen[i]!.bookId,
         defaultVoice: config.defaultVoice,
         defaultMaxChars: DEFAULT_MAX_CHARS,
+        ...(maxCharsLimit === undefined ? {} : { maxCharsLimit }),
         defaultStyle: DEFAULT_STYLE,
         language: language.language,
         ...(cover ? { checkedCover: cover } : {}),
         partChars: config.partChars,
       });
       warnings.push(...language.warnings);
-      if (config.apiKey === undefined) {
-        const voice = offlineVoiceWarning(plan.finalize.voice, language.language);
+      if (maxCharsLimit !== undefined && options.maxChars === undefined && book.maxChars !== undefined && book.maxChars > maxCharsLimit) {
+        warnings.push(`${book.source}: maxChars ${book.maxChars} is over the speech endpoint's ${maxCharsLimit} characters a call: chunked to ${maxCharsLimit}`);
+      }
+      if (config.provider === 'offline') {
+        const voice = checkOfflineVoice(book.source, plan.finalize.voice, language.language, options.voice !== undefined ? 'flag' : book.voice !== undefined ? 'manifest' : 'env');
         if (voice !== undefined) warnings.push(`${book.source}: ${voice}`);
       }
       prepared.push({ source: book.source, plan, languageSource: language.source, ...(book.maxCost === undefined ? {} : { maxCost: book.maxCost }) });
     } catch (error) {
       refused.push(chosen[i]!);
-      failures.push({ source: book.source, reason: coerceError(error).message });
+      // A --voice or NARRATE_VOICE no book can be read with is the user's mistake, not the book's: nothing is queued.
+      if (error instanceof ConfigError || (error instanceof InputError && error.message.startsWith('--'))) badSetting ??= error;
+      else failures.push({ source: book.source, reason: coerceError(error).message });
     }
   });
-  for (const r of refused) await mode.claims?.release(outDir, r.slug, r.bookId);
+  // After a bad setting nothing is queued, so every book gives its slug back, not only the refused ones.
+  for (const r of badSetting === undefined ? refused : chosen) await mode.claims?.release(outDir, r.slug, r.bookId);
+  if (badSetting !== undefined) throw badSetting;
   return { books: prepared, failures, warnings };
+}
+
+/**
+ * Whether the offline voice can read a book in `language` with `voice`; its warning if any. An unknown
+ * voice names where it came from: --voice and NARRATE_VOICE stop the submission (exit 2), a manifest's
+ * `voice:` fails that book alone; each message lists the voices for the book's language.
+ */
+function checkOfflineVoice(source: string, voice: string, language: string, from: 'flag' | 'manifest' | 'env'): string | undefined {
+  try {
+    return offlineVoice(voice, language).warning;
+  } catch (error) {
+    if (!(error instanceof UnknownVoiceError)) throw error;
+    if (from === 'flag') throw new InputError(`--voice: ${error.message}`);
+    if (from === 'env') throw new ConfigError(`NARRATE_VOICE: ${error.message}`);
+    throw new InputError(`${source}: voice: ${error.message}`);
+  }
 }
 
 /**

@@ -5,6 +5,8 @@ import { buildFlow } from '../queue/build-flow.js';
 import { createBookRecord } from '../queue/book-record.js';
 import { estimateCost, formatUsd, type CostEstimate } from '../money/estimate-cost.js';
 import { loadPrices, pricesFor } from '../money/prices.js';
+import { narratorIdentity } from '../providers/narrator-identity.js';
+import { chunkSegmentKey } from '../worker/chunk-segment-key.js';
 import { bullPrefix } from '../queue/names.js';
 import type { BookPlan } from './plan-book.js';
 import { prepareBooks, type SlugClaims, type SubmitOptions } from './prepare-books.js';
@@ -38,14 +40,16 @@ export interface Submission {
  * its cap, and enqueues each one's record and flow. A bad file is reported by name and the other books still go in.
  */
 export async function submitBooks(inputs: string[], options: SubmitOptions, config: Config, connection: Redis): Promise<Submission> {
-  // A bad NARRATE_PRICES stops the submit before a book is read.
-  const prices = pricesFor(loadPrices(config.pricesFile), config.model);
+  // A bad NARRATE_PRICES stops the submit before a book is read. The same estimate `narrate plan`
+  // prints, for the same endpoint and model.
+  const provider = config.provider === 'speech' ? 'speech' : 'chat-audio';
+  const prices = pricesFor(loadPrices(config.pricesFile), config.model, provider);
   const prepared = await prepareBooks(inputs, options, config, { claims: slugClaims(connection, config.prefix) });
   const { failures, warnings } = prepared;
   const plans: BookPlan[] = [];
   const money = new Map<BookPlan, { estimate: CostEstimate; maxCostUsd: number | undefined }>();
   for (const { source, plan, maxCost } of prepared.books) {
-    const estimate = estimateCost(plan.synthesize, prices);
+    const estimate = estimateCost(plan.synthesize, prices, { provider, model: config.model });
     const maxCostUsd = options.maxCostUsd ?? maxCost;
     // Refused before anything reaches Redis: no model call is ever made for it.
     if (maxCostUsd !== undefined && estimate.costUsd > maxCostUsd) {
@@ -58,6 +62,10 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
   }
 
   const producer = new FlowProducer({ connection, prefix: bullPrefix(config.prefix) });
+  // The segments each book will look up, as this host's narrator settings name them: held from now
+  // on, so a prune while the book waits in the queue keeps what it will reuse (its workers record
+  // the keys they actually use as they go, whatever their settings).
+  const reader = narratorIdentity(config);
   let recorded = 0;
   try {
     for (const plan of plans) {
@@ -68,6 +76,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
         estimateUsd: Number(m.estimate.costUsd.toFixed(6)),
         ...(m.maxCostUsd === undefined ? {} : { maxCostUsd: m.maxCostUsd }),
         ...(notify === undefined ? {} : { notify }),
+        segmentKeys: [...new Set(plan.synthesize.map((chunk) => chunkSegmentKey(chunk, reader)))],
       });
       recorded++;
       await producer.add(buildFlow(plan, bullPrefix(config.prefix), { attempts: config.maxAttempts, backoffMs: config.backoffMs }));

@@ -1,4 +1,5 @@
-import { AudioFormatError } from '../errors.js';
+import { AudioFormatError, StoreRefusedError } from '../errors.js';
+import { refusedMessage, storeRefusal } from '../store/store-refusal.js';
 import type { AudioSpool } from '../store/audio-spool.js';
 import { toFetchResponse, type HttpTransport } from './http-transport.js';
 import type { WavFile } from '../store/wav-files.js';
@@ -41,6 +42,9 @@ export function audioSpoolFetch(spool: AudioSpool, transport: HttpTransport): ty
     } catch (error) {
       response.body.destroy();
       await extractor.abort();
+      // The spool's disks refused the audio: ours to report (and not retried as a network fault).
+      const refused = storeRefusal(error);
+      if (refused) throw new StoreRefusedError(`${refusedMessage('spool', spool.fallbackDir ?? spool.dir, refused)}: the model's reading could not be kept`, { ...refused, cause: error });
       throw error;
     }
   };

@@ -4,17 +4,14 @@ import type { AudioSpool } from '../store/audio-spool.js';
 import { SPOOL_PREFIX, audioSpoolFetch, readSpooledAudio } from './audio-spool-fetch.js';
 import { classifyProviderError } from './classify-provider-error.js';
 import { HttpTransport } from './http-transport.js';
+import { asModelNotServed } from './model-not-served.js';
+import { openAiClient, type OpenAiClientOptions } from './openai-client.js';
 import type { NarrationRequest, NarrationResult, Narrator } from './narrator.js';
 
-/** Options of the chat-audio narrator. */
-export interface ChatAudioOptions {
-  apiKey: string;
-  /** OpenAI-compatible base URL including /v1, e.g. https://api.aimlapi.com/v1. */
-  baseUrl: string;
+/** Options of the chat-audio narrator (and, with its format, of the speech narrator). */
+export interface ChatAudioOptions extends Omit<OpenAiClientOptions, 'fetch'> {
   /** Default gpt-4o-audio-preview. */
   model: string;
-  /** Abort a request that has not answered after this long; BullMQ retries it. */
-  timeoutMs: number;
   /** Where audio is written as it arrives. */
   spool: AudioSpool;
 }
@@ -38,19 +35,15 @@ export class ChatAudioNarrator implements Narrator {
   readonly model: string;
   private readonly client: OpenAI;
   private readonly spool: AudioSpool;
+  private readonly baseUrl: string;
   private readonly transport = new HttpTransport();
 
   constructor(options: ChatAudioOptions) {
     this.model = options.model;
     this.spool = options.spool;
-    this.client = new OpenAI({
-      apiKey: options.apiKey,
-      baseURL: options.baseUrl,
-      timeout: options.timeoutMs,
-      maxRetries: 0,
-      // The SDK's requests go out through node:http (see HttpTransport), audio straight to the spool.
-      fetch: audioSpoolFetch(options.spool, this.transport),
-    });
+    this.baseUrl = options.baseUrl;
+    // The SDK's requests go out through node:http (see HttpTransport), audio straight to the spool.
+    this.client = openAiClient({ ...options, fetch: audioSpoolFetch(options.spool, this.transport) });
   }
 
   /**
@@ -83,7 +76,8 @@ export class ChatAudioNarrator implements Narrator {
         request.signal ? { signal: request.signal } : {},
       );
     } catch (error) {
-      throw classifyProviderError(error);
+      // A model the provider does not serve fails the book at once, naming what to set instead.
+      throw asModelNotServed(classifyProviderError(error), error, { model: this.model, baseUrl: this.baseUrl, provider: 'chat-audio' });
     }
     return readCompletion(completion, this.spool);
   }

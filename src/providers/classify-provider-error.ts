@@ -1,5 +1,5 @@
 import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
-import { ProviderError, RateLimitedError, coerceError } from '../errors.js';
+import { NarrateError, ProviderError, RateLimitedError, coerceError } from '../errors.js';
 
 /** Used when a 429 names no delay. */
 const DEFAULT_RETRY_AFTER_MS = 5_000;
@@ -12,6 +12,9 @@ const DEFAULT_RETRY_AFTER_MS = 5_000;
 export function classifyProviderError(thrown: unknown): Error {
   if (thrown instanceof APIUserAbortError) return thrown;
   if (thrown instanceof APIConnectionError) {
+    // Our own failure inside the SDK's fetch (the spool could not take the audio): not the
+    // provider's, and not to be retried as if the network had dropped.
+    if (thrown.cause instanceof NarrateError) return thrown.cause;
     // Includes APIConnectionTimeoutError: a hung request aborted after NARRATE_REQUEST_TIMEOUT_MS.
     return new ProviderError(`provider unreachable: ${thrown.message}`, { retryable: true, cause: thrown });
   }

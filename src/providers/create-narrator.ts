@@ -3,15 +3,13 @@ import type { AudioSpool } from '../store/audio-spool.js';
 import { ChatAudioNarrator } from './chat-audio-narrator.js';
 import type { Narrator } from './narrator.js';
 import { OfflineNarrator } from './offline-narrator.js';
+import { SpeechNarrator } from './speech-narrator.js';
+import { stopAfterModelNotServed } from './stop-after-model-not-served.js';
 
-/** The chat-audio model when an API key is set, otherwise the built-in offline voice. */
+/** The narrator NARRATE_PROVIDER names: the chat-audio model, the speech endpoint, or the built-in offline voice. */
 export function createNarrator(config: Config, spool: AudioSpool): Narrator {
-  if (config.apiKey === undefined) return new OfflineNarrator(spool);
-  return new ChatAudioNarrator({
-    apiKey: config.apiKey,
-    baseUrl: config.baseUrl,
-    model: config.model,
-    timeoutMs: config.requestTimeoutMs,
-    spool,
-  });
+  if (config.provider === 'offline' || config.apiKey === undefined) return new OfflineNarrator(spool);
+  const common = { apiKey: config.apiKey, baseUrl: config.baseUrl, model: config.model, timeoutMs: config.requestTimeoutMs, spool };
+  const narrator = config.provider === 'speech' ? new SpeechNarrator({ ...common, format: config.speechFormat }) : new ChatAudioNarrator(common);
+  return stopAfterModelNotServed(narrator);
 }

@@ -9,6 +9,10 @@ export interface NarrationRequest {
   instructions: string;
   /** The book's language (BCP 47); the offline voice picks its espeak voice by it. Default English. */
   language?: string;
+  /** The book's voice style, for a narrator that builds its own instructions (the speech endpoint). */
+  style?: string;
+  /** Pronunciation hints ("山路 = やまみち"), likewise. */
+  hints?: string;
   /** Aborts the call when the job is cancelled or the worker is forced down. */
   signal?: AbortSignal;
 }
@@ -22,6 +26,8 @@ export interface TokenUsage {
   audioOutputTokens?: number;
   /** Completion tokens that were text (`completion_tokens_details.text_tokens`), when the provider says. */
   textOutputTokens?: number;
+  /** Characters of text sent, for models billed by the character (the speech endpoint's tts-1, tts-1-hd). */
+  characters?: number;
 }
 
 /** What came back, before any checking of the words: the audio (spooled to disk) and the provider's transcript. */
@@ -32,8 +38,13 @@ export interface NarrationResult {
    * discard it. Absent when the provider sent no audio (a refusal).
    */
   audio?: WavFile;
-  /** What the model says it said. */
+  /** What the model says it said ('' when the provider returns no transcript). */
   transcript: string;
+  /**
+   * False when the provider returns no transcript (the speech endpoint): the reading is checked by
+   * its duration only, never by its words. Default true.
+   */
+  transcribed?: boolean;
   /** `stop`, `length`, `content_filter`, ... */
   finishReason: string;
   /** The model's refusal text, if it declined. */
@@ -65,7 +76,7 @@ export function sumUsage(usages: readonly TokenUsage[]): TokenUsage {
     total.completionTokens += u.completionTokens;
     total.totalTokens += u.totalTokens;
     // The split is kept only while every part reports it; a sum of known and unknown is unknown.
-    for (const k of ['audioOutputTokens', 'textOutputTokens'] as const) {
+    for (const k of ['audioOutputTokens', 'textOutputTokens', 'characters'] as const) {
       if (u[k] !== undefined && (total[k] !== undefined || u === usages[0])) total[k] = (total[k] ?? 0) + u[k];
       else delete total[k];
     }

@@ -1,6 +1,7 @@
 import type { RedisConnection as Redis } from './connection.js';
 import type { BookPlan } from '../producer/plan-book.js';
 import { bookKeys, booksIndexKey } from './book-keys.js';
+import { RELEASE_BOOK_SEGMENTS, USE_SEGMENTS, segmentRefKeys } from './segment-ref-scripts.js';
 import { DamagedBookRecordError } from './damaged-book-record-error.js';
 import { releaseSlug } from './slug-claims.js';
 
@@ -56,11 +57,13 @@ export interface NewBookFields {
   estimateUsd?: number;
   maxCostUsd?: number;
   notify?: string;
+  /** The segment keys the book's chunks are expected to have (the submitting host's narrator): held from the submit on, so a prune keeps what a queued book will reuse. */
+  segmentKeys?: readonly string[];
 }
 
 /**
  * Writes a new book's record, its plan (every chunk's text, so a retry works after the source
- * files are gone) and its index entry, in one MULTI.
+ * files are gone), its index entry and the segments it is expected to hold, in one MULTI.
  */
 export async function createBookRecord(redis: Redis, prefix: string, plan: BookPlan, fields: NewBookFields = {}): Promise<void> {
   const f = plan.finalize;
@@ -85,7 +88,11 @@ export async function createBookRecord(redis: Redis, prefix: string, plan: BookP
   if (fields.estimateUsd !== undefined) hash.estimateUsd = String(fields.estimateUsd);
   if (fields.maxCostUsd !== undefined) hash.maxCostUsd = String(fields.maxCostUsd);
   if (fields.notify !== undefined) hash.notify = fields.notify;
-  await redis.multi().del(keys.done).hset(keys.record, hash).set(keys.plan, JSON.stringify(plan)).zadd(booksIndexKey(prefix), created, f.bookId).exec();
+  const refs = segmentRefKeys(prefix);
+  const multi = redis.multi().del(keys.done).hset(keys.record, hash).set(keys.plan, JSON.stringify(plan)).zadd(booksIndexKey(prefix), created, f.bookId);
+  // After the HSET: the script records keys only for a book that is in Redis.
+  if (fields.segmentKeys && fields.segmentKeys.length > 0) multi.eval(USE_SEGMENTS, 4, keys.record, keys.segments, refs.books, refs.removing, ...fields.segmentKeys);
+  await multi.exec();
 }
 
 /** The plan a book was submitted with (its chunks' text included), or undefined when Redis no longer has it. */
@@ -200,11 +207,19 @@ export async function markChunkDone(redis: Redis, prefix: string, bookId: string
   await redis.eval(CHUNK_DONE, 2, keys.record, keys.done, index, new Date().toISOString(), rejected.costUsd, rejected.readings);
 }
 
-/** Removes a book's record, plan and index entry, and gives back its slug (its jobs are the caller's business). */
+/**
+ * Removes a book's record, plan and index entry, lets go of the segments it held (a prune may now
+ * remove those no other book holds), and gives back its slug; its jobs are the caller's business.
+ */
 export async function removeBookRecord(redis: Redis, prefix: string, bookId: string): Promise<void> {
   const keys = bookKeys(prefix, bookId);
   const [outDir, slug] = await redis.hmget(keys.record, 'outDir', 'slug');
-  await redis.multi().del(keys.record, keys.plan, keys.done).zrem(booksIndexKey(prefix), bookId).exec();
+  await redis
+    .multi()
+    .eval(RELEASE_BOOK_SEGMENTS, 2, keys.segments, segmentRefKeys(prefix).books)
+    .del(keys.record, keys.plan, keys.done)
+    .zrem(booksIndexKey(prefix), bookId)
+    .exec();
   // Its files' name is free for another book once nothing in Redis can write them again.
   if (outDir && slug) await releaseSlug(redis, prefix, outDir, slug, bookId);
 }

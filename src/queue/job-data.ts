@@ -38,8 +38,10 @@ export interface SynthesizeResult {
   cached: boolean;
   /** Model calls made by this job for this chunk (0 when cached). */
   calls: number;
-  /** Word similarity of the accepted reading. */
+  /** Word similarity of the accepted reading (1 when no words could be compared: see checkedBy). */
   similarity: number;
+  /** 'duration' when the provider returned no transcript (the speech endpoint): only the reading's length was checked. */
+  checkedBy?: 'duration';
   rejections: Rejection[];
   usage: TokenUsage;
   /**

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { SynthesizeResult } from './job-data.js';
+import type { PartResult, SynthesizeResult } from './job-data.js';
 
 /** Every state a job can be kept in. */
 const ALL_STATES = ['waiting-children', 'waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed', 'paused'] as const;
@@ -8,17 +8,23 @@ const ALL_STATES = ['waiting-children', 'waiting', 'active', 'delayed', 'priorit
 const PAGE = 500;
 
 /**
- * The segment keys that books still in Redis use: the results of every chunk of every book whose
- * `finalize` job is kept (queued, narrating, finalizing, done or failed), and of every chunk job
- * still kept in the synthesize queue. A book removed from Redis no longer holds its segments.
+ * The segment keys the jobs still in Redis name: the chunks of every encoded part of every book
+ * whose `finalize` job is kept, and every chunk job still kept in the synthesize queue. Books hold
+ * their segments in their own record now (see segment-ref-scripts.ts); this covers the books
+ * queued before they did, whose jobs are the only record of what they use.
  */
 export async function referencedSegments(finalize: Queue, synthesize: Queue): Promise<Set<string>> {
   const keys = new Set<string>();
   for (let start = 0; ; start += PAGE) {
     const books = await finalize.getJobs([...ALL_STATES], start, start + PAGE - 1, true);
     for (const book of books) {
-      const values = await book.getChildrenValues<SynthesizeResult>();
-      for (const v of Object.values(values)) if (typeof v?.key === 'string') keys.add(v.key);
+      // A book's children are its parts (each with its chunks' results), and for a long book its
+      // `enqueue` job; a book queued before parts existed had its chunks' results directly.
+      const values = await book.getChildrenValues<Partial<PartResult & SynthesizeResult>>();
+      for (const v of Object.values(values)) {
+        if (typeof v?.key === 'string') keys.add(v.key);
+        for (const chunk of Array.isArray(v?.chunks) ? v.chunks : []) if (typeof chunk?.key === 'string') keys.add(chunk.key);
+      }
     }
     if (books.length < PAGE) break;
   }

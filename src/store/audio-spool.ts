@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { copyFileSync, renameSync, rmSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { makeDir, makeDirSync } from './make-dir.js';
 import { appendMetaSync, readSegmentSync } from './segment-file.js';
 import type { SegmentMeta, StoredSegment } from './segment-store.js';
+import { storeRefusal } from './store-refusal.js';
 import type { WavFile } from './wav-files.js';
 import { WavSpoolWriter } from './wav-spool-writer.js';
 
@@ -13,6 +15,12 @@ const KEPT_DIR = 'kept';
 
 /** Files older than this are removed whoever wrote them: a worker on another host, or a PID since reused. */
 const SWEEP_AFTER_MS = 6 * 3600_000;
+
+/**
+ * Kept readings are paid for and wait for `narrate retry`, which may come days later (a full store
+ * is noticed in the morning): they stay this long, twice the week a failed book's jobs are kept.
+ */
+const SWEEP_KEPT_AFTER_MS = 14 * 86_400_000;
 
 /**
  * `<host>+<pid>+<time>+<random>.<ext>`: who wrote a spool file, so a worker starting on the same
@@ -36,22 +44,67 @@ const HOST = hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'host';
  */
 export class AudioSpool {
   readonly dir: string;
-  private ready: Promise<unknown> | undefined;
+  /**
+   * Where audio goes when `dir`'s disk refuses it (full, read-only): a directory store's spool is
+   * inside the store, so the store's own full disk would otherwise lose readings the model has
+   * already answered. Undefined: no second place (an S3 store's spool is already off the store).
+   */
+  readonly fallbackDir: string | undefined;
+  private readonly ready = new Map<string, Promise<unknown>>();
 
-  constructor(dir: string) {
+  constructor(dir: string, options: { fallbackDir?: string } = {}) {
     this.dir = resolve(dir);
+    const fallback = options.fallbackDir === undefined ? undefined : resolve(options.fallbackDir);
+    this.fallbackDir = fallback === this.dir ? undefined : fallback;
   }
 
   /** A fresh, unique path in the spool, named after this host and process (the directory is created on first use). */
-  async newPath(suffix = 'wav'): Promise<string> {
-    this.ready ??= mkdir(this.dir, { recursive: true });
-    await this.ready;
-    return join(this.dir, `${HOST}+${process.pid}+${Date.now().toString(36)}+${randomBytes(6).toString('hex')}.${suffix}`);
+  async newPath(suffix = 'wav', dir = this.dir): Promise<string> {
+    let ready = this.ready.get(dir);
+    if (!ready) {
+      ready = makeDir(dir);
+      this.ready.set(dir, ready);
+      // A disk that refused the directory may take it later.
+      ready.catch(() => this.ready.delete(dir));
+    }
+    await ready;
+    return join(dir, `${HOST}+${process.pid}+${Date.now().toString(36)}+${randomBytes(6).toString('hex')}.${suffix}`);
   }
 
-  /** A writer for a WAV arriving in pieces, at a fresh path in the spool. */
+  /** A fresh path in the fallback directory; throws `refused` when there is none. */
+  private async elsewhere(refused: unknown, suffix = 'wav'): Promise<string> {
+    if (this.fallbackDir === undefined) throw refused;
+    return this.newPath(suffix, this.fallbackDir);
+  }
+
+  /** A writer for a WAV arriving in pieces, at a fresh path in the spool (moved to the fallback directory if the spool's disk refuses it). */
   async writer(): Promise<WavSpoolWriter> {
-    return new WavSpoolWriter(await this.newPath());
+    const relocate = this.fallbackDir === undefined ? undefined : () => this.newPath('wav', this.fallbackDir);
+    let path: string;
+    try {
+      path = await this.newPath();
+    } catch (error) {
+      // The spool directory itself cannot be made (a read-only store).
+      if (!storeRefusal(error)) throw error;
+      path = await this.elsewhere(error);
+    }
+    return new WavSpoolWriter(path, relocate);
+  }
+
+  /**
+   * Runs `write` with a fresh spool path for a file it creates (a join of split readings), and again
+   * with one in the fallback directory if the spool's disk refuses it. Returns what `write` returns.
+   */
+  async writeFile<T>(write: (path: string) => Promise<T>): Promise<T> {
+    let path: string | undefined;
+    try {
+      path = await this.newPath();
+      return await write(path);
+    } catch (error) {
+      if (!storeRefusal(error)) throw error;
+      if (path !== undefined) await rm(path, { force: true });
+      return write(await this.elsewhere(error));
+    }
   }
 
   /**
@@ -71,47 +124,70 @@ export class AudioSpool {
 
   /**
    * Keeps an accepted reading that could not be stored (a canonical spool WAV) with its metadata,
-   * under its segment key, for the next attempt at the chunk (see takeKept). Replaces any kept before.
+   * under its segment key, for the next attempt at the chunk (see takeKept). Replaces any kept
+   * before. Where the spool's disk refuses it (the full disk of a directory store), it is kept in
+   * the fallback directory instead. Returns the kept file's path.
    */
-  keep(key: string, path: string, meta: SegmentMeta): void {
-    // The metadata travels in the file (as in a stored segment): one rename keeps both.
-    appendMetaSync(path, meta);
-    const dir = join(this.dir, KEPT_DIR);
-    mkdirSync(dir, { recursive: true });
-    renameSync(path, join(dir, `${key}.wav`));
+  keep(key: string, path: string, meta: SegmentMeta): string {
+    try {
+      return keepIn(this.dir, key, path, meta);
+    } catch (error) {
+      // EXDEV: the reading is already in the fallback directory, on another disk.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (this.fallbackDir === undefined || (!storeRefusal(error) && code !== 'EXDEV')) throw error;
+      const dir = join(this.fallbackDir, KEPT_DIR);
+      makeDirSync(dir);
+      const copy = join(dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+      try {
+        // A copy, then the metadata (again: a write cut short by the full disk may have torn it).
+        copyFileSync(path, copy);
+        const kept = keepIn(this.fallbackDir, key, copy, meta);
+        rmSync(path, { force: true });
+        return kept;
+      } catch (second) {
+        rmSync(copy, { force: true });
+        throw second;
+      }
+    }
   }
 
   /**
    * The reading kept for `key`, moved back into this process's spool (so two attempts never both
    * take it, and it goes with this process's files if it dies), or undefined when none is kept.
-   * In-line file calls: this runs for every chunk the store does not have, and a miss is one rename.
+   * In-line file calls: this runs for every chunk the store does not have, and a miss is a rename or two.
    */
   async takeKept(key: string): Promise<StoredSegment | undefined> {
-    const path = await this.newPath();
-    try {
-      renameSync(join(this.dir, KEPT_DIR, `${key}.wav`), path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
+    for (const dir of this.fallbackDir === undefined ? [this.dir] : [this.dir, this.fallbackDir]) {
+      let path: string;
+      try {
+        path = await this.newPath('wav', dir);
+        renameSync(join(dir, KEPT_DIR, `${key}.wav`), path);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        // Nothing kept there; or a spool directory that cannot even be made holds nothing either.
+        if (code === 'ENOENT' || storeRefusal(error)) continue;
+        throw error;
+      }
+      const kept = readSegmentSync(path);
+      if (kept?.meta.key === key) return kept;
+      // Torn or foreign: the chunk is narrated again.
+      await rm(path, { force: true });
     }
-    const kept = readSegmentSync(path);
-    if (kept?.meta.key === key) return kept;
-    // Torn or foreign: the chunk is narrated again.
-    await rm(path, { force: true });
     return undefined;
   }
 
   /**
    * Removes what no process will use: the files of processes on this host that are gone (a worker
-   * killed mid-call leaves its in-flight audio), and, from any host, files older than six hours
-   * (kept readings included). A file of a live process, or of another host, is left alone: in a
-   * fleet the directory may be shared, and its call may still be in flight.
+   * killed mid-call leaves its in-flight audio), and, from any host, files older than six hours, or
+   * for kept readings (bought, waiting for a retry) fourteen days. A file of a live process, or of
+   * another host, is left alone: in a fleet the directory may be shared, and its call may still be
+   * in flight. The fallback directory is swept the same way.
    */
-  async sweep(olderThanMs = SWEEP_AFTER_MS): Promise<number> {
-    const cutoff = Date.now() - olderThanMs;
+  async sweep(olderThanMs = SWEEP_AFTER_MS, keptOlderThanMs = SWEEP_KEPT_AFTER_MS): Promise<number> {
     let removed = 0;
     const alive = new Map<number, boolean>();
     const sweepDir = async (dir: string, owned: boolean) => {
+      const cutoff = Date.now() - (owned ? olderThanMs : keptOlderThanMs);
       let names: string[];
       try {
         names = await readdir(dir);
@@ -134,10 +210,23 @@ export class AudioSpool {
         }
       }
     };
-    await sweepDir(this.dir, true);
-    await sweepDir(join(this.dir, KEPT_DIR), false);
+    for (const dir of this.fallbackDir === undefined ? [this.dir] : [this.dir, this.fallbackDir]) {
+      await sweepDir(dir, true);
+      await sweepDir(join(dir, KEPT_DIR), false);
+    }
     return removed;
   }
+}
+
+/** Appends the metadata to a spool WAV and renames it to `<dir>/kept/<key>.wav`; returns that path. */
+function keepIn(dir: string, key: string, path: string, meta: SegmentMeta): string {
+  // The metadata travels in the file (as in a stored segment): one rename keeps both.
+  appendMetaSync(path, meta);
+  const keptDir = join(dir, KEPT_DIR);
+  makeDirSync(keptDir);
+  const kept = join(keptDir, `${key}.wav`);
+  renameSync(path, kept);
+  return kept;
 }
 
 /** Whether a process with this PID runs on this host (signal 0 checks without signalling). */

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { constants, mkdirSync, renameSync } from 'node:fs';
+import { constants, copyFileSync, renameSync, rmSync } from 'node:fs';
 import { access, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { WavInfo } from '../audio/parse-wav.js';
-import { StoreError, coerceError } from '../errors.js';
+import { StoreError, StoreRefusedError, coerceError } from '../errors.js';
 import { AudioSpool } from './audio-spool.js';
+import { makeDirSync } from './make-dir.js';
 import { appendMetaSync, readSegmentSync } from './segment-file.js';
 import type { SegmentHead, SegmentMeta, SegmentStore, StoredObject, StoredSegment } from './segment-store.js';
+import { refusedMessage, storeRefusal } from './store-refusal.js';
 
 /** Reads of 1 MiB: streaming hours of audio in 64 KiB pieces costs more in calls than in bytes. */
 const READ_CHUNK_BYTES = 1024 * 1024;
@@ -27,10 +29,16 @@ export class FsSegmentStore implements SegmentStore {
   readonly dir: string;
   readonly url: string;
   private readonly made = new Set<string>();
+  private readonly spoolFallback: string | undefined;
 
-  constructor(dir: string) {
+  /**
+   * `spoolFallback`: where audio in flight goes when this directory's disk refuses it (full,
+   * read-only), so a reading already paid for is kept off the store until it can be stored.
+   */
+  constructor(dir: string, options: { spoolFallback?: string } = {}) {
     this.dir = resolve(dir);
     this.url = `file://${this.dir}`;
+    this.spoolFallback = options.spoolFallback;
   }
 
   /** Where the segment of `key` lives (present or not). */
@@ -61,19 +69,50 @@ export class FsSegmentStore implements SegmentStore {
   async put(key: string, wavPath: string, meta: SegmentMeta): Promise<void> {
     const dest = this.audioPath(key);
     const dir = dirname(dest);
-    // 256 fan-out directories at most: create each once per process, not once per segment.
-    if (!this.made.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      this.made.add(dir);
+    try {
+      // 256 fan-out directories at most: create each once per process, not once per segment.
+      if (!this.made.has(dir)) {
+        makeDirSync(dir);
+        this.made.add(dir);
+      }
+      appendMetaSync(wavPath, meta);
+      try {
+        // A rename is atomic: the segment appears whole. Two workers storing the same key both succeed.
+        renameSync(wavPath, dest);
+      } catch (error) {
+        // A reading the spool had to keep on another disk (this one was full): copied in, then renamed.
+        if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+        this.copyIn(wavPath, dest);
+      }
+    } catch (error) {
+      const refused = storeRefusal(error);
+      if (refused) throw new StoreRefusedError(`${refusedMessage('segment store', this.url, refused)}: segment ${key} not stored`, { ...refused, cause: error });
+      const e = coerceError(error);
+      throw new StoreError(`segment ${key} not stored in ${this.url}: ${e.message}`, { retryable: true, cause: error });
     }
-    appendMetaSync(wavPath, meta);
-    // A rename is atomic: the segment appears whole. Two workers storing the same key both succeed.
-    renameSync(wavPath, dest);
   }
 
-  /** The spool for audio in flight: inside this directory, so accepting a segment is a rename. */
+  /** Copies a file from another disk into place: to a temp name in this directory's spool, then a rename, so the segment still appears whole. */
+  private copyIn(source: string, dest: string): void {
+    const spool = join(this.dir, '.spool');
+    makeDirSync(spool);
+    const temp = join(spool, `${basename(source)}.${randomBytes(4).toString('hex')}.in`);
+    try {
+      copyFileSync(source, temp);
+      renameSync(temp, dest);
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw error;
+    }
+    rmSync(source, { force: true });
+  }
+
+  /**
+   * The spool for audio in flight: inside this directory, so accepting a segment is a rename; on
+   * the fallback directory (if given) when this directory's disk refuses it.
+   */
   spool(): AudioSpool {
-    return new AudioSpool(join(this.dir, '.spool'));
+    return new AudioSpool(join(this.dir, '.spool'), this.spoolFallback === undefined ? {} : { fallbackDir: this.spoolFallback });
   }
 
   async probe(): Promise<void> {

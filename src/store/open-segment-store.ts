@@ -10,12 +10,13 @@ import type { SegmentHead, SegmentMeta, SegmentStore, StoredObject } from './seg
 
 /**
  * The store NARRATE_STORE_URL names. An S3 store spools audio in flight under the system temp dir
- * (TMPDIR): only the chunks this worker is narrating, each gone once uploaded.
+ * (TMPDIR): only the chunks this worker is narrating, each gone once uploaded. A directory store
+ * spools inside itself, and under the system temp dir when its own disk is full or read-only.
  */
 export function openSegmentStore(config: Pick<Config, 'store' | 's3'>, options: { spoolDir?: string; logger?: StoreLogger } = {}): SegmentStore {
-  if (config.store.kind === 'file') return new FsSegmentStore(config.store.dir);
-  const { store, s3 } = { store: config.store, s3: config.s3 };
   const spoolDir = options.spoolDir ?? join(tmpdir(), 'narrate-spool');
+  if (config.store.kind === 'file') return new FsSegmentStore(config.store.dir, { spoolFallback: spoolDir });
+  const { store, s3 } = { store: config.store, s3: config.s3 };
   return new LazySegmentStore(store.url, spoolDir, async () => {
     const { S3SegmentStore } = await import('./s3-segment-store.js');
     return new S3SegmentStore(store, s3, spoolDir, options.logger ? { logger: options.logger } : {});

@@ -22,8 +22,10 @@ export interface SegmentMeta {
   voice: string;
   durationMs: number;
   transcript: string;
-  /** Word similarity between the chunk's text and the transcript (1 for the offline voice). */
+  /** Word similarity between the chunk's text and the transcript (1 for the offline voice, and when checkedBy is 'duration'). */
   similarity: number;
+  /** 'duration' when the provider returned no transcript (the speech endpoint): only the reading's length was checked. */
+  checkedBy?: 'duration';
   /** Model calls it took to get an accepted reading, splits included. */
   calls: number;
   rejections: Rejection[];

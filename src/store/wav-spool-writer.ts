@@ -1,8 +1,9 @@
-import { writeFileSync } from 'node:fs';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { rmSync, writeFileSync } from 'node:fs';
+import { copyFile, open, rename, rm, truncate, type FileHandle } from 'node:fs/promises';
 import { readWavInfo } from '../audio/parse-wav.js';
 import { WAV_HEADER_BYTES, wavHeader } from '../audio/write-wav.js';
 import { AudioFormatError } from '../errors.js';
+import { storeRefusal } from './store-refusal.js';
 import { joinWavFiles, type WavFile } from './wav-files.js';
 
 /** Audio up to this size stays in memory until it is complete, then goes to disk in one write. */
@@ -26,15 +27,28 @@ const HEADER_PROBE_BYTES = 64 * 1024;
  * audio that way took a dozen of them per chunk.
  */
 export class WavSpoolWriter {
-  readonly path: string;
+  private current: string;
   private parts: Buffer[] = [];
   private buffered = 0;
   private head: Buffer | undefined;
   private handle: FileHandle | undefined;
   private written = 0;
 
-  constructor(path: string) {
-    this.path = path;
+  /**
+   * `relocate` gives a fresh path on another disk: when the spool's disk refuses the audio (full,
+   * read-only: the segment store's own disk, for a directory store), what arrived goes there
+   * instead, so a reading the model has answered is not lost to the disk it was meant for.
+   */
+  constructor(
+    path: string,
+    private readonly relocate?: () => Promise<string>,
+  ) {
+    this.current = path;
+  }
+
+  /** Where the WAV is being written (another disk's spool once the first refused it). */
+  get path(): string {
+    return this.current;
   }
 
   /** Appends bytes of the WAV (the buffer must not be reused by the caller). */
@@ -52,7 +66,7 @@ export class WavSpoolWriter {
   async end(): Promise<WavFile> {
     try {
       if (this.handle === undefined) return await this.endInMemory();
-      return await this.endOnDisk(this.handle);
+      return await this.endOnDisk();
     } catch (error) {
       await this.abort();
       throw error;
@@ -65,7 +79,7 @@ export class WavSpoolWriter {
     const handle = this.handle;
     this.handle = undefined;
     await handle?.close().catch(() => undefined);
-    await rm(this.path, { force: true });
+    await rm(this.current, { force: true });
   }
 
   private async endInMemory(): Promise<WavFile> {
@@ -80,12 +94,21 @@ export class WavSpoolWriter {
     } else {
       out = Buffer.concat([wavHeader(info.format, info.dataBytes), wav.subarray(info.dataOffset, info.dataOffset + info.dataBytes)]);
     }
-    writeFileSync(this.path, out);
-    return { path: this.path, format: info.format, dataOffset: WAV_HEADER_BYTES, dataBytes: info.dataBytes, durationMs: info.durationMs };
+    try {
+      writeFileSync(this.current, out);
+    } catch (error) {
+      if (!this.relocate || !storeRefusal(error)) throw error;
+      rmSync(this.current, { force: true });
+      this.current = await this.relocate();
+      writeFileSync(this.current, out);
+    }
+    return { path: this.current, format: info.format, dataOffset: WAV_HEADER_BYTES, dataBytes: info.dataBytes, durationMs: info.durationMs };
   }
 
-  private async endOnDisk(handle: FileHandle): Promise<WavFile> {
-    await this.flush(handle);
+  private async endOnDisk(): Promise<WavFile> {
+    await this.flush();
+    // After the flush: it may have moved the file to another disk.
+    const handle = this.handle!;
     const info = checked(this.head!, this.written);
     if (info.dataOffset === WAV_HEADER_BYTES) {
       await handle.write(wavHeader(info.format, info.dataBytes), 0, WAV_HEADER_BYTES, 0);
@@ -112,14 +135,30 @@ export class WavSpoolWriter {
 
   /** Moves what is gathered in memory to the file (opened on first use). */
   private async spill(): Promise<void> {
-    this.handle ??= await open(this.path, 'w');
-    await this.flush(this.handle);
+    if (this.handle === undefined) {
+      try {
+        this.handle = await open(this.current, 'w');
+      } catch (error) {
+        if (!this.relocate || !storeRefusal(error)) throw error;
+        this.current = await this.relocate();
+        this.handle = await open(this.current, 'w');
+      }
+    }
+    await this.flush();
   }
 
-  private async flush(handle: FileHandle): Promise<void> {
-    if (this.buffered === 0) return;
+  /** Writes what is gathered in memory after what the file holds; on a disk that refuses it, moves the file to another and writes it there. */
+  private async flush(): Promise<void> {
+    const handle = this.handle;
+    if (this.buffered === 0 || handle === undefined) return;
     const parts = this.parts;
     const bytes = this.buffered;
+    try {
+      await writeAt(handle, parts, bytes, this.written);
+    } catch (error) {
+      if (!this.relocate || !storeRefusal(error)) throw error;
+      await writeAt(await this.moveElsewhere(), parts, bytes, this.written);
+    }
     this.parts = [];
     this.buffered = 0;
     if (this.head === undefined || this.head.length < HEADER_PROBE_BYTES) {
@@ -133,13 +172,36 @@ export class WavSpoolWriter {
       }
       this.head = Buffer.concat(head);
     }
-    // writev hands the pieces to the kernel as they are: no megabyte copy to join them first.
-    let done = 0;
-    while (done < bytes) {
-      const { bytesWritten } = await handle.writev(done === 0 ? parts : remaining(parts, done), this.written + done);
-      done += bytesWritten;
-    }
     this.written += bytes;
+  }
+
+  /** Copies what the file holds so far to a path `relocate` gives (the rest is written there), and drops the old file. */
+  private async moveElsewhere(): Promise<FileHandle> {
+    const old = this.handle;
+    this.handle = undefined;
+    await old?.close().catch(() => undefined);
+    const next = await this.relocate!();
+    try {
+      await copyFile(this.current, next);
+      // A write cut short by the full disk may have left bytes past what was counted as written.
+      await truncate(next, this.written);
+    } catch (error) {
+      await rm(next, { force: true });
+      throw error;
+    }
+    await rm(this.current, { force: true });
+    this.current = next;
+    this.handle = await open(next, 'r+');
+    return this.handle;
+  }
+}
+
+/** Writes `bytes` (the pieces in `parts`) at `position`: writev hands them to the kernel as they are, no megabyte copy to join them first. */
+async function writeAt(handle: FileHandle, parts: Buffer[], bytes: number, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes) {
+    const { bytesWritten } = await handle.writev(done === 0 ? parts : remaining(parts, done), position + done);
+    done += bytesWritten;
   }
 }
 

@@ -21,6 +21,12 @@ export interface NarrationCheckOptions extends DurationOptions {
   threshold?: number;
   /** The book's language (BCP 47): word boundaries and numbers follow it. Default English. */
   language?: string;
+  /**
+   * False when the provider returned no transcript (the speech endpoint): the words cannot be
+   * compared, so the reading is judged by finish_reason and duration alone, and its similarity is
+   * reported as 1 (as for the offline voice, which reads exactly its text). Default true.
+   */
+  words?: boolean;
 }
 
 /** Why a segment was rejected. */
@@ -43,7 +49,8 @@ export function checkNarration(input: NarrationCheckInput, options: NarrationChe
   if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) {
     throw new RangeError(`Expected \`threshold\` to be a number from 0 to 1, got \`${String(threshold)}\` (${typeof threshold})`);
   }
-  const { score: similarity, missing, extra } = wordSimilarity(input.text, input.transcript, options.language === undefined ? {} : { language: options.language });
+  const { score: similarity, missing, extra } =
+    options.words === false ? { score: 1, missing: [], extra: [] } : wordSimilarity(input.text, input.transcript, options.language === undefined ? {} : { language: options.language });
   const refusal = input.refusal?.trim() ?? '';
 
   // A refusal comes first: its transcript (if any) is the refusal, so "unfaithful" would hide the cause.

@@ -31,6 +31,8 @@ export interface VerifiedNarration {
   audio: WavFile;
   transcript: string;
   similarity: number;
+  /** 'duration' when the provider returned no transcript, so the words were not compared. */
+  checkedBy: 'words' | 'duration';
   calls: number;
   rejections: Rejection[];
   usage: TokenUsage;
@@ -84,7 +86,7 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
   for (let reading = 1; reading <= budget; reading++) {
     const language = ctx.language === undefined ? {} : { language: ctx.language };
     const instructions = narrationInstructions({ style: ctx.style, strict: reading > 1, ...language, ...(ctx.hints ? { hints: ctx.hints } : {}) });
-    const result = await ctx.narrator.narrate({ text, voice: ctx.voice, instructions, ...language, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const result = await ctx.narrator.narrate({ text, voice: ctx.voice, instructions, style: ctx.style, ...language, ...(ctx.hints ? { hints: ctx.hints } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) });
     calls++;
     usages.push(result.usage);
     const audio = result.audio;
@@ -102,11 +104,11 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
         ...(result.refusal ? { refusal: result.refusal } : {}),
         durationMs: audio?.durationMs ?? 0,
       },
-      { threshold: ctx.options.threshold, ...language },
+      { threshold: ctx.options.threshold, ...language, words: result.transcribed !== false },
     );
     recordReading(check.ok && audio !== undefined);
     if (check.ok && audio) {
-      return { audio, transcript: result.transcript, similarity: check.similarity, calls, rejections, usage: sumUsage(usages) };
+      return { audio, transcript: result.transcript, similarity: check.similarity, checkedBy: result.transcribed === false ? 'duration' : 'words', calls, rejections, usage: sumUsage(usages) };
     }
     // Rejected audio is deleted at once: it can never reach the book.
     await ctx.spool.discard(audio?.path);
@@ -135,7 +137,8 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
   }
   let joined: WavFile;
   try {
-    joined = await joinWavFiles([first.audio, { silenceMs: SPLIT_GAP_MS }, second.audio], BOOK_FORMAT, await ctx.spool.newPath());
+    // Written where the spool has room (the fallback directory when the store's disk is full): both halves are paid for.
+    joined = await ctx.spool.writeFile((path) => joinWavFiles([first.audio, { silenceMs: SPLIT_GAP_MS }, second.audio], BOOK_FORMAT, path));
   } finally {
     await ctx.spool.discard(first.audio.path);
     await ctx.spool.discard(second.audio.path);
@@ -144,6 +147,7 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
     audio: joined,
     transcript: `${first.transcript} ${second.transcript}`,
     similarity: Math.min(first.similarity, second.similarity),
+    checkedBy: first.checkedBy === 'duration' || second.checkedBy === 'duration' ? 'duration' : 'words',
     calls: calls + first.calls + second.calls,
     rejections: [...rejections, ...first.rejections, ...second.rejections],
     usage: sumUsage([...usages, first.usage, second.usage]),

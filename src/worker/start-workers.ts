@@ -15,6 +15,7 @@ import { enqueueProcessor } from '../producer/enqueue-processor.js';
 import { bookOutputs } from '../store/book-output.js';
 import { openSegmentStore } from '../store/open-segment-store.js';
 import type { SegmentStore } from '../store/segment-store.js';
+import { SegmentRefs } from '../queue/segment-refs.js';
 import { TokenBudget } from '../queue/token-budget.js';
 import { CallSlots, prefetchFor } from './call-slots.js';
 import type { VerifyOptions } from './narrate-chunk.js';
@@ -165,7 +166,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   const outputs = bookOutputs(config.s3);
   const synthesize = supervise(
     queue,
-    synthesizeProcessor({ narrator, store, spool, slots, queue, logger, ledger, verify: { threshold: config.similarityThreshold, ...options.verify } }) as Processor,
+    synthesizeProcessor({ narrator, store, spool, slots, queue, logger, ledger, refs: new SegmentRefs(connection, config.prefix), verify: { threshold: config.similarityThreshold, ...options.verify } }) as Processor,
     {
       // A few jobs more than calls, fetched and looked up ahead, so a call slot never waits on Redis.
       concurrency: slots.size + prefetchFor(slots.size),

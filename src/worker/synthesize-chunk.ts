@@ -5,11 +5,12 @@ import type { SynthesizeJobData, SynthesizeResult } from '../queue/job-data.js';
 import type { WavInfo } from '../audio/parse-wav.js';
 import { frameBytes } from '../audio/wav-format.js';
 import { measureSegmentLoudness, type SegmentLoudness } from '../audio/segment-loudness.js';
-import { segmentKey } from '../store/segment-key.js';
 import type { AudioSpool } from '../store/audio-spool.js';
 import type { SegmentMeta, SegmentStore } from '../store/segment-store.js';
 import type { Logger } from '../logger.js';
-import { narrationInstructions } from './narration-instructions.js';
+import { StoreRefusedError } from '../errors.js';
+import type { SegmentRefs } from '../queue/segment-refs.js';
+import { chunkSegmentKey } from './chunk-segment-key.js';
 import type { CallSlots } from './call-slots.js';
 import { narrateChunk, type VerifiedNarration, type VerifyOptions } from './narrate-chunk.js';
 
@@ -26,6 +27,8 @@ export interface SynthesizeDeps {
   ledger?: BookLedger;
   /** Where a reading kept from a failed store write, or kept for the next attempt, is reported; default: nowhere. */
   logger?: Pick<Logger, 'info' | 'warn'>;
+  /** Records the segments each book holds, for prune; without it, nothing is recorded. */
+  refs?: Pick<SegmentRefs, 'use'>;
 }
 
 /**
@@ -37,18 +40,15 @@ export interface SynthesizeDeps {
 export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeDeps, signal?: AbortSignal): Promise<SynthesizeResult> {
   const { store, spool } = deps;
   const narrator = deps.ledger ? deps.ledger.guard(deps.narrator, data.bookId) : deps.narrator;
-  const key = segmentKey({
-    provider: narrator.name,
-    model: narrator.model,
-    voice: data.voice,
-    instructions: narrationInstructions({ style: data.style, ...(data.language === undefined ? {} : { language: data.language }), ...(data.hints ? { hints: data.hints } : {}) }),
-    text: data.text,
-  });
+  const key = chunkSegmentKey(data, narrator);
   const base = { index: data.index, key, provider: narrator.name, model: narrator.model, chars: data.text.length };
+  // The book holds the segment before it is looked up or stored, so a prune running now keeps it
+  // (or, if it is deleting it this moment, is waited for: the lookup below then misses).
+  await deps.refs?.use(data.bookId, [key], signal);
   // A HEAD, not a download: the store answers the cache question without the audio.
   const stored = await store.head(key, signal);
   if (stored) {
-    return { ...base, durationMs: stored.meta.durationMs, samples: frames(stored.wav), segment: segmentOf(stored.wav, stored.meta.loudness), cached: true, calls: 0, similarity: stored.meta.similarity, rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, costUsd: 0, rejectedCostUsd: 0 };
+    return { ...base, durationMs: stored.meta.durationMs, samples: frames(stored.wav), segment: segmentOf(stored.wav, stored.meta.loudness), cached: true, calls: 0, similarity: stored.meta.similarity, ...checkedBy(stored.meta), rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, costUsd: 0, rejectedCostUsd: 0 };
   }
   // Bought by an earlier attempt whose store write failed: store it now, no model call. (Its cost
   // was charged when it was bought; this job reports it, as the failed attempt reported nothing.)
@@ -93,6 +93,7 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
     durationMs: reading.audio.durationMs,
     transcript: reading.transcript,
     similarity: reading.similarity,
+    ...(reading.checkedBy === 'duration' ? { checkedBy: 'duration' as const } : {}),
     calls: reading.calls,
     rejections: reading.rejections,
     usage: reading.usage,
@@ -107,13 +108,18 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
 /** The result of a chunk whose reading this job bought (in this attempt or an earlier one whose store write failed). */
 function bought(deps: SynthesizeDeps, base: Pick<SynthesizeResult, 'index' | 'key' | 'provider' | 'model' | 'chars'>, meta: SegmentMeta, audio: WavInfo): SynthesizeResult {
   const cost = deps.ledger ? chunkCost(deps.ledger, meta.model, meta) : {};
-  return { ...base, durationMs: meta.durationMs, samples: frames(audio), segment: segmentOf(audio, meta.loudness), cached: false, calls: meta.calls, similarity: meta.similarity, rejections: meta.rejections, usage: meta.usage, ...cost };
+  return { ...base, durationMs: meta.durationMs, samples: frames(audio), segment: segmentOf(audio, meta.loudness), cached: false, calls: meta.calls, similarity: meta.similarity, ...checkedBy(meta), rejections: meta.rejections, usage: meta.usage, ...cost };
 }
 
 /** What a part's encode needs of a stored segment: its samples' layout (as stored: a canonical WAV) and its loudness. */
 function segmentOf(wav: WavInfo, loudness: SegmentLoudness | undefined): NonNullable<SynthesizeResult['segment']> {
   const layout = { format: wav.format, dataOffset: wav.dataOffset, dataBytes: wav.dataBytes, durationMs: wav.durationMs };
   return loudness ? { wav: layout, loudness } : { wav: layout };
+}
+
+/** The segment's checkedBy, when its words were not compared. */
+function checkedBy(meta: Pick<SegmentMeta, 'checkedBy'>): Pick<SynthesizeResult, 'checkedBy'> {
+  return meta.checkedBy === 'duration' ? { checkedBy: 'duration' } : {};
 }
 
 /** Sample frames of a WAV's data. */
@@ -129,12 +135,20 @@ async function storeOrKeep(deps: SynthesizeDeps, data: SynthesizeJobData, key: s
   try {
     await deps.store.put(key, path, meta);
   } catch (error) {
+    let kept: string | undefined;
     try {
-      deps.spool.keep(key, path, meta);
-      deps.logger?.warn({ bookId: data.bookId, chunk: data.index, key }, 'segment not stored: its reading is kept in the spool for the next attempt');
+      kept = deps.spool.keep(key, path, meta);
+      deps.logger?.warn({ bookId: data.bookId, chunk: data.index, key, kept }, 'segment not stored: its reading is kept in the spool for the next attempt');
     } catch {
-      // Cannot keep it either (the spool's disk): never leave audio behind.
+      // Cannot keep it either (the spool's disks): never leave audio behind.
       await deps.spool.discard(path);
+    }
+    // A store that refuses for good (full, read-only) fails the book now; say what the retry will do.
+    if (error instanceof StoreRefusedError) {
+      const next = kept
+        ? `its reading is kept on this host (${kept}) and \`narrate retry ${data.bookId}\` stores it without a model call once the store takes writes again`
+        : `its reading could not be kept either; \`narrate retry ${data.bookId}\` narrates it again once the store takes writes`;
+      throw new StoreRefusedError(`${error.message}; ${next}`, { refusal: error.refusal, code: error.code, cause: error });
     }
     throw error;
   }

@@ -35,7 +35,7 @@ describe('books in Arabic and French, narrated end to end by the offline voice i
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** The duration espeak-ng gives `text` when told the language: the offline voice is deterministic. */
+  /** The duration the offline voice gives `text` when told the language (espeak-ng, or flite for English): it is deterministic. */
   async function espeakMs(text: string, language: string): Promise<number> {
     const spool = new AudioSpool(join(dir, 'probe-spool'));
     const result = await new OfflineNarrator(spool).narrate({ text, voice: 'alloy', instructions: '', language });

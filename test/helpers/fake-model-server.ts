@@ -1,5 +1,8 @@
 /**
- * A stand-in for gpt-4o-audio-preview behind an OpenAI-compatible `POST /v1/chat/completions`:
+ * A stand-in for OpenAI's audio models: gpt-4o-audio-preview (and gpt-audio...) behind
+ * `POST /v1/chat/completions`, gpt-4o-mini-tts / tts-1 behind `POST /v1/audio/speech` (a binary
+ * WAV or PCM body, streamed), and `GET /v1/models[/{model}]` listing what it serves; a model it
+ * does not serve is refused as OpenAI refuses it (404 model_not_found). For chat completions:
  * same request checks, same response shape, same streaming WAV header, same error bodies and
  * rate-limit headers. Audio is a sine tone (faithfulHz when the text was read, unfaithfulHz when
  * the model answered or was cut off) so tests can tell from the final audio what got through; with
@@ -53,13 +56,30 @@ export interface FakeModelOptions {
   seed?: number;
   /** Port to listen on (127.0.0.1); default 0, any free port. */
   port?: number;
+  /** Model ids served (GET /v1/models, and accepted by both endpoints); default FAKE_MODELS. */
+  models?: string[];
+  /**
+   * Which model routes answer: both GET /v1/models/{model} and GET /v1/models (default), only the
+   * list (as some compatible servers), or neither (404 for both, as a bare server).
+   */
+  modelRoutes?: 'both' | 'list' | 'none';
 }
+
+/** What the fake serves unless told otherwise. */
+export const FAKE_MODELS: readonly string[] = ['gpt-4o-audio-preview', 'gpt-4o-audio-preview-2025-06-03', 'gpt-audio', 'gpt-audio-mini', 'gpt-4o-mini-tts', 'tts-1', 'tts-1-hd'];
+
+/** The longest `input` of POST /v1/audio/speech, in characters, as OpenAI's reference gives it. */
+const SPEECH_MAX_INPUT = 4096;
 
 export type FakeOutcome = 'read' | 'answered' | 'cut' | 'error' | 'rate-limited' | 'hung';
 
 export interface FakeCall {
   at: number;
+  /** Which endpoint: chat completions (default) or POST /v1/audio/speech. */
+  endpoint: 'chat' | 'speech';
+  /** The user message (chat) or `input` (speech). */
   text: string;
+  /** The system message (chat) or `instructions` (speech, '' when none were sent). */
   system: string;
   /** The parsed request body, whatever the client sent. */
   body: any;
@@ -91,6 +111,10 @@ export interface FakeModelServer {
   inject(...faults: Fault[]): void;
   /** Count of requests whose user text equals or contains `text`. */
   callsFor(text: string): number;
+  /** Stops serving `model` from now on: calls and look-ups of it answer 404 model_not_found. */
+  withdraw(model: string): void;
+  /** Paths of every GET /v1/models[/...] received, in order. */
+  modelRequests: string[];
   /** Stops listening and destroys every socket, hung ones included; safe to call twice. */
   close(): Promise<void>;
 }
@@ -137,6 +161,9 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
     bank ? spokenAudio(bank, text.length / opts.cps, createHash('sha1').update(text).digest().readUInt32LE(0), drift) : speech(text.length / opts.cps, opts.faithfulHz, drift);
   const calls: FakeCall[] = [];
   const faults: Fault[] = [];
+  const served = new Set(options.models ?? FAKE_MODELS);
+  const modelRoutes = options.modelRoutes ?? 'both';
+  const modelRequests: string[] = [];
   const admitted: number[] = [];
   let readCount = 0;
   const timers = new Set<NodeJS.Timeout>();
@@ -182,7 +209,7 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
     const raw = await readBody(req);
     const body = parseJson(raw);
     const { text, system } = readMessages(body);
-    const call: FakeCall = { at: Date.now(), text, system, body, status: 0, repliedAt: 0, outcome: 'error', socket: req.socket.remotePort ?? 0 };
+    const call: FakeCall = { at: Date.now(), endpoint: 'chat', text, system, body, status: 0, repliedAt: 0, outcome: 'error', socket: req.socket.remotePort ?? 0 };
     calls.push(call);
     const reply = (status: number, outcome: FakeOutcome, payload: unknown, headers: Record<string, string> = {}) => {
       call.status = status;
@@ -195,6 +222,8 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
       const message = 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.';
       return reply(401, 'error', errorBody(401, message, 'invalid_api_key'));
     }
+    const model = (body as { model?: unknown } | undefined)?.model;
+    if (typeof model === 'string' && !served.has(model)) return reply(404, 'error', modelNotFound(model));
     const invalid = validate(body);
     if (invalid) return reply(400, 'error', errorBody(400, invalid.message, invalid.code, invalid.param));
 
@@ -252,12 +281,72 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
     reply(200, 'read', completion(body, transcript, 'stop', faithful(text, drift)));
   }
 
+  /** POST /v1/audio/speech: the audio as a binary body (WAV with a streaming header, or raw PCM), streamed in pieces. */
+  async function speechRoute(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = parseJson(await readBody(req)) as Record<string, unknown> | undefined;
+    const text = typeof body?.input === 'string' ? body.input : '';
+    const system = typeof body?.instructions === 'string' ? body.instructions : '';
+    const call: FakeCall = { at: Date.now(), endpoint: 'speech', text, system, body, status: 0, repliedAt: 0, outcome: 'error', socket: req.socket.remotePort ?? 0 };
+    calls.push(call);
+    const reply = (status: number, outcome: FakeOutcome, payload: unknown) => {
+      call.status = status;
+      call.outcome = outcome;
+      send(res, status, payload);
+      call.repliedAt = Date.now();
+    };
+    if (req.headers.authorization !== `Bearer ${opts.apiKey}`) return reply(401, 'error', errorBody(401, 'Incorrect API key provided.', 'invalid_api_key'));
+    if (typeof body?.model === 'string' && !served.has(body.model)) return reply(404, 'error', modelNotFound(body.model));
+    const invalid = validateSpeech(body);
+    if (invalid) return reply(400, 'error', errorBody(400, invalid.message, invalid.code, invalid.param));
+    random();
+    const wait = opts.latencyMs + random() * opts.jitterMs;
+    const fault = takeFault(text);
+    if (fault?.kind === 'hang') {
+      call.outcome = 'hung';
+      return;
+    }
+    await delay(wait);
+    if (fault?.kind === 'status') return reply(fault.status, fault.status === 429 ? 'rate-limited' : 'error', errorBody(fault.status, fault.message ?? `Injected ${fault.status}`, null));
+    if (fault?.kind === 'non-audio') return reply(200, 'error', { object: 'error', message: 'upstream is warming up' });
+    // A cut reading is a tenth of the text's length: what a duration check must turn down.
+    const cut = fault?.kind === 'cut';
+    const pcm = tone(BOOK_FORMAT, Math.round(Math.max(0.1, (text.length / opts.cps) * (cut ? 0.1 : 1)) * 1000), cut ? opts.unfaithfulHz : opts.faithfulHz, 0.3);
+    const wav = body!.response_format === 'wav';
+    const header = wavHeader(BOOK_FORMAT, pcm.length);
+    header.writeUInt32LE(0xffffffff, 4);
+    header.writeUInt32LE(0xffffffff, 40);
+    const audio = wav ? Buffer.concat([header, pcm]) : pcm;
+    call.status = 200;
+    call.outcome = cut ? 'cut' : 'read';
+    res.writeHead(200, { 'content-type': wav ? 'audio/wav' : 'audio/pcm', 'transfer-encoding': 'chunked', 'x-request-id': `req_${randomBytes(8).toString('hex')}` });
+    // Pieces cut at odd offsets, as a stream arrives: no piece need hold whole samples.
+    for (const [from, to] of [[0, 7], [7, 1001], [1001, audio.length]] as const) res.write(audio.subarray(Math.min(from, audio.length), Math.min(to, audio.length)));
+    res.end();
+    call.repliedAt = Date.now();
+  }
+
+  /** GET /v1/models and /v1/models/{model}, as OpenAI answers them. */
+  function modelsRoute(req: IncomingMessage, res: ServerResponse, path: string): void {
+    modelRequests.push(path);
+    if (req.headers.authorization !== `Bearer ${opts.apiKey}`) return send(res, 401, errorBody(401, 'Incorrect API key provided.', 'invalid_api_key'));
+    const id = decodeURIComponent(path.replace(/^(\/v1)?\/models\/?/, ''));
+    if (modelRoutes === 'none' || (id !== '' && modelRoutes === 'list')) return send(res, 404, errorBody(404, `Unknown request URL: GET ${path}.`, 'unknown_url'));
+    const entry = (m: string) => ({ id: m, object: 'model', created: 1_700_000_000, owned_by: 'system' });
+    if (id === '') return send(res, 200, { object: 'list', data: [...served].map(entry) });
+    if (!served.has(id)) return send(res, 404, modelNotFound(id));
+    send(res, 200, entry(id));
+  }
+
   const server = createServer((req, res) => {
     res.on('error', () => {}); // the client may have hung up; nothing to do about it
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
     const route =
       req.method === 'POST' && (path === '/v1/chat/completions' || path === '/chat/completions')
         ? completions(req, res)
+        : req.method === 'POST' && (path === '/v1/audio/speech' || path === '/audio/speech')
+          ? speechRoute(req, res)
+        : req.method === 'GET' && /^(\/v1)?\/models(\/|$)/.test(path)
+          ? Promise.resolve(modelsRoute(req, res, path))
         : req.method === 'GET' && path === '/__stats'
           ? Promise.resolve(send(res, 200, stats()))
           : req.method === 'GET' && path === '/__timings'
@@ -284,6 +373,8 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
     calls,
     inject: (...more) => void faults.push(...more),
     callsFor: (text) => calls.filter((c) => c.text.includes(text)).length,
+    withdraw: (model) => void served.delete(model),
+    modelRequests,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         for (const timer of timers) clearTimeout(timer);
@@ -433,6 +524,26 @@ function validate(body: unknown): { message: string; param: string | null; code:
   if (typeof audio.voice !== 'string') return missing('audio.voice');
   if (audio.format !== 'wav') return { message: "This fake only produces 'wav' audio.", param: 'audio.format', code: 'invalid_value' };
   return undefined;
+}
+
+/** What POST /v1/audio/speech would reject with 400; undefined when the request is fine. */
+function validateSpeech(body: Record<string, unknown> | undefined): { message: string; param: string | null; code: string | null } | undefined {
+  if (body === undefined) return { message: 'We could not parse the JSON body of your request.', param: null, code: null };
+  const missing = (param: string) => ({ message: `Missing required parameter: '${param}'.`, param, code: 'missing_required_parameter' });
+  if (typeof body.model !== 'string') return missing('model');
+  if (typeof body.input !== 'string' || body.input === '') return missing('input');
+  if (body.input.length > SPEECH_MAX_INPUT) return { message: `String should have at most ${SPEECH_MAX_INPUT} characters, got ${body.input.length}.`, param: 'input', code: 'string_above_max_length' };
+  if (typeof body.voice !== 'string') return missing('voice');
+  const format = body.response_format ?? 'mp3';
+  if (!['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm'].includes(format as string)) return { message: `Invalid value: '${String(format)}'.`, param: 'response_format', code: 'invalid_value' };
+  if (format !== 'wav' && format !== 'pcm') return { message: "This fake only produces 'wav' and 'pcm' audio.", param: 'response_format', code: 'invalid_value' };
+  if (body.instructions !== undefined && typeof body.instructions !== 'string') return { message: 'instructions must be a string.', param: 'instructions', code: 'invalid_type' };
+  return undefined;
+}
+
+/** OpenAI's answer for a model it does not serve (or that was retired). */
+function modelNotFound(model: string): object {
+  return { error: { message: `The model \`${model}\` does not exist or you do not have access to it.`, type: 'invalid_request_error', param: null, code: 'model_not_found' } };
 }
 
 function errorBody(status: number, message: string, code: string | null, param: string | null = null): object {

@@ -31,7 +31,8 @@ export async function createHarness(name: string, env: Record<string, string> = 
   const dir = await mkdtemp(join(tmpdir(), `narrate-${name}-`));
   const config = loadConfig({
     NARRATE_PREFIX: testPrefix(name),
-    NARRATE_STORE_DIR: join(dir, 'segments'),
+    // A test that names a store URL (a bucket) gets it instead of the directory.
+    ...(env.NARRATE_STORE_URL === undefined ? { NARRATE_STORE_DIR: join(dir, 'segments') } : {}),
     NARRATE_BACKOFF_MS: '50',
     NARRATE_LOG_LEVEL: 'silent',
     ...env,

@@ -43,8 +43,10 @@ export async function startRateLimitProxy(targetUrl: string, options: { rpm: num
     void (async () => {
       const body = await readBody(req);
       const now = Date.now();
+      // A provider's requests-per-minute limit is on model calls: a GET /models look-up passes uncounted.
+      const counted = req.method !== 'GET';
       while (admitted.length > 0 && admitted[0]! <= now - options.windowMs) admitted.shift();
-      if (admitted.length >= limit) {
+      if (counted && admitted.length >= limit) {
         const retryMs = Math.max(1, admitted[0]! + options.windowMs - now);
         calls.push({ at: now, status: 429, outcome: 'rate-limited' });
         const payload = JSON.stringify({
@@ -59,9 +61,11 @@ export async function startRateLimitProxy(targetUrl: string, options: { rpm: num
         res.end(payload);
         return;
       }
-      admitted.push(now);
       const call: ProxiedCall = { at: now, status: 0, outcome: 'forwarded' };
-      calls.push(call);
+      if (counted) {
+        admitted.push(now);
+        calls.push(call);
+      }
       const headers = { ...req.headers, host: target.host, 'content-length': String(body.length) };
       delete headers.connection;
       // No agent: one connection per request, closed afterwards, so nothing lingers after close().

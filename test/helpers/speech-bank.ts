@@ -1,9 +1,9 @@
 /**
- * A small bank of real speech from the offline voice (espeak-ng), for a fake model whose audio an
+ * A small bank of real speech from the offline voice (flite's rms), for a fake model whose audio an
  * encoder must treat like a narrator's: AAC and MP3 encoders run several times faster on a sine
  * tone than on speech, so a bench of the finisher fed tones would flatter it.
  *
- * Rendering takes about a third of a second a sentence on this machine, so the bank is rendered
+ * Rendering takes a tenth to a third of a second a sentence on this machine, so the bank is rendered
  * once and cached under the OS temp dir, keyed by its sentences and format; every later start reads
  * one file. A fake built on it stays cheap per request: clips are copied, never rendered.
  */
@@ -36,7 +36,7 @@ export const BANK_SENTENCES: readonly string[] = [
 ];
 
 /** Bump when the rendering changes, so stale caches are not read. */
-const BANK_VERSION = 1;
+const BANK_VERSION = 2;
 
 /** One clip per sentence: 16-bit PCM in BOOK_FORMAT (24 kHz mono), as the offline voice speaks it. */
 export type SpeechBank = readonly Buffer[];

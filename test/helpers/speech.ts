@@ -11,7 +11,7 @@ export const PROSE = [
   'Call me Ishmael. Some years ago, never mind how long precisely, having little or no money in my purse, I thought I would sail about a little.',
 ];
 
-/** Real speech from the offline voice (espeak-ng), as a canonical 24 kHz mono WAV in `dir`. */
+/** Real speech from the offline voice (flite's rms for English, the default), as a canonical 24 kHz mono WAV in `dir`. */
 export async function offlineSpeech(dir: string, text: string, voice = 'alloy'): Promise<WavFile> {
   const narrator = new OfflineNarrator(new AudioSpool(dir));
   const result = await narrator.narrate({ text, voice, instructions: '' });

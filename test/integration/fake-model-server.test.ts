@@ -206,7 +206,8 @@ describe('fake model server', () => {
     for (const samples of [1000, 24_000 * 7, 24_000 * 80 + 13]) {
       const pcm = fillWithSpeech(bank, samples, 3);
       expect(pcm.length).toBe(samples * 2);
-      expect(pcm.readInt16LE(pcm.length - 2)).toBe(0);
+      // It ends in silence, not cut mid-word: flite's clips fade to a few units of 32768, not to digital zero.
+      expect(Math.abs(pcm.readInt16LE(pcm.length - 2))).toBeLessThanOrEqual(8);
     }
     const short = fillWithSpeech(bank, 1000, 3);
     expect(short.subarray(0, 1000).equals(bank[3]!.subarray(0, 1000))).toBe(true);

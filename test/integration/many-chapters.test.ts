@@ -19,9 +19,9 @@ import { chapterTrackTitles, chplEntries, findBoxes, parseBoxes } from '../helpe
 const CHAPTERS = 260;
 
 /**
- * The offline voice, but one espeak run per shape of sentence ("Chapter 100. Here is chapter 100."):
- * each chapter's chunk differs only in its number, and espeak's WebAssembly costs a quarter of a
- * second of CPU a call, which 260 calls on two shared cores turn into a minute. Each chunk gets that
+ * The offline voice, but one rendering per shape of sentence ("Chapter 100. Here is chapter 100."):
+ * each chapter's chunk differs only in its number, and the voice's WebAssembly costs a tenth to a
+ * quarter of a second of CPU a call, which 260 calls on two shared cores turn into a minute. Each chunk gets that
  * real speech (same length as its own would be) and its own text as transcript, so verification passes.
  */
 function sameShapeVoice(h: Harness): Narrator {

@@ -100,7 +100,9 @@ describe('Ogg Opus: parts joined by stream copy', () => {
     const first = pcm[0]!.length / 2;
     for (const from of [6000, first + 6000, first + 24_000]) {
       expect(bestLag(input, decoded, from, 4800, 600), `lag at sample ${from}`).toBe(0);
-      expect(snrDb(input, decoded, from, from + 4800), `SNR at sample ${from}`).toBeGreaterThan(10);
+      // In time, Opus keeps 6.7 to 26 dB of flite's speech (its hiss-like consonants are rebuilt by spectrum,
+      // not waveform); a shift of even 24 samples drops every window under 0 dB.
+      expect(snrDb(input, decoded, from, from + 4800), `SNR at sample ${from}`).toBeGreaterThan(3);
     }
     // And the join, inside the pause, stays quiet: no click.
     let peak = 0;

@@ -1,7 +1,8 @@
 /**
  * The spool's sweep against real processes: a worker killed with SIGKILL leaves its in-flight audio
  * behind; a process starting on the same host removes it at once, while the files of a process
- * still running, of another host, and readings kept for a retry stay until they are six hours old.
+ * still running, of another host stay until they are six hours old, and readings kept for a retry
+ * (paid for, waiting for `narrate retry`) until they are fourteen days old.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -65,15 +66,19 @@ describe('AudioSpool.sweep', () => {
     mkdirSync(join(dir, 'kept'));
     const kept = join(dir, 'kept', `${'ab'.repeat(32)}.wav`);
     writeFileSync(kept, 'a reading waiting for its retry');
+    const dayOldKept = join(dir, 'kept', `${'ef'.repeat(32)}.wav`);
+    writeFileSync(dayOldKept, 'a reading waiting since yesterday');
     const oldKept = join(dir, 'kept', `${'cd'.repeat(32)}.wav`);
     writeFileSync(oldKept, 'forgotten');
     const sevenHoursAgo = new Date(Date.now() - 7 * 3600_000);
-    for (const path of [oldOtherHost, oldKept]) await utimes(path, sevenHoursAgo, sevenHoursAgo);
+    for (const path of [oldOtherHost, dayOldKept]) await utimes(path, sevenHoursAgo, sevenHoursAgo);
+    const fifteenDaysAgo = new Date(Date.now() - 15 * 86_400_000);
+    await utimes(oldKept, fifteenDaysAgo, fifteenDaysAgo);
 
     expect(await readdir(dir)).toContain(basename(killed.path));
     expect(await spool.sweep()).toBe(3);
     expect((await readdir(dir)).sort()).toEqual([basename(running.path), basename(own), basename(otherHost), 'kept'].sort());
-    expect(await readdir(join(dir, 'kept'))).toEqual([basename(kept)]);
+    expect((await readdir(join(dir, 'kept'))).sort()).toEqual([basename(kept), basename(dayOldKept)].sort());
 
     // Once the running one is gone too, its file goes with the next sweep.
     running.child.kill('SIGKILL');

@@ -12,7 +12,9 @@ import { tone } from '../../src/audio/tone.js';
 import { BOOK_FORMAT } from '../../src/audio/wav-format.js';
 import { writeWav } from '../../src/audio/write-wav.js';
 import { loadConfig } from '../../src/config.js';
+import { bookKeys, removeBookRecord } from '../../src/queue/book-record.js';
 import { openRedis } from '../../src/queue/connection.js';
+import { SegmentRefs } from '../../src/queue/segment-refs.js';
 import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../../src/queue/names.js';
 import { referencedSegments } from '../../src/queue/referenced-segments.js';
 import { FsSegmentStore } from '../../src/store/fs-segment-store.js';
@@ -126,5 +128,39 @@ describe('store prune', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('a worker that wants a segment a prune is deleting waits for the delete; a prune never claims one a book holds', async () => {
+    const refs = new SegmentRefs(queues.connection, prefix);
+    const redis = queues.connection;
+    for (const id of ['b1', 'b2']) await redis.hset(bookKeys(prefix, id).record, 'bookId', id);
+
+    // The prune claimed it first (a second prune does not): the worker's lookup waits until the delete is done.
+    expect(await refs.claim(keyOf(7))).toBe(true);
+    expect(await refs.claim(keyOf(7))).toBe(false);
+    let recorded = false;
+    const using = refs.use('b1', [keyOf(7)]).then(() => {
+      recorded = true;
+    });
+    await sleep(400);
+    expect(recorded).toBe(false);
+    await refs.release(keyOf(7));
+    await using;
+    expect(recorded).toBe(true);
+
+    // Held by two books now: no prune claims it until both have left Redis.
+    await refs.use('b2', [keyOf(7)]);
+    expect(await refs.claim(keyOf(7))).toBe(false);
+    await removeBookRecord(redis, prefix, 'b1');
+    expect(await refs.held(keyOf(7))).toBe(true);
+    expect(await refs.claim(keyOf(7))).toBe(false);
+    await removeBookRecord(redis, prefix, 'b2');
+    expect(await refs.held(keyOf(7))).toBe(false);
+    expect(await refs.claim(keyOf(7))).toBe(true);
+    await refs.release(keyOf(7));
+
+    // A book no longer in Redis (purged while a job of it ran) holds nothing.
+    await refs.use('gone', [keyOf(8)]);
+    expect(await refs.held(keyOf(8))).toBe(false);
   });
 });

@@ -173,4 +173,34 @@ describe('silence, tone, resample', () => {
     expect(dominantFrequency(out, 24000)).toBeCloseTo(440, 0);
     expect(resamplePcm16(src, 22050, 22050).equals(src)).toBe(true);
   });
+
+  it('resamples 16 kHz to 24 kHz without folding speech frequencies back into the band', () => {
+    // flite speaks at 16 kHz. Linear interpolation, which this was, gave a 6 kHz tone a 2 kHz ghost
+    // about 20 dB under it; a recognizer then got three times as many words wrong.
+    const src = tone({ sampleRate: 16000, channels: 1, bitsPerSample: 16 }, 1000, 6000);
+    const out = resamplePcm16(src, 16000, 24000);
+    expect(out.length / 2).toBe(24000);
+    const level = (hz: number) => toneLevel(out, 24000, hz);
+    expect(20 * Math.log10(level(2000) / level(6000))).toBeLessThan(-50);
+    expect(20 * Math.log10(level(6000) / 0.3)).toBeGreaterThan(-1);
+    // And a tone well inside the band comes through at its level, at its pitch.
+    const low = resamplePcm16(tone({ sampleRate: 16000, channels: 1, bitsPerSample: 16 }, 1000, 440), 16000, 24000);
+    expect(dominantFrequency(low, 24000)).toBeCloseTo(440, 0);
+    expect(toneLevel(low, 24000, 440)).toBeCloseTo(0.3, 2);
+  });
 });
+
+/** The amplitude (0..1 of full scale) of the `hz` component of mono 16-bit PCM: one bin of a DFT over the middle second's whole cycles. */
+function toneLevel(pcm: Buffer, rate: number, hz: number): number {
+  // Away from both ends, where the filter reads silence beyond the signal.
+  const from = Math.round(rate * 0.1);
+  const count = Math.round(rate * 0.8);
+  let re = 0;
+  let im = 0;
+  for (let i = 0; i < count; i++) {
+    const v = pcm.readInt16LE((from + i) * 2) / 32767;
+    re += v * Math.cos((2 * Math.PI * hz * i) / rate);
+    im -= v * Math.sin((2 * Math.PI * hz * i) / rate);
+  }
+  return (2 * Math.hypot(re, im)) / count;
+}

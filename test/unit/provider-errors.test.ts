@@ -1,6 +1,6 @@
-import { APIConnectionTimeoutError, APIError, AuthenticationError, InternalServerError, RateLimitError } from 'openai';
+import { APIConnectionError, APIConnectionTimeoutError, APIError, AuthenticationError, InternalServerError, RateLimitError } from 'openai';
 import { describe, expect, it } from 'vitest';
-import { ProviderError, RateLimitedError, isRetryable } from '../../src/errors.js';
+import { ProviderError, RateLimitedError, StoreRefusedError, isRetryable } from '../../src/errors.js';
 import { classifyProviderError, retryAfterMs } from '../../src/providers/classify-provider-error.js';
 
 describe('retryAfterMs', () => {
@@ -32,5 +32,14 @@ describe('classifyProviderError', () => {
     expect(auth.message).toBe('provider answered 401: Incorrect API key provided');
     expect(isRetryable(classifyProviderError(APIError.generate(400, { message: 'bad voice' }, undefined, headers())))).toBe(false);
     expect(isRetryable(classifyProviderError(APIError.generate(404, { message: 'no model' }, undefined, headers())))).toBe(false);
+  });
+
+  it('gives back our own failure inside the SDK fetch (the spool refused the audio), not a retryable network fault', () => {
+    const refused = new StoreRefusedError('no space left in the spool /tmp/x (ENOSPC)', { refusal: 'full', code: 'ENOSPC' });
+    const e = classifyProviderError(new APIConnectionError({ cause: refused }));
+    expect(e).toBe(refused);
+    expect(isRetryable(e)).toBe(false);
+    // A real network fault is still the provider's, retried.
+    expect(isRetryable(classifyProviderError(new APIConnectionError({ cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) })))).toBe(true);
   });
 });
