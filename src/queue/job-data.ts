@@ -4,6 +4,7 @@ import type { LoudnessSummary } from '../audio/loudness-summary.js';
 import type { BookFinish } from './book-finish.js';
 import type { Chunk } from '../producer/book-text.js';
 import type { Rejection } from '../store/segment-store.js';
+import type { SegmentTimings } from '../store/segment-timings.js';
 import type { TokenUsage } from '../providers/narrator.js';
 
 /** Output formats the finalizer writes. */
@@ -60,6 +61,11 @@ export interface SynthesizeResult {
   costUsd?: number;
   /** The part of costUsd spent on readings the verbatim check rejected. */
   rejectedCostUsd?: number;
+  /**
+   * Where each sentence is in the segment (as aligned when it was stored, read back on a cache hit);
+   * absent when alignment is off (NARRATE_ALIGN) or the segment was stored without it.
+   */
+  timings?: SegmentTimings;
 }
 
 /** Retry settings for a book's chunks. */

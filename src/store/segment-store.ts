@@ -4,10 +4,12 @@ import type { Readable } from 'node:stream';
 import type { WavInfo } from '../audio/parse-wav.js';
 import type { AudioSpool } from './audio-spool.js';
 import type { WavFile } from './wav-files.js';
+import type { SegmentTimings } from './segment-timings.js';
 
 /** Why a reading was turned down before one was accepted (see verify/check-narration.ts). */
 export interface Rejection {
-  reason: 'cut-off' | 'refused' | 'unfaithful' | 'duration' | 'bad-audio';
+  /** `alignment`: the sentence check (align/judge-alignment.ts) found a sentence missing from the audio. */
+  reason: 'cut-off' | 'refused' | 'unfaithful' | 'duration' | 'bad-audio' | 'alignment';
   detail: string;
   similarity?: number;
   /** What the rejected reading's call used (its price is the price of fidelity). */
@@ -33,6 +35,8 @@ export interface SegmentMeta {
   createdAt: string;
   /** EBU R128 measurement made when the segment was stored; absent in segments stored before it existed (measured when needed). */
   loudness?: SegmentLoudness;
+  /** Where each sentence is in the audio; absent when alignment was off (NARRATE_ALIGN) or predates it. */
+  timings?: SegmentTimings;
 }
 
 /** A segment as the store holds it: its audio (a canonical WAV file on this machine) and what is known about it. */
@@ -53,7 +57,7 @@ export interface SegmentHead {
 }
 
 /** SegmentMeta without its long texts; a store may return the whole SegmentMeta. */
-export type SegmentSummary = Omit<SegmentMeta, 'transcript' | 'rejections'> & Partial<Pick<SegmentMeta, 'transcript' | 'rejections'>>;
+export type SegmentSummary = Omit<SegmentMeta, 'transcript' | 'rejections' | 'timings'> & Partial<Pick<SegmentMeta, 'transcript' | 'rejections' | 'timings'>>;
 
 /** One stored object, as prune sees it. */
 export interface StoredObject {
@@ -79,6 +83,11 @@ export interface SegmentStore {
    * Throws when the segment is gone.
    */
   readSamples(key: string, wav: WavInfo, signal?: AbortSignal): Promise<Readable>;
+  /**
+   * The segment's whole metadata (the trailing `narr` chunk after its samples, which `wav` located),
+   * or undefined when the segment is gone or has none: what a HEAD leaves out (sentence timings).
+   */
+  readMeta(key: string, wav: WavInfo, signal?: AbortSignal): Promise<SegmentMeta | undefined>;
   /**
    * Stores a canonical WAV from the spool (44-byte header with true sizes) under `key` with its
    * metadata: readers see all of it or none. The spool file is consumed (moved, or uploaded and
