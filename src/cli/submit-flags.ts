@@ -28,6 +28,7 @@ export interface RawSubmitFlags {
   narrator?: string;
   credits?: boolean;
   split?: string;
+  captions?: string;
   language?: string;
 }
 
@@ -35,7 +36,7 @@ export interface RawSubmitFlags {
 export const MAX_CHARS_RANGE = [20, 20_000] as const;
 
 /** Validates flags into SubmitOptions; every message says which flag, what it takes and what it got. */
-export function parseSubmitFlags(flags: RawSubmitFlags): SubmitOptions {
+export function parseSubmitFlags(flags: RawSubmitFlags, settings: { align?: boolean } = {}): SubmitOptions {
   const options: SubmitOptions = { outDir: flags.out };
   if (flags.out.trim() === '') throw new UsageError('--out: expected a directory, got an empty string');
   // A URL is never taken for a relative path (`--out s3://x` once made a local directory "s3:").
@@ -79,6 +80,8 @@ export function parseSubmitFlags(flags: RawSubmitFlags): SubmitOptions {
     options.notify = flags.notify.trim();
   }
   Object.assign(options, parseFinishFlags(flags, options.format));
+  // Captions are made of the sentence timings, which NARRATE_ALIGN=off turns off.
+  if (options.captions !== undefined && settings.align === false) throw new UsageError(`--captions ${options.captions}: needs the sentence timings that NARRATE_ALIGN=off turns off; unset NARRATE_ALIGN (or set it to on)`);
   if (flags.language !== undefined) {
     const language = parseLanguageTag(flags.language);
     if (language === undefined) throw new UsageError(`--language: ${languageTagExpectation(flags.language)}`);
