@@ -27,7 +27,7 @@ export interface BookChoices {
   narrator?: string;
   credits?: boolean;
   split?: boolean;
-  captions?: FinishChoices['captions'];
+  captions?: NonNullable<FinishChoices['captions']>;
 }
 
 /** Everything planBook needs: the user's choices plus what the submission worked out. */
