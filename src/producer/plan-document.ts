@@ -1,3 +1,4 @@
+import { chunkSentences } from './chunk-sentences.js';
 import type { PreparedBook } from './prepare-books.js';
 import { estimatePlan, speechMinutes, type PlanEstimate } from './plan-estimate.js';
 
@@ -20,7 +21,8 @@ export interface PlannedBook {
     chars: number;
     /** Estimated minutes of speech. */
     minutes: number;
-    chunks: { text: string; chars: number }[];
+    /** Each chunk: its text, and its sentences as the aligner will time them (producer/chunk-sentences.ts). */
+    chunks: { text: string; chars: number; sentences: string[] }[];
   }[];
   estimate: PlanEstimate;
 }
@@ -39,7 +41,7 @@ export function plannedBook(book: PreparedBook): PlannedBook {
   for (const chunk of synthesize) {
     const chapter = chapters[chunk.chapter];
     if (chapter === undefined) continue;
-    chapter.chunks.push({ text: chunk.text, chars: chunk.text.length });
+    chapter.chunks.push({ text: chunk.text, chars: chunk.text.length, sentences: chunkSentences(chunk.text, chunk.language) });
     chapter.chars += chunk.text.length;
     chapter.minutes += speechMinutes(chunk.text);
   }
