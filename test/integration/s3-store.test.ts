@@ -69,7 +69,7 @@ describe('S3SegmentStore', () => {
   const warnings: { fields: object; message: string }[] = [];
   const logger = { warn: (fields: object, message: string) => void warnings.push({ fields, message }) };
   const open = (env: Record<string, string> = {}, url = `s3://${BUCKET}/segments`, options: { maxAttempts?: number } = {}) => {
-    const config = loadConfig({ ...s3.env, NARRATE_STORE_URL: url, ...env });
+    const config = loadConfig({ NARRATE_ALIGN: 'off', ...s3.env, NARRATE_STORE_URL: url, ...env });
     const client = options.maxAttempts === undefined ? {} : { client: createS3Client(config.s3, { maxAttempts: options.maxAttempts }) };
     const store = new S3SegmentStore(parseS3Url(url), config.s3, spool, { logger, ...client });
     stores.push(store);
