@@ -14,7 +14,7 @@ import { addParts } from '../src/producer/enqueue-processor.js';
 import type { BookPlan } from '../src/producer/plan-book.js';
 import { buildFlow, chunkJobOptions, ENQUEUE_BATCH, enqueueJobId } from '../src/queue/build-flow.js';
 import { openRedis } from '../src/queue/connection.js';
-import type { EnqueueJobData } from '../src/queue/job-data.js';
+import type { EnqueueJobData } from '../src/contracts/job-data.js';
 import { bullPrefix, ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../src/queue/names.js';
 import { obliterateQueues } from '../test/helpers/obliterate-queues.js';
 

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { cancelBook } from '../queue/cancel-book.js';
+import { cancelBook } from '../books/cancel-book.js';
 import { connectRedis } from '../queue/connection.js';
 import type { CliIo } from './io.js';
 import { printableMessage } from './printable.js';

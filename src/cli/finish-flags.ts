@@ -1,5 +1,5 @@
 import { LOUDNESS_PRESETS, isLoudnessPreset, type LoudnessPresetName } from '../finalizer/loudness-presets.js';
-import type { OutputFormat } from '../queue/job-data.js';
+import type { OutputFormat } from '../contracts/job-data.js';
 import { UsageError } from './usage-error.js';
 
 /** The finishing flags of `run` and `submit`, checked. */

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { connectRedis } from '../queue/connection.js';
-import { retryBook } from '../queue/retry-book.js';
+import { retryBook } from '../books/retry-book.js';
 import type { CliIo } from './io.js';
 import { parseMaxCost } from './parse-max-cost.js';
 import { printableMessage } from './printable.js';

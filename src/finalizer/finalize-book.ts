@@ -5,7 +5,7 @@ import { PassThrough, Readable } from 'node:stream';
 import pLimit from 'p-limit';
 import { wavInfoChunk } from '../audio/wav-info-chunk.js';
 import { BOOK_FORMAT, byteRate } from '../audio/wav-format.js';
-import type { FinalizeJobData, FinalizeResult, PartResult, SynthesizeResult } from '../queue/job-data.js';
+import type { FinalizeJobData, FinalizeResult, PartResult, SynthesizeResult } from '../contracts/job-data.js';
 import { dirOutputs, withBookOutput, type BookOutput, type OpenBookOutput } from '../store/book-output.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { MAX_RIFF_DATA_BYTES, joinWavFiles, writeJoinedWav, type WavPart, type WavSource } from '../store/wav-files.js';

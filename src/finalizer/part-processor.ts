@@ -4,7 +4,7 @@ import { readBookRecord, STOPPED_STATES } from '../queue/book-record.js';
 import { BOOK_FORMAT } from '../audio/wav-format.js';
 import { coerceError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { PartJobData, PartResult, SynthesizeResult } from '../queue/job-data.js';
+import type { PartJobData, PartResult, SynthesizeResult } from '../contracts/job-data.js';
 import { dirOutputs, type OpenBookOutput } from '../store/book-output.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { chapterFileIfComplete } from './chapter-files.js';

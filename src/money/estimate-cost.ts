@@ -1,6 +1,6 @@
 import { speechInstructions, takesInstructions } from '../providers/speech-instructions.js';
 import { DEFAULT_CHARS_PER_SECOND } from '../verify/expected-duration.js';
-import { narrationInstructions } from '../worker/narration-instructions.js';
+import { narrationInstructions } from '../providers/narration-instructions.js';
 import { callCostUsd } from './call-cost.js';
 import type { ModelPrices } from './prices.js';
 

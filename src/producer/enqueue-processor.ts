@@ -1,7 +1,7 @@
 import type { FlowProducer, Job, Queue } from 'bullmq';
 import type { Logger } from '../logger.js';
 import { bookParent, ENQUEUE_BATCH, partFlow, partJobId } from '../queue/build-flow.js';
-import type { ChunkRetry, EnqueueJobData, EnqueueResult, PartJobData, SynthesizeJobData } from '../queue/job-data.js';
+import type { ChunkRetry, EnqueueJobData, EnqueueResult, PartJobData, SynthesizeJobData } from '../contracts/job-data.js';
 
 /** What the `enqueue` processor works with. */
 export interface EnqueueDeps {

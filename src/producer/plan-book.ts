@@ -1,13 +1,13 @@
 import { parseLanguageTag } from '../language/parse-language-tag.js';
 import { resolve } from 'node:path';
-import type { FinalizeJobData, OutputFormat, SynthesizeJobData } from '../queue/job-data.js';
+import type { FinalizeJobData, OutputFormat, SynthesizeJobData } from '../contracts/job-data.js';
 import { isUrl } from '../store/store-location.js';
 import { newBookId } from './new-book-id.js';
 import type { LoadedBook } from './load-book.js';
 import { applyLexicon, type Lexicon } from './lexicon.js';
 import { pronunciationHints } from './pronunciation-hints.js';
 import { splitChunks } from './split-chunks.js';
-import { acxChapters, bookFinish, withCredits } from './book-finish.js';
+import { acxChapters, bookFinish, withCredits } from './resolve-book-finish.js';
 import type { FinishChoices } from '../cli/finish-flags.js';
 import type { CoverType } from '../finalizer/cover-image.js';
 import { planParts } from '../finalizer/plan-parts.js';

@@ -1,6 +1,6 @@
 import type { FlowJob, JobsOptions, ParentOptions } from 'bullmq';
 import type { BookPlan } from '../producer/plan-book.js';
-import type { ChunkRetry, EnqueueJobData, PartJobData, SynthesizeJobData } from './job-data.js';
+import type { ChunkRetry, EnqueueJobData, PartJobData, SynthesizeJobData } from '../contracts/job-data.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from './names.js';
 
 /** Finished jobs are kept a week (the dashboard and `narrate status` read them), at most 50,000. */

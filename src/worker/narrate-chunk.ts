@@ -8,7 +8,7 @@ import type { Rejection } from '../store/segment-store.js';
 import { joinWavFiles, type WavFile } from '../store/wav-files.js';
 import { checkNarration } from '../verify/check-narration.js';
 import { recordReading } from './metrics.js';
-import { narrationInstructions } from './narration-instructions.js';
+import { narrationInstructions } from '../providers/narration-instructions.js';
 
 /** How hard to try before a chunk fails. */
 export interface VerifyOptions {

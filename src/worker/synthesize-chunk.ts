@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { BookLedger } from '../money/book-ledger.js';
 import type { Narrator } from '../providers/narrator.js';
-import type { SynthesizeJobData, SynthesizeResult } from '../queue/job-data.js';
+import type { SynthesizeJobData, SynthesizeResult } from '../contracts/job-data.js';
 import type { WavInfo } from '../audio/parse-wav.js';
 import { frameBytes } from '../audio/wav-format.js';
 import { measureSegmentLoudness, type SegmentLoudness } from '../audio/segment-loudness.js';

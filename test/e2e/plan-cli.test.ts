@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlanDocument } from '../../src/producer/plan-document.js';
-import type { SynthesizeJobData } from '../../src/queue/job-data.js';
+import type { SynthesizeJobData } from '../../src/contracts/job-data.js';
 import { SYNTHESIZE_QUEUE, bullPrefix } from '../../src/queue/names.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { runCli } from '../helpers/run-cli.js';

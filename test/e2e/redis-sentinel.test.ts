@@ -16,7 +16,7 @@ import type { BookReport } from '../../src/finalizer/book-report.js';
 import { probeAudio } from '../../src/finalizer/ffmpeg.js';
 import { loadConfig } from '../../src/config.js';
 import { openRedis, type RedisConnection } from '../../src/queue/connection.js';
-import type { FinalizeResult } from '../../src/queue/job-data.js';
+import type { FinalizeResult } from '../../src/contracts/job-data.js';
 import { FINALIZE_QUEUE, bullPrefix } from '../../src/queue/names.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { submitWithCli, writeParagraphBook } from '../helpers/paragraph-book.js';

@@ -1,6 +1,6 @@
 import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { FinalizeResult } from '../../src/queue/job-data.js';
+import type { FinalizeResult } from '../../src/contracts/job-data.js';
 import { openRedis } from '../../src/queue/connection.js';
 import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../../src/queue/names.js';
 import { chunkJobId } from '../../src/queue/build-flow.js';

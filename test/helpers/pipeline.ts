@@ -7,7 +7,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { watchBooks } from '../../src/cli/watch-books.js';
 import { createLogger } from '../../src/logger.js';
 import { submitBooks, type SubmitOptions, type Submission } from '../../src/producer/submit-books.js';
-import type { BookStatus } from '../../src/queue/book-status.js';
+import type { BookStatus } from '../../src/books/book-status.js';
 import { openRedis } from '../../src/queue/connection.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../../src/queue/names.js';
 import { startWorkers, type RunningWorkers, type WorkerOptions } from '../../src/worker/start-workers.js';

@@ -13,7 +13,7 @@ import { openRedis } from '../../src/queue/connection.js';
 import { addParts, enqueueProcessor } from '../../src/producer/enqueue-processor.js';
 import { submitBooks } from '../../src/producer/submit-books.js';
 import { chunkJobId, enqueueJobId, FLOW_CHUNKS } from '../../src/queue/build-flow.js';
-import type { EnqueueJobData, FinalizeJobData } from '../../src/queue/job-data.js';
+import type { EnqueueJobData, FinalizeJobData } from '../../src/contracts/job-data.js';
 import { bullPrefix, ENCODE_QUEUE, ENQUEUE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { writeParagraphBook } from '../helpers/paragraph-book.js';

@@ -14,7 +14,7 @@ import { BOOK_FORMAT } from '../../src/audio/wav-format.js';
 import { writeWav } from '../../src/audio/write-wav.js';
 import { loadConfig } from '../../src/config.js';
 import { encodePart } from '../../src/finalizer/encode-part.js';
-import type { BookSettings, PartJobData, SynthesizeResult } from '../../src/queue/job-data.js';
+import type { BookSettings, PartJobData, SynthesizeResult } from '../../src/contracts/job-data.js';
 import { bookOutputs } from '../../src/store/book-output.js';
 import { FsSegmentStore } from '../../src/store/fs-segment-store.js';
 import { S3SegmentStore } from '../../src/store/s3-segment-store.js';

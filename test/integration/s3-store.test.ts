@@ -18,7 +18,7 @@ import { writeWav } from '../../src/audio/write-wav.js';
 import { loadConfig } from '../../src/config.js';
 import { StoreError } from '../../src/errors.js';
 import type { NarrationRequest, NarrationResult, Narrator } from '../../src/providers/narrator.js';
-import type { SynthesizeJobData, SynthesizeResult } from '../../src/queue/job-data.js';
+import type { SynthesizeJobData, SynthesizeResult } from '../../src/contracts/job-data.js';
 import { createS3Client } from '../../src/store/s3-client.js';
 import { S3SegmentStore } from '../../src/store/s3-segment-store.js';
 import type { SegmentMeta } from '../../src/store/segment-store.js';

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tone } from '../../src/audio/tone.js';
 import { BOOK_FORMAT } from '../../src/audio/wav-format.js';
 import { writeWav } from '../../src/audio/write-wav.js';
-import { retryBook } from '../../src/queue/retry-book.js';
+import { retryBook } from '../../src/books/retry-book.js';
 import { FsSegmentStore } from '../../src/store/fs-segment-store.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { createHarness, type Harness } from '../helpers/pipeline.js';

@@ -8,7 +8,7 @@ import type { ReadingOptions } from '../../src/producer/epub/reading-options.js'
 import { loadBook } from '../../src/producer/load-book.js';
 import { parseDocument } from '../../src/producer/parse-document.js';
 import { planBook } from '../../src/producer/plan-book.js';
-import { narrationInstructions } from '../../src/worker/narration-instructions.js';
+import { narrationInstructions } from '../../src/providers/narration-instructions.js';
 import { readEpub } from '../../src/producer/read-epub.js';
 import { buildEpub, fixture, singleDocEpub, type EpubSpec } from '../helpers/build-epub.js';
 

@@ -1,12 +1,12 @@
 import { access } from 'node:fs/promises';
 import { FlowProducer } from 'bullmq';
-import type { RedisConnection as Redis } from './connection.js';
+import type { RedisConnection as Redis } from '../queue/connection.js';
 import { formatUsd } from '../money/estimate-cost.js';
-import { buildFlow } from './build-flow.js';
-import { readBookPlan, readBookRecord, setBookState, STOPPED_STATES } from './book-record.js';
+import { buildFlow } from '../queue/build-flow.js';
+import { readBookPlan, readBookRecord, setBookState, STOPPED_STATES } from '../queue/book-record.js';
 import type { BookControlOutcome } from './cancel-book.js';
-import type { ChunkRetry } from './job-data.js';
-import { bullPrefix } from './names.js';
+import type { ChunkRetry } from '../contracts/job-data.js';
+import { bullPrefix } from '../queue/names.js';
 import { removeBookJobs } from './remove-book-jobs.js';
 
 /**

@@ -1,8 +1,8 @@
 import { Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { partJobId } from './build-flow.js';
-import type { FinalizeJobData, FinalizeResult } from './job-data.js';
-import { ENCODE_QUEUE } from './names.js';
+import { partJobId } from '../queue/build-flow.js';
+import type { FinalizeJobData, FinalizeResult } from '../contracts/job-data.js';
+import { ENCODE_QUEUE } from '../queue/names.js';
 
 /** A book's progress as Redis knows it. */
 export interface BookStatus {

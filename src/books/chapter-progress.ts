@@ -3,8 +3,8 @@ import type { Redis } from 'ioredis';
 import { bookNames } from '../finalizer/book-paths.js';
 import { codecOf } from '../finalizer/codecs.js';
 import { outputLocation } from '../store/book-output.js';
-import { partJobId } from './build-flow.js';
-import type { FinalizeJobData, FinalizeResult, PartJobData, PartResult, SynthesizeResult } from './job-data.js';
+import { partJobId } from '../queue/build-flow.js';
+import type { FinalizeJobData, FinalizeResult, PartJobData, PartResult, SynthesizeResult } from '../contracts/job-data.js';
 
 /** Where one chapter of a book stands. */
 export interface ChapterProgress {

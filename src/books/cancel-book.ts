@@ -1,8 +1,8 @@
 import { Queue } from 'bullmq';
-import type { RedisConnection as Redis } from './connection.js';
+import type { RedisConnection as Redis } from '../queue/connection.js';
 import { bookEnded } from '../notify/book-ended.js';
-import { readBookPlan, readBookRecord, removeBookRecord, setBookState } from './book-record.js';
-import { NOTIFY_QUEUE, bullPrefix } from './names.js';
+import { readBookPlan, readBookRecord, removeBookRecord, setBookState } from '../queue/book-record.js';
+import { NOTIFY_QUEUE, bullPrefix } from '../queue/names.js';
 import { removeBookJobs } from './remove-book-jobs.js';
 
 /** What a cancel or retry did: 200 done, 404 no such book, 409 not possible in its state; the message says which. */
