@@ -1,4 +1,4 @@
-import type { Chunk } from '../producer/book-text.js';
+import type { Chunk } from '../contracts/book-text.js';
 import type { PartSpec } from '../contracts/job-data.js';
 
 /**

@@ -4,7 +4,7 @@ import type { BookCover } from '../contracts/book-finish.js';
 import { DEFAULT_LOUDNESS } from '../finalizer/loudness-presets.js';
 import type { BookFinish } from '../contracts/book-finish.js';
 import type { OutputFormat } from '../contracts/job-data.js';
-import type { Chapter } from './book-text.js';
+import type { Chapter } from '../contracts/book-text.js';
 import { DEFAULT_CHARS_PER_SECOND } from '../verify/expected-duration.js';
 import type { LoadedBook } from './load-book.js';
 

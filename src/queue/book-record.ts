@@ -1,11 +1,11 @@
 import type { RedisConnection as Redis } from './connection.js';
 import type { BookPlan } from '../producer/plan-book.js';
-import { bookKeys, booksIndexKey } from './book-keys.js';
+import { bookKeys, booksIndexKey } from './keys.js';
 import { RELEASE_BOOK_SEGMENTS, USE_SEGMENTS, segmentRefKeys } from './segment-ref-scripts.js';
 import { DamagedBookRecordError } from './damaged-book-record-error.js';
 import { releaseSlug } from './slug-claims.js';
 
-export { bookKeys, booksIndexKey } from './book-keys.js';
+export { bookKeys, booksIndexKey } from './keys.js';
 
 /**
  * A book's state as operators see it. `cancelled` and `over-budget` are set by people and caps,

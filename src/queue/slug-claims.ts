@@ -1,5 +1,5 @@
 import type { RedisConnection as Redis } from './connection.js';
-import { bookKeys } from './book-keys.js';
+import { bookKeys } from './keys.js';
 import { bullPrefix } from './names.js';
 
 /**
