@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { FlowProducer, Job, Queue, type FlowJob } from 'bullmq';
 import { planParts } from '../src/finalizer/plan-parts.js';
 import { addParts } from '../src/producer/enqueue-processor.js';
-import type { BookPlan } from '../src/producer/plan-book.js';
+import type { BookPlan } from '../src/contracts/book-plan.js';
 import { buildFlow, chunkJobOptions, ENQUEUE_BATCH, enqueueJobId } from '../src/queue/build-flow.js';
 import { openRedis } from '../src/queue/connection.js';
 import type { EnqueueJobData } from '../src/contracts/job-data.js';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import type { RedisConnection as Redis } from '../queue/connection.js';
-import type { BookPlan } from '../producer/plan-book.js';
+import type { BookPlan } from '../contracts/book-plan.js';
 import { chunkJobId, enqueueJobId, partJobId } from '../queue/build-flow.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
 

@@ -1,6 +1,7 @@
 import { Job, type Queue } from 'bullmq';
 import type { RedisConnection as Redis } from '../queue/connection.js';
-import { FINISHED_STATES, listBooks, readBookRecord, type BookRecord } from '../queue/book-record.js';
+import { FINISHED_STATES, readBookRecord, type BookRecord } from '../queue/book-record.js';
+import { listBooks } from '../books/list-books.js';
 import { statusOfJob } from '../books/book-status.js';
 import { readChapterProgress, readChunkResults, type ChapterProgress } from '../books/chapter-progress.js';
 import { chunkTotals, type ChunkTotals } from '../queue/chunk-totals.js';

@@ -5,7 +5,7 @@ import { BOOK_FORMAT } from '../audio/wav-format.js';
 import { coerceError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { PartJobData, PartResult, SynthesizeResult } from '../contracts/job-data.js';
-import { dirOutputs, type OpenBookOutput } from '../store/book-output.js';
+import { dirOutputs, type OpenBookOutput } from '../store/open-book-output.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { chapterFileIfComplete } from './chapter-files.js';
 import { encodePart } from './encode-part.js';

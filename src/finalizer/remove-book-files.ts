@@ -1,4 +1,4 @@
-import { withBookOutput, type OpenBookOutput } from '../store/book-output.js';
+import { withBookOutput, type OpenBookOutput } from '../store/open-book-output.js';
 import type { BookSettings } from '../contracts/job-data.js';
 import { bookNames } from './book-paths.js';
 

@@ -1,5 +1,5 @@
 import type { FlowJob, JobsOptions, ParentOptions } from 'bullmq';
-import type { BookPlan } from '../producer/plan-book.js';
+import type { BookPlan } from '../contracts/book-plan.js';
 import type { ChunkRetry, EnqueueJobData, PartJobData, SynthesizeJobData } from '../contracts/job-data.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from './names.js';
 

@@ -6,7 +6,8 @@ import type { Config } from '../config.js';
 import { AudioSpool } from './audio-spool.js';
 import { FsSegmentStore } from './fs-segment-store.js';
 import type { StoreLogger } from './s3-segment-store.js';
-import type { SegmentHead, SegmentMeta, SegmentStore, StoredObject } from './segment-store.js';
+import type { SegmentHead, SegmentStore, StoredObject } from './segment-store.js';
+import type { SegmentMeta } from './stored-segment.js';
 
 /**
  * The store NARRATE_STORE_URL names. An S3 store spools audio in flight under the system temp dir

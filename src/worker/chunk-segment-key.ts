@@ -9,7 +9,7 @@ export function chunkSegmentKey(chunk: Pick<SynthesizeJobData, 'text' | 'voice' 
     provider: narrator.name,
     model: narrator.model,
     voice: chunk.voice,
-    instructions: narrationInstructions({ style: chunk.style, ...(chunk.language === undefined ? {} : { language: chunk.language }), ...(chunk.hints ? { hints: chunk.hints } : {}) }),
+    instructions: narrationInstructions(chunk),
     text: chunk.text,
   });
 }

@@ -12,7 +12,7 @@ import { isConnected, openRedis, type RedisConnection } from '../queue/connectio
 import { registerQueueDepth } from '../queue/queue-depth-metric.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
 import { enqueueProcessor } from '../producer/enqueue-processor.js';
-import { bookOutputs } from '../store/book-output.js';
+import { bookOutputs } from '../store/open-book-output.js';
 import { openSegmentStore } from '../store/open-segment-store.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { SegmentRefs } from '../queue/segment-refs.js';

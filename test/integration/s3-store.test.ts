@@ -21,7 +21,7 @@ import type { NarrationRequest, NarrationResult, Narrator } from '../../src/prov
 import type { SynthesizeJobData, SynthesizeResult } from '../../src/contracts/job-data.js';
 import { createS3Client } from '../../src/store/s3-client.js';
 import { S3SegmentStore } from '../../src/store/s3-segment-store.js';
-import type { SegmentMeta } from '../../src/store/segment-store.js';
+import type { SegmentMeta } from '../../src/store/stored-segment.js';
 import { parseS3Url } from '../../src/store/store-location.js';
 import { synthesizeChunk } from '../../src/worker/synthesize-chunk.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';

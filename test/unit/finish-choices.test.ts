@@ -12,7 +12,7 @@ import { loadBook } from '../../src/producer/load-book.js';
 import { planBook } from '../../src/producer/plan-book.js';
 import { prepareBooks } from '../../src/producer/prepare-books.js';
 import { loadConfig } from '../../src/config.js';
-import { dirOutputs } from '../../src/store/book-output.js';
+import { dirOutputs } from '../../src/store/open-book-output.js';
 import { resolveCover } from '../../src/producer/resolve-cover.js';
 import { CORPUS } from '../helpers/corpus.js';
 
