@@ -13,8 +13,8 @@ export async function cancelCommand(bookId: string, flags: { purge?: boolean }, 
   const redis = await connectRedis(config.redis, { name: 'narrate-cancel' });
   try {
     const outcome = await cancelBook(redis, config, bookId, flags.purge ? { purge: true } : {});
-    (outcome.status === 200 ? io.stdout : io.stderr).write(`${printableMessage(outcome.message)}\n`);
-    return outcome.status === 200 ? 0 : 1;
+    (outcome.result === 'done' ? io.stdout : io.stderr).write(`${printableMessage(outcome.message)}\n`);
+    return outcome.result === 'done' ? 0 : 1;
   } finally {
     await redis.quit().catch(() => redis.disconnect());
   }

@@ -16,8 +16,8 @@ export async function retryCommand(bookId: string, flags: { maxCost?: string }, 
   try {
     const retry = { attempts: config.maxAttempts, backoffMs: config.backoffMs };
     const outcome = await retryBook(redis, { prefix: config.prefix, retry }, bookId, maxCostUsd === undefined ? {} : { maxCostUsd });
-    (outcome.status === 200 ? io.stdout : io.stderr).write(`${printableMessage(outcome.message)}\n`);
-    return outcome.status === 200 ? 0 : 1;
+    (outcome.result === 'done' ? io.stdout : io.stderr).write(`${printableMessage(outcome.message)}\n`);
+    return outcome.result === 'done' ? 0 : 1;
   } finally {
     await redis.quit().catch(() => redis.disconnect());
   }

@@ -98,7 +98,7 @@ describe.skipIf(!root)('a disk that fills while a book is finished (needs root t
         // Room again: the book is retried and finished from its segments alone.
         await run('mount', ['-o', 'remount,size=64m', disk]);
         const outcome = await retryBook(h.connection, { prefix: h.config.prefix, retry: { attempts: h.config.maxAttempts, backoffMs: h.config.backoffMs } }, bookId);
-        expect(outcome.status, outcome.message).toBe(200);
+        expect(outcome.result, outcome.message).toBe('done');
         const [after] = await h.watch([bookId], { narrator });
         expect(after!.state, `${where}: ${after!.reason}`).toBe('done');
         expect(calls, where).toBe(chunks);

@@ -181,7 +181,7 @@ describe('prune while books are in Redis', () => {
       expect(await storedKeys(h)).toEqual(stored);
 
       const outcome = await retryBook(h.connection, { prefix: h.config.prefix, retry: { attempts: h.config.maxAttempts, backoffMs: h.config.backoffMs } }, bookId);
-      expect(outcome.status, outcome.message).toBe(200);
+      expect(outcome.result, outcome.message).toBe('done');
       const [after] = await h.watch([bookId]);
       expect(after!.state, after!.reason).toBe('done');
       expect(lines.map((l) => fake.callsFor(l))).toEqual([1, 1, 1, 2]);
