@@ -2,7 +2,8 @@ import { Queue } from 'bullmq';
 import type { RedisConnection as Redis } from '../queue/connection.js';
 import { bookEnded } from '../notify/book-ended.js';
 import { readBookPlan, readBookRecord, removeBookRecord, setBookState } from '../queue/book-record.js';
-import { NOTIFY_QUEUE, bullPrefix } from '../queue/names.js';
+import { NOTIFY_QUEUE } from '../queue/names.js';
+import { bullPrefix } from '../queue/keys.js';
 import type { BookControlOutcome } from './book-control-outcome.js';
 import { removeBookJobs } from './remove-book-jobs.js';
 

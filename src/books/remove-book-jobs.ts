@@ -3,7 +3,8 @@ import { Queue } from 'bullmq';
 import type { RedisConnection as Redis } from '../queue/connection.js';
 import type { BookPlan } from '../contracts/book-plan.js';
 import { chunkJobId, enqueueJobId, partJobId } from '../queue/build-flow.js';
-import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
+import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../queue/names.js';
+import { bullPrefix } from '../queue/keys.js';
 
 /** Thrown when jobs of the book are still being worked on after the wait: nothing was half removed that matters. */
 export class BookJobsBusyError extends Error {

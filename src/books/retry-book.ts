@@ -6,7 +6,7 @@ import { buildFlow } from '../queue/build-flow.js';
 import { readBookPlan, readBookRecord, setBookState, STOPPED_STATES } from '../queue/book-record.js';
 import type { BookControlOutcome } from './book-control-outcome.js';
 import type { ChunkRetry } from '../contracts/job-data.js';
-import { bullPrefix } from '../queue/names.js';
+import { bullPrefix } from '../queue/keys.js';
 import { removeBookJobs } from './remove-book-jobs.js';
 
 /**

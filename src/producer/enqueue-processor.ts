@@ -1,6 +1,7 @@
 import type { FlowProducer, Job, Queue } from 'bullmq';
 import type { Logger } from '../logger.js';
 import { bookParent, ENQUEUE_BATCH, partFlow, partJobId } from '../queue/build-flow.js';
+import { bullPrefixOf } from '../queue/keys.js';
 import type { ChunkRetry, EnqueueJobData, EnqueueResult, PartJobData, SynthesizeJobData } from '../contracts/job-data.js';
 
 /** What the `enqueue` processor works with. */
@@ -29,7 +30,7 @@ export function enqueueProcessor(deps: EnqueueDeps) {
   return async (job: Job<EnqueueJobData, EnqueueResult>): Promise<EnqueueResult> => {
     const { bookId, parts, retry } = job.data;
     if (!job.parentKey) return { added: 0 };
-    const prefix = deps.finalize.opts.prefix ?? 'bull';
+    const prefix = bullPrefixOf(deps.finalize);
     let added = 0;
     for (let from = 0; from < parts.length; ) {
       let to = from + 1;

@@ -7,7 +7,7 @@ import { estimateCost, formatUsd, type CostEstimate } from '../money/estimate-co
 import { loadPrices, pricesFor } from '../money/prices.js';
 import { narratorIdentity } from '../providers/narrator-identity.js';
 import { chunkSegmentKey } from '../worker/chunk-segment-key.js';
-import { bullPrefix } from '../queue/names.js';
+import { bullPrefix } from '../queue/keys.js';
 import type { BookPlan } from '../contracts/book-plan.js';
 import { prepareBooks, type SlugClaims, type SubmitOptions } from './prepare-books.js';
 import { claimSlug, releaseSlug } from '../queue/slug-claims.js';

@@ -1,7 +1,7 @@
 import type { RedisConnection as Redis } from './connection.js';
 import type { BookPlan } from '../contracts/book-plan.js';
-import { bookKeys, booksIndexKey } from './keys.js';
-import { RELEASE_BOOK_SEGMENTS, USE_SEGMENTS, segmentRefKeys } from './segment-ref-scripts.js';
+import { bookKeys, booksIndexKey, segmentRefKeys } from './keys.js';
+import { RELEASE_BOOK_SEGMENTS, USE_SEGMENTS } from './segment-ref-scripts.js';
 import { DamagedBookRecordError } from './damaged-book-record-error.js';
 import { releaseSlug } from './slug-claims.js';
 

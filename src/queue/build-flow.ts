@@ -1,6 +1,7 @@
 import type { FlowJob, JobsOptions, ParentOptions } from 'bullmq';
 import type { BookPlan } from '../contracts/book-plan.js';
 import type { ChunkRetry, EnqueueJobData, PartJobData, SynthesizeJobData } from '../contracts/job-data.js';
+import { queueQualifiedName } from './keys.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from './names.js';
 
 /** Finished jobs are kept a week (the dashboard and `narrate status` read them), at most 50,000. */
@@ -67,7 +68,7 @@ export function partJobOptions(bookId: string, part: number): JobsOptions {
 
 /** Where a book's parts point as their parent: its `finalize` job (the book id). */
 export function bookParent(bookId: string, prefix: string): ParentOptions {
-  return { id: bookId, queue: `${prefix}:${FINALIZE_QUEUE}` };
+  return { id: bookId, queue: queueQualifiedName(prefix, FINALIZE_QUEUE) };
 }
 
 /** The `encode` job data of every part of a book, each with its chunks' `synthesize` data. Pure. */

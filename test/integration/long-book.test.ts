@@ -14,7 +14,8 @@ import { addParts, enqueueProcessor } from '../../src/producer/enqueue-processor
 import { submitBooks } from '../../src/producer/submit-books.js';
 import { chunkJobId, enqueueJobId, FLOW_CHUNKS } from '../../src/queue/build-flow.js';
 import type { EnqueueJobData, FinalizeJobData } from '../../src/contracts/job-data.js';
-import { bullPrefix, ENCODE_QUEUE, ENQUEUE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
+import { ENCODE_QUEUE, ENQUEUE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
+import { bullPrefix } from '../../src/queue/keys.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { writeParagraphBook } from '../helpers/paragraph-book.js';
 import { createHarness, type Harness } from '../helpers/pipeline.js';

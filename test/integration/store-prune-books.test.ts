@@ -15,7 +15,7 @@ import type { CliIo } from '../../src/cli/io.js';
 import type { Config } from '../../src/config.js';
 import { submitBooks } from '../../src/producer/submit-books.js';
 import { readBookPlan, removeBookRecord } from '../../src/queue/book-record.js';
-import { bullPrefix } from '../../src/queue/names.js';
+import { bullPrefix } from '../../src/queue/keys.js';
 import { referencedSegments } from '../../src/queue/referenced-segments.js';
 import { removeBookJobs } from '../../src/books/remove-book-jobs.js';
 import { retryBook } from '../../src/books/retry-book.js';
