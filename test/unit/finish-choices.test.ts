@@ -149,7 +149,7 @@ describe('planning a finished book', () => {
   it('refuses a manifest that asks for ACX in a format ACX does not take, naming it', async () => {
     await writeFile(join(dir, 'acx-wav.yaml'), 'title: T\nloudness: acx\nformat: wav\nchapters: [ch1.txt]\n');
     const book = await loadBook(join(dir, 'acx-wav.yaml'));
-    expect(() => planBook(book, PLAN)).toThrow(`${join(dir, 'acx-wav.yaml')}: loudness acx makes MP3 files`);
+    expect(() => planBook(book, PLAN)).toThrow(`${join(dir, 'acx-wav.yaml')}: loudness acx makes MP3 files, as ACX requires: format wav cannot go with it`);
   });
 });
 
