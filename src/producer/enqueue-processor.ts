@@ -30,7 +30,7 @@ export function enqueueProcessor(deps: EnqueueDeps) {
   return async (job: Job<EnqueueJobData, EnqueueResult>): Promise<EnqueueResult> => {
     const { bookId, parts, retry } = job.data;
     if (!job.parentKey) return { added: 0 };
-    const prefix = bullPrefixOf(deps.finalize);
+    const bullMqPrefix = bullPrefixOf(deps.finalize);
     let added = 0;
     for (let from = 0; from < parts.length; ) {
       let to = from + 1;
@@ -42,7 +42,7 @@ export function enqueueProcessor(deps: EnqueueDeps) {
         deps.logger.warn({ bookId, state, added }, 'book not waiting for its chunks any more: stopped adding them');
         return { added };
       }
-      await addParts(deps, bookId, parts.slice(from, to), retry, prefix);
+      await addParts(deps, bookId, parts.slice(from, to), retry, bullMqPrefix);
       added += chunks;
       from = to;
       await job.updateProgress(added);
@@ -60,10 +60,10 @@ export async function addParts(
   bookId: string,
   parts: { data: PartJobData; chunks: SynthesizeJobData[] }[],
   retry: ChunkRetry,
-  prefix: string,
+  bullMqPrefix: string,
 ): Promise<void> {
   const states = await Promise.all(parts.map((p) => deps.encode.getJobState(partJobId(bookId, p.data.part))));
   const missing = parts.filter((_, i) => states[i] === 'unknown');
   if (missing.length === 0) return;
-  await deps.flows.addBulk(missing.map((p) => ({ ...partFlow(p, prefix, retry), opts: { ...partFlow(p, prefix, retry).opts, parent: bookParent(bookId, prefix) } })));
+  await deps.flows.addBulk(missing.map((p) => ({ ...partFlow(p, bullMqPrefix, retry), opts: { ...partFlow(p, bullMqPrefix, retry).opts, parent: bookParent(bookId, bullMqPrefix) } })));
 }

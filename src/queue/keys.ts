@@ -6,7 +6,8 @@ import { SYNTHESIZE_QUEUE } from './names.js';
  * Every Redis key narrate writes is spelled here, and this is the only file that reads BullMQ's own
  * keys (where BullMQ has no call for what is asked). "Prefix" means one thing per name:
  * - `prefix`: NARRATE_PREFIX as configured (config.prefix), the deployment's name;
- * - `bullPrefix(prefix)`: that name braced, BullMQ's key prefix and the Cluster hash tag of every key;
+ * - `bullPrefix(prefix)`, held as `bullMqPrefix`: that name braced, BullMQ's key prefix and the Cluster
+ *   hash tag of every key;
  * - an S3 key prefix is a store's `S3Location.prefix`, and a book's output folder is its `outDir`:
  *   neither is a Redis key.
  */
