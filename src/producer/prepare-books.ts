@@ -13,7 +13,7 @@ import { loadBook, readingChoices, type LoadedBook } from './load-book.js';
 import { planBook, type BookChoices } from './plan-book.js';
 import type { BookPlan } from '../contracts/book-plan.js';
 import { DEFAULT_MAX_CHARS } from './split-chunks.js';
-import { slugify } from './slugify.js';
+import { slugify } from '../finalizer/slugify.js';
 import { checkFlagCover, resolveCover } from './resolve-cover.js';
 import { bookFormat } from './resolve-book-finish.js';
 import { withBookOutput, bookOutputs, dirOutputs } from '../store/open-book-output.js';

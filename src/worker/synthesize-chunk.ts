@@ -11,7 +11,7 @@ import type { SegmentMeta } from '../store/stored-segment.js';
 import type { Logger } from '../logger.js';
 import { StoreRefusedError } from '../errors.js';
 import type { SegmentRefs } from '../queue/segment-refs.js';
-import { chunkSegmentKey } from './chunk-segment-key.js';
+import { chunkSegmentKey } from '../providers/chunk-segment-key.js';
 import type { CallSlots } from './call-slots.js';
 import { narrateChunk, type VerifiedNarration, type VerifyOptions } from './narrate-chunk.js';
 
