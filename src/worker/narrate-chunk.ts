@@ -1,7 +1,7 @@
 import { BOOK_FORMAT, describeFormat, sameFormat, type WavFormat } from '../audio/wav-format.js';
 import { AudioFormatError, NarrateError } from '../errors.js';
-import { sumUsage, type Narrator } from '../providers/narrator.js';
-import type { TokenUsage } from '../contracts/token-usage.js';
+import type { Narrator } from '../providers/narrator.js';
+import { sumUsage, type TokenUsage } from '../contracts/token-usage.js';
 import { isEnglish } from '../language/languages.js';
 import { splitSentences, splitSentencesSpaced } from '../producer/split-sentences.js';
 import type { AudioSpool } from '../store/audio-spool.js';

@@ -13,7 +13,7 @@ import { narrationInstructions } from '../../src/providers/narration-instruction
 import { DEFAULT_PRICES, loadPrices, pricesFor } from '../../src/money/prices.js';
 import { isWebhookUrl, redactUrl } from '../../src/notify/notify-url.js';
 import { signBody } from '../../src/notify/sign-body.js';
-import { sumUsage } from '../../src/providers/narrator.js';
+import { sumUsage } from '../../src/contracts/token-usage.js';
 
 const LIST = DEFAULT_PRICES['gpt-4o-audio-preview']!;
 
