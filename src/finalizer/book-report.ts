@@ -1,5 +1,5 @@
 import { chunkTotals, type ChunkTotals } from '../queue/chunk-totals.js';
-import type { FinalizeJobData, SynthesizeResult } from '../queue/job-data.js';
+import type { FinalizeJobData, SynthesizeResult } from '../contracts/job-data.js';
 import type { BookSentence } from '../align/book-sentence.js';
 import type { LoudnessReport } from './book-mastering-report.js';
 import { chunkAlignmentSummary } from './book-sentences.js';

@@ -1,5 +1,5 @@
 import type { BookSentence } from '../align/book-sentence.js';
-import type { SegmentTimings } from '../store/segment-timings.js';
+import type { SegmentTimings } from '../contracts/segment-timings.js';
 
 /**
  * Every aligned sentence of a book on the book's timeline: each chunk's sentence timings (kept with

@@ -4,7 +4,7 @@ import { alignChunk } from '../align/align-chunk.js';
 import { judgeAlignment, type AlignmentVerdict } from '../align/judge-alignment.js';
 import type { ChunkAlignment } from '../align/chunk-alignment.js';
 import { chunkSentences } from '../producer/chunk-sentences.js';
-import type { SegmentTimings } from '../store/segment-timings.js';
+import type { SegmentTimings } from '../contracts/segment-timings.js';
 
 /** An accepted reading's sentence timings and the check's verdict on them. */
 export interface AlignedReading {

@@ -1,8 +1,6 @@
 import type { CaptionCue } from './caption-cues.js';
 
-/** The caption formats `--captions` takes. */
-export type CaptionFormat = 'vtt' | 'srt';
-export const CAPTION_FORMATS: readonly CaptionFormat[] = ['vtt', 'srt'];
+import type { CaptionFormat } from '../../contracts/caption-format.js';
 
 /** Cues as a WebVTT file (W3C WebVTT: a header, then numbered cues with HH:MM:SS.mmm times). Pure. */
 export function vttText(cues: readonly CaptionCue[]): string {
