@@ -87,7 +87,8 @@ describe('narrate run --captions', () => {
 
   it('with the offline voice: WebVTT for the book and beside each chapter file, a cue per sentence where its voice is', async () => {
     const out = join(dir, 'out-offline');
-    const result = await runCli(['run', join(dir, 'harbour.md'), '--out', out, '--captions', 'vtt'], env);
+    // Bounds for a shared 2-core machine: the offline voice, the alignment and ffmpeg all take CPU.
+    const result = await runCli(['run', join(dir, 'harbour.md'), '--out', out, '--captions', 'vtt'], env, { timeoutMs: 280_000 });
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(await readFile(join(out, 'harbour.json'), 'utf8')) as BookReport;
     expect(report.provider).toBe('offline');
@@ -108,17 +109,17 @@ describe('narrate run --captions', () => {
     const offset = report.durationMs - chapterFile.durationMs;
     second.forEach((c, i) => expect(Math.abs(c.startMs - (inBook[i]!.startMs - offset))).toBeLessThanOrEqual(30));
     expect(report.chapters[1]!.captions).toBe(join(out, 'harbour.chapters', '02-the-lamp.vtt'));
-  });
+  }, 300_000);
 
   it('with the chat model: SubRip of every sentence, every chunk aligned well inside the check bound', async () => {
     const out = join(dir, 'out-fake');
-    const result = await runCli(['run', join(dir, 'harbour.md'), '--out', out, '--captions', 'srt'], { ...env, NARRATE_API_KEY: 'e2e-key', NARRATE_BASE_URL: fake.url });
+    const result = await runCli(['run', join(dir, 'harbour.md'), '--out', out, '--captions', 'srt'], { ...env, NARRATE_API_KEY: 'e2e-key', NARRATE_BASE_URL: fake.url }, { timeoutMs: 280_000 });
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(await readFile(join(out, 'harbour.json'), 'utf8')) as BookReport;
     expect(report.model).toBe('gpt-4o-audio-preview');
     for (const c of report.chunks) expect(c.alignment?.cost).toBeLessThan(0.85);
     await checkCaptions(report, join(out, 'harbour.m4b'), parseCaptions(await readFile(join(out, 'harbour.srt'), 'utf8')));
-  });
+  }, 300_000);
 
   it('refuses --captions with NARRATE_ALIGN=off, and a format it does not write, saying what to set', async () => {
     const off = await runCli(['run', join(dir, 'harbour.md'), '--out', join(dir, 'x'), '--captions', 'vtt'], { ...env, NARRATE_ALIGN: 'off' });

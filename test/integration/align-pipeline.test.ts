@@ -80,7 +80,7 @@ describe('sentence alignment in the pipeline', () => {
     report.sentences!.slice(1).forEach((s, i) => expect(s.startMs).toBeGreaterThanOrEqual(report.sentences![i]!.endMs - 1));
     for (const c of report.chunks) expect(c.alignment).toMatchObject({ reference: 'en-us', cost: expect.any(Number), confidence: expect.any(Number) });
     expect(report.captions).toBe(join(h.dir, 'out', 'harbour.vtt'));
-  });
+  }, 300_000);
 
   it('a cached segment keeps its timings: no model call, no second alignment', async () => {
     const first = JSON.parse(await readFile(join(h.dir, 'out', 'harbour.json'), 'utf8')) as BookReport;
@@ -104,5 +104,5 @@ describe('sentence alignment in the pipeline', () => {
     expect(again.chunks.every((c) => c.cached)).toBe(true);
     expect(again.sentences).toEqual(first.sentences);
     expect(await readFile(join(h.dir, 'again', 'harbour.srt'), 'utf8')).toMatch(/^1\n00:00:\d\d,\d{3} --> /);
-  });
+  }, 300_000);
 });
