@@ -101,15 +101,14 @@ describe('Books page over a library', () => {
     const page = await browser!.newPage();
     try {
       await page.goto(url('books?page=2'));
-      await page.waitForFunction(() => document.getElementById('live-status')?.textContent?.includes('updated'));
+      // In the page (strings: the test build has no DOM types).
+      await page.waitForFunction("document.getElementById('live-status').textContent.includes('updated')");
       // Marks every row's element: a row the update replaces loses its mark.
-      await page.evaluate(() => {
-        for (const row of document.querySelectorAll('tbody tr')) (row as unknown as { marked: boolean }).marked = true;
-      });
+      await page.evaluate("for (const row of document.querySelectorAll('tbody tr')) row.marked = true");
       const changed = [...ids].reverse()[60]!;
       await connection.hset(bookKeys(prefix, changed).record, 'costUsd', '0.75');
       await waitUntil('the changed row to show its cost', async () => (await page.locator(`tr[data-book="${changed}"]`).innerText()).includes('$0.7500'), { timeoutMs: 20_000 });
-      const unmarked = await page.evaluate(() => [...document.querySelectorAll('tbody tr')].filter((row) => !(row as unknown as { marked?: boolean }).marked).map((row) => (row as unknown as { dataset: { book: string } }).dataset.book));
+      const unmarked = await page.evaluate<string[]>("[...document.querySelectorAll('tbody tr')].filter((row) => !row.marked).map((row) => row.dataset.book)");
       expect(unmarked).toEqual([changed]);
     } finally {
       await page.close();
