@@ -32,7 +32,7 @@ export interface ChapterView {
   audioFile?: string;
 }
 
-/** Everything the Books page shows about one book. Built by readBookView/listBookViews. */
+/** Everything the Books page shows about one book. Built by readBookView/readBookViews. */
 export interface BookView {
   bookId: string;
   title: string;
