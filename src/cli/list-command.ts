@@ -3,7 +3,7 @@ import { formatUsd } from '../money/estimate-cost.js';
 import type { BookRecord } from '../queue/book-record.js';
 import { connectRedis } from '../queue/connection.js';
 import type { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
-import { listBookPage } from '../queue/list-book-page.js';
+import { listBookPage } from '../books/list-book-page.js';
 import type { CliIo } from './io.js';
 import { jsonArrayWriter } from './json-array-writer.js';
 import { nextPageHint, parseListingFlags, type ListingFlags } from './listing-flags.js';

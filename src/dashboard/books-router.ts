@@ -3,7 +3,7 @@ import express, { type Request, type Response } from 'express';
 import type { Logger } from '../logger.js';
 import { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
 import type { BookActions } from './book-actions.js';
-import { findBooks, type FoundBooks } from '../queue/find-books.js';
+import { findBooks, type FoundBooks } from '../books/find-books.js';
 import { bookAudioLocation, readBookView, readBookViews, type AudioTarget, type BookSources, type BookView } from './book-view.js';
 import type { Csrf } from './csrf.js';
 import { liveBooks, listTopicKey, type ListTopic, type LiveParts, type LiveSnapshot } from './live-books.js';

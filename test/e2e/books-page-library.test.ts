@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config.js';
 import { startDashboard, type Dashboard } from '../../src/dashboard/start-dashboard.js';
 import { bookKeys } from '../../src/queue/book-record.js';
 import { openRedis } from '../../src/queue/connection.js';
-import { bullPrefix } from '../../src/queue/names.js';
+import { bullPrefix } from '../../src/queue/keys.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { seedBookRecords } from '../helpers/seed-book-records.js';
 import { testPrefix } from '../helpers/test-prefix.js';

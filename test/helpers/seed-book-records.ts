@@ -1,4 +1,4 @@
-import type { BookPlan } from '../../src/producer/plan-book.js';
+import type { BookPlan } from '../../src/contracts/book-plan.js';
 import { createBookRecord } from '../../src/queue/book-record.js';
 import type { RedisConnection } from '../../src/queue/connection.js';
 

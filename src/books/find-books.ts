@@ -1,5 +1,5 @@
-import type { RedisConnection as Redis } from './connection.js';
-import { bookKeys, booksIndexKey } from './book-record.js';
+import type { RedisConnection as Redis } from '../queue/connection.js';
+import { bookKeys, booksIndexKey } from '../queue/keys.js';
 
 /** A page of the newest books, optionally only those whose title contains `search`. */
 export interface FindBooksQuery {

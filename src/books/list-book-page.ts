@@ -1,6 +1,8 @@
-import type { RedisConnection as Redis } from './connection.js';
-import { bookKeys, booksIndexKey, readBookRecords, type BookRecord, type BookState } from './book-record.js';
-import type { DamagedBookRecordError } from './damaged-book-record-error.js';
+import type { RedisConnection as Redis } from '../queue/connection.js';
+import type { BookRecord, BookState } from '../queue/book-record.js';
+import type { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
+import { bookKeys, booksIndexKey } from '../queue/keys.js';
+import { readBookRecords } from './list-books.js';
 import { UnknownCursorError } from './unknown-cursor-error.js';
 
 /** Which page of books to read, oldest first. */
