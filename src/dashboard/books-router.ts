@@ -104,13 +104,14 @@ export function booksRouter(options: BooksRouterOptions): BooksRouter {
       // Every open page's books read together: a book on two pages (or on a page and its own) is read once.
       const found = await Promise.all(need.lists.map(findPage));
       const listed = [...new Set(found.flatMap((f) => f.ids))];
+      const onSomePage = new Set(listed);
       const read = await readViews(listed);
       const damaged = new Set(read.damaged.map((d) => d.bookId));
       need.lists.forEach((topic, i) => lists.set(listTopicKey(topic), listPage(topic, found[i]!, read, context(slot))));
       await Promise.all(
         need.bookIds.map(async (id) => {
           try {
-            const view = read.views.get(id) ?? (listed.includes(id) ? undefined : await readBookView(sources, id));
+            const view = read.views.get(id) ?? (onSomePage.has(id) ? undefined : await readBookView(sources, id));
             books.set(id, damaged.has(id) ? 'unreadable' : view === undefined ? 'gone' : { parts: bookParts(view, context(slot)) });
           } catch (error) {
             if (!(error instanceof DamagedBookRecordError)) throw error;
