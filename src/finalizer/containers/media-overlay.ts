@@ -33,10 +33,10 @@ export function mediaOverlay(textHref: string, clips: readonly OverlayClip[]): s
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
     '<smil xmlns="http://www.w3.org/ns/SMIL" xmlns:epub="http://www.idpf.org/2007/ops" version="3.0">\n' +
+    // No seq around the pars: a seq's epub:textref must name a fragment (epubcheck MED-014), and the
+    // document as a whole has none to name.
     '  <body>\n' +
-    `  <seq id="seq1" epub:textref="${escapeXml(textHref)}">\n` +
     pars.join('') +
-    '  </seq>\n' +
     '  </body>\n' +
     '</smil>\n'
   );
