@@ -55,12 +55,26 @@ export function wrapSentences(documents: readonly SourceDocument[], sentences: r
   );
 
   const claimed = new Uint8Array(key.length);
+  const anyLink = (at: number, length: number): boolean => {
+    for (let k = at; k < at + length; k++) {
+      const letter = letters[k] as Letter;
+      if (runs[letter.document]?.[letter.run]?.inLink) return true;
+    }
+    return false;
+  };
   const ranges = new Map<string, { from: number; to: number; id: string }[]>();
   const pieces: SentencePiece[][] = [];
   let cursor = 0;
   sentences.forEach((sentence, index) => {
     const wanted = lettersOf(sentence).map((l) => l.letter).join('');
-    const at = wanted === '' ? -1 : (findUnclaimed(key, wanted, cursor, claimed) ?? findUnclaimed(key, wanted, 0, claimed) ?? -1);
+    let at = wanted === '' ? -1 : (findUnclaimed(key, wanted, cursor, claimed) ?? findUnclaimed(key, wanted, 0, claimed) ?? -1);
+    // A heading found in a contents list (partly or wholly link text: "<a>CHAPTER I.</a> Down the
+    // Rabbit-Hole") is read where it stands, further on, when it is there with no link.
+    if (at >= 0 && anyLink(at, wanted.length)) {
+      let further = findUnclaimed(key, wanted, at + 1, claimed);
+      while (further !== undefined && anyLink(further, wanted.length)) further = findUnclaimed(key, wanted, further + 1, claimed);
+      if (further !== undefined) at = further;
+    }
     if (at < 0) {
       pieces.push([]);
       return;

@@ -4,6 +4,8 @@ export interface TextRun {
   text: string;
   /** rawOffsets[i]: where decoded character i starts in the source; rawOffsets[text.length] is the run's end. */
   rawOffsets: number[];
+  /** Inside a link: a contents list or a cross-reference, where a heading is listed rather than read. */
+  inLink: boolean;
 }
 
 // Text a span may not wrap, or that no one reads: the head, scripts and styles, foreign vocabularies
@@ -21,12 +23,13 @@ export function xhtmlTextRuns(source: string): TextRun[] {
   const open: string[] = [];
   let unwrappable = 0;
   let inBody = false;
+  let links = 0;
   let i = 0;
   while (i < source.length) {
     const lt = source.indexOf('<', i);
     const textEnd = lt < 0 ? source.length : lt;
     if (textEnd > i && inBody && unwrappable === 0) {
-      const run = decodeRun(source, i, textEnd);
+      const run = { ...decodeRun(source, i, textEnd), inLink: links > 0 };
       if (/\S/.test(run.text)) runs.push(run);
     }
     if (lt < 0) break;
@@ -42,12 +45,16 @@ export function xhtmlTextRuns(source: string): TextRun[] {
         // Pop to the matching element: tolerant of the odd unbalanced end tag.
         const at = open.lastIndexOf(name);
         if (at >= 0) {
-          for (const closed of open.splice(at)) if (UNWRAPPABLE.has(closed)) unwrappable--;
+          for (const closed of open.splice(at)) {
+            if (UNWRAPPABLE.has(closed)) unwrappable--;
+            if (closed === 'a') links--;
+          }
         }
         if (name === 'body') inBody = false;
       } else if (!tag.endsWith('/>')) {
         open.push(name);
         if (UNWRAPPABLE.has(name)) unwrappable++;
+        if (name === 'a') links++;
         if (name === 'body') inBody = true;
       }
       i = end;
@@ -79,7 +86,7 @@ function localName(tag: string): string {
   return name.slice(name.indexOf(':') + 1).toLowerCase();
 }
 
-function decodeRun(source: string, start: number, end: number): TextRun {
+function decodeRun(source: string, start: number, end: number): Omit<TextRun, 'inLink'> {
   let text = '';
   const rawOffsets: number[] = [];
   let i = start;
