@@ -5,6 +5,9 @@ import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVE_CLASS, readAlongEpub } from '../../src/finalizer/containers/read-along-epub.js';
 import { textBookEpub } from '../../src/finalizer/containers/text-book-epub.js';
+import { publishReadAlong } from '../../src/finalizer/publish-read-along.js';
+import { dirOutputs } from '../../src/store/book-output.js';
+import { runOk } from '../helpers/run-tool.js';
 import { readEpub } from '../../src/producer/read-epub.js';
 import { splitSentences } from '../../src/producer/split-sentences.js';
 import { CORPUS, corpusParagraph } from '../helpers/corpus.js';
@@ -126,5 +129,33 @@ describe('read-along EPUB', () => {
       else if (entry.name.endsWith('.xhtml')) expect(visibleText(now)).toBe(visibleText(was));
       else expect(now).toBe(was);
     }
+  }, 120_000);
+
+  it('publishes <slug>.epub beside a finished book, its chapters cut from the book audio', async () => {
+    const chapters = [
+      ['Chapter One', 'The keeper climbed the stair of the tower by the sea.', 'He counted every step aloud.'],
+      ['Chapter Two', 'The lamp was lit at dusk.', 'It burned until the dawn came over the grey water.'],
+    ];
+    const narrated = await narrateForReadAlong(chapters, dir);
+    // One book file, as the finalizer leaves it: the chapters' audio joined.
+    const list = join(dir, 'parts.txt');
+    await import('node:fs/promises').then((fs) => fs.writeFile(list, narrated.audio.map((a) => `file '${a.path}'`).join('\n')));
+    const bookPath = join(dir, 'book.m4a');
+    await runOk('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-c:a', 'aac', '-b:a', '64k', bookPath]);
+    const out = await dirOutputs(join(dir, 'out'));
+    const published = await publishReadAlong({
+      out,
+      book: { bookId: 'b1', title: 'The Lighthouse', author: 'A. Keeper', language: 'en', slug: 'the-lighthouse', sources: [join(dir, 'lighthouse.md')], submittedAt: new Date().toISOString() },
+      sentences: narrated.sentences,
+      audioPath: bookPath,
+      chapters: narrated.audio.map((a, i) => ({ title: chapters[i]![0]!, startMs: a.startMs, endMs: a.startMs + a.durationMs })),
+    });
+    expect(published.location).toBe(join(dir, 'out', 'the-lighthouse.epub'));
+    expect(published.unsynchronized).toBe(0);
+    const zip = await expectReadAlong(await readFile(published.location), narrated, 'published');
+    const first = (await zip.file('OEBPS/chapter-001.xhtml')?.async('string')) ?? '';
+    // The heard heading is the chapter's heading, shown once.
+    expect(first.match(/Chapter One/g)?.length).toBe(2); // <title> and <h1>
+    await out.close();
   }, 120_000);
 });

@@ -13,6 +13,8 @@ export interface ChapterAudio {
   chapter: number;
   /** An MP3 or AAC (.m4a) file: EPUB's core audio types, which every reading system plays. */
   path: string;
+  /** audio/mpeg or audio/mp4; by default from the path's extension. */
+  type?: string;
   startMs: number;
   durationMs: number;
 }
@@ -62,8 +64,8 @@ export async function readAlongEpub(input: ReadAlongInput): Promise<ReadAlongEpu
   };
   const audio = new Map(
     input.audio.map((a) => {
-      const type = audioType(a.path);
-      const zipPath = inOpfDir(`audio/chapter-${String(a.chapter).padStart(3, '0')}${posix.extname(a.path).toLowerCase()}`);
+      const type = a.type ?? audioType(a.path);
+      const zipPath = inOpfDir(`audio/chapter-${String(a.chapter).padStart(3, '0')}${type === 'audio/mpeg' ? '.mp3' : '.m4a'}`);
       return [a.chapter, { ...a, type, zipPath }];
     }),
   );
