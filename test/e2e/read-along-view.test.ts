@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Job, Queue } from 'bullmq';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BookSentence } from '../../src/align/book-sentence.js';
 import { alignChunk } from '../../src/align/align-chunk.js';
@@ -29,6 +29,12 @@ const CHAPTERS = [
   { title: 'The Stair', text: 'The keeper climbed the stair of the tower by the sea. He counted every step aloud. At the top, the wind was cold.' },
   { title: 'The Lamp', text: 'The lamp was lit at dusk. It burned until the dawn came over the grey water.' },
 ];
+// Run in the page, as text: the test's own TypeScript has no DOM types.
+const PLAYER = "document.getElementById('player')";
+const PLAYER_READY = `${PLAYER}.readyState >= 1`;
+/** Until `expression` is true in the page (evaluated over CDP: the page's CSP forbids eval, so waitForFunction cannot take a string). */
+const until = (page: Page, expression: string): Promise<void> =>
+  waitUntil(expression, async () => (await page.evaluate(expression)) === true, { timeoutMs: 20_000, intervalMs: 50 });
 const prefix = testPrefix('read-along-view');
 let dir = '';
 let out = '';
@@ -108,32 +114,23 @@ describe('the read-along view', () => {
       await page.waitForSelector('#player');
       expect(await page.locator('.s').allTextContents()).toEqual(sentences.map((s) => s.text));
       expect(await page.locator('h2').allTextContents()).toEqual(CHAPTERS.map((c) => c.title));
-      await page.waitForFunction(() => (document.getElementById('player') as HTMLAudioElement).readyState >= 1);
+      await until(page, PLAYER_READY);
 
       // Put anywhere inside a sentence, the player highlights that sentence and no other.
       for (const k of [1, 4, 6]) {
         const s = sentences[k]!;
-        await page.evaluate((t) => {
-          (document.getElementById('player') as HTMLAudioElement).currentTime = t;
-        }, (s.startMs + s.endMs) / 2000);
-        await page.waitForFunction((text) => document.querySelector('.s.current')?.textContent === text, s.text, { timeout: 10_000 });
+        await page.evaluate(`${PLAYER}.currentTime = ${(s.startMs + s.endMs) / 2000}`);
+        await until(page, `document.querySelector('.s.current')?.textContent === ${JSON.stringify(s.text)}`);
         expect(await page.locator('.s.current').count()).toBe(1);
         expect(await page.locator('.s.current').getAttribute('aria-current')).toBe('true');
       }
 
       // Playing, the highlight follows the player's own clock across a sentence boundary.
       const boundary = sentences[2]!.startMs;
-      await page.evaluate((t) => {
-        const player = document.getElementById('player') as HTMLAudioElement;
-        player.currentTime = t;
-        void player.play();
-      }, (boundary - 600) / 1000);
-      await page.waitForFunction((ms) => (document.getElementById('player') as HTMLAudioElement).currentTime * 1000 > ms + 300, boundary, { timeout: 20_000 });
-      await page.evaluate(() => (document.getElementById('player') as HTMLAudioElement).pause());
-      const seen = await page.evaluate(() => ({
-        ms: (document.getElementById('player') as HTMLAudioElement).currentTime * 1000,
-        id: document.querySelector('.s.current')?.id,
-      }));
+      await page.evaluate(`${PLAYER}.currentTime = ${(boundary - 600) / 1000}; void ${PLAYER}.play()`);
+      await until(page, `${PLAYER}.currentTime * 1000 > ${boundary + 300}`);
+      await page.evaluate(`${PLAYER}.pause()`);
+      const seen = (await page.evaluate(`({ ms: ${PLAYER}.currentTime * 1000, id: document.querySelector('.s.current')?.id })`)) as { ms: number; id?: string };
       const heard = sentences.findLastIndex((s) => s.startMs <= seen.ms);
       expect(seen.id).toBe(`s${heard}`);
     } finally {
@@ -145,10 +142,10 @@ describe('the read-along view', () => {
     const page = await browser!.newPage();
     try {
       await page.goto(new URL(`books/${bookId}/read-along`, dashboard!.url).href);
-      await page.waitForFunction(() => (document.getElementById('player') as HTMLAudioElement).readyState >= 1);
+      await until(page, PLAYER_READY);
       await page.click('#s5');
-      await page.evaluate(() => (document.getElementById('player') as HTMLAudioElement).pause());
-      const ms = await page.evaluate(() => (document.getElementById('player') as HTMLAudioElement).currentTime * 1000);
+      await page.evaluate(`${PLAYER}.pause()`);
+      const ms = (await page.evaluate(`${PLAYER}.currentTime * 1000`)) as number;
       expect(ms).toBeGreaterThanOrEqual(sentences[5]!.startMs - 50);
       expect(ms).toBeLessThan(sentences[5]!.endMs);
       expect(await page.locator('.s.current').getAttribute('id')).toBe('s5');
