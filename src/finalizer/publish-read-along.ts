@@ -1,6 +1,6 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import type { BookSentence } from '../align/book-sentence.js';
-import type { FinalizeJobData } from '../queue/job-data.js';
+import type { FinalizeJobData } from '../contracts/job-data.js';
 import type { BookOutput } from '../store/book-output.js';
 import { readAlongEpub, type ChapterAudio } from './containers/read-along-epub.js';
 import { textBookEpub } from './containers/text-book-epub.js';
