@@ -17,7 +17,8 @@ import { createLogger } from '../../src/logger.js';
 import { splitSentences } from '../../src/producer/split-sentences.js';
 import { submitBooks } from '../../src/producer/submit-books.js';
 import { openRedis } from '../../src/queue/connection.js';
-import { bullPrefix, FINALIZE_QUEUE } from '../../src/queue/names.js';
+import { FINALIZE_QUEUE } from '../../src/queue/names.js';
+import { bullPrefix } from '../../src/queue/keys.js';
 import { startWorkers } from '../../src/worker/start-workers.js';
 import { decodePcm } from '../helpers/decode-pcm.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
@@ -33,8 +34,9 @@ const CHAPTERS = [
 const PLAYER = "document.getElementById('player')";
 const PLAYER_READY = `${PLAYER}.readyState >= 1`;
 /** Until `expression` is true in the page (evaluated over CDP: the page's CSP forbids eval, so waitForFunction cannot take a string). */
-const until = (page: Page, expression: string): Promise<void> =>
-  waitUntil(expression, async () => (await page.evaluate(expression)) === true, { timeoutMs: 20_000, intervalMs: 50 });
+const until = async (page: Page, expression: string): Promise<void> => {
+  await waitUntil(expression, async () => (await page.evaluate(expression)) === true, { timeoutMs: 20_000, intervalMs: 50 });
+};
 const prefix = testPrefix('read-along-view');
 let dir = '';
 let out = '';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVE_CLASS, readAlongEpub } from '../../src/finalizer/containers/read-along-epub.js';
 import { textBookEpub } from '../../src/finalizer/containers/text-book-epub.js';
 import { publishReadAlong } from '../../src/finalizer/publish-read-along.js';
-import { dirOutputs } from '../../src/store/book-output.js';
+import { dirOutputs } from '../../src/store/open-book-output.js';
 import { runOk } from '../helpers/run-tool.js';
 import { readEpub } from '../../src/producer/read-epub.js';
 import { splitSentences } from '../../src/producer/split-sentences.js';
