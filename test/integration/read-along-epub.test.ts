@@ -153,6 +153,13 @@ describe('read-along EPUB', () => {
     expect(published.location).toBe(join(dir, 'out', 'the-lighthouse.epub'));
     expect(published.unsynchronized).toBe(0);
     const zip = await expectReadAlong(await readFile(published.location), narrated, 'published');
+    // Each chapter's audio is that chapter, cut from the book: as long as the chapter was.
+    for (const a of narrated.audio) {
+      const inside = await zip.file(`OEBPS/audio/chapter-00${a.chapter}.mp3`)?.async('nodebuffer');
+      const copy = join(dir, `cut-${a.chapter}.mp3`);
+      await import('node:fs/promises').then((fs) => fs.writeFile(copy, inside as Buffer));
+      expect(Math.abs((await probeDurationMs(copy)) - a.durationMs), `chapter ${a.chapter}`).toBeLessThan(150);
+    }
     const first = (await zip.file('OEBPS/chapter-001.xhtml')?.async('string')) ?? '';
     // The heard heading is the chapter's heading, shown once.
     expect(first.match(/Chapter One/g)?.length).toBe(2); // <title> and <h1>
