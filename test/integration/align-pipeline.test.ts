@@ -63,7 +63,7 @@ describe('sentence alignment in the pipeline', () => {
     let printed = '';
     const sink = new Writable({ write: (c: Buffer, _e, done) => ((printed += c.toString()), done()) }) as unknown as NodeJS.WriteStream;
     const io: CliIo = { stdout: sink, stderr: sink, env: {} };
-    expect(await statusCommand(submission.books[0]!.bookId, h.config, io)).toBe(0);
+    expect(await statusCommand(submission.books[0]!.bookId, {}, h.config, io)).toBe(0);
     expect(printed).toMatch(/retries by reason: .*alignment \d/);
 
     // Every sentence of every chunk, in order, inside its chunk's span on the book's timeline.
