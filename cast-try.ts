@@ -1,0 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { attributeByCues } from './src/cast/attribute-by-cues.js';
+import { chapterQuotations } from './src/cast/chapter-quotations.js';
+const text = readFileSync('/work/wt/shared/corpus/alice.txt', 'utf8').replace(/\r/g, '');
+const lines = text.split('\n');
+const chapter = lines.slice(1538, 1876).join('\n');
+const paragraphs = chapter.split(/\n\s*\n/).map((p) => p.replace(/\s+/g, ' ').trim()).filter(Boolean);
+const speakers = attributeByCues(paragraphs);
+const qs = chapterQuotations(paragraphs);
+for (const q of qs) console.log(q.index, JSON.stringify(speakers[q.index]), q.text.slice(0, 70));

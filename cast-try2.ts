@@ -1,0 +1,10 @@
+import { loadBook } from './src/producer/load-book.js';
+import { attributeByCues } from './src/cast/attribute-by-cues.js';
+import { chapterQuotations } from './src/cast/chapter-quotations.js';
+const book = await loadBook('../shared/corpus/alice.txt');
+console.log(book.chapters.map((c) => c.title));
+const ch = book.chapters.find((c) => /Tea-Party/.test(c.title))!;
+const qs = chapterQuotations(ch.paragraphs);
+const sp = attributeByCues(ch.paragraphs);
+console.log(ch.paragraphs.length, qs.length);
+for (const q of qs) if (q.index >= 68 && q.index < 80 || q.index < 3 || (q.index>90 && q.index<96)|| (q.index>115 && q.index<122)) console.log(q.index, sp[q.index], q.text.slice(0, 60));
