@@ -11,6 +11,7 @@ import { bullPrefix } from '../queue/names.js';
 import type { BookPlan } from './plan-book.js';
 import { prepareBooks, type SlugClaims, type SubmitOptions } from './prepare-books.js';
 import { claimSlug, releaseSlug } from '../queue/slug-claims.js';
+import { redisAttributionCache } from '../cast/redis-attribution-cache.js';
 
 export type { SubmitOptions } from './prepare-books.js';
 
@@ -44,7 +45,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
   // prints, for the same endpoint and model.
   const provider = config.provider === 'speech' ? 'speech' : 'chat-audio';
   const prices = pricesFor(loadPrices(config.pricesFile), config.model, provider);
-  const prepared = await prepareBooks(inputs, options, config, { claims: slugClaims(connection, config.prefix) });
+  const prepared = await prepareBooks(inputs, options, config, { claims: slugClaims(connection, config.prefix), attributionCache: redisAttributionCache(connection, config.prefix) });
   const { failures, warnings } = prepared;
   const plans: BookPlan[] = [];
   const money = new Map<BookPlan, { estimate: CostEstimate; maxCostUsd: number | undefined }>();
