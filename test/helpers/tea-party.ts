@@ -41,11 +41,11 @@ export interface CastScore {
  * with the voice `voiceOf` the speaker; a chunk read by a voice other than the narrator's must hold
  * nothing but quotations.
  */
-export function scoreCast(chunks: readonly VoicedChunk[], voiceOf: (speaker: string) => string | undefined, narratorVoice: string): CastScore {
+export function scoreCast(chunks: readonly VoicedChunk[], voiceOf: (speaker: string) => string | undefined, narratorVoice: string, quotations = TEA_PARTY_SPEAKERS): CastScore {
   let cursor = 0;
   let named = 0;
   let right = 0;
-  for (const q of TEA_PARTY_SPEAKERS) {
+  for (const q of quotations) {
     const probe = q.text.slice(0, 40);
     let found = -1;
     for (let i = cursor; i < chunks.length; i++) {
