@@ -1,14 +1,9 @@
 import type { AttributionCache } from './attribute-book.js';
 import type { RedisConnection as Redis } from '../queue/connection.js';
-import { bullPrefix } from '../queue/names.js';
+import { attributionCacheKey } from '../queue/keys.js';
 
 /** How long a chapter's attribution is kept after it was last written: long enough for any re-run, short enough not to pile up. */
 export const ATTRIBUTION_TTL_SECONDS = 180 * 24 * 3600;
-
-/** The Redis key of one chapter's attribution: the deployment's prefix and the content key (attributionKey). */
-export function attributionCacheKey(prefix: string, key: string): string {
-  return `${bullPrefix(prefix)}:cast:${key}`;
-}
 
 /**
  * Chapters' attributions in the deployment's Redis, by content key: a small JSON list of names per

@@ -1,20 +1,21 @@
 import { parseLanguageTag } from '../language/parse-language-tag.js';
 import { resolve } from 'node:path';
-import type { FinalizeJobData, OutputFormat, SynthesizeJobData } from '../queue/job-data.js';
+import type { FinalizeJobData, OutputFormat, SynthesizeJobData } from '../contracts/job-data.js';
 import { isUrl } from '../store/store-location.js';
 import { newBookId } from './new-book-id.js';
 import type { LoadedBook } from './load-book.js';
 import { applyLexicon, type Lexicon } from './lexicon.js';
 import { pronunciationHints } from './pronunciation-hints.js';
 import { splitChunks, splitTurnChunks } from './split-chunks.js';
-import type { Chapter, Chunk } from './book-text.js';
+import type { Chapter, Chunk } from '../contracts/book-text.js';
 import { speakerTurns } from '../cast/speaker-turns.js';
 import { castMembers, castVoices } from '../cast/cast-voices.js';
 import { NARRATOR, speakerKey } from '../cast/speaker-name.js';
-import { acxChapters, bookFinish, withCredits } from './book-finish.js';
-import type { FinishChoices } from '../cli/finish-flags.js';
-import type { CoverType } from '../finalizer/cover-image.js';
+import { acxChapters, bookFinish, withCredits } from './resolve-book-finish.js';
+import type { FinishChoices } from '../contracts/finish-choices.js';
+import type { CoverType } from '../contracts/book-finish.js';
 import { planParts } from '../finalizer/plan-parts.js';
+import type { BookPlan } from '../contracts/book-plan.js';
 
 /** What the user chose for a book on the command line; each overrides what a manifest says. */
 export interface BookChoices {
@@ -66,12 +67,6 @@ export interface CastPlan {
   chosen?: Readonly<Record<string, string>>;
   /** What a voice name sounds like (offline, alloy is rms). */
   sound?: (voice: string) => string;
-}
-
-/** A book ready to enqueue: the parent's data and one child per chunk. */
-export interface BookPlan {
-  finalize: FinalizeJobData;
-  synthesize: SynthesizeJobData[];
 }
 
 /**

@@ -1,5 +1,5 @@
 import { DEFAULT_CHARS_PER_SECOND } from '../verify/expected-duration.js';
-import type { BookPlan } from './plan-book.js';
+import type { BookPlan } from '../contracts/book-plan.js';
 import type { AttributionEstimate } from '../money/estimate-attribution.js';
 
 /**
