@@ -118,6 +118,19 @@ describe('a cast reads the dialogue, end to end', () => {
     expect(score.narrationByCharacter).toBe(0);
   }, 600_000);
 
+  it('a chapter whose attribution fails its check twice is read by the narrator alone, with a warning', async () => {
+    await writeFile(join(dir, 'short.txt'), `'Good morning,' said the Queen.\n\n'Good morning to you,' said Alice.\n`);
+    fake.inject({ kind: 'transcript', transcript: 'not json', match: '[Q0]' }, { kind: 'transcript', transcript: '{"quotations":[]}', match: '[Q0]' });
+    const before = fake.calls.filter((c) => c.textMode === true).length;
+    const result = await runCli(['run', join(dir, 'short.txt'), '--cast', '--out', join(dir, 'out-short'), '--format', 'wav'], env, { timeoutMs: 200_000 });
+    expect(result.code, result.stderr).toBe(0);
+    expect(fake.calls.filter((c) => c.textMode === true).length - before).toBe(2);
+    expect(result.stderr).toMatch(/cast: chapter 1 "Short": the attribution by gpt-4o-mini failed its check 2 times \(quotation 0 is not attributed .*\): read by the narrator alone/);
+    expect(result.stderr).not.toContain('cast-key');
+    const report = JSON.parse(await readFile(join(dir, 'out-short', 'short.json'), 'utf8')) as BookReport;
+    expect(report.chunks.every((c) => c.speaker === undefined && c.voice === 'alloy')).toBe(true);
+  }, 300_000);
+
   it('plan --cast prints the cast; plan --json carries speaker and voice per chunk; a bad --cast is a usage error', async () => {
     const noRedis = { ...env, REDIS_URL: 'redis://127.0.0.1:1' };
     const text = await runCli(['plan', join(dir, 'tea-party.txt'), '--cast'], noRedis);
