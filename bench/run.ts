@@ -20,6 +20,7 @@ import { rateSection } from './section-rate.js';
 import { voicesSection } from './section-voices.js';
 import { alignSection } from './section-align.js';
 import { readalongSection } from './section-readalong.js';
+import { libraryListings } from './library-listings.js';
 import { castSection } from './section-cast.js';
 
 const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<void>> = {
@@ -31,6 +32,7 @@ const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<v
   voices: voicesSection,
   align: alignSection,
   readalong: readalongSection,
+  listings: (o, r) => libraryListings(o, r),
   cast: castSection,
 };
 

@@ -1,5 +1,5 @@
 /**
- * Section 10: does the cast give each quotation its speaker's voice? Chapter VII of Alice (the tea
+ * Section 11: does the cast give each quotation its speaker's voice? Chapter VII of Alice (the tea
  * party, ../shared/corpus), whose 149 quotations carry the speaker the text names, labelled by hand
  * (test/fixtures/cast/tea-party-speakers.json; 145 name one speaker, 4 a group). Measured:
  * - offline, the text's own cues (attributeByCues): the share of the named quotations attributed to
@@ -30,7 +30,7 @@ const S = 'cast';
 const VOICES = ['alloy', 'ash', 'ballad', 'coral', 'echo', 'fable', 'nova', 'onyx', 'sage', 'shimmer', 'verse'];
 
 export async function castSection(_options: BenchOptions, report: Report): Promise<void> {
-  process.stdout.write('\n== 10. cast: who speaks each quotation of the tea party ==\n');
+  process.stdout.write('\n== 11. cast: who speaks each quotation of the tea party ==\n');
   const book = await loadBook(join(CORPUS, 'alice.txt'));
   const index = book.chapters.findIndex((c) => c.title.includes('Tea-Party'));
   const chapter = book.chapters[index]!;
