@@ -1,4 +1,4 @@
-/** Section 11: what aligning every reading costs a worker, the same book narrated with NARRATE_ALIGN on and off. */
+/** Section 12: what aligning every reading costs a worker, the same book narrated with NARRATE_ALIGN on and off. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeDir, tempDir } from './cleanup.js';
@@ -33,8 +33,8 @@ function book(chunks: number): string {
 }
 
 export async function alignCostSection(o: BenchOptions, report: Report): Promise<void> {
-  const S = '11 align cost';
-  process.stdout.write(`\n[11] align cost: worker CPU per chunk with NARRATE_ALIGN on and off, ${o.alignCostChunks} chunks of 5 sentences read aloud by the fake (flite)\n`);
+  const S = '12 align cost';
+  process.stdout.write(`\n[12] align cost: worker CPU per chunk with NARRATE_ALIGN on and off, ${o.alignCostChunks} chunks of 5 sentences read aloud by the fake (flite)\n`);
   const dir = await tempDir('align-cost');
   const path = join(dir, 'harbour.txt');
   await writeFile(path, book(o.alignCostChunks));

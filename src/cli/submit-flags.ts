@@ -30,6 +30,8 @@ export interface RawSubmitFlags {
   split?: string;
   captions?: string;
   language?: string;
+  /** `--cast` alone is true; `--cast auto` or `--cast off`. */
+  cast?: string | boolean;
 }
 
 /** Smallest and largest --max-chars: below 20 a chunk is a word or two; above 20,000 no model reads it in one go. */
@@ -82,6 +84,11 @@ export function parseSubmitFlags(flags: RawSubmitFlags, settings: { align?: bool
   Object.assign(options, parseFinishFlags(flags, options.format));
   // Captions are made of the sentence timings, which NARRATE_ALIGN=off turns off.
   if (options.captions !== undefined && settings.align === false) throw new UsageError(`--captions ${options.captions}: needs the sentence timings that NARRATE_ALIGN=off turns off; unset NARRATE_ALIGN (or set it to on)`);
+  if (flags.cast !== undefined) {
+    const cast = flags.cast === true ? 'auto' : String(flags.cast).trim().toLowerCase();
+    if (cast !== 'auto' && cast !== 'off') throw new UsageError(`--cast: expected auto or off (a map of speakers to voices goes in a manifest's cast:), got "${String(flags.cast)}"`);
+    options.cast = cast;
+  }
   if (flags.language !== undefined) {
     const language = parseLanguageTag(flags.language);
     if (language === undefined) throw new UsageError(`--language: ${languageTagExpectation(flags.language)}`);
