@@ -20,6 +20,9 @@ import { rateSection } from './section-rate.js';
 import { voicesSection } from './section-voices.js';
 import { alignSection } from './section-align.js';
 import { readalongSection } from './section-readalong.js';
+import { libraryListings } from './library-listings.js';
+import { castSection } from './section-cast.js';
+import { alignCostSection } from './section-align-cost.js';
 
 const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<void>> = {
   fleet: fleetSection,
@@ -30,6 +33,9 @@ const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<v
   voices: voicesSection,
   align: alignSection,
   readalong: readalongSection,
+  listings: (o, r) => libraryListings(o, r),
+  cast: castSection,
+  'align-cost': alignCostSection,
 };
 
 async function main(): Promise<number> {

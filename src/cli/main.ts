@@ -13,6 +13,7 @@ import type { RawSubmitFlags } from './submit-flags.js';
 import { UsageError } from './usage-error.js';
 import { workerCommand } from './worker-command.js';
 import { listCommand } from './list-command.js';
+import { DEFAULT_LISTING_LIMIT, type ListingFlags } from './listing-flags.js';
 import { cancelCommand } from './cancel-command.js';
 import { retryCommand } from './retry-command.js';
 import { pauseCommand } from './pause-command.js';
@@ -57,7 +58,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       .option('--credits', 'read opening and closing credits (default with --loudness acx)')
       .option('--no-credits', 'no credits, even with --loudness acx')
       .option('--split <mode>', '"chapters": one file per chapter, <out>/<slug>/NN - <chapter title>.<ext>, and <slug>.m3u8 beside them (implied by acx)')
-      .option('--language <tag>', 'the books\' language as a BCP 47 tag (en, fr, pt-BR, ja); default: the book\'s own, else detected');
+      .option('--captions <format>', 'vtt or srt: captions of every sentence, <out>/<slug>.<format> and one beside each chapter file (needs NARRATE_ALIGN on)')
+      .option('--language <tag>', 'the books\' language as a BCP 47 tag (en, fr, pt-BR, ja); default: the book\'s own, else detected')
+      .option('--cast [mode]', 'dialogue read by the characters\' voices: auto (the default when --cast is given alone) or off (default: the manifest\'s cast:, else off)');
 
   submitFlags(program.command('run'))
     .description('submit, narrate in this process, and wait; exit 0 when every book is done, 1 when any failed')
@@ -88,16 +91,22 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   program
     .command('status')
     .argument('[bookId]', 'one book in detail')
-    .description('progress of every book, or of one')
-    .action(async (bookId: string | undefined) => {
-      code = await statusCommand(bookId, config(), io);
+    .description('progress of a page of books (oldest first), or of one book')
+    .option('--state <state>', 'only books in this state (queued, narrating, finalizing, done, failed, cancelled, over-budget)')
+    .option('--limit <n>', `books on the page (default ${DEFAULT_LISTING_LIMIT}; "all": every book, read a page at a time)`)
+    .option('--after <bookId>', 'start after this book: the last one of the previous page')
+    .option('--json', 'print a JSON array, one book per line, written as it is read')
+    .action(async (bookId: string | undefined, flags: ListingFlags) => {
+      code = await statusCommand(bookId, flags, config(), io);
     });
   program
     .command('list')
-    .description('every book: id, state, chunks done/total, cost so far, created, title')
+    .description('a page of books (oldest first): id, state, chunks done/total, cost so far, created, title')
     .option('--state <state>', 'only books in this state (queued, narrating, finalizing, done, failed, cancelled, over-budget)')
-    .option('--json', 'print a JSON array')
-    .action(async (flags: { state?: string; json?: boolean }) => {
+    .option('--limit <n>', `books on the page (default ${DEFAULT_LISTING_LIMIT}; "all": every book, read a page at a time)`)
+    .option('--after <bookId>', 'start after this book: the last one of the previous page')
+    .option('--json', 'print a JSON array, one book per line, written as it is read')
+    .action(async (flags: ListingFlags) => {
       code = await listCommand(flags, config(), io);
     });
   program

@@ -34,12 +34,22 @@ export const bookManifestSchema = z.strictObject({
   credits: z.boolean().optional(),
   /** `chapters`: one file per chapter. */
   split: z.enum(['chapters']).optional(),
+  /** Captions of every sentence (`--captions`): vtt or srt. */
+  captions: z.enum(['vtt', 'srt']).optional(),
   /** The book's language, a BCP 47 tag (en, fr, pt-BR, ja); unset: detected from the text. */
   language: z
     .string()
     .trim()
     .refine((value) => parseLanguageTag(value) !== undefined, { error: (issue) => languageTagExpectation(String(issue.input)) })
     .transform((value) => parseLanguageTag(value) ?? value)
+    .optional(),
+  /**
+   * Dialogue read by the characters' voices: `auto` (voices chosen for every speaker), `off`, or a map
+   * of speaker → voice (`{ narrator: alloy, Alice: shimmer, "The Queen": fable }`), speakers it does not
+   * name getting the provider's other voices.
+   */
+  cast: z
+    .union([z.enum(['auto', 'off']), z.record(z.string().trim().min(1, 'a speaker name'), z.string().trim().min(1, 'a voice name'))])
     .optional(),
   /** Chapter files, relative to the manifest; a title here overrides the file's own heading. */
   chapters: z

@@ -16,6 +16,8 @@ import { BOOK_FORMAT } from '../../src/audio/wav-format.js';
 import { tone } from '../../src/audio/tone.js';
 import { wavHeader } from '../../src/audio/write-wav.js';
 import { fillWithSpeech, loadSpeechBank, type SpeechBank } from './speech-bank.js';
+import { joinSentences, speakSentence, type TestVoice } from './align-speech.js';
+import { chunkSentences } from '../../src/producer/chunk-sentences.js';
 
 export interface FakeModelOptions {
   /** Expected bearer token; default 'test-key'. */
@@ -34,6 +36,14 @@ export interface FakeModelOptions {
    * cut-off readings keep the unfaithful tone. Default false: a tone of faithfulHz.
    */
   speech?: boolean;
+  /**
+   * Faithful readings of chat completions say the request's text: each of its sentences (as the
+   * producer cuts them) spoken by `voice` (flite or espeak-ng, see align-speech.ts) with `pauseMs`
+   * (default 350) between them. `drop` may name a sentence to leave out of the audio of the n-th
+   * such reading (0-based) while the transcript still says all of it: a model that skips a
+   * sentence. Takes precedence over `speech`.
+   */
+  readText?: { voice: TestVoice; pauseMs?: number; drop?: (reading: number, sentences: readonly string[]) => number | undefined };
   /** Tone of faithful audio; default 440 Hz. */
   faithfulHz?: number;
   /** Tone of answered or cut-off audio; default 880 Hz. */
@@ -63,6 +73,13 @@ export interface FakeModelOptions {
    * list (as some compatible servers), or neither (404 for both, as a bare server).
    */
   modelRoutes?: 'both' | 'list' | 'none';
+  /**
+   * Text mode (a chat completion without `modalities: ["audio"]`, as the cast's attribution asks):
+   * the answer's `message.content` for a request, given its user and system messages and its
+   * `response_format`. Default: a structured answer naming "narrator" for every quotation marked
+   * [Qn]...[/Qn] in the user message, when the request asks for a JSON schema; else "OK".
+   */
+  answerText?: (request: { text: string; system: string; responseFormat: unknown }) => string;
 }
 
 /** What the fake serves unless told otherwise. */
@@ -90,6 +107,10 @@ export interface FakeCall {
   outcome: FakeOutcome;
   /** The client's port: a keep-alive connection's calls share it. */
   socket: number;
+  /** The voice asked for (`audio.voice` of a chat-audio call, `voice` of a speech call); absent in text mode. */
+  voice?: string;
+  /** True for a chat completion in text mode (no audio asked): the cast's attribution calls. */
+  textMode?: boolean;
 }
 
 export type Fault =
@@ -157,8 +178,9 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
   const random = mulberry32(options.seed ?? randomBytes(4).readUInt32LE(0));
   const bank = options.speech ? await loadSpeechBank() : undefined;
   // What a faithful reading of `text` sounds like: the tone, or speech (which sentences, from the text).
-  const faithful = (text: string, drift = 0): Speech =>
-    bank ? spokenAudio(bank, text.length / opts.cps, createHash('sha1').update(text).digest().readUInt32LE(0), drift) : speech(text.length / opts.cps, opts.faithfulHz, drift);
+  let readings = 0;
+  const faithful = (text: string, drift = 0): Speech | Promise<Speech> =>
+    options.readText ? readAloud(text, options.readText, readings++) : bank ? spokenAudio(bank, text.length / opts.cps, createHash('sha1').update(text).digest().readUInt32LE(0), drift) : speech(text.length / opts.cps, opts.faithfulHz, drift);
   const calls: FakeCall[] = [];
   const faults: Fault[] = [];
   const served = new Set(options.models ?? FAKE_MODELS);
@@ -209,7 +231,9 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
     const raw = await readBody(req);
     const body = parseJson(raw);
     const { text, system } = readMessages(body);
-    const call: FakeCall = { at: Date.now(), endpoint: 'chat', text, system, body, status: 0, repliedAt: 0, outcome: 'error', socket: req.socket.remotePort ?? 0 };
+    const textMode = isTextMode(body);
+    const askedVoice = (body as { audio?: { voice?: unknown } } | undefined)?.audio?.voice;
+    const call: FakeCall = { at: Date.now(), endpoint: 'chat', text, system, body, status: 0, repliedAt: 0, outcome: 'error', socket: req.socket.remotePort ?? 0, ...(typeof askedVoice === 'string' ? { voice: askedVoice } : {}), ...(textMode ? { textMode } : {}) };
     calls.push(call);
     const reply = (status: number, outcome: FakeOutcome, payload: unknown, headers: Record<string, string> = {}) => {
       call.status = status;
@@ -224,6 +248,20 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
     }
     const model = (body as { model?: unknown } | undefined)?.model;
     if (typeof model === 'string' && !served.has(model)) return reply(404, 'error', modelNotFound(model));
+    if (textMode) {
+      const invalidText = validateText(body);
+      if (invalidText) return reply(400, 'error', errorBody(400, invalidText.message, invalidText.code, invalidText.param));
+      const fault = takeFault(text);
+      if (fault?.kind === 'hang') {
+        call.outcome = 'hung';
+        return;
+      }
+      await delay(opts.latencyMs);
+      if (fault?.kind === 'status') return reply(fault.status, fault.status === 429 ? 'rate-limited' : 'error', errorBody(fault.status, fault.message ?? `Injected ${fault.status}`, null));
+      const responseFormat = (body as { response_format?: unknown }).response_format;
+      const content = fault?.kind === 'transcript' ? fault.transcript : (options.answerText ?? defaultTextAnswer)({ text, system, responseFormat });
+      return reply(200, 'read', textCompletion(body, content));
+    }
     const invalid = validate(body);
     if (invalid) return reply(400, 'error', errorBody(400, invalid.message, invalid.code, invalid.param));
 
@@ -275,10 +313,10 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
       const half = words.slice(0, Math.max(1, Math.floor(words.length / 2))).join(' ');
       return reply(200, 'cut', completion(body, half, 'length', speech(half.length / opts.cps, opts.unfaithfulHz)));
     }
-    if (fault?.kind === 'transcript') return reply(200, 'read', completion(body, fault.transcript, 'stop', faithful(text)));
+    if (fault?.kind === 'transcript') return reply(200, 'read', completion(body, fault.transcript, 'stop', await faithful(text)));
     const transcript = opts.mishearRate > 0 ? mishear(text, opts.mishearRate, random) : text;
     const drift = options.levelDriftDb?.length ? options.levelDriftDb[readCount++ % options.levelDriftDb.length]! : 0;
-    reply(200, 'read', completion(body, transcript, 'stop', faithful(text, drift)));
+    reply(200, 'read', completion(body, transcript, 'stop', await faithful(text, drift)));
   }
 
   /** POST /v1/audio/speech: the audio as a binary body (WAV with a streaming header, or raw PCM), streamed in pieces. */
@@ -286,7 +324,7 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
     const body = parseJson(await readBody(req)) as Record<string, unknown> | undefined;
     const text = typeof body?.input === 'string' ? body.input : '';
     const system = typeof body?.instructions === 'string' ? body.instructions : '';
-    const call: FakeCall = { at: Date.now(), endpoint: 'speech', text, system, body, status: 0, repliedAt: 0, outcome: 'error', socket: req.socket.remotePort ?? 0 };
+    const call: FakeCall = { at: Date.now(), endpoint: 'speech', text, system, body, status: 0, repliedAt: 0, outcome: 'error', socket: req.socket.remotePort ?? 0, ...(typeof body?.voice === 'string' ? { voice: body.voice } : {}) };
     calls.push(call);
     const reply = (status: number, outcome: FakeOutcome, payload: unknown) => {
       call.status = status;
@@ -422,6 +460,17 @@ function spokenAudio(bank: SpeechBank, seconds: number, seed: number, driftDb = 
   const samples = Math.round(Math.max(0.1, seconds) * BOOK_FORMAT.sampleRate);
   const start = seed % bank.length;
   return cachedAudio(`speech:${samples}:${start}:${driftDb}`, () => fillWithSpeech(bank, samples, start, 10 ** (driftDb / 20)));
+}
+
+/** The text read aloud, sentence by sentence (see FakeModelOptions.readText); one sentence left out when `drop` says so. */
+async function readAloud(text: string, how: NonNullable<FakeModelOptions['readText']>, reading: number): Promise<Speech> {
+  const sentences = chunkSentences(text);
+  const dropped = how.drop?.(reading, sentences);
+  const clips: Int16Array[] = [];
+  for (const [i, sentence] of sentences.entries()) if (i !== dropped) clips.push(await speakSentence(how.voice, sentence));
+  const joined = joinSentences(clips, clips.map(() => how.pauseMs ?? 350), 200);
+  const pcm = Buffer.from(joined.samples.buffer, joined.samples.byteOffset, joined.samples.byteLength);
+  return cachedAudio(`read:${createHash('sha1').update(JSON.stringify([text, dropped, how.voice, how.pauseMs])).digest('hex')}`, () => pcm);
 }
 
 function cachedAudio(key: string, pcmOf: () => Buffer): Speech {
@@ -617,5 +666,63 @@ function mulberry32(seed: number): () => number {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A chat completion of a text model asking for no audio: text mode (the cast's attribution). An
+ * audio model asked for text alone is refused below, as OpenAI refuses it (it needs audio in or out).
+ */
+function isTextMode(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null) return false;
+  const b = body as { model?: unknown; modalities?: unknown; audio?: unknown };
+  if (typeof b.model !== 'string' || /audio/.test(b.model)) return false;
+  return b.audio === undefined && (b.modalities === undefined || (Array.isArray(b.modalities) && !b.modalities.includes('audio')));
+}
+
+/** What OpenAI rejects in a text-mode request with 400 (the parts the cast sends); undefined when fine. */
+function validateText(body: unknown): { message: string; param: string | null; code: string | null } | undefined {
+  const b = body as Record<string, unknown>;
+  const missing = (param: string) => ({ message: `Missing required parameter: '${param}'.`, param, code: 'missing_required_parameter' });
+  if (typeof b.model !== 'string') return missing('model');
+  if (!Array.isArray(b.messages) || b.messages.length === 0) return missing('messages');
+  const format = b.response_format as { type?: unknown; json_schema?: { name?: unknown; schema?: unknown } } | undefined;
+  if (format !== undefined && format.type === 'json_schema') {
+    if (typeof format.json_schema?.name !== 'string') return missing('response_format.json_schema.name');
+    if (typeof format.json_schema.schema !== 'object' || format.json_schema.schema === null) return missing('response_format.json_schema.schema');
+  }
+  return undefined;
+}
+
+/** Every quotation marked [Qn]...[/Qn] in `text`, in order: what the cast's attribution asks about. */
+export function markedQuotations(text: string): { index: number; text: string }[] {
+  return [...text.matchAll(/\[Q(\d+)\]([\s\S]*?)\[\/Q\1\]/g)].map((m) => ({ index: Number(m[1]), text: m[2]! }));
+}
+
+function defaultTextAnswer(request: { text: string; responseFormat: unknown }): string {
+  if ((request.responseFormat as { type?: unknown } | undefined)?.type !== 'json_schema') return 'OK';
+  return JSON.stringify({ quotations: markedQuotations(request.text).map((q) => ({ index: q.index, speaker: 'narrator' })) });
+}
+
+/** A text-mode chat completion as OpenAI sends it: the content in `message.content`, usage in tokens. */
+function textCompletion(body: unknown, content: string): unknown {
+  const { system, text } = readMessages(body);
+  const promptTokens = Math.ceil((system.length + text.length) / 4) + 7;
+  const completionTokens = Math.ceil(content.length / 4);
+  return {
+    id: `chatcmpl-${randomBytes(12).toString('base64url')}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: (body as { model?: unknown }).model,
+    choices: [{ index: 0, finish_reason: 'stop', logprobs: null, message: { role: 'assistant', content, refusal: null, annotations: [] } }],
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+      completion_tokens_details: { accepted_prediction_tokens: 0, audio_tokens: 0, reasoning_tokens: 0, rejected_prediction_tokens: 0 },
+      prompt_tokens_details: { audio_tokens: 0, cached_tokens: 0 },
+    },
+    service_tier: 'default',
+    system_fingerprint: 'fp_fake00000',
   };
 }
