@@ -5,7 +5,7 @@ import { listBooks } from '../books/list-books.js';
 import { connectRedis } from '../queue/connection.js';
 import type { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
 import type { CliIo } from './io.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../errors.js';
 import { printable, printableJson } from './printable.js';
 
 /** `narrate list [--state S] [--json]`: every book with its state, chunks done/total, cost so far and created time. */

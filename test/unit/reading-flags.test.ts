@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSubmitFlags } from '../../src/cli/submit-flags.js';
-import { UsageError } from '../../src/cli/usage-error.js';
+import { UsageError } from '../../src/errors.js';
 import { loadBook } from '../../src/producer/load-book.js';
 import { buildEpub, fixture } from '../helpers/build-epub.js';
 import { runCli } from '../helpers/run-cli.js';
