@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rpmLimiter } from '../../src/worker/start-workers.js';
+import { rpmLimiter } from '../../src/worker/rpm-limiter.js';
 
 /** The most job starts a limiter allows in any 60 s window (a start may sit on both edges). */
 function worstMinute(limit: { max: number; duration: number }): number {
