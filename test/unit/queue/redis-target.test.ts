@@ -60,7 +60,7 @@ describe('which Redis: one server, a Cluster or Sentinel', () => {
   // Every command must reach Redis through Config.redis (so Cluster and Sentinel apply), and a
   // command must fail fast rather than hang: src/ opens Redis only via the target, and commands via connectRedis.
   it('src/ opens Redis through Config.redis, and CLI commands through connectRedis', async () => {
-    const root = join(import.meta.dirname, '../../src');
+    const root = join(import.meta.dirname, '../../../src');
     const offenders: string[] = [];
     const walk = async (dir: string): Promise<void> => {
       for (const entry of await readdir(dir, { withFileTypes: true })) {
