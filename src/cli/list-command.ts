@@ -1,19 +1,18 @@
 import type { Config } from '../config.js';
 import { formatUsd } from '../money/estimate-cost.js';
 import { BOOK_STATES, listBooks, type BookRecord, type BookState } from '../queue/book-record.js';
-import { connectRedis } from '../queue/connection.js';
 import type { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './usage-error.js';
 import { printable, printableJson } from './printable.js';
+import { withRedis } from './with-redis.js';
 
 /** `narrate list [--state S] [--json]`: every book with its state, chunks done/total, cost so far and created time. */
 export async function listCommand(flags: { state?: string; json?: boolean }, config: Config, io: CliIo): Promise<number> {
   if (flags.state !== undefined && !BOOK_STATES.includes(flags.state as BookState)) {
     throw new UsageError(`--state: expected one of ${BOOK_STATES.join(', ')}, got "${flags.state}"`);
   }
-  const redis = await connectRedis(config.redis, { name: 'narrate-list' });
-  try {
+  return withRedis(config, 'narrate-list', async ({ redis }) => {
     // One damaged record must not hide every other book: it is named on stderr and skipped.
     const onDamaged = (error: DamagedBookRecordError): void => void io.stderr.write(`skipped: ${printable(error.message)}\n`);
     const books = await listBooks(redis, config.prefix, { onDamaged, ...(flags.state === undefined ? {} : { state: flags.state as BookState }) });
@@ -28,9 +27,7 @@ export async function listCommand(flags: { state?: string; json?: boolean }, con
     io.stdout.write(`${['id', 'state', 'chunks', 'cost', 'created', 'title'].join('\t')}\n`);
     for (const b of books) io.stdout.write(`${formatBookLine(b)}\n`);
     return 0;
-  } finally {
-    await redis.quit().catch(() => redis.disconnect());
-  }
+  });
 }
 
 /** One book as a tab-separated line: id, state, done/total, cost (of the cap when capped), created, title (escaped: see printable). */

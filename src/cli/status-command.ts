@@ -1,24 +1,23 @@
-import { Queue, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Config } from '../config.js';
 import { statusOfJob, readBookStatus, type BookStatus } from '../queue/book-status.js';
 import { chunkTotals } from '../queue/chunk-totals.js';
 import { readBookRecord } from '../queue/book-record.js';
-import { connectRedis, type RedisConnection } from '../queue/connection.js';
+import type { RedisConnection } from '../queue/connection.js';
 import type { FinalizeJobData, FinalizeResult, SynthesizeResult } from '../queue/job-data.js';
-import { ENCODE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
+import { ENCODE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../queue/names.js';
 import { readChapterProgress, readChunkResults, type ChapterProgress } from '../queue/chapter-progress.js';
 import type { CliIo } from './io.js';
 import { bookCostLine, fleetNotes } from './fleet-notes.js';
 import { printable, printableMessage } from './printable.js';
+import { withRedis } from './with-redis.js';
 
 /** `narrate status [bookId]`: every book's progress, or one book in detail. 1 when the book is unknown. */
 export async function statusCommand(bookId: string | undefined, config: Config, io: CliIo): Promise<number> {
-  const connection = await connectRedis(config.redis, { name: 'narrate-status' });
-  const prefix = bullPrefix(config.prefix);
-  const finalize = new Queue<FinalizeJobData, FinalizeResult>(FINALIZE_QUEUE, { connection, prefix });
-  const synthesize = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });
-  const encode = new Queue(ENCODE_QUEUE, { connection, prefix });
-  try {
+  return withRedis(config, 'narrate-status', async ({ redis: connection, queue }) => {
+    const finalize = queue<FinalizeJobData, FinalizeResult>(FINALIZE_QUEUE);
+    const synthesize = queue(SYNTHESIZE_QUEUE);
+    const encode = queue(ENCODE_QUEUE);
     if (bookId === undefined) {
       const jobs = await finalize.getJobs(['waiting-children', 'waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed']);
       if (jobs.length === 0) {
@@ -49,10 +48,7 @@ export async function statusCommand(bookId: string | undefined, config: Config, 
     if (cost) io.stdout.write(`${cost}\n`);
     io.stdout.write(`${(await fleetNotes(connection, config)).join('\n')}\n`);
     return 0;
-  } finally {
-    await Promise.allSettled([finalize.close(), synthesize.close(), encode.close()]);
-    await connection.quit().catch(() => connection.disconnect());
-  }
+  });
 }
 
 /**
