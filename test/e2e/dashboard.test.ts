@@ -1,6 +1,6 @@
 import { FlowProducer, QueueEvents, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startDashboard, type Dashboard } from '../../src/dashboard/start-dashboard.js';
@@ -8,6 +8,7 @@ import { openRedis } from '../../src/queue/connection.js';
 import { bullPrefix, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { testPrefix } from '../helpers/test-prefix.js';
+import { launchChromium } from '../helpers/chromium.js';
 
 const USER = 'narrator';
 const PASSWORD = 'correct horse battery staple';
@@ -66,19 +67,7 @@ beforeAll(async () => {
   expect(result).toEqual({ bookId: BOOK_ID, segments: 2 });
 
   dashboard = await startDashboard(config, { host: '127.0.0.1', port: 0 });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
