@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { cancelBook } from '../queue/cancel-book.js';
+import { cancelBook } from '../books/cancel-book.js';
 import type { CliIo } from './io.js';
 import { printableMessage } from './printable.js';
 import { withRedis } from './with-redis.js';
@@ -12,7 +12,7 @@ import { withRedis } from './with-redis.js';
 export async function cancelCommand(bookId: string, flags: { purge?: boolean }, config: Config, io: CliIo): Promise<number> {
   return withRedis(config, 'narrate-cancel', async ({ redis }) => {
     const outcome = await cancelBook(redis, config, bookId, flags.purge ? { purge: true } : {});
-    (outcome.status === 200 ? io.stdout : io.stderr).write(`${printableMessage(outcome.message)}\n`);
-    return outcome.status === 200 ? 0 : 1;
+    (outcome.result === 'done' ? io.stdout : io.stderr).write(`${printableMessage(outcome.message)}\n`);
+    return outcome.result === 'done' ? 0 : 1;
   });
 }

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { retryBook } from '../queue/retry-book.js';
+import { retryBook } from '../books/retry-book.js';
 import type { CliIo } from './io.js';
 import { parseMaxCost } from './parse-max-cost.js';
 import { printableMessage } from './printable.js';
@@ -15,7 +15,7 @@ export async function retryCommand(bookId: string, flags: { maxCost?: string }, 
   return withRedis(config, 'narrate-retry', async ({ redis }) => {
     const retry = { attempts: config.maxAttempts, backoffMs: config.backoffMs };
     const outcome = await retryBook(redis, { prefix: config.prefix, retry }, bookId, maxCostUsd === undefined ? {} : { maxCostUsd });
-    (outcome.status === 200 ? io.stdout : io.stderr).write(`${printableMessage(outcome.message)}\n`);
-    return outcome.status === 200 ? 0 : 1;
+    (outcome.result === 'done' ? io.stdout : io.stderr).write(`${printableMessage(outcome.message)}\n`);
+    return outcome.result === 'done' ? 0 : 1;
   });
 }

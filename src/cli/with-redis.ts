@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Config } from '../config.js';
 import { connectRedis, type RedisConnection } from '../queue/connection.js';
-import { bullPrefix } from '../queue/names.js';
+import { bullPrefix } from '../queue/keys.js';
 
 /** What a command gets for its work: the connection, and queues on it that are closed with it. */
 export interface CommandRedis {
