@@ -58,6 +58,8 @@ export interface BookView {
   reason?: string;
   /** The finished book's audio file (server side only). */
   audioFile?: string;
+  /** The finished book's manifest, whose sentences the read-along view shows (server side only). */
+  manifestFile?: string;
 }
 
 /** Which audio of a book a request asks for: the whole book or one chapter (0-based). */
@@ -165,6 +167,8 @@ export function withRecord(view: BookView | undefined, record: BookRecord, now: 
   if (reason !== undefined) merged.reason = reason;
   const audio = view?.audioFile ?? (state === 'done' ? record.output : undefined);
   if (audio !== undefined) merged.audioFile = audio;
+  const manifest = view?.manifestFile ?? (state === 'done' ? record.manifest : undefined);
+  if (manifest !== undefined) merged.manifestFile = manifest;
   const eta = etaMs(chunksDone, merged.chunksTotal, createdAt, now);
   if (eta !== undefined && (state === 'narrating' || state === 'queued')) merged.etaMs = eta;
   return merged;
@@ -225,6 +229,7 @@ async function viewOfJob(sources: BookSources, job: Job<FinalizeJobData, Finaliz
   if (totals.chunks > 0) view.similarity = totals.similarity;
   if (status.reason !== undefined) view.reason = status.reason;
   if (status.state === 'done' && status.output !== undefined) view.audioFile = status.output;
+  if (status.state === 'done' && typeof job.returnvalue?.manifest === 'string') view.manifestFile = job.returnvalue.manifest;
   const eta = etaMs(status.chunksDone, status.chunksTotal, createdAt, now);
   if (eta !== undefined && (status.state === 'narrating' || status.state === 'queued')) view.etaMs = eta;
   return view;

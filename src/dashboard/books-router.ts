@@ -7,6 +7,8 @@ import { bookAudioLocation, listBookViews, readBookView, type AudioTarget, type 
 import type { Csrf } from './csrf.js';
 import { liveBooks, type LiveParts, type LiveSnapshot } from './live-books.js';
 import { openServedFile } from './open-served-file.js';
+import { readAlongText, type ReadAlongText } from './read-along-text.js';
+import { readAlongHtml } from './render-read-along.js';
 import { placeOfAudio } from './place-of-audio.js';
 import { bookLayout, bookParts, bookUrl, LIST_LAYOUT, listParts, messageHtml, pageHtml, type BooksPaths, type Parts, type RenderContext } from './render-books.js';
 import { sendServedFile } from './send-served-file.js';
@@ -44,6 +46,7 @@ export interface BooksRouter {
  * GET  /books/events                the list's updates (SSE)
  * GET  /books/:id                   one book: chapters, players, actions (live)
  * GET  /books/:id/events            that page's updates (SSE)
+ * GET  /books/:id/read-along        the finished book's text, following its audio sentence by sentence
  * GET  /books/:id/audio/book        the finished book's audio (Range, conditional requests)
  * GET  /books/:id/audio/chapter/:n  a finished chapter's audio (Range, conditional requests)
  * POST /books/:id/cancel, /retry    with the CSRF token; 303 back to the book
@@ -146,6 +149,53 @@ export function booksRouter(options: BooksRouterOptions): BooksRouter {
     }, `${bookUrl(paths, id)}/events`).catch(next);
   });
 
+  router.get(`${paths.books}/:id/read-along`, (req, res, next) => {
+    const id = String(req.params.id);
+    const back = bookUrl(paths, id);
+    const message = (status: number, title: string, text: string): void =>
+      void res.status(status).set('Cache-Control', 'no-store').type('html').send(messageHtml(title, text, back));
+    (async () => {
+      let view: BookView | undefined;
+      try {
+        view = await readBookView(sources, id);
+      } catch (error) {
+        if (!(error instanceof DamagedBookRecordError)) throw error;
+        message(500, 'Damaged book record', error.message);
+        return;
+      }
+      if (view === undefined) return message(404, 'No such book', `There is no book "${id}" in Redis.`);
+      if (view.audioFile === undefined || view.manifestFile === undefined) return message(404, 'Not finished yet', 'The read-along view opens once the book is finished.');
+      if (audioPlace(view.audioFile) !== 'served') {
+        return message(404, 'Audio not served', 'This book is not in the folders this dashboard serves (--serve): its audio cannot play here.');
+      }
+      const text = await readManifest(view.manifestFile, id);
+      if (text === undefined) {
+        return message(404, 'No read-along text', 'This book\'s manifest has no sentence timings: books narrated with alignment on (the default) list them; narrate it again to get them.');
+      }
+      const nonce = randomBytes(16).toString('base64');
+      securityHeaders(res, nonce);
+      res.type('html').send(readAlongHtml({ title: view.title, text, audioUrl: `${back}/audio/book`, backUrl: back, nonce }));
+    })().catch(next);
+  });
+
+  /** The manifest's read-along text, read only from the served folders, as the audio is. */
+  const readManifest = async (location: string, bookId: string): Promise<ReadAlongText | undefined> => {
+    const file = await openServedFile(options.serve, location, MANIFEST_TYPES);
+    if ('kind' in file) {
+      logger?.warn({ bookId }, `dashboard: not reading the manifest: ${file.detail}`);
+      return undefined;
+    }
+    try {
+      if (file.size > MAX_MANIFEST_BYTES) return undefined;
+      return readAlongText(JSON.parse(await file.handle.readFile('utf8')));
+    } catch (error) {
+      logger?.warn({ bookId, err: error }, 'dashboard: the manifest could not be read');
+      return undefined;
+    } finally {
+      await file.handle.close().catch(() => undefined);
+    }
+  };
+
   router.get(`${paths.books}/:id/events`, (req, res) => events({ kind: 'book', bookId: req.params.id })(req, res));
 
   const audio = (target: (req: Request) => AudioTarget | undefined) => (req: Request, res: Response, next: express.NextFunction): void => {
@@ -215,6 +265,10 @@ export function booksRouter(options: BooksRouterOptions): BooksRouter {
     },
   };
 }
+
+const MANIFEST_TYPES: ReadonlyMap<string, string> = new Map([['.json', 'application/json']]);
+// A manifest lists every sentence: a long book's is a few megabytes; anything far larger is not ours.
+const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
 
 function securityHeaders(res: Response, nonce: string): void {
   res.set(

@@ -101,11 +101,17 @@ ${book.reason === undefined ? '' : `<dt>Reason</dt><dd class="reason">${h(book.r
       'section',
       book.audioFile === undefined
         ? '<h2>The book</h2><p class="muted">Not finished yet.</p>'
-        : `<h2>The book</h2>${playerHtml(book.audioFile, `${link}/audio/book`, place)}`,
+        : `<h2>The book</h2>${playerHtml(book.audioFile, `${link}/audio/book`, place)}${readAlongLink(book, link, place)}`,
     ),
   };
   for (const chapter of book.chapters) parts[`chapter-${chapter.index}`] = part(`chapter-${chapter.index}`, 'li', chapterHtml(chapter, link, place));
   return parts;
+}
+
+/** A link to the read-along view, for a finished book whose audio this dashboard serves. */
+function readAlongLink(book: BookView, link: string, place: (file: string) => AudioPlace): string {
+  if (book.audioFile === undefined || book.manifestFile === undefined || place(book.audioFile) !== 'served') return '';
+  return ` <a class="read-along" href="${h(`${link}/read-along`)}">Read along</a>`;
 }
 
 /**
