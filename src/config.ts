@@ -113,6 +113,13 @@ const variables = {
     description: 'Model id sent in every request. Default gpt-4o-audio-preview (chat-audio) or gpt-4o-mini-tts (speech).',
     schema: z.string().trim().min(1, 'a model id').optional(),
   },
+  NARRATE_CAST_MODEL: {
+    // One call per chapter with a JSON-schema answer: a text model that takes structured output.
+    description: "The provider's text chat model that attributes quotations to speakers for `--cast auto`.",
+    default: 'gpt-4o-mini',
+    schema: z.string().trim().min(1, 'a model id'),
+    setting: 'castModel',
+  },
   NARRATE_SPEECH_FORMAT: {
     description: 'response_format asked of the speech endpoint: wav (self-describing) or pcm (raw 24 kHz 16-bit mono).',
     default: 'wav',
