@@ -22,6 +22,7 @@ import { alignSection } from './section-align.js';
 import { readalongSection } from './section-readalong.js';
 import { libraryListings } from './library-listings.js';
 import { castSection } from './section-cast.js';
+import { alignCostSection } from './section-align-cost.js';
 
 const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<void>> = {
   fleet: fleetSection,
@@ -34,6 +35,7 @@ const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<v
   readalong: readalongSection,
   listings: (o, r) => libraryListings(o, r),
   cast: castSection,
+  'align-cost': alignCostSection,
 };
 
 async function main(): Promise<number> {

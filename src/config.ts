@@ -210,6 +210,18 @@ const variables = {
       .transform(Number),
     setting: 'similarityThreshold',
   },
+  NARRATE_ALIGN: {
+    // on: the timings go to the manifest and captions, and a reading that seems to skip a sentence is narrated again.
+    description: 'on: every accepted reading is aligned with its sentences and one that skips a sentence is rejected; off: neither.',
+    default: 'on',
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['on', 'off'], { error: 'on or off' }))
+      .transform((s) => s === 'on'),
+    setting: 'align',
+  },
   NARRATE_LEXICON: {
     description: 'A pronunciation lexicon (JSON or YAML map of word → spoken form) applied to every book.',
     schema: z.string().trim().min(1, 'a file path').optional(),

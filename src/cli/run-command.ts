@@ -21,7 +21,7 @@ import { withRedis } from './with-redis.js';
  * could not be delivered is a warning, not a failed book.
  */
 export async function runCommand(inputs: string[], flags: RawSubmitFlags, config: Config, io: CliIo, logger: Logger): Promise<number> {
-  const options = parseSubmitFlags(flags);
+  const options = parseSubmitFlags(flags, { align: config.align });
   await checkWebhook(options.notify, config, io);
   await probeStores(config, options.outDir);
   // A model the provider does not serve stops here (exit 2), before a book is queued or a call paid.

@@ -10,7 +10,7 @@ import { withRedis } from './with-redis.js';
 
 /** `narrate submit`: enqueue only; one line per book (id, title, chunk count) on stdout. */
 export async function submitCommand(inputs: string[], flags: RawSubmitFlags, config: Config, io: CliIo): Promise<number> {
-  const options = parseSubmitFlags(flags);
+  const options = parseSubmitFlags(flags, { align: config.align });
   await checkWebhook(options.notify, config, io);
   await probeStores(config, options.outDir);
   return withRedis(config, 'narrate-submit', async ({ redis: connection }) => {

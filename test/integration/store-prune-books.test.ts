@@ -55,6 +55,7 @@ function slowToReport(store: SegmentStore, ms: number): SegmentStore {
       return found;
     },
     readSamples: (key, wav, signal) => store.readSamples(key, wav, signal),
+    readMeta: (key, wav, signal) => store.readMeta(key, wav, signal),
     put: async (key, path, meta) => {
       await store.put(key, path, meta);
       await sleep(ms);
