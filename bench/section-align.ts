@@ -16,7 +16,8 @@ import { referenceVoice } from '../src/align/reference-voice.js';
 import { renderReference } from '../src/align/render-reference.js';
 import { judgeAlignment } from '../src/align/judge-alignment.js';
 import { CORPUS } from '../test/helpers/corpus.js';
-import { joinSentences, speakSentence, type KnownSpeech, type TestVoice } from '../test/helpers/align-speech.js';
+import { joinSentences, type KnownSpeech, type TestVoice } from '../test/helpers/align-speech.js';
+import { ESPEAK_VARIANT, FESTIVAL_IT, FLITE, random, read, type Pace } from './align-readings.js';
 import { chunkSentences, sentenceWindows, textSentences } from './align-chunks.js';
 import type { BenchOptions } from './options.js';
 import { ROOT } from './processes.js';
@@ -32,47 +33,6 @@ const CAUGHT_TARGET = 0.95;
 const REJECTED_TARGET = 0.01;
 /** Memory counts as flat when the live heap and RSS after the warm-up grow by less than this over the run. */
 const FLAT_BYTES = 24 * 1024 * 1024;
-
-const FLITE: TestVoice[] = [
-  { engine: 'flite', voice: 'slt' },
-  { engine: 'flite', voice: 'rms' },
-  { engine: 'flite', voice: 'awb' },
-  { engine: 'flite', voice: 'kal' },
-];
-const FESTIVAL_IT: TestVoice[] = [
-  { engine: 'festival', voice: 'voice_lp_diphone' },
-  { engine: 'festival', voice: 'voice_pc_diphone' },
-];
-const ESPEAK_VARIANT: TestVoice[] = [{ engine: 'espeak-ng', voice: 'en-gb+f3', pitch: 75 }];
-
-type Pace = 'natural' | 'varied';
-
-/** A seeded generator (the same chunk always gets the same pace, pauses and cut). */
-function random(seed: number): () => number {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  return () => {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-/**
- * A reading of `sentences` by `voices` at `pace`: natural is the voice's own rate with pauses of
- * 0.3–0.9 s; varied changes the rate of every sentence (0.7× to 1.45× as long) and pauses anywhere
- * from 20 ms (sentences run together) to 2 s.
- */
-async function read(sentences: readonly string[], voices: readonly TestVoice[], pace: Pace, seed: number): Promise<{ clips: Int16Array[]; pauses: number[] }> {
-  const next = random(seed);
-  const voice = voices[seed % voices.length]!;
-  const clips: Int16Array[] = [];
-  const pauses: number[] = [];
-  for (const sentence of sentences) {
-    const stretch = pace === 'varied' ? Math.round((0.7 + 0.75 * next()) * 20) / 20 : 1;
-    clips.push(await speakSentence({ ...voice, stretch }, sentence));
-    pauses.push(pace === 'varied' ? 20 + 1980 * next() : 300 + 600 * next());
-  }
-  return { clips, pauses };
-}
 
 /** CPU of aligning, audio aligned, and memory samples, over every alignment of the section. */
 class Meter {
