@@ -11,11 +11,12 @@ import { parseArgs } from 'node:util';
 import { FlowProducer, Job, Queue, type FlowJob } from 'bullmq';
 import { planParts } from '../src/finalizer/plan-parts.js';
 import { addParts } from '../src/producer/enqueue-processor.js';
-import type { BookPlan } from '../src/producer/plan-book.js';
+import type { BookPlan } from '../src/contracts/book-plan.js';
 import { buildFlow, chunkJobOptions, ENQUEUE_BATCH, enqueueJobId } from '../src/queue/build-flow.js';
 import { openRedis } from '../src/queue/connection.js';
-import type { EnqueueJobData } from '../src/queue/job-data.js';
-import { bullPrefix, ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../src/queue/names.js';
+import type { EnqueueJobData } from '../src/contracts/job-data.js';
+import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../src/queue/names.js';
+import { bullPrefix } from '../src/queue/keys.js';
 import { obliterateQueues } from '../test/helpers/obliterate-queues.js';
 
 const { values } = parseArgs({ options: { chunks: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '3' } } });

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const SECTIONS = ['fleet', 'rate', 'memory', 'finalize', 'finish', 'voices', 'align'] as const;
+export const SECTIONS = ['fleet', 'rate', 'memory', 'finalize', 'finish', 'voices', 'align', 'readalong', 'listings'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -54,6 +54,8 @@ export interface BenchOptions {
   alignItalianChunks: number;
   alignAccuracyChunks: number;
   alignBooks: string;
+  /** 10. Book records a listing pages over (`narrate list`, `status`, the Books page). */
+  listingBooks: number;
   /** Hard bound on the whole run, in seconds. */
   timeout: number;
 }
@@ -94,6 +96,7 @@ const FULL: Pick<BenchOptions, NumericKey | 'finalizeHours' | 'finishBooks' | 'a
   alignItalianChunks: 80,
   alignAccuracyChunks: 24,
   alignBooks: 'alice.txt,around-the-world.txt',
+  listingBooks: 10_000,
   timeout: 5400,
 };
 
@@ -113,6 +116,7 @@ const QUICK: typeof FULL = {
   alignChunks: 40,
   alignItalianChunks: 8,
   alignAccuracyChunks: 6,
+  listingBooks: 1_000,
   timeout: 900,
 };
 
@@ -166,7 +170,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   options.sections = only === undefined ? [...SECTIONS] : (only.split(',') as Section[]);
   const unknown = options.sections.filter((s) => !SECTIONS.includes(s));
   if (unknown.length > 0) throw new Error(`Expected \`--only\` to list some of ${SECTIONS.join(', ')}, got \`${unknown.join(',')}\``);
-  for (const key of ['chunks', 's3Chunks', 's3Concurrency', 's3Rounds', 'workers', 'concurrency', 'rateChunks', 'memChunks', 'memConcurrency', 'finalizeRepeats', 'finishConcurrency', 'alignChunks', 'alignItalianChunks', 'alignAccuracyChunks'] as const) {
+  for (const key of ['chunks', 's3Chunks', 's3Concurrency', 's3Rounds', 'workers', 'concurrency', 'rateChunks', 'memChunks', 'memConcurrency', 'finalizeRepeats', 'finishConcurrency', 'alignChunks', 'alignItalianChunks', 'alignAccuracyChunks', 'listingBooks'] as const) {
     if (!Number.isInteger(options[key])) throw new Error(`Expected \`--${flagName(key)}\` to be an integer, got \`${options[key]}\``);
   }
   return options;

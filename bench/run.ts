@@ -19,6 +19,8 @@ import { memorySection } from './section-memory.js';
 import { rateSection } from './section-rate.js';
 import { voicesSection } from './section-voices.js';
 import { alignSection } from './section-align.js';
+import { readalongSection } from './section-readalong.js';
+import { libraryListings } from './library-listings.js';
 
 const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<void>> = {
   fleet: fleetSection,
@@ -28,6 +30,8 @@ const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<v
   finish: finishSection,
   voices: voicesSection,
   align: alignSection,
+  readalong: readalongSection,
+  listings: (o, r) => libraryListings(o, r),
 };
 
 async function main(): Promise<number> {

@@ -1,7 +1,8 @@
 import type { FlowProducer, Job, Queue } from 'bullmq';
 import type { Logger } from '../logger.js';
 import { bookParent, ENQUEUE_BATCH, partFlow, partJobId } from '../queue/build-flow.js';
-import type { ChunkRetry, EnqueueJobData, EnqueueResult, PartJobData, SynthesizeJobData } from '../queue/job-data.js';
+import { bullPrefixOf } from '../queue/keys.js';
+import type { ChunkRetry, EnqueueJobData, EnqueueResult, PartJobData, SynthesizeJobData } from '../contracts/job-data.js';
 
 /** What the `enqueue` processor works with. */
 export interface EnqueueDeps {
@@ -29,7 +30,7 @@ export function enqueueProcessor(deps: EnqueueDeps) {
   return async (job: Job<EnqueueJobData, EnqueueResult>): Promise<EnqueueResult> => {
     const { bookId, parts, retry } = job.data;
     if (!job.parentKey) return { added: 0 };
-    const prefix = deps.finalize.opts.prefix ?? 'bull';
+    const bullMqPrefix = bullPrefixOf(deps.finalize);
     let added = 0;
     for (let from = 0; from < parts.length; ) {
       let to = from + 1;
@@ -41,7 +42,7 @@ export function enqueueProcessor(deps: EnqueueDeps) {
         deps.logger.warn({ bookId, state, added }, 'book not waiting for its chunks any more: stopped adding them');
         return { added };
       }
-      await addParts(deps, bookId, parts.slice(from, to), retry, prefix);
+      await addParts(deps, bookId, parts.slice(from, to), retry, bullMqPrefix);
       added += chunks;
       from = to;
       await job.updateProgress(added);
@@ -59,10 +60,10 @@ export async function addParts(
   bookId: string,
   parts: { data: PartJobData; chunks: SynthesizeJobData[] }[],
   retry: ChunkRetry,
-  prefix: string,
+  bullMqPrefix: string,
 ): Promise<void> {
   const states = await Promise.all(parts.map((p) => deps.encode.getJobState(partJobId(bookId, p.data.part))));
   const missing = parts.filter((_, i) => states[i] === 'unknown');
   if (missing.length === 0) return;
-  await deps.flows.addBulk(missing.map((p) => ({ ...partFlow(p, prefix, retry), opts: { ...partFlow(p, prefix, retry).opts, parent: bookParent(bookId, prefix) } })));
+  await deps.flows.addBulk(missing.map((p) => ({ ...partFlow(p, bullMqPrefix, retry), opts: { ...partFlow(p, bullMqPrefix, retry).opts, parent: bookParent(bookId, bullMqPrefix) } })));
 }

@@ -6,9 +6,9 @@ import { createBookRecord } from '../queue/book-record.js';
 import { estimateCost, formatUsd, type CostEstimate } from '../money/estimate-cost.js';
 import { loadPrices, pricesFor } from '../money/prices.js';
 import { narratorIdentity } from '../providers/narrator-identity.js';
-import { chunkSegmentKey } from '../worker/chunk-segment-key.js';
-import { bullPrefix } from '../queue/names.js';
-import type { BookPlan } from './plan-book.js';
+import { chunkSegmentKey } from '../providers/chunk-segment-key.js';
+import { bullPrefix } from '../queue/keys.js';
+import type { BookPlan } from '../contracts/book-plan.js';
 import { prepareBooks, type SlugClaims, type SubmitOptions } from './prepare-books.js';
 import { claimSlug, releaseSlug } from '../queue/slug-claims.js';
 

@@ -1,6 +1,7 @@
 import type { FlowJob, JobsOptions, ParentOptions } from 'bullmq';
-import type { BookPlan } from '../producer/plan-book.js';
-import type { ChunkRetry, EnqueueJobData, PartJobData, SynthesizeJobData } from './job-data.js';
+import type { BookPlan } from '../contracts/book-plan.js';
+import type { ChunkRetry, EnqueueJobData, PartJobData, SynthesizeJobData } from '../contracts/job-data.js';
+import { queueQualifiedName } from './keys.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from './names.js';
 
 /** Finished jobs are kept a week (the dashboard and `narrate status` read them), at most 50,000. */
@@ -66,8 +67,8 @@ export function partJobOptions(bookId: string, part: number): JobsOptions {
 }
 
 /** Where a book's parts point as their parent: its `finalize` job (the book id). */
-export function bookParent(bookId: string, prefix: string): ParentOptions {
-  return { id: bookId, queue: `${prefix}:${FINALIZE_QUEUE}` };
+export function bookParent(bookId: string, bullMqPrefix: string): ParentOptions {
+  return { id: bookId, queue: queueQualifiedName(bullMqPrefix, FINALIZE_QUEUE) };
 }
 
 /** The `encode` job data of every part of a book, each with its chunks' `synthesize` data. Pure. */
@@ -94,14 +95,14 @@ export function partsOf(plan: BookPlan): { data: PartJobData; chunks: Synthesize
 }
 
 /** One part as a flow: its `encode` job over its chunks' `synthesize` jobs, added to Redis together. */
-export function partFlow(part: { data: PartJobData; chunks: SynthesizeJobData[] }, prefix: string, retry: ChunkRetry): FlowJob {
+export function partFlow(part: { data: PartJobData; chunks: SynthesizeJobData[] }, bullMqPrefix: string, retry: ChunkRetry): FlowJob {
   return {
     name: 'encode',
     queueName: ENCODE_QUEUE,
-    prefix,
+    prefix: bullMqPrefix,
     data: part.data,
     opts: partJobOptions(part.data.book.bookId, part.data.part),
-    children: part.chunks.map((data) => chunkJob(data, prefix, retry)),
+    children: part.chunks.map((data) => chunkJob(data, bullMqPrefix, retry)),
   };
 }
 
@@ -118,7 +119,7 @@ export function partFlow(part: { data: PartJobData; chunks: SynthesizeJobData[] 
  * added them all (see enqueueProcessor). A part always goes to Redis together with its chunks, so
  * it never runs before all of them exist. Everything goes in one MULTI: queued whole or not at all.
  */
-export function buildFlow(plan: BookPlan, prefix: string, retry: ChunkRetry): FlowJob {
+export function buildFlow(plan: BookPlan, bullMqPrefix: string, retry: ChunkRetry): FlowJob {
   const bookId = plan.finalize.bookId;
   const parts = partsOf(plan);
   let carried = 0;
@@ -135,7 +136,7 @@ export function buildFlow(plan: BookPlan, prefix: string, retry: ChunkRetry): Fl
           {
             name: 'enqueue',
             queueName: ENQUEUE_QUEUE,
-            prefix,
+            prefix: bullMqPrefix,
             data: { bookId, parts: rest, retry } satisfies EnqueueJobData,
             opts: {
               jobId: enqueueJobId(bookId),
@@ -151,13 +152,13 @@ export function buildFlow(plan: BookPlan, prefix: string, retry: ChunkRetry): Fl
   return {
     name: 'finalize',
     queueName: FINALIZE_QUEUE,
-    prefix,
+    prefix: bullMqPrefix,
     data: plan.finalize,
     opts: { jobId: bookId, attempts: 3, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: KEEP, removeOnFail: KEEP },
-    children: [...enqueue, ...parts.slice(0, carried).map((p) => partFlow(p, prefix, retry))],
+    children: [...enqueue, ...parts.slice(0, carried).map((p) => partFlow(p, bullMqPrefix, retry))],
   };
 }
 
-function chunkJob(data: SynthesizeJobData, prefix: string, retry: ChunkRetry): FlowJob {
-  return { name: 'synthesize', queueName: SYNTHESIZE_QUEUE, prefix, data, opts: chunkJobOptions(data.bookId, data.index, retry) };
+function chunkJob(data: SynthesizeJobData, bullMqPrefix: string, retry: ChunkRetry): FlowJob {
+  return { name: 'synthesize', queueName: SYNTHESIZE_QUEUE, prefix: bullMqPrefix, data, opts: chunkJobOptions(data.bookId, data.index, retry) };
 }

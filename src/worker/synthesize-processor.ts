@@ -3,7 +3,7 @@ import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job, type 
 import { DailyBudgetSpentError } from '../money/spend-errors.js';
 import { RateLimitedError, coerceError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { SynthesizeJobData, SynthesizeResult } from '../queue/job-data.js';
+import type { SynthesizeJobData, SynthesizeResult } from '../contracts/job-data.js';
 import { DrainingError } from './call-slots.js';
 import { recordChunk } from './metrics.js';
 import { synthesizeChunk, type SynthesizeDeps } from './synthesize-chunk.js';

@@ -14,12 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BookReport } from '../../src/finalizer/book-report.js';
 import { bookKeys, readBookRecord, type BookRecord, type BookState } from '../../src/queue/book-record.js';
 import { openRedis } from '../../src/queue/connection.js';
-import { bullPrefix } from '../../src/queue/names.js';
+import { bullPrefix } from '../../src/queue/keys.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config.js';
-import { commandActions } from '../../src/dashboard/command-actions.js';
+import { bookControlActions } from '../../src/dashboard/book-control-actions.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
 import { killAllSpawned, spawnWorker, type SpawnedProcess } from '../helpers/spawn-worker.js';
@@ -168,7 +168,7 @@ describe('operating books: list, cancel, retry, pause, clean, money and webhooks
 
     // The Books page's buttons do what the commands do.
     const config = loadConfig(d.env);
-    const buttons = commandActions(config);
+    const buttons = bookControlActions(config, redis);
     expect((await buttons.retry(id)).status).toBe(409);
     expect((await buttons.cancel('no-such-book')).status).toBe(404);
     const cancelled = await buttons.cancel(id);

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { BookReport } from '../../src/finalizer/book-report.js';
 import { readBookPlan } from '../../src/queue/book-record.js';
-import { bullPrefix } from '../../src/queue/names.js';
+import { bullPrefix } from '../../src/queue/keys.js';
 import { createS3Client } from '../../src/store/s3-client.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { runCli } from '../helpers/run-cli.js';

@@ -15,10 +15,10 @@ import type { CliIo } from '../../src/cli/io.js';
 import type { Config } from '../../src/config.js';
 import { submitBooks } from '../../src/producer/submit-books.js';
 import { readBookPlan, removeBookRecord } from '../../src/queue/book-record.js';
-import { bullPrefix } from '../../src/queue/names.js';
+import { bullPrefix } from '../../src/queue/keys.js';
 import { referencedSegments } from '../../src/queue/referenced-segments.js';
-import { removeBookJobs } from '../../src/queue/remove-book-jobs.js';
-import { retryBook } from '../../src/queue/retry-book.js';
+import { removeBookJobs } from '../../src/books/remove-book-jobs.js';
+import { retryBook } from '../../src/books/retry-book.js';
 import { openSegmentStore } from '../../src/store/open-segment-store.js';
 import type { SegmentStore } from '../../src/store/segment-store.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
@@ -181,7 +181,7 @@ describe('prune while books are in Redis', () => {
       expect(await storedKeys(h)).toEqual(stored);
 
       const outcome = await retryBook(h.connection, { prefix: h.config.prefix, retry: { attempts: h.config.maxAttempts, backoffMs: h.config.backoffMs } }, bookId);
-      expect(outcome.status, outcome.message).toBe(200);
+      expect(outcome.result, outcome.message).toBe('done');
       const [after] = await h.watch([bookId]);
       expect(after!.state, after!.reason).toBe('done');
       expect(lines.map((l) => fake.callsFor(l))).toEqual([1, 1, 1, 2]);

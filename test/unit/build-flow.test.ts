@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { planParts } from '../../src/finalizer/plan-parts.js';
-import type { BookPlan } from '../../src/producer/plan-book.js';
+import type { BookPlan } from '../../src/contracts/book-plan.js';
 import { buildFlow, chunkJobId, enqueueJobId, FLOW_CHUNKS, partJobId } from '../../src/queue/build-flow.js';
-import type { EnqueueJobData, PartJobData, SynthesizeJobData } from '../../src/queue/job-data.js';
+import type { EnqueueJobData, PartJobData, SynthesizeJobData } from '../../src/contracts/job-data.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
 
 /** A book of `chunks` chunks of 600 characters, a new chapter every `perChapter`. */
