@@ -21,6 +21,7 @@ import { voicesSection } from './section-voices.js';
 import { alignSection } from './section-align.js';
 import { readalongSection } from './section-readalong.js';
 import { libraryListings } from './library-listings.js';
+import { castSection } from './section-cast.js';
 
 const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<void>> = {
   fleet: fleetSection,
@@ -32,6 +33,7 @@ const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<v
   align: alignSection,
   readalong: readalongSection,
   listings: (o, r) => libraryListings(o, r),
+  cast: castSection,
 };
 
 async function main(): Promise<number> {

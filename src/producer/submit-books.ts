@@ -5,12 +5,14 @@ import { buildFlow } from '../queue/build-flow.js';
 import { createBookRecord } from '../queue/book-record.js';
 import { estimateCost, formatUsd, type CostEstimate } from '../money/estimate-cost.js';
 import { loadPrices, pricesFor } from '../money/prices.js';
+import { callCostUsd } from '../money/call-cost.js';
 import { narratorIdentity } from '../providers/narrator-identity.js';
 import { chunkSegmentKey } from '../providers/chunk-segment-key.js';
 import { bullPrefix } from '../queue/keys.js';
 import type { BookPlan } from '../contracts/book-plan.js';
 import { prepareBooks, type SlugClaims, type SubmitOptions } from './prepare-books.js';
 import { claimSlug, releaseSlug } from '../queue/slug-claims.js';
+import { redisAttributionCache } from '../cast/redis-attribution-cache.js';
 
 export type { SubmitOptions } from './prepare-books.js';
 
@@ -43,13 +45,20 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
   // A bad NARRATE_PRICES stops the submit before a book is read. The same estimate `narrate plan`
   // prints, for the same endpoint and model.
   const provider = config.provider === 'speech' ? 'speech' : 'chat-audio';
-  const prices = pricesFor(loadPrices(config.pricesFile), config.model, provider);
-  const prepared = await prepareBooks(inputs, options, config, { claims: slugClaims(connection, config.prefix) });
+  const table = loadPrices(config.pricesFile);
+  const prices = pricesFor(table, config.model, provider);
+  const prepared = await prepareBooks(inputs, options, config, { claims: slugClaims(connection, config.prefix), attributionCache: redisAttributionCache(connection, config.prefix) });
   const { failures, warnings } = prepared;
   const plans: BookPlan[] = [];
   const money = new Map<BookPlan, { estimate: CostEstimate; maxCostUsd: number | undefined }>();
-  for (const { source, plan, maxCost } of prepared.books) {
+  for (const { source, plan, maxCost, cast } of prepared.books) {
     const estimate = estimateCost(plan.synthesize, prices, { provider, model: config.model });
+    // The cast's attribution calls were made just now: what they cost is part of the book's price, and of its cap.
+    if (cast !== undefined && cast.calls > 0) {
+      const usage = { promptTokens: cast.usage.promptTokens, completionTokens: cast.usage.completionTokens, totalTokens: cast.usage.promptTokens + cast.usage.completionTokens, textOutputTokens: cast.usage.completionTokens };
+      estimate.costUsd += callCostUsd(usage, pricesFor(table, config.castModel));
+      estimate.calls += cast.calls;
+    }
     const maxCostUsd = options.maxCostUsd ?? maxCost;
     // Refused before anything reaches Redis: no model call is ever made for it.
     if (maxCostUsd !== undefined && estimate.costUsd > maxCostUsd) {
