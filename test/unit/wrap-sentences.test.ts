@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { wrapSentences } from '../../src/producer/epub/wrap-sentences.js';
+import { wrapSentences } from '../../src/epub/wrap-sentences.js';
 
 const doc = (body: string): string =>
   `<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Down the Rabbit-Hole</title></head><body>${body}</body></html>`;

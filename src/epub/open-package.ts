@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import JSZip from 'jszip';
-import { InputError } from '../../errors.js';
+import { InputError } from '../errors.js';
 import { elements, parseMarkup, textOf } from './markup.js';
 import { resolveHref } from './resolve-href.js';
 
