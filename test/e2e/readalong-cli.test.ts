@@ -2,14 +2,18 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import JSZip from 'jszip';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import type { BookReport } from '../../src/finalizer/book-report.js';
+import { createS3Client } from '../../src/store/s3-client.js';
 import { bullPrefix } from '../../src/queue/keys.js';
 import { epubcheck, letters, overlayClips, spanTexts } from '../helpers/inspect-read-along.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { probeDurationMs } from '../helpers/read-along-book.js';
 import { runCli } from '../helpers/run-cli.js';
+import { startS3Server } from '../helpers/s3-server.js';
 import { testPrefix } from '../helpers/test-prefix.js';
 
 const BOOK = `# The Harbour
@@ -139,6 +143,26 @@ describe('narrate run --readalong', () => {
     expect(await zip.file('EPUB/style.css')?.async('string')).toBe('p { text-indent: 1em; }\n');
     expect(zip.file('EPUB/one.xhtml')).not.toBeNull();
     expect(report.sentences!.map((s) => s.text)).toContain('He counted every step aloud.');
+  }, 300_000);
+
+  it('to an s3:// --out: the read-along EPUB goes into the bucket beside the book, and the manifest names it there', async () => {
+    const s3 = await startS3Server(['books']);
+    try {
+      const result = await runCli(['run', join(dir, 'harbour.md'), '--out', 's3://books/ra/', '--readalong'], { ...env, ...s3.env }, { cwd: dir, timeoutMs: 280_000 });
+      expect(result.code, result.stderr).toBe(0);
+      const client = createS3Client(loadConfig({ ...env, ...s3.env }).s3);
+      const get = async (key: string) => Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: 'books', Key: key }))).Body!.transformToByteArray());
+      try {
+        const report = JSON.parse((await get('ra/harbour.json')).toString('utf8')) as BookReport;
+        expect(report.readalong).toBe('s3://books/ra/harbour.epub');
+        await writeFile(join(dir, 's3-harbour.epub'), await get('ra/harbour.epub'));
+        await expectReadAlong(join(dir, 's3-harbour.epub'), report, dir, 's3');
+      } finally {
+        client.destroy();
+      }
+    } finally {
+      await s3.close();
+    }
   }, 300_000);
 
   it('refuses --readalong with NARRATE_ALIGN=off, saying what to set', async () => {
