@@ -169,5 +169,5 @@ export interface PartResult {
   /** The part's chunks' results, each with its segment's length in samples and the mastering gain it got (dB). */
   chunks: (SynthesizeResult & { samples: number; gainDb?: number })[];
   /** The encoded part's loudness as decoded (a mergeable summary); the book's and chapters' are merged from these. */
-  loudness?: LoudnessSummary;
+  loudness: LoudnessSummary;
 }
