@@ -49,7 +49,7 @@ function tenth(v: number, floor: number): number {
 function aim(book: Pick<BookSettings, 'finish'>): Pick<LoudnessReport, 'preset' | 'target' | 'measure' | 'ceiling'> {
   const preset = presetOf(book);
   return {
-    preset: book.finish?.loudness ?? 'off',
+    preset: book.finish.loudness,
     target: preset.measure === undefined ? null : preset.target,
     measure: preset.measure ?? null,
     ceiling: preset.measure === undefined ? null : preset.ceiling,
