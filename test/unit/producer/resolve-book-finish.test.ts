@@ -136,10 +136,10 @@ describe('planning a finished book', () => {
 
   it('asks for a read-along EPUB from a manifest (readalong: true) or --readalong, and refuses it without alignment', async () => {
     await writeFile(join(dir, 'readalong.yaml'), 'title: R\nreadalong: true\nchapters: [ch1.txt]\n');
-    expect(planBook(await loadBook(join(dir, 'readalong.yaml')), PLAN).finalize.finish.readalong).toBe(true);
+    expect(planBook(await loadBook(join(dir, 'readalong.yaml')), PLAN).finalize.finish?.readalong).toBe(true);
     await writeFile(join(dir, 'plain-r.yaml'), 'title: P\nchapters: [ch1.txt]\n');
-    expect(planBook(await loadBook(join(dir, 'plain-r.yaml')), PLAN).finalize.finish.readalong).toBeUndefined();
-    expect(planBook(await loadBook(join(dir, 'plain-r.yaml')), { ...PLAN, ...parseSubmitFlags({ out: 'out', readalong: true }, { align: true }) }).finalize.finish.readalong).toBe(true);
+    expect(planBook(await loadBook(join(dir, 'plain-r.yaml')), PLAN).finalize.finish?.readalong).toBeUndefined();
+    expect(planBook(await loadBook(join(dir, 'plain-r.yaml')), { ...PLAN, readalong: parseSubmitFlags({ out: 'out', readalong: true }, { align: true }).readalong === true }).finalize.finish?.readalong).toBe(true);
     expect(() => parseSubmitFlags({ out: 'out', readalong: true }, { align: false })).toThrow(new UsageError('--readalong: needs the sentence timings that NARRATE_ALIGN=off turns off; unset NARRATE_ALIGN (or set it to on)'));
     await writeFile(join(dir, 'readalong-bad.yaml'), 'title: B\nreadalong: yes please\nchapters: [ch1.txt]\n');
     await expect(loadBook(join(dir, 'readalong-bad.yaml'))).rejects.toThrow(/readalong/);
