@@ -164,7 +164,7 @@ describe('planning a finished book', () => {
 });
 
 describe('--split chapters file names and playlist', () => {
-  const book = { outDir: '/tmp/out', slug: 'doors', format: 'mp3' as const, bookId: 'b1' };
+  const book = { outDir: '/tmp/out', slug: 'doors', format: 'mp3' as const, bookId: 'b1', finish: { loudness: 'audiobook' as const, narrator: 'n', credits: false, split: false } };
   it('names each chapter "NN - Title.ext" in <out>/<slug>/ with <slug>.m3u8 beside them; unsplit books keep <slug>.chapters/', () => {
     const split = bookPaths({ ...book, finish: { loudness: 'audiobook', narrator: 'n', credits: false, split: true } }, 'mp3');
     expect(split.chapterFile(0, 'The First Door', 2)).toBe('/tmp/out/doors/01 - The First Door.mp3');
