@@ -37,9 +37,9 @@ function plan(bookId: string): BookPlan {
       bookId, title: 'Bench', author: '', voice: 'alloy', format: 'wav', outDir: '/tmp', slug: 'bench', chapters: [{ title: 'One' }],
       chunks: Array.from({ length: chunks }, (_, index) => ({ index, chapter: 0, pauseAfter: 'paragraph' as const })),
       parts: planParts(Array.from({ length: chunks }, (_, index) => ({ index, chapter: 0, pauseAfter: 'paragraph' as const, text }))),
-      sources: [], submittedAt: new Date().toISOString(),
+      sources: [], language: 'en', submittedAt: new Date().toISOString(), finish: { loudness: 'off', narrator: 'alloy', credits: false, split: false },
     },
-    synthesize: Array.from({ length: chunks }, (_, index) => ({ bookId, index, chapter: 0, text, voice: 'alloy', style: '' })),
+    synthesize: Array.from({ length: chunks }, (_, index) => ({ bookId, index, chapter: 0, text, voice: 'alloy', style: '', language: 'en' })),
   };
 }
 

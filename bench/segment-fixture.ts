@@ -86,7 +86,9 @@ export function fixtureBook(count: number, seconds: number, perChapter: number, 
     chunks,
     parts: planParts(chunks.map((c) => ({ ...c, text: 'x'.repeat(Math.round(seconds * 15)) }))),
     sources: [],
+    language: 'en',
     submittedAt: new Date().toISOString(),
+    finish: { loudness: 'off', narrator: 'alloy', credits: false, split: false },
   };
   return { book, results };
 }

@@ -8,7 +8,7 @@ import { ENCODE_QUEUE } from '../queue/names.js';
 export interface BookStatus {
   bookId: string;
   title: string;
-  /** The book's language (BCP 47); "en" for books queued before languages were recorded. */
+  /** The book's language (BCP 47); absent when the book's jobs are gone from Redis and only its record is left (removed by hand, or vanished while watched). */
   language?: string;
   state: 'queued' | 'narrating' | 'finalizing' | 'done' | 'failed' | 'cancelled' | 'over-budget' | 'unknown';
   chunksDone: number;
@@ -32,7 +32,7 @@ export async function readBookStatus(finalize: Queue, synthesize: Queue, bookId:
 export async function statusOfJob(job: Job<FinalizeJobData, FinalizeResult>, synthesize: Queue): Promise<BookStatus> {
   const state = await job.getState();
   const total = job.data.chunks.length;
-  const base = { bookId: job.data.bookId, title: job.data.title, language: job.data.language ?? 'en', chunksTotal: total };
+  const base = { bookId: job.data.bookId, title: job.data.title, language: job.data.language, chunksTotal: total };
   if (state === 'completed') return { ...base, state: 'done', chunksDone: total, output: job.returnvalue.output };
   const done = await chunksDone(job, synthesize);
   if (state === 'failed') return { ...base, state: 'failed', chunksDone: done, reason: await failureReason(job, synthesize) };

@@ -23,8 +23,8 @@ export interface SynthesizeJobData {
   style: string;
   /** Pronunciation hints for words of this chunk (ruby readings: "山路 = やまみち"), added to the instructions. */
   hints?: string;
-  /** The book's language (BCP 47); absent in jobs queued before languages existed, which are English. */
-  language?: string;
+  /** The book's language (BCP 47). */
+  language: string;
   /** Who speaks this chunk when the book is read by a cast; absent for the narrator. */
   speaker?: string;
 }
@@ -114,10 +114,10 @@ export interface FinalizeJobData {
   /** Input files the book was made from, for the manifest. */
   sources: string[];
   /** The book's language (BCP 47): shown by status, written to the manifest and tagged in the audio. */
-  language?: string;
+  language: string;
   submittedAt: string;
-  /** Loudness, tags, cover and file shape; absent in books queued before they existed (no mastering, bare tags). */
-  finish?: BookFinish;
+  /** Loudness, tags, cover and file shape. */
+  finish: BookFinish;
 }
 
 /** What a `finalize` job returns. */
@@ -169,5 +169,5 @@ export interface PartResult {
   /** The part's chunks' results, each with its segment's length in samples and the mastering gain it got (dB). */
   chunks: (SynthesizeResult & { samples: number; gainDb?: number })[];
   /** The encoded part's loudness as decoded (a mergeable summary); the book's and chapters' are merged from these. */
-  loudness?: LoudnessSummary;
+  loudness: LoudnessSummary;
 }

@@ -30,13 +30,13 @@ export async function loudnessReport(book: Pick<BookSettings, 'finish'>, file: s
 /**
  * The same report merged from the encoded parts' own measurements (each decoded as it was encoded,
  * while the book was narrated): no decode of the finished file after the last chunk. Rounded to
- * the decimal ffmpeg prints; `rms` is ACX's unweighted RMS (dBFS). Undefined when a part carries
- * no measurement (queued by an older version): the caller then measures the file.
+ * the decimal ffmpeg prints; `rms` is ACX's unweighted RMS (dBFS). Undefined for no parts (a
+ * chapter none of whose parts is given).
  */
 export function mergedLoudnessReport(book: Pick<BookSettings, 'finish'>, parts: readonly Pick<PartResult, 'loudness'>[]): LoudnessReport | undefined {
   const summaries = parts.map((p) => p.loudness);
-  if (summaries.length === 0 || summaries.some((s) => s === undefined)) return undefined;
-  const l = loudnessOfSummary(mergeLoudnessSummaries(summaries as LoudnessSummary[]));
+  if (summaries.length === 0) return undefined;
+  const l = loudnessOfSummary(mergeLoudnessSummaries(summaries));
   return { ...aim(book), integrated: tenth(l.integrated, -70), truePeak: tenth(l.truePeak, -Infinity), lra: tenth(l.lra, 0), rms: tenth(l.rms, -Infinity) };
 }
 
@@ -49,7 +49,7 @@ function tenth(v: number, floor: number): number {
 function aim(book: Pick<BookSettings, 'finish'>): Pick<LoudnessReport, 'preset' | 'target' | 'measure' | 'ceiling'> {
   const preset = presetOf(book);
   return {
-    preset: book.finish?.loudness ?? 'off',
+    preset: book.finish.loudness,
     target: preset.measure === undefined ? null : preset.target,
     measure: preset.measure ?? null,
     ceiling: preset.measure === undefined ? null : preset.ceiling,

@@ -90,7 +90,7 @@ export function bookReport(
     bookId: book.bookId,
     title: book.title,
     author: book.author,
-    language: book.language ?? 'en',
+    language: book.language,
     provider: first?.provider ?? '',
     model: first?.model ?? '',
     voice: book.voice,

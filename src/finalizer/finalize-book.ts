@@ -12,7 +12,7 @@ import { writeChapterFile } from './chapter-files.js';
 import { codecOf } from './codecs.js';
 import { bookTags, coverFile } from './book-tags.js';
 import { chapterPlaylist } from './chapter-playlist.js';
-import { chunkGains, chunkTimeline, loudnessReport, mergedLoudnessReport, type LoudnessReport } from './book-mastering-report.js';
+import { chunkGains, chunkTimeline, mergedLoudnessReport, type LoudnessReport } from './book-mastering-report.js';
 import { partExtension } from './part-stream.js';
 import type { BookSentence } from '../align/book-sentence.js';
 import { bookSentences } from './book-sentences.js';
@@ -64,9 +64,9 @@ export async function finalizeFromParts(
         ...(signal ? { signal } : {}),
       }),
     ]);
-    // Merged from what each part measured when it was encoded; a part queued by an older version
-    // carries no measurement, and then the finished file is decoded once more.
-    const loudness = mergedLoudnessReport(book, ordered) ?? (await loudnessReport(book, scratch, signal));
+    // Merged from what each part measured when it was encoded: the finished file is not decoded again.
+    const loudness = mergedLoudnessReport(book, ordered);
+    if (loudness === undefined) throw new Error(`book ${book.bookId}: no encoded parts to finalize`);
     const output = await out.publish(scratch, bookName);
     const times = chunkTimeline(book.parts, ordered, new Map(book.chunks.map((c) => [c.index, c.pauseAfter])), rate);
     const gains = await partGains(book, ordered, store, signal);

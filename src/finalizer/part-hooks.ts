@@ -5,9 +5,9 @@ import { limiterFilter, masterGainDb, pcmGainDb } from './master-gain.js';
 import { segmentLoudnessOf } from './segment-loudness-of.js';
 import type { OpenedSegment } from './segment-pcm.js';
 
-/** The book's loudness preset; a book queued before presets existed is not mastered. */
+/** The book's loudness preset. */
 export function presetOf(book: Pick<BookSettings, 'finish'>): LoudnessPreset {
-  return PRESETS[book.finish?.loudness ?? 'off'];
+  return PRESETS[book.finish.loudness];
 }
 
 /**

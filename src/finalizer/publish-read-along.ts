@@ -48,7 +48,7 @@ export async function publishReadAlong(source: ReadAlongSource): Promise<{ locat
         identifier: `urn:narrate:${book.bookId}`,
         title: book.title,
         ...(book.author ? { author: book.author } : {}),
-        language: book.language ?? 'en',
+        language: book.language,
         modified: new Date(book.submittedAt),
         chapters: source.chapters.map((chapter, i) => ({ title: chapter.title, paragraphs: paragraphs(chapter.title, source.sentences.filter((s) => s.chapter === i + 1)) })),
       }));

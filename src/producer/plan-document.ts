@@ -55,7 +55,7 @@ export function plannedBook(book: PreparedBook): PlannedBook {
   return {
     title: finalize.title,
     author: finalize.author,
-    language: finalize.language ?? 'en',
+    language: finalize.language,
     languageSource: book.languageSource,
     voice: finalize.voice,
     format: finalize.format,

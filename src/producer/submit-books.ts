@@ -105,7 +105,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
       chapters: p.finalize.chapters.length,
       output: `${p.finalize.outDir.replace(/\/+$/, '')}/${p.finalize.slug}.${p.finalize.format}`,
       estimate: money.get(p)!.estimate,
-      language: p.finalize.language ?? 'en',
+      language: p.finalize.language,
     })),
     failures,
     warnings,

@@ -32,7 +32,7 @@ describe('a book status read while its job fails', () => {
   });
 
   it('gives the reason of a job that failed after it was read', async () => {
-    const data = { bookId: 'b1', title: 'T', author: 'A', voice: 'v', format: 'm4b', outDir: '/tmp', slug: 't', chapters: [], chunks: [], parts: [], sources: [], submittedAt: new Date().toISOString() } as FinalizeJobData;
+    const data = { bookId: 'b1', title: 'T', author: 'A', voice: 'v', format: 'm4b', outDir: '/tmp', slug: 't', chapters: [], chunks: [], parts: [], sources: [], language: 'en', submittedAt: new Date().toISOString(), finish: { loudness: 'off', narrator: 'v', credits: false, split: false } } as FinalizeJobData;
     await finalize.add('finalize', data, { jobId: 'b1', attempts: 1 });
     const stale = (await Job.fromId<FinalizeJobData>(finalize, 'b1'))!;
     expect(stale.failedReason).toBeUndefined();

@@ -44,7 +44,7 @@ function meta(key: string, durationMs: number): SegmentMeta {
 }
 
 function partOf(outDir: string, format: BookSettings['format'] = 'm4b'): { data: PartJobData; results: SynthesizeResult[] } {
-  const book: BookSettings = { bookId: 'b1', title: 'T', author: 'A', voice: 'en', format, outDir, slug: 't', submittedAt: '2026-11-30T00:00:00.000Z' };
+  const book: BookSettings = { bookId: 'b1', title: 'T', author: 'A', voice: 'en', format, outDir, slug: 't', language: 'en', submittedAt: '2026-11-30T00:00:00.000Z', finish: { loudness: 'off', narrator: 'en', credits: false, split: false } };
   const data: PartJobData = {
     bookId: 'b1',
     book,

@@ -196,7 +196,7 @@ describe('S3SegmentStore', () => {
         return { audio, transcript: request.text, finishReason: 'stop', usage: { promptTokens: 7, completionTokens: 11, totalTokens: 18 } };
       },
     };
-    const data: SynthesizeJobData = { bookId: 'kept-book', index: 0, chapter: 0, text, voice: 'alloy', style: '' };
+    const data: SynthesizeJobData = { bookId: 'kept-book', index: 0, chapter: 0, text, voice: 'alloy', style: '', language: 'en' };
     const deps = { narrator, store, spool: store.spool() };
     s3.failNext(4, 503, 'SlowDown', 'PUT');
     const failures: unknown[] = [];

@@ -32,7 +32,7 @@ describe('layoutPart', () => {
 
 describe('partsTimeline', () => {
   it('starts each chapter where its first segment starts in the joined parts', () => {
-    const part = (p: number, samples: number, headSamples: number): PartResult => ({ part: p, file: 'x', samples, headSamples, tailSamples: 0, chunks: [] });
+    const part = (p: number, samples: number, headSamples: number): PartResult => ({ part: p, file: 'x', samples, headSamples, tailSamples: 0, chunks: [], loudness: { momentary: [], shortTerm: [], truePeak: null, samplePeak: null, sumSquares: 0, samples, quietest: null } });
     const t = partsTimeline(
       { chapters: [{ title: 'A' }, { title: 'B' }], parts: [{ part: 0, chapter: 0, from: 0, to: 1 }, { part: 1, chapter: 0, from: 1, to: 2 }, { part: 2, chapter: 1, from: 2, to: 3 }] },
       [part(0, 48_000, 0), part(1, 24_000, 1_200), part(2, 48_000, 24_000)],

@@ -21,7 +21,7 @@ describe('segment loudness', () => {
   it('is measured when a reading is stored and kept in the segment metadata', async () => {
     const spool = store.spool();
     const result = await synthesizeChunk(
-      { bookId: 'b', index: 0, chapter: 0, text: PROSE[1]!, voice: 'alloy', style: '' },
+      { bookId: 'b', index: 0, chapter: 0, text: PROSE[1]!, voice: 'alloy', style: '', language: 'en' },
       { narrator: new OfflineNarrator(spool), store, spool },
     );
     const stored = await store.get(result.key);

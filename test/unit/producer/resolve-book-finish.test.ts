@@ -136,10 +136,10 @@ describe('planning a finished book', () => {
 
   it('asks for a read-along EPUB from a manifest (readalong: true) or --readalong, and refuses it without alignment', async () => {
     await writeFile(join(dir, 'readalong.yaml'), 'title: R\nreadalong: true\nchapters: [ch1.txt]\n');
-    expect(planBook(await loadBook(join(dir, 'readalong.yaml')), PLAN).finalize.finish.readalong).toBe(true);
+    expect(planBook(await loadBook(join(dir, 'readalong.yaml')), PLAN).finalize.finish?.readalong).toBe(true);
     await writeFile(join(dir, 'plain-r.yaml'), 'title: P\nchapters: [ch1.txt]\n');
-    expect(planBook(await loadBook(join(dir, 'plain-r.yaml')), PLAN).finalize.finish.readalong).toBeUndefined();
-    expect(planBook(await loadBook(join(dir, 'plain-r.yaml')), { ...PLAN, ...parseSubmitFlags({ out: 'out', readalong: true }, { align: true }) }).finalize.finish.readalong).toBe(true);
+    expect(planBook(await loadBook(join(dir, 'plain-r.yaml')), PLAN).finalize.finish?.readalong).toBeUndefined();
+    expect(planBook(await loadBook(join(dir, 'plain-r.yaml')), { ...PLAN, readalong: parseSubmitFlags({ out: 'out', readalong: true }, { align: true }).readalong === true }).finalize.finish?.readalong).toBe(true);
     expect(() => parseSubmitFlags({ out: 'out', readalong: true }, { align: false })).toThrow(new UsageError('--readalong: needs the sentence timings that NARRATE_ALIGN=off turns off; unset NARRATE_ALIGN (or set it to on)'));
     await writeFile(join(dir, 'readalong-bad.yaml'), 'title: B\nreadalong: yes please\nchapters: [ch1.txt]\n');
     await expect(loadBook(join(dir, 'readalong-bad.yaml'))).rejects.toThrow(/readalong/);
@@ -164,7 +164,7 @@ describe('planning a finished book', () => {
 });
 
 describe('--split chapters file names and playlist', () => {
-  const book = { outDir: '/tmp/out', slug: 'doors', format: 'mp3' as const, bookId: 'b1' };
+  const book = { outDir: '/tmp/out', slug: 'doors', format: 'mp3' as const, bookId: 'b1', finish: { loudness: 'audiobook' as const, narrator: 'n', credits: false, split: false } };
   it('names each chapter "NN - Title.ext" in <out>/<slug>/ with <slug>.m3u8 beside them; unsplit books keep <slug>.chapters/', () => {
     const split = bookPaths({ ...book, finish: { loudness: 'audiobook', narrator: 'n', credits: false, split: true } }, 'mp3');
     expect(split.chapterFile(0, 'The First Door', 2)).toBe('/tmp/out/doors/01 - The First Door.mp3');

@@ -27,9 +27,11 @@ function plan(chunks: number, perChapter = chunks): BookPlan {
       chunks: list.map(({ index, chapter, pauseAfter }) => ({ index, chapter, pauseAfter })),
       parts: planParts(list),
       sources: ['tale.txt'],
+      language: 'en',
+      finish: { loudness: 'off', narrator: 'alloy', credits: false, split: false },
       submittedAt: '2026-11-24T00:00:00.000Z',
     },
-    synthesize: list.map((c): SynthesizeJobData => ({ bookId, index: c.index, chapter: c.chapter, text: `Chunk ${c.index}.`, voice: 'alloy', style: '' })),
+    synthesize: list.map((c): SynthesizeJobData => ({ bookId, index: c.index, chapter: c.chapter, text: `Chunk ${c.index}.`, voice: 'alloy', style: '', language: 'en' })),
   };
 }
 
