@@ -58,6 +58,8 @@ export interface BenchOptions {
   listingBooks: number;
   /** 11. Worker CPU per chunk with alignment on and off: chunks of ~5 sentences each run, read aloud by the fake (flite). */
   alignCostChunks: number;
+  /** 12. The same with chunks the size of a real book's (26 sentences, ~70 s of speech each). */
+  alignCostLongChunks: number;
   /** Hard bound on the whole run, in seconds. */
   timeout: number;
 }
@@ -100,6 +102,7 @@ const FULL: Pick<BenchOptions, NumericKey | 'finalizeHours' | 'finishBooks' | 'a
   alignBooks: 'alice.txt,around-the-world.txt',
   listingBooks: 10_000,
   alignCostChunks: 40,
+  alignCostLongChunks: 8,
   timeout: 5400,
 };
 
@@ -121,6 +124,7 @@ const QUICK: typeof FULL = {
   alignAccuracyChunks: 6,
   listingBooks: 1_000,
   alignCostChunks: 8,
+  alignCostLongChunks: 2,
   timeout: 900,
 };
 
@@ -174,7 +178,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   options.sections = only === undefined ? [...SECTIONS] : (only.split(',') as Section[]);
   const unknown = options.sections.filter((s) => !SECTIONS.includes(s));
   if (unknown.length > 0) throw new Error(`Expected \`--only\` to list some of ${SECTIONS.join(', ')}, got \`${unknown.join(',')}\``);
-  for (const key of ['chunks', 's3Chunks', 's3Concurrency', 's3Rounds', 'workers', 'concurrency', 'rateChunks', 'memChunks', 'memConcurrency', 'finalizeRepeats', 'finishConcurrency', 'alignChunks', 'alignItalianChunks', 'alignAccuracyChunks', 'listingBooks', 'alignCostChunks'] as const) {
+  for (const key of ['chunks', 's3Chunks', 's3Concurrency', 's3Rounds', 'workers', 'concurrency', 'rateChunks', 'memChunks', 'memConcurrency', 'finalizeRepeats', 'finishConcurrency', 'alignChunks', 'alignItalianChunks', 'alignAccuracyChunks', 'listingBooks', 'alignCostChunks', 'alignCostLongChunks'] as const) {
     if (!Number.isInteger(options[key])) throw new Error(`Expected \`--${flagName(key)}\` to be an integer, got \`${options[key]}\``);
   }
   return options;

@@ -37,6 +37,23 @@ function espeak(): Promise<{ create: EspeakFactory; module: object }> {
 }
 
 /**
+ * Runs `run` with stack traces off. Receiving the instance runs the whole program synchronously (its
+ * startup, which makes a file of every voice and dictionary embedded in the WebAssembly, then main).
+ * This debug build of Emscripten captures and demangles a stack trace for every file-system error, and
+ * the startup's mkdir of every existing folder is one: about half of a short rendering's CPU went there
+ * (measured with node --cpu-prof, docs/read-along.md). Synchronous, so no other code runs without traces.
+ */
+function withoutStackTraces<T>(run: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return run();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
  * Renders `text` with espeak-ng and `args` (voice, SSML, rate...) in a fresh instance. The text goes
  * through a file, not argv: no length limit and no option parsing of its words.
  */
@@ -50,7 +67,7 @@ export async function espeakRender(text: string, args: readonly string[]): Promi
     create({
       arguments: [...args, '-w', '/out.wav', '-f', '/in.txt'],
       instantiateWasm: (imports: object, receive: (instance: object) => void) => {
-        wasm.instantiate(module, imports).then(receive, failed);
+        wasm.instantiate(module, imports).then((instance) => withoutStackTraces(() => receive(instance)), failed);
         return {};
       },
       preRun: [(m: EspeakModule) => m.FS.writeFile('/in.txt', text)],

@@ -12,9 +12,15 @@ export interface WarpOptions {
   coarseShare: number;
   /** At every finer level, the band reaches this many frames either side of the coarser path. Default 40. */
   radius: number;
+  /**
+   * Signals longer than this many frames are warped at two levels at least, however few their frames.
+   * Default 500 (5 s at 10 ms): a chunk of 13 s warped at 10 ms alone filled a band of 30% either side,
+   * four times the cells per minute of a 60 s chunk, which the coarse level narrows first. Unset: only coarsestFrames decides.
+   */
+  fineOnlyFrames?: number;
 }
 
-export const DEFAULT_WARP: Readonly<WarpOptions> = Object.freeze({ coarsestFrames: 1600, factor: 5, coarseShare: 0.3, radius: 40 });
+export const DEFAULT_WARP: Readonly<WarpOptions> = Object.freeze({ coarsestFrames: 1600, factor: 5, coarseShare: 0.3, radius: 40, fineOnlyFrames: 500 });
 
 /** A warp path at the finest level, and the cells computed over all levels (the work, and the peak memory at 4 bytes each). */
 export interface Warp extends WarpPath {
@@ -31,6 +37,7 @@ export function warp(reference: Features, reading: Features, options: WarpOption
   const longest = Math.max(reference.count, reading.count);
   const factors = [1];
   while (longest / factors[0]! > options.coarsestFrames) factors.unshift(factors[0]! * options.factor);
+  if (factors.length === 1 && options.fineOnlyFrames !== undefined && longest > options.fineOnlyFrames) factors.unshift(options.factor);
   let path: WarpPath | undefined;
   let previous = 1;
   let totalCells = 0;

@@ -120,6 +120,16 @@ describe('warp', () => {
     // Far fewer cells than the 12 million of the whole matrix.
     expect(w.totalCells).toBeLessThan(1_500_000);
   });
+
+  it('warps a short chunk (13 s, under coarsestFrames) coarse first too, at the default options', () => {
+    // 1300 frames a side: at 10 ms alone a 30% band is about a million cells; the coarse level narrows it.
+    let x = 0;
+    const values = Array.from({ length: 1300 }, (_, i) => (x += Math.sin(i * 0.37) * 2 + Math.cos(i * 0.011) * 3));
+    const shifted = [0, 0, 0, 0, 0, ...values.slice(0, -5)];
+    const w = warp(sequence(values), sequence(shifted));
+    for (const i of [100, 650, 1200]) expect(w.first[i]).toBe(i + 5);
+    expect(w.totalCells).toBeLessThan(300_000);
+  });
 });
 
 describe('speechExtent', () => {
