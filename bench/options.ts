@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const SECTIONS = ['fleet', 'rate', 'memory', 'finalize', 'finish', 'voices', 'align'] as const;
+export const SECTIONS = ['fleet', 'rate', 'memory', 'finalize', 'finish', 'voices', 'align', 'library'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -52,6 +52,9 @@ export interface BenchOptions {
   alignChunks: number;
   alignAccuracyChunks: number;
   alignBooks: string;
+  /** 9. A library submitted at once: small two-chapter books, and 10-hour books (around-the-world.txt, each copy its own book). */
+  libraryBooks: number;
+  libraryLongBooks: number;
   /** Hard bound on the whole run, in seconds. */
   timeout: number;
 }
@@ -91,6 +94,8 @@ const FULL: Pick<BenchOptions, NumericKey | 'finalizeHours' | 'finishBooks' | 'a
   alignChunks: 400,
   alignAccuracyChunks: 24,
   alignBooks: 'alice.txt,around-the-world.txt',
+  libraryBooks: 10_000,
+  libraryLongBooks: 10,
   timeout: 5400,
 };
 
@@ -109,6 +114,8 @@ const QUICK: typeof FULL = {
   voiceParagraphs: 2,
   alignChunks: 40,
   alignAccuracyChunks: 6,
+  libraryBooks: 1_000,
+  libraryLongBooks: 2,
   timeout: 900,
 };
 
@@ -162,7 +169,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   options.sections = only === undefined ? [...SECTIONS] : (only.split(',') as Section[]);
   const unknown = options.sections.filter((s) => !SECTIONS.includes(s));
   if (unknown.length > 0) throw new Error(`Expected \`--only\` to list some of ${SECTIONS.join(', ')}, got \`${unknown.join(',')}\``);
-  for (const key of ['chunks', 's3Chunks', 's3Concurrency', 's3Rounds', 'workers', 'concurrency', 'rateChunks', 'memChunks', 'memConcurrency', 'finalizeRepeats', 'finishConcurrency', 'alignChunks', 'alignAccuracyChunks'] as const) {
+  for (const key of ['chunks', 's3Chunks', 's3Concurrency', 's3Rounds', 'workers', 'concurrency', 'rateChunks', 'memChunks', 'memConcurrency', 'finalizeRepeats', 'finishConcurrency', 'alignChunks', 'alignAccuracyChunks', 'libraryBooks', 'libraryLongBooks'] as const) {
     if (!Number.isInteger(options[key])) throw new Error(`Expected \`--${flagName(key)}\` to be an integer, got \`${options[key]}\``);
   }
   return options;

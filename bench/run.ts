@@ -19,6 +19,7 @@ import { memorySection } from './section-memory.js';
 import { rateSection } from './section-rate.js';
 import { voicesSection } from './section-voices.js';
 import { alignSection } from './section-align.js';
+import { librarySection } from './section-library.js';
 
 const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<void>> = {
   fleet: fleetSection,
@@ -28,6 +29,7 @@ const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<v
   finish: finishSection,
   voices: voicesSection,
   align: alignSection,
+  library: librarySection,
 };
 
 async function main(): Promise<number> {
