@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { RedisConnection as Redis } from './connection.js';
 import { bookEnded } from '../notify/book-ended.js';
-import { readBookPlan, readBookRecord, removeBookRecord, setBookState } from './book-record.js';
+import { readBookShape, readBookRecord, removeBookRecord, setBookState } from './book-record.js';
 import { NOTIFY_QUEUE, bullPrefix } from './names.js';
 import { removeBookJobs } from './remove-book-jobs.js';
 
@@ -43,7 +43,7 @@ export async function cancelBook(
     message = `${bookId} was already cancelled`;
   }
   if (options.purge) {
-    await removeBookJobs(redis, prefix, bookId, await readBookPlan(redis, prefix, bookId));
+    await removeBookJobs(redis, prefix, bookId, await readBookShape(redis, prefix, bookId));
     await removeBookRecord(redis, prefix, bookId);
     message += `\npurged ${bookId}: its jobs and keys are gone from Redis`;
   }
