@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { constants, copyFileSync, renameSync, rmSync } from 'node:fs';
-import { access, mkdir, open, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { constants, copyFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { access, mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { WavInfo } from '../audio/parse-wav.js';
@@ -54,12 +54,30 @@ export class FsSegmentStore implements SegmentStore {
 
   async putText(key: string, body: Buffer): Promise<void> {
     const dest = this.textPath(key);
+    const dir = dirname(dest);
     try {
+      // In-line, like the segments' calls (see the class comment): a submit writes a few small
+      // texts per book, and async calls cost a library of 10,000 books more than the writing.
       // Content-addressed: one already there holds these bytes; its time is refreshed for prune's cut-off.
       const now = new Date();
-      if (await utimes(dest, now, now).then(() => true, () => false)) return;
-      await mkdir(dirname(dest), { recursive: true });
-      await writeAtomically(dest, body);
+      try {
+        utimesSync(dest, now, now);
+        return;
+      } catch {
+        // Not there yet: written below.
+      }
+      if (!this.made.has(dir)) {
+        makeDirSync(dir);
+        this.made.add(dir);
+      }
+      const temp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+      try {
+        writeFileSync(temp, body);
+        renameSync(temp, dest);
+      } catch (error) {
+        rmSync(temp, { force: true });
+        throw error;
+      }
     } catch (error) {
       const refused = storeRefusal(error);
       if (refused) throw new StoreRefusedError(`${refusedMessage('segment store', this.url, refused)}: text ${key} not stored`, { ...refused, cause: error });
