@@ -6,6 +6,7 @@ import { connectRedis } from '../queue/connection.js';
 import { FINALIZE_QUEUE, NOTIFY_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
 import { waitForDelivery, type Delivery } from '../notify/wait-for-delivery.js';
 import { probeStores } from '../store/probe-stores.js';
+import { checkRedisEviction } from './check-redis-eviction.js';
 import { checkModelServed } from '../providers/check-model.js';
 import { startWorkers } from '../worker/start-workers.js';
 import { checkWebhook } from './check-webhook.js';
@@ -25,6 +26,7 @@ export async function runCommand(inputs: string[], flags: RawSubmitFlags, config
   const options = parseSubmitFlags(flags);
   await checkWebhook(options.notify, config, io);
   await probeStores(config, options.outDir);
+  await checkRedisEviction(config, io);
   // A model the provider does not serve stops here (exit 2), before a book is queued or a call paid.
   const model = await checkModelServed(config);
   if (model.served === undefined) io.stderr.write(`warning: ${model.warning}\n`);
