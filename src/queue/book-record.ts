@@ -104,7 +104,7 @@ export function addBookRecord(multi: ChainableCommander, prefix: string, book: S
   if (fields.identity !== undefined) hash.identity = fields.identity;
   const refs = segmentRefKeys(prefix);
   multi.del(keys.done).hset(keys.record, hash).zadd(booksIndexKey(prefix), created, f.bookId);
-  if (fields.identity !== undefined) multi.hset(submittedKey(prefix), fields.identity, f.bookId);
+  if (fields.identity !== undefined) multi.hset(submittedKey(prefix), { [fields.identity]: f.bookId });
   // After the HSET: the script records keys only for a book that is in Redis.
   if (fields.segmentKeys && fields.segmentKeys.length > 0) multi.eval(USE_SEGMENTS, 4, keys.record, keys.segments, refs.books, refs.removing, ...fields.segmentKeys);
   return multi;
