@@ -2,7 +2,7 @@
 import { loadBook } from '../src/producer/load-book.js';
 import { splitChunks, DEFAULT_MAX_CHARS } from '../src/producer/split-chunks.js';
 import { splitSentencesSpaced } from '../src/producer/split-sentences.js';
-import type { Chapter } from '../src/producer/book-text.js';
+import type { Chapter } from '../src/contracts/book-text.js';
 
 /** The sentences of each chunk of the book at `path` (chunked as narrate chunks it), the first `limit` chunks. */
 export async function chunkSentences(path: string, language: string, limit: number): Promise<string[][]> {

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { openRedis } from '../src/queue/connection.js';
-import { ENCODE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../src/queue/names.js';
+import { ENCODE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../src/queue/names.js';
+import { bullPrefix } from '../src/queue/keys.js';
 import { obliterateQueues } from '../test/helpers/obliterate-queues.js';
 import { onCleanup } from './cleanup.js';
 

@@ -13,8 +13,8 @@ import { parseArgs } from 'node:util';
 import { BOOK_FORMAT } from '../src/audio/wav-format.js';
 import { encodePart } from '../src/finalizer/encode-part.js';
 import { finalizeBook, finalizeFromParts } from '../src/finalizer/finalize-book.js';
-import type { LoudnessPresetName } from '../src/finalizer/loudness-presets.js';
-import type { FinalizeJobData, OutputFormat, PartJobData, PartResult } from '../src/queue/job-data.js';
+import type { LoudnessPresetName } from '../src/contracts/loudness-preset-name.js';
+import type { FinalizeJobData, OutputFormat, PartJobData, PartResult } from '../src/contracts/job-data.js';
 import { FsSegmentStore } from '../src/store/fs-segment-store.js';
 
 /** What the bench saves of a narrated book: its finalize job's data and each part's job data and result. */

@@ -12,7 +12,7 @@ import pLimit from 'p-limit';
 import { parseWav } from '../src/audio/parse-wav.js';
 import { writeWav } from '../src/audio/write-wav.js';
 import { maxTokensFor } from '../src/providers/chat-audio-narrator.js';
-import { DEFAULT_STYLE, narrationInstructions } from '../src/worker/narration-instructions.js';
+import { DEFAULT_STYLE, narrationInstructions } from '../src/providers/narration-instructions.js';
 
 const { values } = parseArgs({
   options: {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openBenchQueues, REDIS_URL, type BenchQueues, type DisposeOutcome } from './bench-queues.js';
-import type { OutputFormat } from '../src/queue/job-data.js';
+import type { OutputFormat } from '../src/contracts/job-data.js';
 import { removeDir, tempDir } from './cleanup.js';
 import type { FakeModelProcess } from './fake-model.js';
 import { pollUntil, procCpuMs, procCpuWithChildrenMs, procStatusBytes, run, start, waitExit } from './processes.js';

@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { partJobId } from '../src/queue/build-flow.js';
-import type { FinalizeJobData, PartJobData, PartResult } from '../src/queue/job-data.js';
+import type { FinalizeJobData, PartJobData, PartResult } from '../src/contracts/job-data.js';
 import { CORPUS } from '../test/helpers/corpus.js';
 import { removeDir, tempDir } from './cleanup.js';
 import { startFakeModel } from './fake-model.js';

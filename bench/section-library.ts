@@ -13,7 +13,8 @@ import { Redis } from 'ioredis';
 import { CORPUS } from '../test/helpers/corpus.js';
 import { privateRedis, type PrivateRedis } from '../test/helpers/redis-server.js';
 import { enqueueProcessor } from '../src/producer/enqueue-processor.js';
-import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, bullPrefix } from '../src/queue/names.js';
+import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE } from '../src/queue/names.js';
+import { bullPrefix } from '../src/queue/keys.js';
 import { createLogger } from '../src/logger.js';
 import { openSegmentStore } from '../src/store/open-segment-store.js';
 import { TextCache } from '../src/store/text-objects.js';
@@ -147,7 +148,7 @@ async function runEnqueueStage(server: PrivateRedis, storeDir: string): Promise<
     for (;;) {
       const counts = await enqueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');
       if (counts.failed) throw new Error(`an enqueue job failed: ${(await enqueue.getFailed())[0]?.failedReason}`);
-      if (counts.waiting + counts.active + counts.delayed + counts.prioritized === 0) break;
+      if ((counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0) === 0) break;
       await new Promise((r) => setTimeout(r, 200));
     }
   } finally {

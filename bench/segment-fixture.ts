@@ -6,10 +6,10 @@ import { tone } from '../src/audio/tone.js';
 import { BOOK_FORMAT } from '../src/audio/wav-format.js';
 import { writeWav } from '../src/audio/write-wav.js';
 import { planParts } from '../src/finalizer/plan-parts.js';
-import type { FinalizeJobData, OutputFormat, SynthesizeResult } from '../src/queue/job-data.js';
+import type { FinalizeJobData, OutputFormat, SynthesizeResult } from '../src/contracts/job-data.js';
 import { FsSegmentStore } from '../src/store/fs-segment-store.js';
 import { appendMetaSync } from '../src/store/segment-file.js';
-import type { SegmentMeta } from '../src/store/segment-store.js';
+import type { SegmentMeta } from '../src/store/stored-segment.js';
 
 /** A stable fake content key for segment `i` (64 hex digits, like segmentKey's sha256). */
 export function fixtureKey(i: number): string {

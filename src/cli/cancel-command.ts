@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { cancelBook } from '../queue/cancel-book.js';
+import { cancelBook } from '../books/cancel-book.js';
 import { connectRedis } from '../queue/connection.js';
 import type { CliIo } from './io.js';
 import { printableMessage } from './printable.js';
@@ -13,8 +13,8 @@ export async function cancelCommand(bookId: string, flags: { purge?: boolean }, 
   const redis = await connectRedis(config.redis, { name: 'narrate-cancel' });
   try {
     const outcome = await cancelBook(redis, config, bookId, flags.purge ? { purge: true } : {});
-    (outcome.status === 200 ? io.stdout : io.stderr).write(`${printableMessage(outcome.message)}\n`);
-    return outcome.status === 200 ? 0 : 1;
+    (outcome.result === 'done' ? io.stdout : io.stderr).write(`${printableMessage(outcome.message)}\n`);
+    return outcome.result === 'done' ? 0 : 1;
   } finally {
     await redis.quit().catch(() => redis.disconnect());
   }

@@ -1,8 +1,9 @@
 import type { Config } from '../config.js';
-import { listBooks, readBookShape, removeBookRecord, type BookState } from '../queue/book-record.js';
+import { readBookShape, removeBookRecord, type BookState } from '../queue/book-record.js';
+import { listBooks } from '../books/list-books.js';
 import { connectRedis } from '../queue/connection.js';
 import type { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
-import { removeBookJobs } from '../queue/remove-book-jobs.js';
+import { removeBookJobs } from '../books/remove-book-jobs.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './usage-error.js';
 import { printable, printableMessage } from './printable.js';

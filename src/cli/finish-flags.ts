@@ -1,15 +1,9 @@
-import { LOUDNESS_PRESETS, isLoudnessPreset, type LoudnessPresetName } from '../finalizer/loudness-presets.js';
-import type { OutputFormat } from '../queue/job-data.js';
+import { isLoudnessPreset } from '../finalizer/loudness-presets.js';
+import { LOUDNESS_PRESETS } from '../contracts/loudness-preset-name.js';
+import type { FinishChoices } from '../contracts/finish-choices.js';
+import { finishConflict } from '../producer/finish-conflict.js';
+import type { OutputFormat } from '../contracts/job-data.js';
 import { UsageError } from './usage-error.js';
-
-/** The finishing flags of `run` and `submit`, checked. */
-export interface FinishChoices {
-  loudness?: LoudnessPresetName;
-  cover?: string;
-  narrator?: string;
-  credits?: boolean;
-  split?: boolean;
-}
 
 /** The only value --split takes today. */
 export const SPLIT_MODES = ['chapters'] as const;
@@ -47,14 +41,3 @@ export function parseFinishFlags(
   return out;
 }
 
-/**
- * Why a preset, format and split cannot go together, or undefined when they can. ACX takes MP3
- * files, one per chapter, and nothing else.
- */
-export function finishConflict(loudness: LoudnessPresetName | undefined, format: OutputFormat | undefined, split: boolean | undefined): string | undefined {
-  if (loudness === 'acx' && format !== undefined && format !== 'mp3') {
-    return `--loudness acx makes MP3 files, as ACX requires: --format ${format} cannot go with it (leave --format out, or use mp3)`;
-  }
-  if (loudness === 'acx' && split === false) return '--loudness acx makes one file per chapter, as ACX requires';
-  return undefined;
-}

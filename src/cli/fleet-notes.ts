@@ -4,7 +4,8 @@ import type { Config } from '../config.js';
 import { dailyBudgetMessage, readFleetSpend } from '../money/daily-spend.js';
 import { formatUsd } from '../money/estimate-cost.js';
 import { readBookRecord } from '../queue/book-record.js';
-import { SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
+import { SYNTHESIZE_QUEUE } from '../queue/names.js';
+import { bullPrefix } from '../queue/keys.js';
 import { printable } from './printable.js';
 
 /** Lines `narrate status` adds about the fleet: spend today and in all, the price of fidelity, why workers wait. */

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import { formatUsd } from '../money/estimate-cost.js';
-import { BOOK_STATES, listBooks, type BookRecord, type BookState } from '../queue/book-record.js';
+import { BOOK_STATES, type BookRecord, type BookState } from '../queue/book-record.js';
+import { listBooks } from '../books/list-books.js';
 import { connectRedis } from '../queue/connection.js';
 import type { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
 import type { CliIo } from './io.js';

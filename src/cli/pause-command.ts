@@ -1,7 +1,8 @@
 import { Queue } from 'bullmq';
 import type { Config } from '../config.js';
 import { connectRedis } from '../queue/connection.js';
-import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
+import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../queue/names.js';
+import { bullPrefix } from '../queue/keys.js';
 import type { CliIo } from './io.js';
 
 /** The queues a fleet takes book work from; webhooks keep flowing while paused. */

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { BookStatus } from '../queue/book-status.js';
+import type { BookStatus } from '../books/book-status.js';
 import { printable } from './printable.js';
 
 /** Shows books moving: a bar per book on a terminal, plain lines otherwise. */

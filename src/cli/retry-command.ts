@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { connectRedis } from '../queue/connection.js';
-import { retryBook } from '../queue/retry-book.js';
+import { retryBook } from '../books/retry-book.js';
 import { openSegmentStore } from '../store/open-segment-store.js';
 import type { CliIo } from './io.js';
 import { parseMaxCost } from './parse-max-cost.js';
@@ -19,8 +19,8 @@ export async function retryCommand(bookId: string, flags: { maxCost?: string }, 
   try {
     const retry = { attempts: config.maxAttempts, backoffMs: config.backoffMs };
     const outcome = await retryBook(redis, { prefix: config.prefix, retry, store }, bookId, maxCostUsd === undefined ? {} : { maxCostUsd });
-    (outcome.status === 200 ? io.stdout : io.stderr).write(`${printableMessage(outcome.message)}\n`);
-    return outcome.status === 200 ? 0 : 1;
+    (outcome.result === 'done' ? io.stdout : io.stderr).write(`${printableMessage(outcome.message)}\n`);
+    return outcome.result === 'done' ? 0 : 1;
   } finally {
     await store.close();
     await redis.quit().catch(() => redis.disconnect());

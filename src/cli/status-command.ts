@@ -1,12 +1,13 @@
 import { Queue, type Job } from 'bullmq';
 import type { Config } from '../config.js';
-import { statusOfJob, readBookStatus, type BookStatus } from '../queue/book-status.js';
+import { statusOfJob, readBookStatus, type BookStatus } from '../books/book-status.js';
 import { chunkTotals } from '../queue/chunk-totals.js';
 import { readBookRecord } from '../queue/book-record.js';
 import { connectRedis, type RedisConnection } from '../queue/connection.js';
-import type { FinalizeJobData, FinalizeResult, SynthesizeResult } from '../queue/job-data.js';
-import { ENCODE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
-import { readChapterProgress, readChunkResults, type ChapterProgress } from '../queue/chapter-progress.js';
+import type { FinalizeJobData, FinalizeResult, SynthesizeResult } from '../contracts/job-data.js';
+import { ENCODE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../queue/names.js';
+import { bullPrefix } from '../queue/keys.js';
+import { readChapterProgress, readChunkResults, type ChapterProgress } from '../books/chapter-progress.js';
 import type { CliIo } from './io.js';
 import { bookCostLine, fleetNotes } from './fleet-notes.js';
 import { printable, printableMessage } from './printable.js';

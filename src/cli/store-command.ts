@@ -1,7 +1,8 @@
 import { Queue } from 'bullmq';
 import type { Config } from '../config.js';
 import { connectRedis } from '../queue/connection.js';
-import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
+import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../queue/names.js';
+import { bullPrefix } from '../queue/keys.js';
 import { referencedSegments } from '../queue/referenced-segments.js';
 import { SegmentRefs } from '../queue/segment-refs.js';
 import { openSegmentStore } from '../store/open-segment-store.js';

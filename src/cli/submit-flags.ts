@@ -1,4 +1,4 @@
-import { OUTPUT_FORMATS, type OutputFormat } from '../queue/job-data.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../contracts/job-data.js';
 import type { SubmitOptions } from '../producer/submit-books.js';
 import { languageTagExpectation, parseLanguageTag } from '../language/parse-language-tag.js';
 import { isUrl, parseS3Url } from '../store/store-location.js';

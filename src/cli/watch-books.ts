@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
 import { coerceError } from '../errors.js';
-import { readBookStatus, type BookStatus } from '../queue/book-status.js';
+import { readBookStatus, type BookStatus } from '../books/book-status.js';
 import type { ProgressView } from './progress.js';
 
 /** Polls every book until each is done or failed, feeding the progress view. */

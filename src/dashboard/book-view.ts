@@ -1,11 +1,12 @@
 import { Job, type Queue } from 'bullmq';
 import type { RedisConnection as Redis } from '../queue/connection.js';
-import { FINISHED_STATES, listBooks, readBookRecord, type BookRecord } from '../queue/book-record.js';
-import { statusOfJob } from '../queue/book-status.js';
-import { readChapterProgress, readChunkResults, type ChapterProgress } from '../queue/chapter-progress.js';
+import { FINISHED_STATES, readBookRecord, type BookRecord } from '../queue/book-record.js';
+import { listBooks } from '../books/list-books.js';
+import { statusOfJob } from '../books/book-status.js';
+import { readChapterProgress, readChunkResults, type ChapterProgress } from '../books/chapter-progress.js';
 import { chunkTotals, type ChunkTotals } from '../queue/chunk-totals.js';
 import type { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
-import type { FinalizeJobData, FinalizeResult } from '../queue/job-data.js';
+import type { FinalizeJobData, FinalizeResult } from '../contracts/job-data.js';
 
 /** The queues a Books page reads: every book source plugs in here and nowhere else. */
 export interface BookSources {

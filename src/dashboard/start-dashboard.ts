@@ -10,13 +10,14 @@ import type { Config } from '../config.js';
 import { coerceError, NarrateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { connectRedis, type RedisConnection } from '../queue/connection.js';
-import { bullPrefix, ENCODE_QUEUE, FINALIZE_QUEUE, QUEUE_NAMES, SYNTHESIZE_QUEUE } from '../queue/names.js';
+import { ENCODE_QUEUE, FINALIZE_QUEUE, QUEUE_NAMES, SYNTHESIZE_QUEUE } from '../queue/names.js';
+import { bullPrefix } from '../queue/keys.js';
 import { registerQueueDepth } from '../queue/queue-depth-metric.js';
 import { basicAuth } from './basic-auth.js';
 import type { BookActions } from './book-actions.js';
+import { bookControlActions } from './book-control-actions.js';
 import { booksRouter, type BooksRouter } from './books-router.js';
 import { checkDashboardBind } from './check-bind.js';
-import { commandActions } from './command-actions.js';
 import { createCsrf } from './csrf.js';
 import { errorHandler } from './error-handler.js';
 import { guardStateChanges } from './guard-state-changes.js';
@@ -101,7 +102,7 @@ export async function startDashboard(config: Config, options: DashboardOptions):
     const byName = (name: string): Queue => queues.find((queue) => queue.name === name) as Queue;
     books = booksRouter({
       sources: { finalize: byName(FINALIZE_QUEUE), synthesize: byName(SYNTHESIZE_QUEUE), encode: byName(ENCODE_QUEUE), redis, prefix: config.prefix },
-      actions: options.actions ?? commandActions(config),
+      actions: options.actions ?? bookControlActions(config, redis),
       csrf: createCsrf(),
       paths: { books: BOOKS_PATH, bullBoard: '/' },
       serve: options.serve ?? config.dashboardServe,

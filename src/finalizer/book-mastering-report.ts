@@ -1,10 +1,10 @@
 import pLimit from 'p-limit';
 import { loudnessOfSummary, mergeLoudnessSummaries, type LoudnessSummary } from '../audio/loudness-summary.js';
-import type { PartResult, PartSpec } from '../queue/job-data.js';
+import type { PartResult, PartSpec } from '../contracts/job-data.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { measureFileLoudness } from './measure-loudness.js';
 import { presetOf, reportedGainDb } from './part-hooks.js';
-import type { BookSettings } from '../queue/job-data.js';
+import type { BookSettings } from '../contracts/job-data.js';
 import { pauseSamples } from './part-layout.js';
 
 /** The manifest's `loudness`: the preset, its target, and what was measured on the finished audio (EBU R128). */

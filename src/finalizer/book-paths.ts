@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { slugify } from '../producer/slugify.js';
-import { OUTPUT_FORMATS, type BookSettings } from '../queue/job-data.js';
+import { slugify } from './slugify.js';
+import { OUTPUT_FORMATS, type BookSettings } from '../contracts/job-data.js';
 import { chapterFileTitle } from './chapter-playlist.js';
 
 /**

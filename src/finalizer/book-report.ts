@@ -1,5 +1,5 @@
 import { chunkTotals, type ChunkTotals } from '../queue/chunk-totals.js';
-import type { FinalizeJobData, SynthesizeResult } from '../queue/job-data.js';
+import type { FinalizeJobData, SynthesizeResult } from '../contracts/job-data.js';
 import type { LoudnessReport } from './book-mastering-report.js';
 
 /** A chapter's own levels, merged from its parts' measurements: integrated loudness (LUFS), true peak (dBTP), RMS (dBFS). */

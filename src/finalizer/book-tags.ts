@@ -1,4 +1,4 @@
-import type { BookSettings, FinalizeJobData } from '../queue/job-data.js';
+import type { BookSettings, FinalizeJobData } from '../contracts/job-data.js';
 import type { BookOutput } from '../store/book-output.js';
 
 /**

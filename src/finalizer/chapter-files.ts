@@ -1,8 +1,9 @@
 import { Job, type Queue } from 'bullmq';
 import type { Logger } from '../logger.js';
 import { partJobId } from '../queue/build-flow.js';
-import type { PartJobData, PartResult } from '../queue/job-data.js';
-import { withBookOutput, type BookOutput, type OpenBookOutput } from '../store/book-output.js';
+import type { PartJobData, PartResult } from '../contracts/job-data.js';
+import type { BookOutput } from '../store/book-output.js';
+import { withBookOutput, type OpenBookOutput } from '../store/open-book-output.js';
 import { assembleParts } from './assemble-parts.js';
 import { bookNames } from './book-paths.js';
 import { partExtension } from './part-stream.js';

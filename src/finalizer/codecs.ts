@@ -1,4 +1,4 @@
-import type { OutputFormat } from '../queue/job-data.js';
+import type { OutputFormat } from '../contracts/job-data.js';
 
 /**
  * How one output format is encoded in parts and assembled by stream copy. Every number here was

@@ -1,12 +1,10 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { InputError } from '../errors.js';
+import type { CoverType } from '../contracts/book-finish.js';
 
 /** Largest cover accepted: stores and players want a picture, not a poster (Apple asks for under 10 MB too). */
 export const MAX_COVER_BYTES = 10 * 1024 * 1024;
-
-/** The image formats a cover may be, told by their first bytes (never by the file name). */
-export type CoverType = 'jpeg' | 'png';
 
 /** What the first bytes of a file say it is, or undefined when it is neither JPEG nor PNG. */
 export function coverTypeOf(head: Buffer): CoverType | undefined {

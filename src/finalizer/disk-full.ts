@@ -1,5 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
-import type { OpenBookOutput } from '../store/book-output.js';
+import type { OpenBookOutput } from '../store/open-book-output.js';
 import { removeBookFiles } from './remove-book-files.js';
 
 /**

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { BOOK_FORMAT, frameBytes } from '../audio/wav-format.js';
 import { NarrateError } from '../errors.js';
-import type { PartJobData, PartResult, SynthesizeResult } from '../queue/job-data.js';
+import type { PartJobData, PartResult, SynthesizeResult } from '../contracts/job-data.js';
 import type { SegmentStore } from '../store/segment-store.js';
-import { dirOutputs, withBookOutput, type OpenBookOutput } from '../store/book-output.js';
+import { withBookOutput, dirOutputs, type OpenBookOutput } from '../store/open-book-output.js';
 import { bookNames } from './book-paths.js';
 import { codecOf, leadFrames, partGrid, type Codec } from './codecs.js';
 import { runFfmpeg } from './ffmpeg.js';

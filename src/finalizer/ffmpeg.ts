@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import ffmpeg from 'fluent-ffmpeg';
-import type { OutputFormat } from '../queue/job-data.js';
+import type { OutputFormat } from '../contracts/job-data.js';
 import { CODECS } from './codecs.js';
 
 /**

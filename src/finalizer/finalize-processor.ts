@@ -1,10 +1,9 @@
 import type { Job } from 'bullmq';
 import { coerceError } from '../errors.js';
 import { diskFullFailure } from './disk-full.js';
-import { dirOutputs } from '../store/book-output.js';
+import { dirOutputs, type OpenBookOutput } from '../store/open-book-output.js';
 import type { Logger } from '../logger.js';
-import type { FinalizeJobData, FinalizeResult, PartResult } from '../queue/job-data.js';
-import type { OpenBookOutput } from '../store/book-output.js';
+import type { FinalizeJobData, FinalizeResult, PartResult } from '../contracts/job-data.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { finalizeFromParts } from './finalize-book.js';
 

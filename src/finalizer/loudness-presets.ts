@@ -1,6 +1,4 @@
-/** Names accepted by `--loudness` and `loudness:` in a manifest. */
-export const LOUDNESS_PRESETS = ['audiobook', 'podcast', 'acx', 'off'] as const;
-export type LoudnessPresetName = (typeof LOUDNESS_PRESETS)[number];
+import { LOUDNESS_PRESETS, type LoudnessPresetName } from '../contracts/loudness-preset-name.js';
 
 /** What mastering aims for. */
 export interface LoudnessPreset {

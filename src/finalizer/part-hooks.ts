@@ -1,4 +1,4 @@
-import type { BookSettings } from '../queue/job-data.js';
+import type { BookSettings } from '../contracts/job-data.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { PRESETS, type LoudnessPreset } from './loudness-presets.js';
 import { limiterFilter, masterGainDb, pcmGainDb } from './master-gain.js';

@@ -1,4 +1,4 @@
-import type { Chunk } from '../producer/book-text.js';
+import type { Chunk } from '../contracts/book-text.js';
 import { PAUSES_MS } from './plan-timeline.js';
 
 /** One stretch of a part's PCM: a segment, or silence, in samples at the book's rate. */

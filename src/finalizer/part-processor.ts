@@ -1,11 +1,12 @@
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { readBookRecord, STOPPED_STATES } from '../queue/book-record.js';
+import { parentHasFailed } from '../queue/keys.js';
 import { BOOK_FORMAT } from '../audio/wav-format.js';
 import { coerceError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { PartJobData, PartResult, SynthesizeResult } from '../queue/job-data.js';
-import { dirOutputs, type OpenBookOutput } from '../store/book-output.js';
+import type { PartJobData, PartResult, SynthesizeResult } from '../contracts/job-data.js';
+import { dirOutputs, type OpenBookOutput } from '../store/open-book-output.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { chapterFileIfComplete } from './chapter-files.js';
 import { encodePart } from './encode-part.js';
@@ -25,8 +26,7 @@ export function partProcessor(deps: { store: SegmentStore; logger: Logger; encod
     // The book's own job is failed by BullMQ in the same step as the part that failed it; a
     // cancelled book says so in its record.
     const client = (await deps.encode.client) as unknown as Redis;
-    const parent = job.parent;
-    if (parent?.id !== undefined && (await client.zscore(`${parent.queueKey}:failed`, parent.id)) !== null) throw new UnrecoverableError(`part ${job.data.part}: not encoded, the book has failed`);
+    if (job.parent && (await parentHasFailed(deps.encode, job.parent))) throw new UnrecoverableError(`part ${job.data.part}: not encoded, the book has failed`);
     if (deps.prefix !== undefined) {
       const record = await readBookRecord(client, deps.prefix, job.data.book.bookId);
       if (record && STOPPED_STATES.includes(record.state)) throw new UnrecoverableError(`part ${job.data.part}: not encoded, the book is ${record.state}`);

@@ -1,5 +1,5 @@
-import type { Chunk } from '../producer/book-text.js';
-import type { PartSpec } from '../queue/job-data.js';
+import type { Chunk } from '../contracts/book-text.js';
+import type { PartSpec } from '../contracts/job-data.js';
 
 /**
  * Characters of text per part: about four minutes of speech at ~15 characters a second. A part is

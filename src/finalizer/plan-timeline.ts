@@ -1,4 +1,4 @@
-import type { Chunk } from '../producer/book-text.js';
+import type { Chunk } from '../contracts/book-text.js';
 
 /** Silence after a chunk, by what follows it. Chapters get a long breath, paragraphs a short one. */
 export const PAUSES_MS: Readonly<Record<Chunk['pauseAfter'], number>> = Object.freeze({

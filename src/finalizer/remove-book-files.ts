@@ -1,5 +1,5 @@
-import { withBookOutput, type OpenBookOutput } from '../store/book-output.js';
-import type { BookSettings } from '../queue/job-data.js';
+import { withBookOutput, type OpenBookOutput } from '../store/open-book-output.js';
+import type { BookSettings } from '../contracts/job-data.js';
 import { bookNames } from './book-paths.js';
 
 /**

@@ -3,7 +3,7 @@ import { describeFormat, frameBytes, sameFormat, type WavFormat } from '../audio
 import { WholeSamples } from '../audio/whole-samples.js';
 import { AudioFormatError } from '../errors.js';
 import type { SegmentLoudness } from '../audio/segment-loudness.js';
-import type { SynthesizeResult } from '../queue/job-data.js';
+import type { SynthesizeResult } from '../contracts/job-data.js';
 import type { SegmentStore } from '../store/segment-store.js';
 
 /** A segment about to be encoded: where its samples are and its loudness (as its head or its chunk's job told), not its audio. */

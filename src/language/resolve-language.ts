@@ -1,4 +1,4 @@
-import type { Chapter } from '../producer/book-text.js';
+import type { Chapter } from '../contracts/book-text.js';
 import { detectLanguage } from './detect-language.js';
 import { languageName, parseLanguageTag } from './parse-language-tag.js';
 

@@ -1,9 +1,10 @@
 import type { RedisConnection as Redis } from '../queue/connection.js';
 import type { Narrator, NarrationRequest, NarrationResult } from '../providers/narrator.js';
 import { bookKeys, markChunkDone } from '../queue/book-record.js';
-import type { SynthesizeResult } from '../queue/job-data.js';
+import type { SynthesizeResult } from '../contracts/job-data.js';
 import { callCostUsd } from './call-cost.js';
-import { msToNextUtcDay, spendKeys, utcDay } from './daily-spend.js';
+import { msToNextUtcDay, utcDay } from './daily-spend.js';
+import { spendKeys } from '../queue/keys.js';
 import { pricesFor, type PriceTable } from './prices.js';
 import { BookStoppedError, DailyBudgetSpentError } from './spend-errors.js';
 

@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../providers/narrator.js';
+import type { TokenUsage } from '../contracts/token-usage.js';
 import type { ModelPrices } from './prices.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { RedisConnection as Redis } from '../queue/connection.js';
-import { bullPrefix } from '../queue/names.js';
+import { spendKeys } from '../queue/keys.js';
 import { formatUsd } from './estimate-cost.js';
 
 /** The UTC day of `at`, as YYYY-MM-DD: the unit NARRATE_DAILY_BUDGET is counted in. */
@@ -11,11 +11,6 @@ export function utcDay(at: Date = new Date()): string {
 export function msToNextUtcDay(at: Date = new Date()): number {
   const next = Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate() + 1);
   return next - at.getTime();
-}
-
-/** Keys of the fleet's spend: one counter per UTC day (kept a few days), and the fleet's totals. */
-export function spendKeys(prefix: string, day: string = utcDay()): { day: string; fleet: string } {
-  return { day: `${bullPrefix(prefix)}:spend:${day}`, fleet: `${bullPrefix(prefix)}:spend` };
 }
 
 /** What the fleet spent: today (UTC) and since the deployment began, in dollars. */

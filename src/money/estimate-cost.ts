@@ -1,6 +1,7 @@
 import { speechInstructions, takesInstructions } from '../providers/speech-instructions.js';
 import { DEFAULT_CHARS_PER_SECOND } from '../verify/expected-duration.js';
-import { narrationInstructions } from '../worker/narration-instructions.js';
+import { narrationInstructions } from '../providers/narration-instructions.js';
+import type { SynthesizeJobData } from '../contracts/job-data.js';
 import { callCostUsd } from './call-cost.js';
 import type { ModelPrices } from './prices.js';
 
@@ -39,6 +40,9 @@ export interface CostEstimate {
   costUsd: number;
 }
 
+/** A chunk as the estimate reads it: its text, and what decides its instructions. */
+export type EstimatedChunk = Pick<SynthesizeJobData, 'text' | 'style'> & { language?: string | undefined; hints?: string | undefined };
+
 /** Which endpoint the estimate is for, and its model (whether it takes instructions). */
 export interface EstimateOptions {
   /** Default chat-audio. The speech endpoint sends no system message and returns no transcript. */
@@ -54,20 +58,22 @@ export interface EstimateOptions {
  * characters sent, all times 1 + EXPECTED_EXTRA_READINGS; priced by the token or the character as
  * the model is. Pure.
  */
-export function estimateCost(chunks: readonly { text: string; style: string }[], prices: ModelPrices, options: EstimateOptions = {}): CostEstimate {
+export function estimateCost(chunks: readonly EstimatedChunk[], prices: ModelPrices, options: EstimateOptions = {}): CostEstimate {
   const speech = options.provider === 'speech';
-  const instructionsOf = (style: string): string =>
-    speech ? (takesInstructions(options.model ?? '') ? (speechInstructions({ style }) ?? '') : '') : narrationInstructions({ style });
+  // The instructions each call would send, built as the reading builds them (language and hints included).
+  const instructionsOf = (c: EstimatedChunk): string =>
+    speech ? (takesInstructions(options.model ?? '') ? (speechInstructions(c) ?? '') : '') : narrationInstructions(c);
   let input = 0;
   let textOut = 0;
   let seconds = 0;
   let chars = 0;
   const instructionTokens = new Map<string, number>();
   for (const c of chunks) {
-    let inst = instructionTokens.get(c.style);
+    const same = `${c.style}\u0000${c.language ?? ''}\u0000${c.hints ?? ''}`;
+    let inst = instructionTokens.get(same);
     if (inst === undefined) {
-      inst = Math.ceil(instructionsOf(c.style).length / CHARS_PER_TOKEN);
-      instructionTokens.set(c.style, inst);
+      inst = Math.ceil(instructionsOf(c).length / CHARS_PER_TOKEN);
+      instructionTokens.set(same, inst);
     }
     input += inst + Math.ceil(c.text.length / CHARS_PER_TOKEN);
     if (!speech) textOut += Math.ceil(c.text.length / CHARS_PER_TOKEN);

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { LoudnessPresetName } from '../finalizer/loudness-presets.js';
+import type { LoudnessPresetName } from '../contracts/loudness-preset-name.js';
 import type { BookManifest } from './book-manifest.js';
 import { readEpubCover } from './epub/read-cover.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { LOUDNESS_PRESETS } from '../finalizer/loudness-presets.js';
+import { LOUDNESS_PRESETS } from '../contracts/loudness-preset-name.js';
 import { languageTagExpectation, parseLanguageTag } from '../language/parse-language-tag.js';
-import { OUTPUT_FORMATS } from '../queue/job-data.js';
+import { OUTPUT_FORMATS } from '../contracts/job-data.js';
 import { NOTES_MODES } from './epub/reading-options.js';
 
 /** A job manifest (JSON or YAML, as in jobs/): one book from an ordered list of chapter files. */

@@ -1,7 +1,8 @@
 import type { FlowProducer, Job, Queue } from 'bullmq';
 import type { Logger } from '../logger.js';
 import { bookParent, ENQUEUE_BATCH, partFlow, partJobId, partsOf, type QueuedPart } from '../queue/build-flow.js';
-import type { ChunkRetry, EnqueueJobData, EnqueueResult, StoredPlan } from '../queue/job-data.js';
+import { bullPrefixOf } from '../queue/keys.js';
+import type { ChunkRetry, EnqueueJobData, EnqueueResult, StoredPlan } from '../contracts/job-data.js';
 import type { TextCache } from '../store/text-objects.js';
 
 /** What the `enqueue` processor works with. */
@@ -35,7 +36,7 @@ export function enqueueProcessor(deps: EnqueueDeps) {
     if (!job.parentKey) return { added: 0 };
     const stored = await deps.texts.json<StoredPlan>(job.data.plan, `plan of book ${bookId}`);
     const parts = partsOf(stored).slice(job.data.from);
-    const prefix = deps.finalize.opts.prefix ?? 'bull';
+    const bullMqPrefix = bullPrefixOf(deps.finalize);
     let added = 0;
     for (let from = 0; from < parts.length; ) {
       let to = from + 1;
@@ -47,7 +48,7 @@ export function enqueueProcessor(deps: EnqueueDeps) {
         deps.logger.warn({ bookId, state, added }, 'book not waiting for its chunks any more: stopped adding them');
         return { added };
       }
-      await addParts(deps, bookId, parts.slice(from, to), retry, prefix);
+      await addParts(deps, bookId, parts.slice(from, to), retry, bullMqPrefix);
       added += chunks;
       from = to;
       await job.updateProgress(added);
@@ -65,10 +66,10 @@ export async function addParts(
   bookId: string,
   parts: QueuedPart[],
   retry: ChunkRetry,
-  prefix: string,
+  bullMqPrefix: string,
 ): Promise<void> {
   const states = await Promise.all(parts.map((p) => deps.encode.getJobState(partJobId(bookId, p.data.part))));
   const missing = parts.filter((_, i) => states[i] === 'unknown');
   if (missing.length === 0) return;
-  await deps.flows.addBulk(missing.map((p) => ({ ...partFlow(p, prefix, retry), opts: { ...partFlow(p, prefix, retry).opts, parent: bookParent(bookId, prefix) } })));
+  await deps.flows.addBulk(missing.map((p) => ({ ...partFlow(p, bullMqPrefix, retry), opts: { ...partFlow(p, bullMqPrefix, retry).opts, parent: bookParent(bookId, bullMqPrefix) } })));
 }

@@ -1,4 +1,4 @@
-import type { Chapter } from './book-text.js';
+import type { Chapter } from '../contracts/book-text.js';
 
 /** A chapter heading line taken apart: "CHAPTER XII. Alice's Evidence" → numeral "XII", rest "Alice's Evidence". */
 export interface ChapterHeading {

@@ -4,7 +4,7 @@ import { readConfigFile } from '../read-config-file.js';
 import { readRegularFile } from '../read-regular-file.js';
 import type { DeclaredLanguage } from '../language/resolve-language.js';
 import { bookManifestSchema, type BookManifest } from './book-manifest.js';
-import type { Chapter } from './book-text.js';
+import type { Chapter } from '../contracts/book-text.js';
 import type { ReadingOptions } from './epub/reading-options.js';
 import { parseDocument } from './parse-document.js';
 import { epubFinishChoices, manifestFinishChoices, type BookFinishChoices } from './book-finish-choices.js';

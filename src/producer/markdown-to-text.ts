@@ -1,4 +1,4 @@
-import type { BookText, Chapter } from './book-text.js';
+import type { BookText, Chapter } from '../contracts/book-text.js';
 import { normalizeText } from './normalize-text.js';
 import { stripGluedNoteNumbers } from './strip-glued-note-numbers.js';
 

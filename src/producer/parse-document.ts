@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import { InputError } from '../errors.js';
-import type { BookText } from './book-text.js';
+import type { BookText } from '../contracts/book-text.js';
 import { decodeText } from './decode-text.js';
 import { findChapters } from './find-chapters.js';
 import { frontMatterLanguage } from '../language/front-matter-language.js';

@@ -1,16 +1,17 @@
 import { parseLanguageTag } from '../language/parse-language-tag.js';
 import { resolve } from 'node:path';
-import type { FinalizeJobData, OutputFormat, SynthesizeJobData } from '../queue/job-data.js';
+import type { FinalizeJobData, OutputFormat, SynthesizeJobData } from '../contracts/job-data.js';
 import { isUrl } from '../store/store-location.js';
 import { newBookId } from './new-book-id.js';
 import type { LoadedBook } from './load-book.js';
 import { applyLexicon, type Lexicon } from './lexicon.js';
 import { pronunciationHints } from './pronunciation-hints.js';
 import { splitChunks } from './split-chunks.js';
-import { acxChapters, bookFinish, withCredits } from './book-finish.js';
-import type { FinishChoices } from '../cli/finish-flags.js';
-import type { CoverType } from '../finalizer/cover-image.js';
+import { acxChapters, bookFinish, withCredits } from './resolve-book-finish.js';
+import type { FinishChoices } from '../contracts/finish-choices.js';
+import type { CoverType } from '../contracts/book-finish.js';
 import { planParts } from '../finalizer/plan-parts.js';
+import type { BookPlan } from '../contracts/book-plan.js';
 
 /** What the user chose for a book on the command line; each overrides what a manifest says. */
 export interface BookChoices {
@@ -48,12 +49,6 @@ export interface PlanOptions extends BookChoices {
   partChars?: number;
   /** The book's language (BCP 47), already resolved: decides sentence and word boundaries. Default "en". */
   language?: string;
-}
-
-/** A book ready to enqueue: the parent's data and one child per chunk. */
-export interface BookPlan {
-  finalize: FinalizeJobData;
-  synthesize: SynthesizeJobData[];
 }
 
 /** Chunks a loaded book and fills in the settings every job needs. Pure apart from the id's randomness. */

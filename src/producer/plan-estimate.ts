@@ -1,5 +1,5 @@
 import { DEFAULT_CHARS_PER_SECOND } from '../verify/expected-duration.js';
-import type { BookPlan } from './plan-book.js';
+import type { BookPlan } from '../contracts/book-plan.js';
 
 /**
  * What a book (or a batch) will take, known before anything is bought. Other estimates (tokens,

@@ -1,5 +1,5 @@
 import type { HTMLElement } from 'node-html-parser';
-import type { BookText } from './book-text.js';
+import type { BookText } from '../contracts/book-text.js';
 import { collectBlocks, newFlow, noteParagraphs, type DocumentContext } from './epub/collect-blocks.js';
 import { dropRunningLines } from './epub/drop-running-lines.js';
 import { parseMarkup } from './epub/markup.js';

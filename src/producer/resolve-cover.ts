@@ -1,8 +1,8 @@
 import { copyFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { MAX_COVER_BYTES, checkCover, coverTypeOf, type CoverType } from '../finalizer/cover-image.js';
-import type { BookCover } from '../queue/book-finish.js';
-import { withBookOutput, type OpenBookOutput } from '../store/book-output.js';
+import { MAX_COVER_BYTES, checkCover, coverTypeOf } from '../finalizer/cover-image.js';
+import type { CoverType, BookCover } from '../contracts/book-finish.js';
+import { withBookOutput, type OpenBookOutput } from '../store/open-book-output.js';
 import type { LoadedBook } from './load-book.js';
 
 /**

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import type { Chapter, Chunk } from './book-text.js';
+import type { Chapter, Chunk } from '../contracts/book-text.js';
 import { isEnglish } from '../language/languages.js';
 import { wordPieces } from '../language/segment-text.js';
 import { splitSentencesSpaced } from './split-sentences.js';

@@ -1,9 +1,9 @@
-import type { PartTexts, StoredPlan } from '../queue/job-data.js';
+import type { PartTexts, StoredPlan } from '../contracts/job-data.js';
 import type { StoredBook } from '../queue/build-flow.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { putJson } from '../store/text-objects.js';
 import { textObjectName } from '../store/text-key.js';
-import type { BookPlan } from './plan-book.js';
+import type { BookPlan } from '../contracts/book-plan.js';
 
 /** A book whose texts are in the store: its plan's key, the plan, and every text object it holds (as prune names them). */
 export interface BookInStore extends StoredBook {

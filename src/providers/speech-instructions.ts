@@ -4,11 +4,11 @@ import { languageName } from '../language/parse-language-tag.js';
 /** What the speech endpoint's `instructions` are built from. */
 export interface SpeechInstructionsOptions {
   /** The book's voice style; an empty string leaves it out. */
-  style?: string;
+  style?: string | undefined;
   /** The book's language (BCP 47); English adds nothing. */
-  language?: string;
+  language?: string | undefined;
   /** Pronunciation hints ("山路 = やまみち"). */
-  hints?: string;
+  hints?: string | undefined;
 }
 
 /**

@@ -8,7 +8,8 @@ import { classifyProviderError } from './classify-provider-error.js';
 import type { ChatAudioOptions } from './chat-audio-narrator.js';
 import { HttpTransport } from './http-transport.js';
 import { asModelNotServed } from './model-not-served.js';
-import type { NarrationRequest, NarrationResult, Narrator, TokenUsage } from './narrator.js';
+import type { NarrationRequest, NarrationResult, Narrator } from './narrator.js';
+import type { TokenUsage } from '../contracts/token-usage.js';
 import { openAiClient, transportFetch } from './openai-client.js';
 import { speechInstructions, takesInstructions } from './speech-instructions.js';
 import { SPEECH_MAX_INPUT_CHARS } from './speech-max-input.js';
@@ -86,11 +87,7 @@ export class SpeechNarrator implements Narrator {
   /** The `instructions` sent with this request, if the model takes any. */
   private instructionsFor(request: NarrationRequest): string | undefined {
     if (!takesInstructions(this.model)) return undefined;
-    return speechInstructions({
-      ...(request.style === undefined ? {} : { style: request.style }),
-      ...(request.language === undefined ? {} : { language: request.language }),
-      ...(request.hints === undefined ? {} : { hints: request.hints }),
-    });
+    return speechInstructions(request);
   }
 
   /** Streams the body into a canonical spool WAV (a pcm body gets the book format's header first). */

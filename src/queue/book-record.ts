@@ -1,14 +1,14 @@
 import type { RedisConnection as Redis } from './connection.js';
 import type { ChainableCommander } from 'ioredis';
 import type { SegmentStore } from '../store/segment-store.js';
-import { bookKeys, booksIndexKey, submittedKey } from './book-keys.js';
 import type { StoredBook } from './build-flow.js';
-import type { StoredPlan } from './job-data.js';
-import { RELEASE_BOOK_SEGMENTS, USE_SEGMENTS, segmentRefKeys } from './segment-ref-scripts.js';
+import type { StoredPlan } from '../contracts/job-data.js';
+import { bookKeys, booksIndexKey, segmentRefKeys, submittedKey } from './keys.js';
+import { RELEASE_BOOK_SEGMENTS, USE_SEGMENTS } from './segment-ref-scripts.js';
 import { DamagedBookRecordError } from './damaged-book-record-error.js';
 import { releaseSlug } from './slug-claims.js';
 
-export { bookKeys, booksIndexKey, submittedKey } from './book-keys.js';
+export { bookKeys, booksIndexKey, submittedKey } from './keys.js';
 
 /**
  * A book's state as operators see it. `cancelled` and `over-budget` are set by people and caps,
@@ -153,46 +153,6 @@ export async function readBookRecord(redis: Redis, prefix: string, bookId: strin
   return parseRecord(keys.record, hash, done);
 }
 
-/** What listBooks does besides listing. */
-export interface ListBooksOptions {
-  /** Only books in this state. */
-  state?: BookState;
-  /**
-   * Told about each record that cannot be read, which is then skipped; without it such a record
-   * fails the whole listing (with a DamagedBookRecordError naming it).
-   */
-  onDamaged?: (error: DamagedBookRecordError) => void;
-}
-
-/** Every book of the deployment, oldest first, optionally only those in `state`. */
-export async function listBooks(redis: Redis, prefix: string, options: ListBooksOptions = {}): Promise<BookRecord[]> {
-  const ids = await redis.zrange(booksIndexKey(prefix), 0, -1);
-  if (ids.length === 0) return [];
-  const pipeline = redis.pipeline();
-  for (const id of ids) {
-    const keys = bookKeys(prefix, id);
-    pipeline.hgetall(keys.record);
-    pipeline.bitcount(keys.done);
-  }
-  const replies = (await pipeline.exec()) ?? [];
-  const books: BookRecord[] = [];
-  for (let i = 0; i < ids.length; i++) {
-    const [hashErr, hash] = replies[2 * i] ?? [];
-    const [doneErr, done] = replies[2 * i + 1] ?? [];
-    if (hashErr || doneErr) throw hashErr ?? doneErr;
-    let record: BookRecord | undefined;
-    try {
-      record = parseRecord(bookKeys(prefix, ids[i]!).record, hash as Record<string, string>, done as number);
-    } catch (error) {
-      if (!(error instanceof DamagedBookRecordError) || options.onDamaged === undefined) throw error;
-      options.onDamaged(error);
-      continue;
-    }
-    if (record && (options.state === undefined || record.state === options.state)) books.push(record);
-  }
-  return books;
-}
-
 /**
  * Moves a book to `state` unless it is in one of `unlessIn` (atomically, so a cancel and a
  * failure racing each other end in one state). Returns the previous state when it moved, else
@@ -272,7 +232,7 @@ export async function removeBookRecord(redis: Redis, prefix: string, bookId: str
 }
 
 /** A record as Redis holds it, checked field by field: a damaged field throws a DamagedBookRecordError naming it. */
-function parseRecord(key: string, hash: Record<string, string> | undefined, done: number): BookRecord | undefined {
+export function parseRecord(key: string, hash: Record<string, string> | undefined, done: number): BookRecord | undefined {
   if (!hash || hash.bookId === undefined) return undefined;
   const bookId = hash.bookId;
   const damaged = (field: string, expected: string): never => {

@@ -1,5 +1,6 @@
 import type { FlowJob, JobsOptions, ParentOptions } from 'bullmq';
-import type { ChunkRetry, EnqueueJobData, PartJobData, StoredPlan, SynthesizeJobRef } from './job-data.js';
+import type { ChunkRetry, EnqueueJobData, PartJobData, StoredPlan, SynthesizeJobRef } from '../contracts/job-data.js';
+import { queueQualifiedName } from './keys.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from './names.js';
 
 /** Finished jobs are kept a week (the dashboard and `narrate status` read them), at most 50,000. */
@@ -65,8 +66,8 @@ export function partJobOptions(bookId: string, part: number): JobsOptions {
 }
 
 /** Where a book's parts point as their parent: its `finalize` job (the book id). */
-export function bookParent(bookId: string, prefix: string): ParentOptions {
-  return { id: bookId, queue: `${prefix}:${FINALIZE_QUEUE}` };
+export function bookParent(bookId: string, bullMqPrefix: string): ParentOptions {
+  return { id: bookId, queue: queueQualifiedName(bullMqPrefix, FINALIZE_QUEUE) };
 }
 
 /** A book as the flow builders need it: its plan's key in the store and the plan (whose parts point at their texts). */
@@ -107,14 +108,14 @@ export function partsOf(stored: StoredPlan): QueuedPart[] {
 }
 
 /** One part as a flow: its `encode` job over its chunks' `synthesize` jobs, added to Redis together. */
-export function partFlow(part: QueuedPart, prefix: string, retry: ChunkRetry): FlowJob {
+export function partFlow(part: QueuedPart, bullMqPrefix: string, retry: ChunkRetry): FlowJob {
   return {
     name: 'encode',
     queueName: ENCODE_QUEUE,
-    prefix,
+    prefix: bullMqPrefix,
     data: part.data,
     opts: partJobOptions(part.data.book.bookId, part.data.part),
-    children: part.chunks.map((data) => chunkJob(data, prefix, retry)),
+    children: part.chunks.map((data) => chunkJob(data, bullMqPrefix, retry)),
   };
 }
 
@@ -131,7 +132,7 @@ export function partFlow(part: QueuedPart, prefix: string, retry: ChunkRetry): F
  * added them all (see enqueueProcessor). A part always goes to Redis together with its chunks, so
  * it never runs before all of them exist. Everything goes in one MULTI: queued whole or not at all.
  */
-export function buildFlow(book: StoredBook, prefix: string, retry: ChunkRetry): FlowJob {
+export function buildFlow(book: StoredBook, bullMqPrefix: string, retry: ChunkRetry): FlowJob {
   const bookId = book.stored.finalize.bookId;
   const parts = partsOf(book.stored);
   let carried = 0;
@@ -148,7 +149,7 @@ export function buildFlow(book: StoredBook, prefix: string, retry: ChunkRetry): 
           {
             name: 'enqueue',
             queueName: ENQUEUE_QUEUE,
-            prefix,
+            prefix: bullMqPrefix,
             data: { bookId, plan: book.plan, from: carried, retry } satisfies EnqueueJobData,
             opts: {
               jobId: enqueueJobId(bookId),
@@ -164,13 +165,13 @@ export function buildFlow(book: StoredBook, prefix: string, retry: ChunkRetry): 
   return {
     name: 'finalize',
     queueName: FINALIZE_QUEUE,
-    prefix,
+    prefix: bullMqPrefix,
     data: book.stored.finalize,
     opts: { jobId: bookId, attempts: 3, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: KEEP, removeOnFail: KEEP },
-    children: [...enqueue, ...parts.slice(0, carried).map((p) => partFlow(p, prefix, retry))],
+    children: [...enqueue, ...parts.slice(0, carried).map((p) => partFlow(p, bullMqPrefix, retry))],
   };
 }
 
-function chunkJob(data: SynthesizeJobRef, prefix: string, retry: ChunkRetry): FlowJob {
-  return { name: 'synthesize', queueName: SYNTHESIZE_QUEUE, prefix, data, opts: chunkJobOptions(data.bookId, data.index, retry) };
+function chunkJob(data: SynthesizeJobRef, bullMqPrefix: string, retry: ChunkRetry): FlowJob {
+  return { name: 'synthesize', queueName: SYNTHESIZE_QUEUE, prefix: bullMqPrefix, data, opts: chunkJobOptions(data.bookId, data.index, retry) };
 }

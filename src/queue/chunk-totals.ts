@@ -1,5 +1,5 @@
-import { sumUsage, type TokenUsage } from '../providers/narrator.js';
-import type { SynthesizeResult } from './job-data.js';
+import { sumUsage, type TokenUsage } from '../contracts/token-usage.js';
+import type { SynthesizeResult } from '../contracts/job-data.js';
 
 /** What a book's chunks add up to: the numbers that say what it cost and whether to trust it. */
 export interface ChunkTotals {

@@ -17,10 +17,3 @@ export const NOTIFY_QUEUE = 'notify';
 /** Every queue of a deployment, children before parents (the order to obliterate them in). */
 export const QUEUE_NAMES = [SYNTHESIZE_QUEUE, ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, NOTIFY_QUEUE] as const;
 
-/**
- * BullMQ's key prefix for a deployment. The braces make it a Redis Cluster hash tag, so every key of
- * a queue lands in one slot (BullMQ's production guide); NARRATE_PREFIX keeps deployments apart.
- */
-export function bullPrefix(prefix: string): string {
-  return `{${prefix}}`;
-}

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { PartResult, SynthesizeResult } from './job-data.js';
+import type { PartResult, SynthesizeResult } from '../contracts/job-data.js';
 
 /** Every state a job can be kept in. */
 const ALL_STATES = ['waiting-children', 'waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed', 'paused'] as const;

@@ -1,24 +1,3 @@
-import { bullPrefix } from './names.js';
-
-/**
- * Which segments the books in Redis hold, kept so that `narrate store prune` never removes one a
- * book needs, whatever state the book is in and however long its jobs have been trimmed:
- * - each book's set of segment keys (`book:<id>:segments`, see bookKeys): the keys its submit
- *   expects and every key a worker looked up or stored for it;
- * - `segments:books`, a hash of segment key → number of books in Redis whose set holds it;
- * - `segments:removing`, a sorted set of segment keys a prune is deleting right now (score: until
- *   when, in ms of Redis's clock).
- * A prune claims a segment (CLAIM_SEGMENT) only if no book holds it, and a worker records a key
- * (USE_SEGMENTS) before it looks the segment up; Redis runs the two one after the other, so either
- * the prune sees the book's hold and keeps the segment, or the worker sees the claim and waits for
- * the delete before it looks (and then narrates the chunk, as the segment is gone). All keys share
- * the deployment's `{prefix}` hash tag, so a Cluster keeps them in one slot.
- */
-export function segmentRefKeys(prefix: string): { books: string; removing: string } {
-  const base = `${bullPrefix(prefix)}:segments`;
-  return { books: `${base}:books`, removing: `${base}:removing` };
-}
-
 /** Redis's clock in ms, inside a script: the same clock for every host of the fleet. */
 const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisConnection as Redis } from './connection.js';
 import { bookKeys } from './book-record.js';
-import { CLAIM_SEGMENT, USE_SEGMENTS, segmentRefKeys } from './segment-ref-scripts.js';
+import { CLAIM_SEGMENT, USE_SEGMENTS } from './segment-ref-scripts.js';
+import { segmentRefKeys } from './keys.js';
 
 /** How long a prune's claim on a segment holds if the prune dies before letting go (a DELETE takes milliseconds). */
 export const CLAIM_MS = 10 * 60_000;

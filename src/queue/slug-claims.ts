@@ -1,15 +1,5 @@
 import type { RedisConnection as Redis } from './connection.js';
-import { bookKeys } from './book-keys.js';
-import { bullPrefix } from './names.js';
-
-/**
- * Which books hold each slug of each output, so two submits (on any hosts, at the same moment)
- * never give one file name to two different books: one hash per deployment, field
- * `<outDir>\n<slug>`, value a JSON list of holders `{ bookId, source, at }`.
- */
-export function slugClaimsKey(prefix: string): string {
-  return `${bullPrefix(prefix)}:slugs`;
-}
+import { bookKeys, slugClaimsKey } from './keys.js';
 
 /** The book taking a slug: its id, and its source (the input's absolute path), which says whether two books are the same. */
 export interface SlugHolder {

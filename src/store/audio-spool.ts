@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { makeDir, makeDirSync } from './make-dir.js';
 import { appendMetaSync, readSegmentSync } from './segment-file.js';
-import type { SegmentMeta, StoredSegment } from './segment-store.js';
+import type { StoredSegment, SegmentMeta } from './stored-segment.js';
 import { storeRefusal } from './store-refusal.js';
 import type { WavFile } from './wav-files.js';
 import { WavSpoolWriter } from './wav-spool-writer.js';

@@ -8,7 +8,8 @@ import { StoreError, StoreRefusedError, coerceError } from '../errors.js';
 import { AudioSpool } from './audio-spool.js';
 import { makeDirSync } from './make-dir.js';
 import { appendMetaSync, readSegmentSync } from './segment-file.js';
-import type { SegmentHead, SegmentMeta, SegmentStore, StoredObject, StoredSegment } from './segment-store.js';
+import type { SegmentHead, SegmentStore, StoredObject } from './segment-store.js';
+import type { StoredSegment, SegmentMeta } from './stored-segment.js';
 import { refusedMessage, storeRefusal } from './store-refusal.js';
 import { TEXT_PREFIX, textKeyOf } from './text-key.js';
 

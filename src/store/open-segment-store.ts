@@ -2,18 +2,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { WavInfo } from '../audio/parse-wav.js';
-import type { Config } from '../config.js';
+import type { StoreSettings } from './store-settings.js';
 import { AudioSpool } from './audio-spool.js';
 import { FsSegmentStore } from './fs-segment-store.js';
 import type { StoreLogger } from './s3-segment-store.js';
-import type { SegmentHead, SegmentMeta, SegmentStore, StoredObject } from './segment-store.js';
+import type { SegmentHead, SegmentStore, StoredObject } from './segment-store.js';
+import type { SegmentMeta } from './stored-segment.js';
 
 /**
  * The store NARRATE_STORE_URL names. An S3 store spools audio in flight under the system temp dir
  * (TMPDIR): only the chunks this worker is narrating, each gone once uploaded. A directory store
  * spools inside itself, and under the system temp dir when its own disk is full or read-only.
  */
-export function openSegmentStore(config: Pick<Config, 'store' | 's3'>, options: { spoolDir?: string; logger?: StoreLogger } = {}): SegmentStore {
+export function openSegmentStore(config: StoreSettings, options: { spoolDir?: string; logger?: StoreLogger } = {}): SegmentStore {
   const spoolDir = options.spoolDir ?? join(tmpdir(), 'narrate-spool');
   if (config.store.kind === 'file') return new FsSegmentStore(config.store.dir, { spoolFallback: spoolDir });
   const { store, s3 } = { store: config.store, s3: config.s3 };

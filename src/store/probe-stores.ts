@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import type { StoreSettings } from './store-settings.js';
 import { isUrl } from './store-location.js';
 import { openSegmentStore } from './open-segment-store.js';
 
@@ -7,7 +7,7 @@ import { openSegmentStore } from './open-segment-store.js';
  * be reached with these credentials, before any book is queued or any model call is paid for.
  * Throws StoreError naming the store and the cause.
  */
-export async function probeStores(config: Pick<Config, 'store' | 's3'>, outDir?: string): Promise<void> {
+export async function probeStores(config: StoreSettings, outDir?: string): Promise<void> {
   const store = openSegmentStore(config);
   try {
     await store.probe();

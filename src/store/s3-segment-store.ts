@@ -20,7 +20,8 @@ import { describeS3, isNotFound, s3Error, s3Status } from './s3-error.js';
 import type { S3Settings } from './s3-settings.js';
 import { appendMetaSync } from './segment-file.js';
 import { HEAD_METADATA_KEY, decodeHead, encodeHead } from './segment-head-codec.js';
-import type { SegmentHead, SegmentMeta, SegmentStore, StoredObject } from './segment-store.js';
+import type { SegmentHead, SegmentStore, StoredObject } from './segment-store.js';
+import type { SegmentMeta } from './stored-segment.js';
 import type { S3Location } from './store-location.js';
 import { TEXT_PREFIX, textKeyOf } from './text-key.js';
 

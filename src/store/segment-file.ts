@@ -2,7 +2,7 @@ import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } fr
 import { readWavInfo, type WavInfo } from '../audio/parse-wav.js';
 import { WAV_HEADER_BYTES } from '../audio/write-wav.js';
 import { AudioFormatError } from '../errors.js';
-import type { SegmentMeta, StoredSegment } from './segment-store.js';
+import type { StoredSegment, SegmentMeta } from './stored-segment.js';
 
 /**
  * One stored segment is one file: a canonical WAV (44-byte header, the samples) followed by a RIFF

@@ -1,5 +1,6 @@
 import type { WavInfo } from '../audio/parse-wav.js';
-import type { SegmentHead, SegmentMeta, SegmentSummary } from './segment-store.js';
+import type { SegmentHead, SegmentSummary } from './segment-store.js';
+import type { SegmentMeta } from './stored-segment.js';
 
 /** The S3 user-metadata entry (header x-amz-meta-narrate) that marks a segment object as ours and whole. */
 export const HEAD_METADATA_KEY = 'narrate';

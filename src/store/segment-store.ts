@@ -1,45 +1,7 @@
-import type { SegmentLoudness } from '../audio/segment-loudness.js';
-import type { TokenUsage } from '../providers/narrator.js';
 import type { Readable } from 'node:stream';
 import type { WavInfo } from '../audio/parse-wav.js';
 import type { AudioSpool } from './audio-spool.js';
-import type { WavFile } from './wav-files.js';
-
-/** Why a reading was turned down before one was accepted (see verify/check-narration.ts). */
-export interface Rejection {
-  reason: 'cut-off' | 'refused' | 'unfaithful' | 'duration' | 'bad-audio';
-  detail: string;
-  similarity?: number;
-  /** What the rejected reading's call used (its price is the price of fidelity). */
-  usage?: TokenUsage;
-}
-
-/** What is known about a stored segment, kept with its audio. */
-export interface SegmentMeta {
-  key: string;
-  provider: string;
-  model: string;
-  voice: string;
-  durationMs: number;
-  transcript: string;
-  /** Word similarity between the chunk's text and the transcript (1 for the offline voice, and when checkedBy is 'duration'). */
-  similarity: number;
-  /** 'duration' when the provider returned no transcript (the speech endpoint): only the reading's length was checked. */
-  checkedBy?: 'duration';
-  /** Model calls it took to get an accepted reading, splits included. */
-  calls: number;
-  rejections: Rejection[];
-  usage: TokenUsage;
-  createdAt: string;
-  /** EBU R128 measurement made when the segment was stored; absent in segments stored before it existed (measured when needed). */
-  loudness?: SegmentLoudness;
-}
-
-/** A segment as the store holds it: its audio (a canonical WAV file on this machine) and what is known about it. */
-export interface StoredSegment {
-  audio: WavFile;
-  meta: SegmentMeta;
-}
+import type { SegmentMeta, StoredSegment } from './stored-segment.js';
 
 /**
  * What a HEAD tells about a stored segment without its audio: the metadata (the transcript and

@@ -2,7 +2,7 @@ import { APIConnectionTimeoutError, APIUserAbortError } from 'openai';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ProviderError, RateLimitedError } from '../errors.js';
 import type { NarrationRequest, NarrationResult, Narrator } from '../providers/narrator.js';
-import type { SynthesizeResult } from '../queue/job-data.js';
+import type { SynthesizeResult } from '../contracts/job-data.js';
 
 /** How a model call ended, as counted in narrate_model_calls_total{outcome}. */
 export type CallOutcome = 'ok' | 'rejected' | '429' | '5xx' | 'timeout' | 'aborted' | 'error';

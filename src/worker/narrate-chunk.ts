@@ -1,14 +1,15 @@
 import { BOOK_FORMAT, describeFormat, sameFormat, type WavFormat } from '../audio/wav-format.js';
 import { AudioFormatError, NarrateError } from '../errors.js';
-import { sumUsage, type Narrator, type TokenUsage } from '../providers/narrator.js';
+import type { Narrator } from '../providers/narrator.js';
+import { sumUsage, type TokenUsage } from '../contracts/token-usage.js';
 import { isEnglish } from '../language/languages.js';
 import { splitSentences, splitSentencesSpaced } from '../producer/split-sentences.js';
 import type { AudioSpool } from '../store/audio-spool.js';
-import type { Rejection } from '../store/segment-store.js';
+import type { Rejection } from '../contracts/rejection.js';
 import { joinWavFiles, type WavFile } from '../store/wav-files.js';
 import { checkNarration } from '../verify/check-narration.js';
 import { recordReading } from './metrics.js';
-import { narrationInstructions } from './narration-instructions.js';
+import { narrationInstructions } from '../providers/narration-instructions.js';
 
 /** How hard to try before a chunk fails. */
 export interface VerifyOptions {
@@ -85,7 +86,7 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
   let refusals = 0;
   for (let reading = 1; reading <= budget; reading++) {
     const language = ctx.language === undefined ? {} : { language: ctx.language };
-    const instructions = narrationInstructions({ style: ctx.style, strict: reading > 1, ...language, ...(ctx.hints ? { hints: ctx.hints } : {}) });
+    const instructions = narrationInstructions({ style: ctx.style, language: ctx.language, hints: ctx.hints, strict: reading > 1 });
     const result = await ctx.narrator.narrate({ text, voice: ctx.voice, instructions, style: ctx.style, ...language, ...(ctx.hints ? { hints: ctx.hints } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) });
     calls++;
     usages.push(result.usage);

@@ -10,9 +10,10 @@ import { createNarrator } from '../providers/create-narrator.js';
 import type { Narrator } from '../providers/narrator.js';
 import { isConnected, openRedis, type RedisConnection } from '../queue/connection.js';
 import { registerQueueDepth } from '../queue/queue-depth-metric.js';
-import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../queue/names.js';
+import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../queue/names.js';
+import { bullPrefix, tokenBudgetKey } from '../queue/keys.js';
 import { enqueueProcessor } from '../producer/enqueue-processor.js';
-import { bookOutputs } from '../store/book-output.js';
+import { bookOutputs } from '../store/open-book-output.js';
 import { openSegmentStore } from '../store/open-segment-store.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { SegmentRefs } from '../queue/segment-refs.js';
@@ -98,7 +99,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   void spool.sweep().catch(() => undefined);
   const provider = withCallMetrics(options.narrator ?? createNarrator(config, spool));
   // Cluster-safe beside BullMQ's keys: the same {prefix} hash tag.
-  const narrator = config.tpm === undefined ? provider : withTokenBudget(provider, new TokenBudget(connection, `${prefix}:${SYNTHESIZE_QUEUE}:tpm`, config.tpm));
+  const narrator = config.tpm === undefined ? provider : withTokenBudget(provider, new TokenBudget(connection, tokenBudgetKey(config.prefix), config.tpm));
   const slots = new CallSlots(options.concurrency ?? config.concurrency);
   workerMetrics.watchSlots(slots.size, () => slots.inUse);
   const queue = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });

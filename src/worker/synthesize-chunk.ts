@@ -1,16 +1,17 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { BookLedger } from '../money/book-ledger.js';
 import type { Narrator } from '../providers/narrator.js';
-import type { SynthesizeJobData, SynthesizeResult } from '../queue/job-data.js';
+import type { SynthesizeJobData, SynthesizeResult } from '../contracts/job-data.js';
 import type { WavInfo } from '../audio/parse-wav.js';
 import { frameBytes } from '../audio/wav-format.js';
 import { measureSegmentLoudness, type SegmentLoudness } from '../audio/segment-loudness.js';
 import type { AudioSpool } from '../store/audio-spool.js';
-import type { SegmentMeta, SegmentStore } from '../store/segment-store.js';
+import type { SegmentStore } from '../store/segment-store.js';
+import type { SegmentMeta } from '../store/stored-segment.js';
 import type { Logger } from '../logger.js';
 import { StoreRefusedError } from '../errors.js';
 import type { SegmentRefs } from '../queue/segment-refs.js';
-import { chunkSegmentKey } from './chunk-segment-key.js';
+import { chunkSegmentKey } from '../providers/chunk-segment-key.js';
 import type { CallSlots } from './call-slots.js';
 import { narrateChunk, type VerifiedNarration, type VerifyOptions } from './narrate-chunk.js';
 

@@ -3,7 +3,7 @@ import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job, type 
 import { DailyBudgetSpentError } from '../money/spend-errors.js';
 import { RateLimitedError, coerceError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { PartTexts, SynthesizeJobRef, SynthesizeResult } from '../queue/job-data.js';
+import type { PartTexts, SynthesizeJobRef, SynthesizeResult } from '../contracts/job-data.js';
 import type { TextCache } from '../store/text-objects.js';
 import { DrainingError } from './call-slots.js';
 import { recordChunk } from './metrics.js';

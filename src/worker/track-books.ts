@@ -4,7 +4,7 @@ import { coerceError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { bookEnded } from '../notify/book-ended.js';
 import { FINISHED_STATES, setBookState } from '../queue/book-record.js';
-import type { FinalizeResult } from '../queue/job-data.js';
+import type { FinalizeResult } from '../contracts/job-data.js';
 
 /** What keeps books' records in step with their jobs. */
 export interface TrackBooksDeps {

@@ -14,12 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BookReport } from '../../src/finalizer/book-report.js';
 import { bookKeys, readBookRecord, type BookRecord, type BookState } from '../../src/queue/book-record.js';
 import { openRedis } from '../../src/queue/connection.js';
-import { bullPrefix } from '../../src/queue/names.js';
+import { bullPrefix } from '../../src/queue/keys.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config.js';
-import { commandActions } from '../../src/dashboard/command-actions.js';
+import { bookControlActions } from '../../src/dashboard/book-control-actions.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
 import { killAllSpawned, spawnWorker, type SpawnedProcess } from '../helpers/spawn-worker.js';
@@ -168,7 +168,7 @@ describe('operating books: list, cancel, retry, pause, clean, money and webhooks
 
     // The Books page's buttons do what the commands do.
     const config = loadConfig(d.env);
-    const buttons = commandActions(config);
+    const buttons = bookControlActions(config, redis);
     expect((await buttons.retry(id)).status).toBe(409);
     expect((await buttons.cancel('no-such-book')).status).toBe(404);
     const cancelled = await buttons.cancel(id);
@@ -223,7 +223,7 @@ describe('operating books: list, cancel, retry, pause, clean, money and webhooks
     // --purge: its keys leave Redis.
     const purge = await d.cli(['cancel', id!, '--purge']);
     expect(purge.code, purge.stderr).toBe(0);
-    expect(await redis.exists(bookKeys(d.prefix, id!).record, bookKeys(d.prefix, id!).plan)).toBe(0);
+    expect(await redis.exists(bookKeys(d.prefix, id!).record, bookKeys(d.prefix, id!).done)).toBe(0);
     expect(await redis.exists(`${bullPrefix(d.prefix)}:finalize:${id}`)).toBe(0);
     await stop(w);
   });
@@ -388,7 +388,7 @@ describe('operating books: list, cancel, retry, pause, clean, money and webhooks
     expect(clean.code, clean.stderr).toBe(0);
     expect(clean.stdout).toContain(`removed ${id}`);
     expect(await d.record(id!)).toBeUndefined();
-    expect(await redis.exists(`${bullPrefix(d.prefix)}:finalize:${id}`, bookKeys(d.prefix, id!).plan, `${bullPrefix(d.prefix)}:synthesize:${id}-c0`)).toBe(0);
+    expect(await redis.exists(`${bullPrefix(d.prefix)}:finalize:${id}`, bookKeys(d.prefix, id!).record, `${bullPrefix(d.prefix)}:synthesize:${id}-c0`)).toBe(0);
     expect(JSON.parse((await d.cli(['list', '--json'])).stdout)).toEqual([]);
   });
 });

@@ -11,7 +11,8 @@ import { startDashboard, type Dashboard } from '../../src/dashboard/start-dashbo
 import { submitBooks } from '../../src/producer/submit-books.js';
 import { readBookRecord } from '../../src/queue/book-record.js';
 import { openRedis } from '../../src/queue/connection.js';
-import { bullPrefix, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
+import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
+import { bullPrefix } from '../../src/queue/keys.js';
 import { startWorkers, type RunningWorkers } from '../../src/worker/start-workers.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';

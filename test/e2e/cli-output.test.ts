@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlanDocument } from '../../src/producer/plan-document.js';
 import type { BookReport } from '../../src/finalizer/book-report.js';
-import { bullPrefix } from '../../src/queue/names.js';
+import { bullPrefix } from '../../src/queue/keys.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { runCli } from '../helpers/run-cli.js';
 import { testPrefix } from '../helpers/test-prefix.js';

@@ -20,7 +20,8 @@ import { startDashboard, type Dashboard } from '../../src/dashboard/start-dashbo
 import { submitBooks } from '../../src/producer/submit-books.js';
 import { bookKeys, readBookRecord } from '../../src/queue/book-record.js';
 import { openRedis } from '../../src/queue/connection.js';
-import { bullPrefix, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
+import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
+import { bullPrefix } from '../../src/queue/keys.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { runCli } from '../helpers/run-cli.js';
 import { testPrefix } from '../helpers/test-prefix.js';

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startDashboard, type Dashboard } from '../../src/dashboard/start-dashboard.js';
 import { openRedis } from '../../src/queue/connection.js';
-import { bullPrefix, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
+import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
+import { bullPrefix } from '../../src/queue/keys.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { testPrefix } from '../helpers/test-prefix.js';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BookReport } from '../../src/finalizer/book-report.js';
 import { probeAudio } from '../../src/finalizer/ffmpeg.js';
 import { OfflineNarrator } from '../../src/providers/offline-narrator.js';
-import { bullPrefix } from '../../src/queue/names.js';
+import { bullPrefix } from '../../src/queue/keys.js';
 import { AudioSpool } from '../../src/store/audio-spool.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { runCli } from '../helpers/run-cli.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullPrefix } from '../../src/queue/names.js';
+import { bullPrefix } from '../../src/queue/keys.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { runCli } from '../helpers/run-cli.js';
 import { testPrefix } from '../helpers/test-prefix.js';

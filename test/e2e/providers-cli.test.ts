@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeAudio } from '../../src/finalizer/ffmpeg.js';
 import type { BookReport } from '../../src/finalizer/book-report.js';
 import type { PlanDocument } from '../../src/producer/plan-document.js';
-import { bullPrefix } from '../../src/queue/names.js';
+import { bullPrefix } from '../../src/queue/keys.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { runCli } from '../helpers/run-cli.js';

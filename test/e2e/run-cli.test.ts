@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeAudio } from '../../src/finalizer/ffmpeg.js';
 import { PAUSES_MS } from '../../src/finalizer/plan-timeline.js';
-import { bullPrefix } from '../../src/queue/names.js';
+import { bullPrefix } from '../../src/queue/keys.js';
 import type { BookReport } from '../../src/finalizer/book-report.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';

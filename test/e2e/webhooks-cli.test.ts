@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { openRedis } from '../../src/queue/connection.js';
-import { bullPrefix } from '../../src/queue/names.js';
+import { bullPrefix } from '../../src/queue/keys.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';

@@ -1,8 +1,9 @@
 import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { FinalizeResult } from '../../src/queue/job-data.js';
+import type { FinalizeResult } from '../../src/contracts/job-data.js';
 import { openRedis } from '../../src/queue/connection.js';
-import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../../src/queue/names.js';
+import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
+import { bullPrefix } from '../../src/queue/keys.js';
 import { chunkJobId } from '../../src/queue/build-flow.js';
 import { obliterateQueues } from './obliterate-queues.js';
 import { waitUntil } from './wait-until.js';

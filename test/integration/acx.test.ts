@@ -15,10 +15,10 @@ import { LoudnessMeter } from '../../src/audio/loudness-meter.js';
 import { ACX_SPEC } from '../../src/finalizer/loudness-presets.js';
 import { frameLength } from '../../src/finalizer/containers/elementary-frames.js';
 import { chunkJobId } from '../../src/queue/build-flow.js';
-import type { FinalizeJobData, SynthesizeJobData } from '../../src/queue/job-data.js';
+import type { FinalizeJobData, SynthesizeJobData } from '../../src/contracts/job-data.js';
 import { createHarness, type Harness } from '../helpers/pipeline.js';
 import { PROSE } from '../helpers/speech.js';
-import { acxChapters } from '../../src/producer/book-finish.js';
+import { acxChapters } from '../../src/producer/resolve-book-finish.js';
 
 const run = promisify(execFile);
 const RATE = 44_100;

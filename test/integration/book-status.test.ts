@@ -5,10 +5,11 @@
  */
 import { Job, Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { statusOfJob } from '../../src/queue/book-status.js';
+import { statusOfJob } from '../../src/books/book-status.js';
 import { openRedis } from '../../src/queue/connection.js';
-import type { FinalizeJobData } from '../../src/queue/job-data.js';
-import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from '../../src/queue/names.js';
+import type { FinalizeJobData } from '../../src/contracts/job-data.js';
+import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
+import { bullPrefix } from '../../src/queue/keys.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { testPrefix } from '../helpers/test-prefix.js';
 

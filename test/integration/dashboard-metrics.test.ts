@@ -4,7 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startDashboard, type Dashboard } from '../../src/dashboard/start-dashboard.js';
 import { openRedis } from '../../src/queue/connection.js';
-import { bullPrefix, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
+import { SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
+import { bullPrefix } from '../../src/queue/keys.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { testPrefix } from '../helpers/test-prefix.js';
 

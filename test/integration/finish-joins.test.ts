@@ -15,7 +15,7 @@ import { codecOf, partGrid, tailExcess } from '../../src/finalizer/codecs.js';
 import { OfflineNarrator } from '../../src/providers/offline-narrator.js';
 import type { Narrator } from '../../src/providers/narrator.js';
 import { chunkJobId, partJobId } from '../../src/queue/build-flow.js';
-import type { FinalizeJobData, OutputFormat, PartJobData, PartResult } from '../../src/queue/job-data.js';
+import type { FinalizeJobData, OutputFormat, PartJobData, PartResult } from '../../src/contracts/job-data.js';
 import { FsSegmentStore } from '../../src/store/fs-segment-store.js';
 import { bestLag, decodePcm, snrDb } from '../helpers/decode-pcm.js';
 import { createHarness, type Harness } from '../helpers/pipeline.js';

@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tone } from '../../src/audio/tone.js';
 import { BOOK_FORMAT } from '../../src/audio/wav-format.js';
 import { writeWav } from '../../src/audio/write-wav.js';
-import { retryBook } from '../../src/queue/retry-book.js';
+import { retryBook } from '../../src/books/retry-book.js';
+import { openSegmentStore } from '../../src/store/open-segment-store.js';
 import { FsSegmentStore } from '../../src/store/fs-segment-store.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { createHarness, type Harness } from '../helpers/pipeline.js';
@@ -88,8 +89,8 @@ describe.skipIf(!root)('a segment store that is full or read-only (needs root to
 
       // Room again: the retry stores what was bought, and buys nothing twice.
       await run('mount', ['-o', 'remount,rw,size=64m', disk]);
-      const outcome = await retryBook(h.connection, { prefix: h.config.prefix, retry: { attempts: h.config.maxAttempts, backoffMs: h.config.backoffMs } }, bookId);
-      expect(outcome.status, outcome.message).toBe(200);
+      const outcome = await retryBook(h.connection, { prefix: h.config.prefix, retry: { attempts: h.config.maxAttempts, backoffMs: h.config.backoffMs }, store: openSegmentStore(h.config) }, bookId);
+      expect(outcome.result, outcome.message).toBe('done');
       const [after] = await h.watch([bookId]);
       expect(after!.state, after!.reason).toBe('done');
       expect(callsOf(tag)).toEqual(bought.map(() => 1));

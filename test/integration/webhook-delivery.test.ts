@@ -21,7 +21,8 @@ import { notifyProcessor, type NotifyDeps } from '../../src/notify/notify-proces
 import type { LookupAll } from '../../src/notify/resolve-webhook-target.js';
 import { signBody } from '../../src/notify/sign-body.js';
 import { openRedis } from '../../src/queue/connection.js';
-import { NOTIFY_QUEUE, bullPrefix } from '../../src/queue/names.js';
+import { NOTIFY_QUEUE } from '../../src/queue/names.js';
+import { bullPrefix } from '../../src/queue/keys.js';
 import { bookKeys } from '../../src/queue/book-record.js';
 import { notifyJobId } from '../../src/notify/book-ended.js';
 import { waitForDelivery } from '../../src/notify/wait-for-delivery.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planParts } from '../../src/finalizer/plan-parts.js';
 import { buildFlow, chunkJobId, enqueueJobId, FLOW_CHUNKS, partJobId, partsOf, type StoredBook } from '../../src/queue/build-flow.js';
-import type { EnqueueJobData, PartJobData, SynthesizeJobRef } from '../../src/queue/job-data.js';
+import type { EnqueueJobData, PartJobData, SynthesizeJobRef } from '../../src/contracts/job-data.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
 
 /** A book of `chunks` chunks of 600 characters, a new chapter every `perChapter`, its texts in the store (part i's under key `part-i`). */

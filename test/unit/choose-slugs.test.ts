@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseSlugs, type SlugChecks } from '../../src/producer/choose-slugs.js';
 import type { SlugOwner } from '../../src/producer/slug-owners.js';
 import { slugOfName } from '../../src/finalizer/book-paths.js';
-import { bookKeys } from '../../src/queue/book-keys.js';
-import { UNRECORDED_CLAIM_MS, claimSlug, releaseSlug, slugClaimsKey } from '../../src/queue/slug-claims.js';
+import { bookKeys } from '../../src/queue/keys.js';
+import { UNRECORDED_CLAIM_MS, claimSlug, releaseSlug } from '../../src/queue/slug-claims.js';
+import { slugClaimsKey } from '../../src/queue/keys.js';
 import { testPrefix } from '../helpers/test-prefix.js';
 
 const nobody: SlugChecks['owners'] = async () => ({ holder: 'none' });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import type { Chapter, Chunk } from '../../src/producer/book-text.js';
+import type { Chapter, Chunk } from '../../src/contracts/book-text.js';
 import { parseDocument } from '../../src/producer/parse-document.js';
 import { DEFAULT_MAX_CHARS, splitChunks } from '../../src/producer/split-chunks.js';
 

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import type { BookText } from '../../src/producer/book-text.js';
+import type { BookText } from '../../src/contracts/book-text.js';
 import type { ReadingOptions } from '../../src/producer/epub/reading-options.js';
 import { loadBook } from '../../src/producer/load-book.js';
 import { parseDocument } from '../../src/producer/parse-document.js';
 import { planBook } from '../../src/producer/plan-book.js';
-import { narrationInstructions } from '../../src/worker/narration-instructions.js';
+import { narrationInstructions } from '../../src/providers/narration-instructions.js';
 import { readEpub } from '../../src/producer/read-epub.js';
 import { buildEpub, fixture, singleDocEpub, type EpubSpec } from '../helpers/build-epub.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkNarration } from '../../src/verify/check-narration.js';
 import { checkDuration, SHORT_TEXT_FLOOR_MS } from '../../src/verify/expected-duration.js';
-import { DEFAULT_STYLE, narrationInstructions } from '../../src/worker/narration-instructions.js';
+import { DEFAULT_STYLE, narrationInstructions } from '../../src/providers/narration-instructions.js';
 import { normalizeWords } from '../../src/verify/normalize-words.js';
 import { wordSimilarity } from '../../src/verify/word-similarity.js';
 

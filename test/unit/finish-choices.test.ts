@@ -12,7 +12,7 @@ import { loadBook } from '../../src/producer/load-book.js';
 import { planBook } from '../../src/producer/plan-book.js';
 import { prepareBooks } from '../../src/producer/prepare-books.js';
 import { loadConfig } from '../../src/config.js';
-import { dirOutputs } from '../../src/store/book-output.js';
+import { dirOutputs } from '../../src/store/open-book-output.js';
 import { resolveCover } from '../../src/producer/resolve-cover.js';
 import { CORPUS } from '../helpers/corpus.js';
 
@@ -149,7 +149,7 @@ describe('planning a finished book', () => {
   it('refuses a manifest that asks for ACX in a format ACX does not take, naming it', async () => {
     await writeFile(join(dir, 'acx-wav.yaml'), 'title: T\nloudness: acx\nformat: wav\nchapters: [ch1.txt]\n');
     const book = await loadBook(join(dir, 'acx-wav.yaml'));
-    expect(() => planBook(book, PLAN)).toThrow(`${join(dir, 'acx-wav.yaml')}: loudness acx makes MP3 files`);
+    expect(() => planBook(book, PLAN)).toThrow(`${join(dir, 'acx-wav.yaml')}: loudness acx makes MP3 files, as ACX requires: format wav cannot go with it`);
   });
 });
 

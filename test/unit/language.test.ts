@@ -11,7 +11,7 @@ import { checkNarration } from '../../src/verify/check-narration.js';
 import { normalizeWords } from '../../src/verify/normalize-words.js';
 import { wordSimilarity } from '../../src/verify/word-similarity.js';
 import { splitInTwo } from '../../src/worker/narrate-chunk.js';
-import { narrationInstructions } from '../../src/worker/narration-instructions.js';
+import { narrationInstructions } from '../../src/providers/narration-instructions.js';
 
 const FRENCH =
   "Les bateaux rentraient à l'aube, et personne sur le quai ne disait un mot. La mer était calme, le ciel encore gris, " +

@@ -8,11 +8,12 @@ import { UsageError } from '../../src/cli/usage-error.js';
 import { ConfigError } from '../../src/errors.js';
 import { callCostUsd } from '../../src/money/call-cost.js';
 import { dailyBudgetMessage, msToNextUtcDay, utcDay } from '../../src/money/daily-spend.js';
-import { AUDIO_TOKENS_PER_SECOND, EXPECTED_EXTRA_READINGS, estimateCost, formatUsd } from '../../src/money/estimate-cost.js';
+import { AUDIO_TOKENS_PER_SECOND, CHARS_PER_TOKEN, EXPECTED_EXTRA_READINGS, estimateCost, formatUsd } from '../../src/money/estimate-cost.js';
+import { narrationInstructions } from '../../src/providers/narration-instructions.js';
 import { DEFAULT_PRICES, loadPrices, pricesFor } from '../../src/money/prices.js';
 import { isWebhookUrl, redactUrl } from '../../src/notify/notify-url.js';
 import { signBody } from '../../src/notify/sign-body.js';
-import { sumUsage } from '../../src/providers/narrator.js';
+import { sumUsage } from '../../src/contracts/token-usage.js';
 
 const LIST = DEFAULT_PRICES['gpt-4o-audio-preview']!;
 
@@ -78,6 +79,19 @@ describe('the estimate', () => {
     const twice = estimateCost([{ text, style: '' }, { text, style: '' }], LIST);
     expect(twice.costUsd / e.costUsd).toBeCloseTo(2, 2);
     expect(e.costUsd).toBeCloseTo((e.inputTokens * 2.5 + e.textOutputTokens * 10 + e.audioOutputTokens * 80) / 1e6, 9);
+  });
+
+  it('counts the instructions a reading sends: the language sentence and pronunciation hints too', () => {
+    const text = 'x'.repeat(150);
+    const english = estimateCost([{ text, style: 'calm' }], LIST);
+    const french = estimateCost([{ text, style: 'calm', language: 'fr' }], LIST);
+    const hinted = estimateCost([{ text, style: 'calm', language: 'ja', hints: '山路 = やまみち' }], LIST);
+    // The tokens of exactly the system message the worker sends for each chunk.
+    const tokensOf = (instructions: string) => Math.round((Math.ceil(instructions.length / CHARS_PER_TOKEN) + Math.ceil(text.length / CHARS_PER_TOKEN)) * (1 + EXPECTED_EXTRA_READINGS));
+    expect(english.inputTokens).toBe(tokensOf(narrationInstructions({ style: 'calm' })));
+    expect(french.inputTokens).toBe(tokensOf(narrationInstructions({ style: 'calm', language: 'fr' })));
+    expect(french.inputTokens).toBeGreaterThan(english.inputTokens);
+    expect(hinted.inputTokens).toBe(tokensOf(narrationInstructions({ style: 'calm', language: 'ja', hints: '山路 = やまみち' })));
   });
 
   it('formats dollars for people', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { layoutPart, pauseSamples } from '../../src/finalizer/part-layout.js';
 import { partsTimeline } from '../../src/finalizer/finalize-book.js';
-import type { PartResult } from '../../src/queue/job-data.js';
+import type { PartResult } from '../../src/contracts/job-data.js';
 
 const RATE = 24_000;
 const chunk = (index: number, samples: number, pauseAfter: 'paragraph' | 'chapter' | 'sentence' = 'paragraph') => ({ index, samples, pauseAfter });

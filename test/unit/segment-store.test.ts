@@ -8,7 +8,7 @@ import { tone } from '../../src/audio/tone.js';
 import { BOOK_FORMAT } from '../../src/audio/wav-format.js';
 import { writeWav } from '../../src/audio/write-wav.js';
 import { FsSegmentStore } from '../../src/store/fs-segment-store.js';
-import type { SegmentMeta } from '../../src/store/segment-store.js';
+import type { SegmentMeta } from '../../src/store/stored-segment.js';
 
 const run = promisify(execFile);
 const KEY = 'ab'.padEnd(64, '0');

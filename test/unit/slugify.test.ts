@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { titleFromFileName } from '../../src/producer/load-book.js';
-import { slugify } from '../../src/producer/slugify.js';
+import { slugify } from '../../src/finalizer/slugify.js';
 
 describe('slugify', () => {
   it.each([

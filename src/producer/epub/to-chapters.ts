@@ -1,4 +1,4 @@
-import type { Chapter } from '../book-text.js';
+import type { Chapter } from '../../contracts/book-text.js';
 import { countWords } from '../count-words.js';
 import { formatChapterTitle, parseChapterHeading } from '../find-chapters.js';
 import type { Block, Flow, NoteRef } from './collect-blocks.js';

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
-import type { RedisConnection as Redis } from './connection.js';
-import { chunkJobId, enqueueJobId, partJobId } from './build-flow.js';
-import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE, bullPrefix } from './names.js';
+import type { RedisConnection as Redis } from '../queue/connection.js';
+import { chunkJobId, enqueueJobId, partJobId } from '../queue/build-flow.js';
+import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../queue/names.js';
+import { bullPrefix } from '../queue/keys.js';
 
 /** Thrown when jobs of the book are still being worked on after the wait: nothing was half removed that matters. */
 export class BookJobsBusyError extends Error {

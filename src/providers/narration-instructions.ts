@@ -1,20 +1,23 @@
 import { isEnglish } from '../language/languages.js';
 import { languageName } from '../language/parse-language-tag.js';
 
-/** How to build the system message. */
+/**
+ * How to build the system message: a chunk's own fields (SynthesizeJobData's style, language and
+ * hints, passed as they are), plus `strict` for a retry.
+ */
 export interface NarrationInstructionsOptions {
   /** The voice style appended to the instructions. Default DEFAULT_STYLE; an empty string leaves it out. */
-  style?: string;
+  style?: string | undefined;
   /** The firmer wording for a retry after the transcript failed the check. Default false. */
-  strict?: boolean;
+  strict?: boolean | undefined;
   /** Pronunciation hints for words in the text ("山路 = やまみち"), from the book's ruby. Default none. */
-  hints?: string;
+  hints?: string | undefined;
   /**
    * The book's language (BCP 47). Any language but English adds a sentence naming it; English books
    * get exactly the instructions they always had, so their segment keys (which hash the instructions)
    * stay the same and no audio already bought is bought again. Default English.
    */
-  language?: string;
+  language?: string | undefined;
 }
 
 /** The voice narrate asks for when a book names none. */
@@ -41,7 +44,11 @@ function languageSentence(tag: string): string {
   return `The text is in ${name} (${tag}). Read it in ${name}, with ${name} pronunciation, as a native ${name} narrator would; never translate it into English or any other language.`;
 }
 
-/** The system message that turns a chat model into a narrator that reads the user's text verbatim. */
+/**
+ * The system message that turns a chat model into a narrator that reads the user's text verbatim.
+ * The one builder of it: the segment key hashes what this returns for a chunk, each reading sends
+ * it, and the estimate counts its tokens, so all three see the same words.
+ */
 export function narrationInstructions(options: NarrationInstructionsOptions = {}): string {
   const parts = [BASE];
   if (!isEnglish(options.language)) parts.push(languageSentence(options.language ?? 'en'));

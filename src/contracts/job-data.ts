@@ -2,9 +2,9 @@ import type { WavInfo } from '../audio/parse-wav.js';
 import type { SegmentLoudness } from '../audio/segment-loudness.js';
 import type { LoudnessSummary } from '../audio/loudness-summary.js';
 import type { BookFinish } from './book-finish.js';
-import type { Chunk } from '../producer/book-text.js';
-import type { Rejection } from '../store/segment-store.js';
-import type { TokenUsage } from '../providers/narrator.js';
+import type { Chunk } from './book-text.js';
+import type { Rejection } from './rejection.js';
+import type { TokenUsage } from './token-usage.js';
 
 /** Output formats the finalizer writes. */
 export type OutputFormat = 'm4b' | 'm4a' | 'mp3' | 'opus' | 'flac' | 'wav';

@@ -1,5 +1,5 @@
-import type { Narrator } from '../providers/narrator.js';
-import type { SynthesizeJobData } from '../queue/job-data.js';
+import type { Narrator } from './narrator.js';
+import type { SynthesizeJobData } from '../contracts/job-data.js';
 import { segmentKey } from '../store/segment-key.js';
 import { narrationInstructions } from './narration-instructions.js';
 
@@ -9,7 +9,7 @@ export function chunkSegmentKey(chunk: Pick<SynthesizeJobData, 'text' | 'voice' 
     provider: narrator.name,
     model: narrator.model,
     voice: chunk.voice,
-    instructions: narrationInstructions({ style: chunk.style, ...(chunk.language === undefined ? {} : { language: chunk.language }), ...(chunk.hints ? { hints: chunk.hints } : {}) }),
+    instructions: narrationInstructions(chunk),
     text: chunk.text,
   });
 }

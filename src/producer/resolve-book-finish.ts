@@ -1,10 +1,10 @@
-import { finishConflict, type FinishChoices } from '../cli/finish-flags.js';
+import { finishConflict } from './finish-conflict.js';
+import type { FinishChoices } from '../contracts/finish-choices.js';
 import { InputError } from '../errors.js';
-import type { BookCover } from '../queue/book-finish.js';
+import type { BookCover, BookFinish } from '../contracts/book-finish.js';
 import { DEFAULT_LOUDNESS } from '../finalizer/loudness-presets.js';
-import type { BookFinish } from '../queue/book-finish.js';
-import type { OutputFormat } from '../queue/job-data.js';
-import type { Chapter } from './book-text.js';
+import type { OutputFormat } from '../contracts/job-data.js';
+import type { Chapter } from '../contracts/book-text.js';
 import { DEFAULT_CHARS_PER_SECOND } from '../verify/expected-duration.js';
 import type { LoadedBook } from './load-book.js';
 
@@ -24,8 +24,8 @@ export function bookFinish(
   const acx = loudness === 'acx';
   const format = bookFormat(book, choices);
   const split = choices.split ?? own.split ?? acx;
-  const problem = finishConflict(loudness, format, split);
-  if (problem) throw new InputError(`${book.source}: ${problem.replace(/^--loudness acx/, 'loudness acx').replace(/--format (\w+)/, 'format $1')}`);
+  const problem = finishConflict(loudness, format, split, 'book');
+  if (problem) throw new InputError(`${book.source}: ${problem}`);
   const finish: BookFinish = {
     loudness,
     narrator: choices.narrator ?? own.narrator ?? voice,

@@ -1,8 +1,8 @@
 import { Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { partJobId } from './build-flow.js';
-import type { FinalizeJobData, FinalizeResult } from './job-data.js';
-import { ENCODE_QUEUE } from './names.js';
+import { partJobId } from '../queue/build-flow.js';
+import type { FinalizeJobData, FinalizeResult } from '../contracts/job-data.js';
+import { countProcessedChildren, readFailedReason } from '../queue/keys.js';
+import { ENCODE_QUEUE } from '../queue/names.js';
 
 /** A book's progress as Redis knows it. */
 export interface BookStatus {
@@ -50,14 +50,13 @@ export async function statusOfJob(job: Job<FinalizeJobData, FinalizeResult>, syn
  * explained as well as a chunk.
  */
 async function failureReason(job: Job, synthesize: Queue): Promise<string> {
-  const client = await synthesize.client;
   // The job may have been read just before it failed and its state just after: its reason is then
   // read again from its key.
-  let reason = job.failedReason ?? (await client.hget(`${job.queueQualifiedName}:${job.id}`, 'failedReason')) ?? 'unknown reason';
+  let reason = job.failedReason ?? (await readFailedReason(synthesize, `${job.queueQualifiedName}:${job.id}`)) ?? 'unknown reason';
   for (let depth = 0; depth < 4; depth++) {
     const match = /child\s+(\S+)\s+failed/.exec(reason);
     if (!match?.[1]) break;
-    const own = await client.hget(match[1], 'failedReason');
+    const own = await readFailedReason(synthesize, match[1]);
     if (!own) break;
     reason = own;
   }
@@ -66,9 +65,6 @@ async function failureReason(job: Job, synthesize: Queue): Promise<string> {
 
 /** Chunks stored so far: the finished children of each part (BullMQ keeps them after the part completes). */
 async function chunksDone(job: Job<FinalizeJobData, FinalizeResult>, synthesize: Queue): Promise<number> {
-  const client = (await synthesize.client) as unknown as Redis;
-  const prefix = synthesize.opts.prefix ?? 'bull';
-  // Sent in the same tick: ioredis writes them back to back, one round trip in all.
-  const counts = await Promise.all((job.data.parts ?? []).map((p) => client.hlen(`${prefix}:${ENCODE_QUEUE}:${partJobId(job.data.bookId, p.part)}:processed`)));
+  const counts = await countProcessedChildren(synthesize, ENCODE_QUEUE, (job.data.parts ?? []).map((p) => partJobId(job.data.bookId, p.part)));
   return counts.reduce((n, c) => n + c, 0);
 }

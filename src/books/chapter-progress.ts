@@ -1,10 +1,11 @@
 import { Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { bookNames } from '../finalizer/book-paths.js';
 import { codecOf } from '../finalizer/codecs.js';
 import { outputLocation } from '../store/book-output.js';
-import { partJobId } from './build-flow.js';
-import type { FinalizeJobData, FinalizeResult, PartJobData, PartResult, SynthesizeResult } from './job-data.js';
+import { partJobId } from '../queue/build-flow.js';
+import { countProcessedChildren } from '../queue/keys.js';
+import { ENCODE_QUEUE } from '../queue/names.js';
+import type { FinalizeJobData, FinalizeResult, PartJobData, PartResult, SynthesizeResult } from '../contracts/job-data.js';
 
 /** Where one chapter of a book stands. */
 export interface ChapterProgress {
@@ -32,14 +33,9 @@ export async function readChapterProgress(queues: { finalize: Queue; encode: Que
   const book = await Job.fromId<FinalizeJobData, FinalizeResult>(queues.finalize, bookId);
   if (!book) return undefined;
   const parts = book.data.parts ?? [];
-  const client = (await queues.encode.client) as unknown as Redis;
-  const states = await Promise.all(
-    parts.map(async (p) => {
-      const id = partJobId(bookId, p.part);
-      const [state, stored] = await Promise.all([queues.encode.getJobState(id), client.hlen(`${queues.encode.toKey(id)}:processed`)]);
-      return { state, stored };
-    }),
-  );
+  const ids = parts.map((p) => partJobId(bookId, p.part));
+  const [jobStates, processed] = await Promise.all([Promise.all(ids.map((id) => queues.encode.getJobState(id))), countProcessedChildren(queues.encode, ENCODE_QUEUE, ids)]);
+  const states = ids.map((_, i) => ({ state: jobStates[i]!, stored: processed[i]! }));
   const codec = codecOf(book.data.format, book.data.finish);
   const names = codec ? bookNames(book.data, codec.extension) : undefined;
   return book.data.chapters.map((c, chapter) => {

@@ -1,5 +1,8 @@
-import type { CoverType } from '../finalizer/cover-image.js';
-import type { LoudnessPresetName } from '../finalizer/loudness-presets.js';
+import type { LoudnessPresetName } from './loudness-preset-name.js';
+
+/** The image formats a cover may be, told by their first bytes (never by the file name). */
+export type CoverType = 'jpeg' | 'png';
+
 
 /** How a book is finished beyond its audio: loudness, tags, cover, file shape (issue 9 §2-§4). */
 export interface BookFinish {

@@ -1,20 +1,16 @@
 import { Queue } from 'bullmq';
-import type { RedisConnection as Redis } from './connection.js';
+import type { RedisConnection as Redis } from '../queue/connection.js';
 import { bookEnded } from '../notify/book-ended.js';
-import { readBookShape, readBookRecord, removeBookRecord, setBookState } from './book-record.js';
-import { NOTIFY_QUEUE, bullPrefix } from './names.js';
+import { readBookShape, readBookRecord, removeBookRecord, setBookState } from '../queue/book-record.js';
+import { NOTIFY_QUEUE } from '../queue/names.js';
+import { bullPrefix } from '../queue/keys.js';
+import type { BookControlOutcome } from './book-control-outcome.js';
 import { removeBookJobs } from './remove-book-jobs.js';
-
-/** What a cancel or retry did: 200 done, 404 no such book, 409 not possible in its state; the message says which. */
-export interface BookControlOutcome {
-  status: 200 | 404 | 409;
-  message: string;
-}
 
 /**
  * Cancels a book: it makes no new model call (each worker reads the book's state before every
  * call; calls in flight finish) and its state becomes `cancelled`, announced to its webhook.
- * `purge` also removes its jobs and keys. A done book cannot be cancelled (409).
+ * `purge` also removes its jobs and keys. A done book cannot be cancelled (a conflict).
  */
 export async function cancelBook(
   redis: Redis,
@@ -24,8 +20,8 @@ export async function cancelBook(
 ): Promise<BookControlOutcome> {
   const { prefix } = deployment;
   const record = await readBookRecord(redis, prefix, bookId);
-  if (!record) return { status: 404, message: `no book "${bookId}" under prefix "${prefix}" (see \`narrate list\`)` };
-  if (record.state === 'done') return { status: 409, message: `book ${bookId} ("${record.title}") is already done (${record.output ?? 'no output recorded'}): nothing to cancel` };
+  if (!record) return { result: 'not-found', message: `no book "${bookId}" under prefix "${prefix}" (see \`narrate list\`)` };
+  if (record.state === 'done') return { result: 'conflict', message: `book ${bookId} ("${record.title}") is already done (${record.output ?? 'no output recorded'}): nothing to cancel` };
   const previous = await setBookState(redis, prefix, bookId, 'cancelled', { unlessIn: ['done', 'cancelled'], fields: { reason: 'cancelled by an operator' } });
   let message: string;
   if (previous !== undefined) {
@@ -39,7 +35,7 @@ export async function cancelBook(
     message = `cancelled ${bookId} ("${record.title}"), was ${previous}: no new model call; calls in flight may finish`;
   } else {
     const now = await readBookRecord(redis, prefix, bookId);
-    if (now?.state === 'done') return { status: 409, message: `book ${bookId} finished before it could be cancelled` };
+    if (now?.state === 'done') return { result: 'conflict', message: `book ${bookId} finished before it could be cancelled` };
     message = `${bookId} was already cancelled`;
   }
   if (options.purge) {
@@ -47,5 +43,5 @@ export async function cancelBook(
     await removeBookRecord(redis, prefix, bookId);
     message += `\npurged ${bookId}: its jobs and keys are gone from Redis`;
   }
-  return { status: 200, message };
+  return { result: 'done', message };
 }

@@ -1,0 +1,44 @@
+import type { RedisConnection as Redis } from '../queue/connection.js';
+import { parseRecord, type BookRecord, type BookState } from '../queue/book-record.js';
+import { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
+import { bookKeys, booksIndexKey } from '../queue/keys.js';
+
+/** What listBooks does besides listing. */
+export interface ListBooksOptions {
+  /** Only books in this state. */
+  state?: BookState;
+  /**
+   * Told about each record that cannot be read, which is then skipped; without it such a record
+   * fails the whole listing (with a DamagedBookRecordError naming it).
+   */
+  onDamaged?: (error: DamagedBookRecordError) => void;
+}
+
+/** Every book of the deployment, oldest first, optionally only those in `state`. */
+export async function listBooks(redis: Redis, prefix: string, options: ListBooksOptions = {}): Promise<BookRecord[]> {
+  const ids = await redis.zrange(booksIndexKey(prefix), 0, -1);
+  if (ids.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const id of ids) {
+    const keys = bookKeys(prefix, id);
+    pipeline.hgetall(keys.record);
+    pipeline.bitcount(keys.done);
+  }
+  const replies = (await pipeline.exec()) ?? [];
+  const books: BookRecord[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const [hashErr, hash] = replies[2 * i] ?? [];
+    const [doneErr, done] = replies[2 * i + 1] ?? [];
+    if (hashErr || doneErr) throw hashErr ?? doneErr;
+    let record: BookRecord | undefined;
+    try {
+      record = parseRecord(bookKeys(prefix, ids[i]!).record, hash as Record<string, string>, done as number);
+    } catch (error) {
+      if (!(error instanceof DamagedBookRecordError) || options.onDamaged === undefined) throw error;
+      options.onDamaged(error);
+      continue;
+    }
+    if (record && (options.state === undefined || record.state === options.state)) books.push(record);
+  }
+  return books;
+}
