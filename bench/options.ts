@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const SECTIONS = ['fleet', 'rate', 'memory', 'finalize', 'finish', 'voices', 'align', 'library'] as const;
+export const SECTIONS = ['fleet', 'rate', 'memory', 'finalize', 'finish', 'voices', 'align', 'readalong', 'listings', 'library'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -52,7 +52,9 @@ export interface BenchOptions {
   alignChunks: number;
   alignAccuracyChunks: number;
   alignBooks: string;
-  /** 9. A library submitted at once: small two-chapter books, and 10-hour books (around-the-world.txt, each copy its own book). */
+  /** 10. Book records a listing pages over (`narrate list`, `status`, the Books page). */
+  listingBooks: number;
+  /** 11. A library submitted at once: small two-chapter books, and 10-hour books (around-the-world.txt, each copy its own book). */
   libraryBooks: number;
   libraryLongBooks: number;
   /** Hard bound on the whole run, in seconds. */
@@ -94,6 +96,7 @@ const FULL: Pick<BenchOptions, NumericKey | 'finalizeHours' | 'finishBooks' | 'a
   alignChunks: 400,
   alignAccuracyChunks: 24,
   alignBooks: 'alice.txt,around-the-world.txt',
+  listingBooks: 10_000,
   libraryBooks: 10_000,
   libraryLongBooks: 10,
   timeout: 5400,
@@ -114,6 +117,7 @@ const QUICK: typeof FULL = {
   voiceParagraphs: 2,
   alignChunks: 40,
   alignAccuracyChunks: 6,
+  listingBooks: 1_000,
   libraryBooks: 1_000,
   libraryLongBooks: 2,
   timeout: 900,
@@ -169,7 +173,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   options.sections = only === undefined ? [...SECTIONS] : (only.split(',') as Section[]);
   const unknown = options.sections.filter((s) => !SECTIONS.includes(s));
   if (unknown.length > 0) throw new Error(`Expected \`--only\` to list some of ${SECTIONS.join(', ')}, got \`${unknown.join(',')}\``);
-  for (const key of ['chunks', 's3Chunks', 's3Concurrency', 's3Rounds', 'workers', 'concurrency', 'rateChunks', 'memChunks', 'memConcurrency', 'finalizeRepeats', 'finishConcurrency', 'alignChunks', 'alignAccuracyChunks', 'libraryBooks', 'libraryLongBooks'] as const) {
+  for (const key of ['chunks', 's3Chunks', 's3Concurrency', 's3Rounds', 'workers', 'concurrency', 'rateChunks', 'memChunks', 'memConcurrency', 'finalizeRepeats', 'finishConcurrency', 'alignChunks', 'alignAccuracyChunks', 'listingBooks', 'libraryBooks', 'libraryLongBooks'] as const) {
     if (!Number.isInteger(options[key])) throw new Error(`Expected \`--${flagName(key)}\` to be an integer, got \`${options[key]}\``);
   }
   return options;

@@ -19,6 +19,8 @@ import { memorySection } from './section-memory.js';
 import { rateSection } from './section-rate.js';
 import { voicesSection } from './section-voices.js';
 import { alignSection } from './section-align.js';
+import { readalongSection } from './section-readalong.js';
+import { libraryListings } from './library-listings.js';
 import { librarySection } from './section-library.js';
 
 const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<void>> = {
@@ -29,6 +31,8 @@ const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<v
   finish: finishSection,
   voices: voicesSection,
   align: alignSection,
+  readalong: readalongSection,
+  listings: (o, r) => libraryListings(o, r),
   library: librarySection,
 };
 

@@ -20,6 +20,10 @@ command -v flite >/dev/null 2>&1 || missing+=(flite)
 command -v text2wave >/dev/null 2>&1 || missing+=(festival)
 [ -d /usr/share/festival/voices/italian/lp_diphone ] || missing+=(festvox-italp16k)
 [ -d /usr/share/festival/voices/italian/pc_diphone ] || missing+=(festvox-itapc16k)
+# epubcheck (the W3C's EPUB validator, with the Java runtime it pulls): the tests check every read-along EPUB
+# with it. Run as `java -jar /usr/share/java/epubcheck.jar`: /usr/bin/epubcheck is the jar itself, which
+# needs binfmt_misc, and containers often lack it. Narrating never needs it.
+[ -f /usr/share/java/epubcheck.jar ] || missing+=(epubcheck)
 # Chromium is only for the dashboard's browser test; NARRATE_SKIP_CHROMIUM=1 leaves it out.
 if [ "${NARRATE_SKIP_CHROMIUM:-0}" != "1" ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -14,9 +14,18 @@ export interface ListBooksOptions {
   onDamaged?: (error: DamagedBookRecordError) => void;
 }
 
-/** Every book of the deployment, oldest first, optionally only those in `state`. */
+/** Every book of the deployment, oldest first, optionally only those in `state` (listBookPage reads a page at a time). */
 export async function listBooks(redis: Redis, prefix: string, options: ListBooksOptions = {}): Promise<BookRecord[]> {
   const ids = await redis.zrange(booksIndexKey(prefix), 0, -1);
+  const books = await readBookRecords(redis, prefix, ids, options.onDamaged);
+  return options.state === undefined ? books : books.filter((b) => b.state === options.state);
+}
+
+/**
+ * The records of `ids`, in their order, in one pipeline; ids with no record are left out. A record
+ * that cannot be read goes to `onDamaged` and is skipped, or without it fails the whole read.
+ */
+export async function readBookRecords(redis: Redis, prefix: string, ids: readonly string[], onDamaged?: (error: DamagedBookRecordError) => void): Promise<BookRecord[]> {
   if (ids.length === 0) return [];
   const pipeline = redis.pipeline();
   for (const id of ids) {
@@ -34,11 +43,11 @@ export async function listBooks(redis: Redis, prefix: string, options: ListBooks
     try {
       record = parseRecord(bookKeys(prefix, ids[i]!).record, hash as Record<string, string>, done as number);
     } catch (error) {
-      if (!(error instanceof DamagedBookRecordError) || options.onDamaged === undefined) throw error;
-      options.onDamaged(error);
+      if (!(error instanceof DamagedBookRecordError) || onDamaged === undefined) throw error;
+      onDamaged(error);
       continue;
     }
-    if (record && (options.state === undefined || record.state === options.state)) books.push(record);
+    if (record) books.push(record);
   }
   return books;
 }

@@ -1,33 +1,45 @@
 import type { Config } from '../config.js';
 import { formatUsd } from '../money/estimate-cost.js';
-import { BOOK_STATES, type BookRecord, type BookState } from '../queue/book-record.js';
-import { listBooks } from '../books/list-books.js';
+import type { BookRecord } from '../queue/book-record.js';
 import { connectRedis } from '../queue/connection.js';
 import type { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
+import { listBookPage } from '../books/list-book-page.js';
 import type { CliIo } from './io.js';
-import { UsageError } from './usage-error.js';
-import { printable, printableJson } from './printable.js';
+import { jsonArrayWriter } from './json-array-writer.js';
+import { nextPageHint, parseListingFlags, type ListingFlags } from './listing-flags.js';
+import { printable } from './printable.js';
 
-/** `narrate list [--state S] [--json]`: every book with its state, chunks done/total, cost so far and created time. */
-export async function listCommand(flags: { state?: string; json?: boolean }, config: Config, io: CliIo): Promise<number> {
-  if (flags.state !== undefined && !BOOK_STATES.includes(flags.state as BookState)) {
-    throw new UsageError(`--state: expected one of ${BOOK_STATES.join(', ')}, got "${flags.state}"`);
-  }
+/**
+ * `narrate list [--state S] [--limit N|all] [--after ID] [--json]`: a page of books, oldest first,
+ * with state, chunks done/total, cost so far and created time; the next page's command on stderr.
+ */
+export async function listCommand(flags: ListingFlags, config: Config, io: CliIo): Promise<number> {
+  const listing = parseListingFlags(flags);
   const redis = await connectRedis(config.redis, { name: 'narrate-list' });
   try {
     // One damaged record must not hide every other book: it is named on stderr and skipped.
     const onDamaged = (error: DamagedBookRecordError): void => void io.stderr.write(`skipped: ${printable(error.message)}\n`);
-    const books = await listBooks(redis, config.prefix, { onDamaged, ...(flags.state === undefined ? {} : { state: flags.state as BookState }) });
-    if (flags.json) {
-      io.stdout.write(`${printableJson(books)}\n`);
-      return 0;
+    const json = flags.json === true ? jsonArrayWriter(io.stdout) : undefined;
+    let after = listing.after;
+    let listed = 0;
+    for (;;) {
+      const page = await listBookPage(redis, config.prefix, { limit: listing.limit, onDamaged, ...(listing.state === undefined ? {} : { state: listing.state }), ...(after === undefined ? {} : { after }) });
+      // Written page by page: with --limit all the first books show before the last are read.
+      for (const book of page.books) {
+        if (json) json.write(book);
+        else io.stdout.write(`${listed === 0 ? `${['id', 'state', 'chunks', 'cost', 'created', 'title'].join('\t')}\n` : ''}${formatBookLine(book)}\n`);
+        listed++;
+      }
+      if (page.next === undefined) break;
+      if (!listing.all) {
+        json?.end();
+        io.stderr.write(`${nextPageHint('list', listing, page.next, json !== undefined)}\n`);
+        return 0;
+      }
+      after = page.next;
     }
-    if (books.length === 0) {
-      io.stderr.write(`no books${flags.state ? ` in state ${flags.state}` : ''} under prefix "${config.prefix}"\n`);
-      return 0;
-    }
-    io.stdout.write(`${['id', 'state', 'chunks', 'cost', 'created', 'title'].join('\t')}\n`);
-    for (const b of books) io.stdout.write(`${formatBookLine(b)}\n`);
+    json?.end();
+    if (listed === 0 && !json) io.stderr.write(`no books${listing.state ? ` in state ${listing.state}` : ''}${listing.after ? ` after ${printable(listing.after)}` : ''} under prefix "${config.prefix}"\n`);
     return 0;
   } finally {
     await redis.quit().catch(() => redis.disconnect());

@@ -13,6 +13,7 @@ import type { RawSubmitFlags } from './submit-flags.js';
 import { UsageError } from './usage-error.js';
 import { workerCommand } from './worker-command.js';
 import { listCommand } from './list-command.js';
+import { DEFAULT_LISTING_LIMIT, type ListingFlags } from './listing-flags.js';
 import { cancelCommand } from './cancel-command.js';
 import { retryCommand } from './retry-command.js';
 import { pauseCommand } from './pause-command.js';
@@ -88,16 +89,22 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   program
     .command('status')
     .argument('[bookId]', 'one book in detail')
-    .description('progress of every book, or of one')
-    .action(async (bookId: string | undefined) => {
-      code = await statusCommand(bookId, config(), io);
+    .description('progress of a page of books (oldest first), or of one book')
+    .option('--state <state>', 'only books in this state (queued, narrating, finalizing, done, failed, cancelled, over-budget)')
+    .option('--limit <n>', `books on the page (default ${DEFAULT_LISTING_LIMIT}; "all": every book, read a page at a time)`)
+    .option('--after <bookId>', 'start after this book: the last one of the previous page')
+    .option('--json', 'print a JSON array, one book per line, written as it is read')
+    .action(async (bookId: string | undefined, flags: ListingFlags) => {
+      code = await statusCommand(bookId, flags, config(), io);
     });
   program
     .command('list')
-    .description('every book: id, state, chunks done/total, cost so far, created, title')
+    .description('a page of books (oldest first): id, state, chunks done/total, cost so far, created, title')
     .option('--state <state>', 'only books in this state (queued, narrating, finalizing, done, failed, cancelled, over-budget)')
-    .option('--json', 'print a JSON array')
-    .action(async (flags: { state?: string; json?: boolean }) => {
+    .option('--limit <n>', `books on the page (default ${DEFAULT_LISTING_LIMIT}; "all": every book, read a page at a time)`)
+    .option('--after <bookId>', 'start after this book: the last one of the previous page')
+    .option('--json', 'print a JSON array, one book per line, written as it is read')
+    .action(async (flags: ListingFlags) => {
       code = await listCommand(flags, config(), io);
     });
   program

@@ -31,7 +31,8 @@ export function printableMessage(text: string): string {
 /**
  * JSON for a terminal: JSON.stringify escapes C0 controls, and these escape what it leaves raw
  * (DEL, C1, bidi controls, U+2028/2029) as \uXXXX inside strings, which parses back to the same value.
+ * `indent` 0 puts the value on one line.
  */
-export function printableJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(RAW_IN_JSON, (char) => `\\u${char.codePointAt(0)!.toString(16).padStart(4, '0')}`);
+export function printableJson(value: unknown, indent = 2): string {
+  return JSON.stringify(value, null, indent).replace(RAW_IN_JSON, (char) => `\\u${char.codePointAt(0)!.toString(16).padStart(4, '0')}`);
 }

@@ -1,8 +1,10 @@
-import { Queue, type Job } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import type { Config } from '../config.js';
 import { statusOfJob, readBookStatus, type BookStatus } from '../books/book-status.js';
+import type { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
+import { listBookPage } from '../books/list-book-page.js';
 import { chunkTotals } from '../queue/chunk-totals.js';
-import { readBookRecord } from '../queue/book-record.js';
+import { readBookRecord, type BookRecord } from '../queue/book-record.js';
 import { connectRedis, type RedisConnection } from '../queue/connection.js';
 import type { FinalizeJobData, FinalizeResult, SynthesizeResult } from '../contracts/job-data.js';
 import { ENCODE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../queue/names.js';
@@ -11,9 +13,19 @@ import { readChapterProgress, readChunkResults, type ChapterProgress } from '../
 import type { CliIo } from './io.js';
 import { bookCostLine, fleetNotes } from './fleet-notes.js';
 import { printable, printableMessage } from './printable.js';
+import { jsonArrayWriter } from './json-array-writer.js';
+import { nextPageHint, parseListingFlags, type ListingFlags } from './listing-flags.js';
+import { UsageError } from './usage-error.js';
 
-/** `narrate status [bookId]`: every book's progress, or one book in detail. 1 when the book is unknown. */
-export async function statusCommand(bookId: string | undefined, config: Config, io: CliIo): Promise<number> {
+/**
+ * `narrate status [bookId] [--state S] [--limit N|all] [--after ID] [--json]`: a page of books' progress
+ * (oldest first, the next page's command on stderr), or one book in detail. 1 when the book is unknown.
+ */
+export async function statusCommand(bookId: string | undefined, flags: ListingFlags, config: Config, io: CliIo): Promise<number> {
+  const listing = parseListingFlags(flags);
+  if (bookId !== undefined && (flags.limit !== undefined || flags.state !== undefined || flags.after !== undefined || flags.json)) {
+    throw new UsageError('--limit, --state, --after and --json page the list of books: give them without a bookId, or give the bookId alone');
+  }
   const connection = await connectRedis(config.redis, { name: 'narrate-status' });
   const prefix = bullPrefix(config.prefix);
   const finalize = new Queue<FinalizeJobData, FinalizeResult>(FINALIZE_QUEUE, { connection, prefix });
@@ -21,13 +33,29 @@ export async function statusCommand(bookId: string | undefined, config: Config, 
   const encode = new Queue(ENCODE_QUEUE, { connection, prefix });
   try {
     if (bookId === undefined) {
-      const jobs = await finalize.getJobs(['waiting-children', 'waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed']);
-      if (jobs.length === 0) {
-        io.stdout.write(`no books under prefix "${config.prefix}"\n`);
-        return 0;
+      const onDamaged = (error: DamagedBookRecordError): void => void io.stderr.write(`skipped: ${printable(error.message)}\n`);
+      const json = flags.json === true ? jsonArrayWriter(io.stdout) : undefined;
+      let after = listing.after;
+      let listed = 0;
+      for (;;) {
+        const page = await listBookPage(connection, config.prefix, { limit: listing.limit, onDamaged, ...(listing.state === undefined ? {} : { state: listing.state }), ...(after === undefined ? {} : { after }) });
+        // The page's books read together: their round trips overlap on the one connection.
+        const statuses = await Promise.all(page.books.map((record) => statusOfRecord(finalize, synthesize, record)));
+        for (const status of statuses) {
+          if (json) json.write(status);
+          else io.stdout.write(`${formatLine(status)}\n`);
+          listed++;
+        }
+        if (page.next !== undefined && listing.all) {
+          after = page.next;
+          continue;
+        }
+        json?.end();
+        if (page.next !== undefined) io.stderr.write(`${nextPageHint('status', listing, page.next, json !== undefined)}\n`);
+        break;
       }
-      jobs.sort((a, b) => a.timestamp - b.timestamp);
-      for (const job of jobs) io.stdout.write(`${formatLine(await withRecordState(connection, config.prefix, await statusOfJob(job, synthesize)))}\n`);
+      if (json) return 0;
+      if (listed === 0) io.stdout.write(`no books${listing.state ? ` in state ${listing.state}` : ''}${listing.after ? ` after ${printable(listing.after)}` : ''} under prefix "${config.prefix}"\n`);
       io.stdout.write(`${(await fleetNotes(connection, config)).join('\n')}\n`);
       return 0;
     }
@@ -57,11 +85,29 @@ export async function statusCommand(bookId: string | undefined, config: Config, 
 }
 
 /**
+ * A listed book's status: what its jobs say, with the record's word on cancelled and over-budget
+ * (see withRecordState); a book whose jobs are gone (removed by hand) as its record says.
+ */
+async function statusOfRecord(finalize: Queue<FinalizeJobData, FinalizeResult>, synthesize: Queue, record: BookRecord): Promise<BookStatus> {
+  const job = await Job.fromId<FinalizeJobData, FinalizeResult>(finalize, record.bookId);
+  if (!job?.data?.bookId) {
+    const base: BookStatus = { bookId: record.bookId, title: record.title, state: record.state, chunksDone: record.chunksDone, chunksTotal: record.chunksTotal };
+    if (record.reason !== undefined) base.reason = record.reason;
+    if (record.output !== undefined) base.output = record.output;
+    return base;
+  }
+  return overlayRecord(await statusOfJob(job, synthesize), record);
+}
+
+/**
  * BullMQ knows a cancelled or over-budget book only as failed: the book record (narrate cancel, the
  * budget check) says which it is and why, as `narrate list` shows it.
  */
 async function withRecordState(redis: RedisConnection, prefix: string, status: BookStatus): Promise<BookStatus> {
-  const record = await readBookRecord(redis, prefix, status.bookId);
+  return overlayRecord(status, await readBookRecord(redis, prefix, status.bookId));
+}
+
+function overlayRecord(status: BookStatus, record: BookRecord | undefined): BookStatus {
   if (record?.state !== 'cancelled' && record?.state !== 'over-budget') return status;
   return { ...status, state: record.state, ...(record.reason ? { reason: record.reason } : {}) };
 }

@@ -1,7 +1,7 @@
 import { Job, type Queue } from 'bullmq';
 import type { RedisConnection as Redis } from '../queue/connection.js';
 import { FINISHED_STATES, readBookRecord, type BookRecord } from '../queue/book-record.js';
-import { listBooks } from '../books/list-books.js';
+import { readBookRecords } from '../books/list-books.js';
 import { statusOfJob } from '../books/book-status.js';
 import { readChapterProgress, readChunkResults, type ChapterProgress } from '../books/chapter-progress.js';
 import { chunkTotals, type ChunkTotals } from '../queue/chunk-totals.js';
@@ -33,7 +33,7 @@ export interface ChapterView {
   audioFile?: string;
 }
 
-/** Everything the Books page shows about one book. Built by readBookView/listBookViews. */
+/** Everything the Books page shows about one book. Built by readBookView/readBookViews. */
 export interface BookView {
   bookId: string;
   title: string;
@@ -58,55 +58,41 @@ export interface BookView {
   reason?: string;
   /** The finished book's audio file (server side only). */
   audioFile?: string;
+  /** The finished book's manifest, whose sentences the read-along view shows (server side only). */
+  manifestFile?: string;
 }
 
 /** Which audio of a book a request asks for: the whole book or one chapter (0-based). */
 export type AudioTarget = { kind: 'book' } | { kind: 'chapter'; index: number };
 
-// Every state a finalize job can be in; the page lists all of them.
-const STATES = ['waiting-children', 'waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
-
 /**
- * Every book of the deployment, newest first: each book record, with what its jobs add (chapters,
- * similarity, retries), and the books whose jobs have no record (submitted by an older version).
- * A record that cannot be read is skipped (its jobs too) and returned in `damaged`, so one bad
- * record never hides the others. A quiet book (see QUIET_STATES) is not read again while its
- * record stays the same, for up to QUIET_VIEW_MS: a thousand waiting or finished books cost a live
- * page one read of their records a tick, not one of all their jobs.
+ * The views of `ids`, in their order: each book record with what its jobs add (chapters,
+ * similarity, retries). A record that cannot be read is skipped and returned in `damaged`, so one
+ * bad record never hides the others; an id with no record is left out. A quiet book (see
+ * QUIET_STATES) is not read again while its record stays the same, for up to QUIET_VIEW_MS: the
+ * fifty books of a page cost a live page one read of their records a tick, not one of all their jobs.
  */
-export async function listBookViews(sources: BookSources, now = Date.now()): Promise<{ views: BookView[]; damaged: DamagedBookRecordError[] }> {
+export async function readBookViews(sources: BookSources, ids: readonly string[], now = Date.now()): Promise<{ views: BookView[]; damaged: DamagedBookRecordError[] }> {
   const damaged: DamagedBookRecordError[] = [];
-  const [records, ids] = await Promise.all([
-    listBooks(sources.redis, sources.prefix, { onDamaged: (error) => damaged.push(error) }),
-    // Ids only: a finalize job holds its book's whole chunk list, read below only when needed.
-    sources.finalize.getRanges([...STATES, 'paused'], 0, -1),
-  ]);
+  const records = await readBookRecords(sources.redis, sources.prefix, ids, (error) => damaged.push(error));
   let cache = quietViews.get(sources.finalize);
   if (!cache) quietViews.set(sources.finalize, (cache = new Map()));
   const quiet = cache;
-  const skipped = new Set([...records.map((r) => r.bookId), ...damaged.map((d) => d.bookId)]);
-  const finalizeJob = async (id: string): Promise<Job<FinalizeJobData, FinalizeResult> | undefined> => {
-    const job = await Job.fromId<FinalizeJobData, FinalizeResult>(sources.finalize, id);
-    return job?.data?.bookId === undefined ? undefined : job;
-  };
-  const views = await Promise.all([
-    ...records.map(async (record) => {
+  const views = await Promise.all(
+    records.map(async (record) => {
       const key = JSON.stringify(record);
       const hit = quiet.get(record.bookId);
       if (hit !== undefined && hit.record === key && now - hit.readAt < QUIET_VIEW_MS) return hit.view;
-      const view = await combinedView(sources, await finalizeJob(record.bookId), record, now);
+      const job = await Job.fromId<FinalizeJobData, FinalizeResult>(sources.finalize, record.bookId);
+      const view = await combinedView(sources, job?.data?.bookId === undefined ? undefined : job, record, now);
       if (QUIET_STATES.has(record.state) && QUIET_STATES.has(view.state)) quiet.set(record.bookId, { record: key, view, readAt: now });
       else quiet.delete(record.bookId);
       return view;
     }),
-    ...ids.filter((id) => !skipped.has(id)).map(async (id) => {
-      const job = await finalizeJob(id);
-      return job === undefined || skipped.has(job.data.bookId) ? undefined : viewOfJob(sources, job, now);
-    }),
-  ]);
-  const listed = new Set(records.map((r) => r.bookId));
-  for (const id of quiet.keys()) if (!listed.has(id)) quiet.delete(id);
-  return { views: views.filter((v): v is BookView => v !== undefined).sort((a, b) => b.createdAt - a.createdAt), damaged };
+  );
+  // Views of books no page shows any more are dropped once they are stale.
+  for (const [id, hit] of quiet) if (now - hit.readAt >= QUIET_VIEW_MS) quiet.delete(id);
+  return { views, damaged };
 }
 
 /**
@@ -165,6 +151,8 @@ export function withRecord(view: BookView | undefined, record: BookRecord, now: 
   if (reason !== undefined) merged.reason = reason;
   const audio = view?.audioFile ?? (state === 'done' ? record.output : undefined);
   if (audio !== undefined) merged.audioFile = audio;
+  const manifest = view?.manifestFile ?? (state === 'done' ? record.manifest : undefined);
+  if (manifest !== undefined) merged.manifestFile = manifest;
   const eta = etaMs(chunksDone, merged.chunksTotal, createdAt, now);
   if (eta !== undefined && (state === 'narrating' || state === 'queued')) merged.etaMs = eta;
   return merged;
@@ -225,6 +213,7 @@ async function viewOfJob(sources: BookSources, job: Job<FinalizeJobData, Finaliz
   if (totals.chunks > 0) view.similarity = totals.similarity;
   if (status.reason !== undefined) view.reason = status.reason;
   if (status.state === 'done' && status.output !== undefined) view.audioFile = status.output;
+  if (status.state === 'done' && typeof job.returnvalue?.manifest === 'string') view.manifestFile = job.returnvalue.manifest;
   const eta = etaMs(status.chunksDone, status.chunksTotal, createdAt, now);
   if (eta !== undefined && (status.state === 'narrating' || status.state === 'queued')) view.etaMs = eta;
   return view;

@@ -3,8 +3,20 @@ import { coerceError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { partVersion, type Parts } from './render-books.js';
 
-/** What a live page follows: the list of books, or one book. */
-export type LiveTopic = { kind: 'list' } | { kind: 'book'; bookId: string };
+/** A page of the list of books: which page, of which title search. */
+export interface ListTopic {
+  kind: 'list';
+  page: number;
+  search?: string;
+}
+
+/** What a live page follows: a page of the list of books, or one book. */
+export type LiveTopic = ListTopic | { kind: 'book'; bookId: string };
+
+/** The same key for every browser on the same page of the same search: each is polled once a tick. */
+export function listTopicKey(topic: ListTopic): string {
+  return JSON.stringify([topic.page, topic.search ?? '']);
+}
 
 /** A page's parts, and which parts hold others (sending a holder sends what it holds). */
 export interface LiveParts {
@@ -12,16 +24,16 @@ export interface LiveParts {
   children?: Record<string, readonly string[]>;
 }
 
-/** What one poll found: the list (when asked), and each book asked for (`gone`: no longer in Redis; `unreadable`: try next tick). */
+/** What one poll found: each list page asked for (by listTopicKey), and each book asked for (`gone`: no longer in Redis; `unreadable`: try next tick). */
 export interface LiveSnapshot {
-  list?: LiveParts;
+  lists: ReadonlyMap<string, LiveParts>;
   books: ReadonlyMap<string, LiveParts | 'gone' | 'unreadable'>;
 }
 
 /** How the live pages are fed. */
 export interface LiveBooksOptions {
-  /** Reads everything the open streams follow, once: the list if any list page is open, and each followed book. */
-  poll(need: { list: boolean; bookIds: readonly string[] }): Promise<LiveSnapshot>;
+  /** Reads everything the open streams follow, once: each list page open (however many browsers show it), and each followed book. */
+  poll(need: { lists: readonly ListTopic[]; bookIds: readonly string[] }): Promise<LiveSnapshot>;
   /** Time between polls, in ms. */
   intervalMs: number;
   /** Streams held at once; one more is refused. */
@@ -58,9 +70,10 @@ interface Stream {
 const KEEPALIVE_MS = 15_000;
 
 /**
- * One timer for every live page: each tick reads the books once (the list once whatever the number
- * of list pages, each followed book once), and sends each stream only the parts that changed since
- * it last got them. Polling stops while no page is open.
+ * One timer for every live page: each tick reads the books once (each open page of the list once
+ * whatever the number of browsers on it, each followed book once), and sends each stream only the
+ * parts that changed since it last got them: the rows of the books that changed. Polling stops
+ * while no page is open.
  */
 export function liveBooks(options: LiveBooksOptions): LiveBooks {
   const streams = new Set<Stream>();
@@ -82,9 +95,10 @@ export function liveBooks(options: LiveBooksOptions): LiveBooks {
     polling = true;
     try {
       const bookIds = [...new Set([...streams].flatMap((s) => (s.topic.kind === 'book' ? [s.topic.bookId] : [])))];
-      const list = [...streams].some((s) => s.topic.kind === 'list');
+      const lists = new Map<string, ListTopic>();
+      for (const s of streams) if (s.topic.kind === 'list') lists.set(listTopicKey(s.topic), s.topic);
       polls++;
-      const snapshot = await options.poll({ list, bookIds });
+      const snapshot = await options.poll({ lists: [...lists.values()], bookIds });
       for (const stream of [...streams]) deliver(stream, snapshot);
     } catch (error) {
       // Redis restarting: pages keep what they show and the next tick tries again.
@@ -96,7 +110,7 @@ export function liveBooks(options: LiveBooksOptions): LiveBooks {
   };
 
   const deliver = (stream: Stream, snapshot: LiveSnapshot): void => {
-    const found = stream.topic.kind === 'list' ? snapshot.list : snapshot.books.get(stream.topic.bookId);
+    const found = stream.topic.kind === 'list' ? snapshot.lists.get(listTopicKey(stream.topic)) : snapshot.books.get(stream.topic.bookId);
     if (found === undefined || found === 'unreadable') return;
     if (found === 'gone') {
       stream.res.write('event: gone\ndata: {}\n\n');

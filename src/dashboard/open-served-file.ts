@@ -19,12 +19,13 @@ export type NotServed = { kind: 'remote' | 'refused'; detail: string };
 
 /**
  * Opens the audio file a book's record names, only if its real path (every symlink resolved) lies
- * inside the real path of one of `roots`, it is a regular file and it has an audio extension. The
+ * inside the real path of one of `roots`, it is a regular file and it has an audio extension (or one of `types`:
+ * the read-along view reads a book's `.json` manifest through the same guards). The
  * record is not trusted: Redis may have been edited, and anyone who can write into an output folder
  * can plant a symlink there. Refusals all look alike to the client (`detail` is for the log), so the
  * answer never tells whether a path outside the roots exists. The caller closes the handle.
  */
-export async function openServedFile(roots: readonly string[], location: string): Promise<ServedFile | NotServed> {
+export async function openServedFile(roots: readonly string[], location: string, types: ReadonlyMap<string, string> = AUDIO_TYPES): Promise<ServedFile | NotServed> {
   if (isUrl(location)) return { kind: 'remote', detail: `stored at ${location}` };
   if (!isAbsolute(location)) return { kind: 'refused', detail: `not an absolute path: ${location}` };
   let real: string;
@@ -33,8 +34,8 @@ export async function openServedFile(roots: readonly string[], location: string)
   } catch (error) {
     return { kind: 'refused', detail: `${location}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
   }
-  const contentType = AUDIO_TYPES.get(extname(real).toLowerCase());
-  if (contentType === undefined) return { kind: 'refused', detail: `not an audio file: ${real}` };
+  const contentType = types.get(extname(real).toLowerCase());
+  if (contentType === undefined) return { kind: 'refused', detail: `not ${types === AUDIO_TYPES ? 'an audio file' : `a ${[...types.keys()].join(' or ')} file`}: ${real}` };
   if (!(await insideSomeRoot(roots, real))) return { kind: 'refused', detail: `outside the served folders: ${real}` };
 
   let handle: FileHandle;

@@ -46,7 +46,7 @@ export function rowPartId(bookId: string): string {
  * table) and one part per row. The table's version changes only when books come, go or move, so a
  * live page gets the whole table then, and otherwise only the rows that changed (`children`).
  */
-export function listParts(books: readonly BookView[], ctx: RenderContext, damaged: readonly string[] = []): { parts: Parts; children: Record<string, string[]> } {
+export function listParts(books: readonly BookView[], ctx: RenderContext, damaged: readonly string[] = [], empty = 'No books yet. Submit one with <code>narrate submit</code>.'): { parts: Parts; children: Record<string, string[]> } {
   const { paths } = ctx;
   const rows: Parts = {};
   for (const book of books) {
@@ -65,7 +65,7 @@ export function listParts(books: readonly BookView[], ctx: RenderContext, damage
   const ids = Object.keys(rows);
   const body =
     ids.length === 0
-      ? '<p class="muted">No books yet. Submit one with <code>narrate submit</code>.</p>'
+      ? `<p class="muted">${empty}</p>`
       : `<table><thead><tr><th>Book</th><th>State</th><th>Chapters</th><th>ETA</th><th>Cost / estimate</th><th>Similarity</th><th>Retries by reason</th><th>Failure reason</th><th></th></tr></thead>
 <tbody>${Object.values(rows).join('\n')}</tbody></table>`;
   const notice =
@@ -101,11 +101,17 @@ ${book.reason === undefined ? '' : `<dt>Reason</dt><dd class="reason">${h(book.r
       'section',
       book.audioFile === undefined
         ? '<h2>The book</h2><p class="muted">Not finished yet.</p>'
-        : `<h2>The book</h2>${playerHtml(book.audioFile, `${link}/audio/book`, place)}`,
+        : `<h2>The book</h2>${playerHtml(book.audioFile, `${link}/audio/book`, place)}${readAlongLink(book, link, place)}`,
     ),
   };
   for (const chapter of book.chapters) parts[`chapter-${chapter.index}`] = part(`chapter-${chapter.index}`, 'li', chapterHtml(chapter, link, place));
   return parts;
+}
+
+/** A link to the read-along view, for a finished book whose audio this dashboard serves. */
+function readAlongLink(book: BookView, link: string, place: (file: string) => AudioPlace): string {
+  if (book.audioFile === undefined || book.manifestFile === undefined || place(book.audioFile) !== 'served') return '';
+  return ` <a class="read-along" href="${h(`${link}/read-along`)}">Read along</a>`;
 }
 
 /**
@@ -150,7 +156,44 @@ ${body}
 }
 
 /** The list page's layout: where its parts go (the rows are inside `books`). */
-export const LIST_LAYOUT = '{{damaged}}\n{{books}}';
+export const LIST_LAYOUT = '{{search}}\n{{pager}}\n{{damaged}}\n{{books}}';
+
+/** Which page of the list a browser shows: see findBooks. */
+export interface ListPlace {
+  page: number;
+  pages: number;
+  total: number;
+  /** The title search, when there is one. */
+  search?: string;
+}
+
+/** The URL of a page of the list (page 1 and no search: the bare list). */
+export function listUrl(paths: BooksPaths, page: number, search?: string): string {
+  const query = new URLSearchParams();
+  if (page > 1) query.set('page', String(page));
+  if (search) query.set('q', search);
+  const text = query.toString();
+  return text === '' ? paths.books : `${paths.books}?${text}`;
+}
+
+/**
+ * The list's own parts: `search` (the find-by-title form, holding what was searched) and `pager`
+ * (where this page is, with previous and next links). Parts, not layout, so a searched text is
+ * inserted as escaped HTML and never read as a placeholder.
+ */
+export function listPlaceParts(place: ListPlace, paths: BooksPaths): Parts {
+  const search = `<form method="get" action="${h(paths.books)}" role="search"><input type="search" name="q" value="${h(place.search ?? '')}" placeholder="Find a book by title" aria-label="Find a book by title" maxlength="${MAX_SEARCH}"> <button type="submit">Find</button>${place.search ? ` <a href="${h(paths.books)}">All books</a>` : ''}</form>`;
+  const what = place.search
+    ? `${place.total} book${place.total === 1 ? '' : 's'} whose title contains “${place.search}”`
+    : `${place.total} book${place.total === 1 ? '' : 's'}`;
+  const link = (rel: 'prev' | 'next', page: number, label: string): string =>
+    `<a rel="${rel}" class="${rel}" href="${h(listUrl(paths, page, place.search))}">${label}</a>`;
+  const pager = `${place.page > 1 ? link('prev', place.page - 1, '← Previous') : '<span class="muted">← Previous</span>'} <span class="where">${h(`Page ${place.page} of ${place.pages} · ${what}`)}</span> ${place.page < place.pages ? link('next', place.page + 1, 'Next →') : '<span class="muted">Next →</span>'}`;
+  return { search: part('search', 'div', search), pager: part('pager', 'nav', pager, { 'aria-label': 'pages' }) };
+}
+
+/** The longest title search the list takes, in characters. */
+export const MAX_SEARCH = 200;
 
 /** A book page's layout for `book`: where its parts go. */
 export function bookLayout(book: BookView): string {
@@ -249,6 +292,8 @@ ol.chapters li{margin:.35rem 0;background:#fff;padding:.4rem .6rem;border:1px so
 .chapter-title{font-weight:600;margin-right:.5rem}
 audio{vertical-align:middle;height:2rem}
 footer{padding:.5rem 1.2rem}
+nav#pager{margin:.6rem 0}nav#pager .where{margin:0 .8rem}
+#search input{width:20rem}
 `;
 
 // Live updates: one EventSource; each message is { partId: html }. A part is replaced only when its

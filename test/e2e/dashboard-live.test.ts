@@ -125,7 +125,7 @@ describe('live updates', () => {
     const streams: Stream[] = [first];
     try {
       await waitUntil('the first update', () => first.events.length > 0, { timeoutMs: 10_000 });
-      expect(Object.keys(first.events[0]!.data)).toEqual(['damaged', 'books']);
+      expect(Object.keys(first.events[0]!.data)).toEqual(['search', 'pager', 'damaged', 'books']);
       const one = await measure(10);
 
       // Twenty more: list pages and book pages, two of them on the same book.

@@ -14,6 +14,9 @@ export interface ManifestItem {
 /** What the OPF package file says about a book: metadata, files and reading order. */
 export interface EpubPackage {
   zip: JSZip;
+  /** The OPF package file's path in the zip, and its text. */
+  opfPath: string;
+  opfText: string;
   title?: string;
   authors: string[];
   /** The first `dc:language` (a BCP 47 tag such as "en-GB", "ja"), as written. */
@@ -75,6 +78,8 @@ export async function openPackage(buf: Buffer, name: string): Promise<EpubPackag
   const language = textOf(elements(opf, 'language')[0]);
   return {
     zip,
+    opfPath,
+    opfText,
     ...(title === '' ? {} : { title }),
     authors: elements(opf, 'creator').map(textOf).filter((author) => author !== ''),
     ...(language === '' ? {} : { language }),
