@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const SECTIONS = ['fleet', 'rate', 'memory', 'finalize', 'finish', 'voices', 'align', 'readalong', 'listings', 'library'] as const;
+export const SECTIONS = ['fleet', 'rate', 'memory', 'finalize', 'finish', 'voices', 'align', 'readalong', 'listings', 'cast', 'library'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {

@@ -21,6 +21,7 @@ import { voicesSection } from './section-voices.js';
 import { alignSection } from './section-align.js';
 import { readalongSection } from './section-readalong.js';
 import { libraryListings } from './library-listings.js';
+import { castSection } from './section-cast.js';
 import { librarySection } from './section-library.js';
 
 const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<void>> = {
@@ -33,6 +34,7 @@ const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<v
   align: alignSection,
   readalong: readalongSection,
   listings: (o, r) => libraryListings(o, r),
+  cast: castSection,
   library: librarySection,
 };
 

@@ -24,7 +24,7 @@ import { ROOT, run } from './processes.js';
 import type { Report } from './report.js';
 import { fixed, mb } from './stats.js';
 
-const S = '11 library';
+const S = '12 library';
 const PREFIX = 'bench-library';
 /** The checkout whose `bin/narrate.js` submits (built): this one, or BENCH_LIBRARY_ROOT (e.g. a copy of an older build, for a baseline). */
 const CLI_ROOT = process.env.BENCH_LIBRARY_ROOT ?? ROOT;
@@ -56,7 +56,7 @@ export interface SubmitMeasure {
 }
 
 export async function librarySection(o: BenchOptions, report: Report): Promise<void> {
-  process.stdout.write(`\n[11] library: ${o.libraryBooks} two-chapter books and ${o.libraryLongBooks} 10-hour books submitted to a private redis-server\n`);
+  process.stdout.write(`\n[12] library: ${o.libraryBooks} two-chapter books and ${o.libraryLongBooks} 10-hour books submitted to a private redis-server\n`);
   const dir = await tempDir('library');
   try {
     const small = join(dir, 'small');

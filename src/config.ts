@@ -83,6 +83,11 @@ const schema = z.object({
     .optional(),
   /** Model id sent in every request. Default gpt-4o-audio-preview (chat-audio) or gpt-4o-mini-tts (speech). */
   NARRATE_MODEL: z.string().trim().min(1, 'a model id').optional(),
+  /**
+   * The provider's text chat model that attributes quotations to speakers for `--cast auto`, one call per
+   * chapter with a JSON-schema answer. Default gpt-4o-mini: a text model that takes structured output.
+   */
+  NARRATE_CAST_MODEL: z.string().trim().min(1, 'a model id').default('gpt-4o-mini'),
   /** response_format asked of the speech endpoint: wav (self-describing) or pcm (raw 24 kHz 16-bit mono). */
   NARRATE_SPEECH_FORMAT: z
     .string()
@@ -236,6 +241,8 @@ export interface Config {
   readonly baseUrl: string;
   /** The model id sent (for offline: the chat-audio default, which `plan` prices). */
   readonly model: string;
+  /** The text chat model that attributes quotations to speakers (`--cast auto` with a key). */
+  readonly castModel: string;
   /** response_format of the speech endpoint. */
   readonly speechFormat: 'wav' | 'pcm';
   readonly defaultVoice: string;
@@ -345,6 +352,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     provider,
     baseUrl: e.NARRATE_BASE_URL.replace(/\/+$/, ''),
     model,
+    castModel: e.NARRATE_CAST_MODEL,
     speechFormat: e.NARRATE_SPEECH_FORMAT,
     defaultVoice: e.NARRATE_VOICE,
     redisUrl: e.REDIS_URL,

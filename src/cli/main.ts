@@ -58,7 +58,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       .option('--credits', 'read opening and closing credits (default with --loudness acx)')
       .option('--no-credits', 'no credits, even with --loudness acx')
       .option('--split <mode>', '"chapters": one file per chapter, <out>/<slug>/NN - <chapter title>.<ext>, and <slug>.m3u8 beside them (implied by acx)')
-      .option('--language <tag>', 'the books\' language as a BCP 47 tag (en, fr, pt-BR, ja); default: the book\'s own, else detected');
+      .option('--language <tag>', 'the books\' language as a BCP 47 tag (en, fr, pt-BR, ja); default: the book\'s own, else detected')
+      .option('--cast [mode]', 'dialogue read by the characters\' voices: auto (the default when --cast is given alone) or off (default: the manifest\'s cast:, else off)');
 
   submitFlags(program.command('run'))
     .description('submit, narrate in this process, and wait; exit 0 when every book is done, 1 when any failed')

@@ -5,6 +5,7 @@ import { sumEstimates } from '../producer/plan-estimate.js';
 import { prepareBooks } from '../producer/prepare-books.js';
 import { estimateCost, formatUsd } from '../money/estimate-cost.js';
 import { loadPrices, pricesFor } from '../money/prices.js';
+import { estimateAttribution } from '../money/estimate-attribution.js';
 import type { CliIo } from './io.js';
 import { parseSubmitFlags, type RawSubmitFlags } from './submit-flags.js';
 import { UsageError } from './usage-error.js';
@@ -30,7 +31,8 @@ export async function planCommand(inputs: string[], flags: RawPlanFlags, config:
   // read first: a bad NARRATE_PRICES stops the plan before a book is read. The offline voice costs
   // nothing; its plan still shows what the chat-audio model would cost.
   const provider = config.provider === 'speech' ? 'speech' : 'chat-audio';
-  const prices = pricesFor(loadPrices(config.pricesFile), config.model, provider);
+  const prices_ = loadPrices(config.pricesFile);
+  const prices = pricesFor(prices_, config.model, provider);
   const prepared = await prepareBooks(inputs, options, config, { planOnly: true });
   for (const warning of prepared.warnings) io.stderr.write(`warning: ${printableMessage(warning)}\n`);
   for (const f of prepared.failures) io.stderr.write(`error: ${printableMessage(f.reason)}\n`);
@@ -47,6 +49,14 @@ export async function planCommand(inputs: string[], flags: RawPlanFlags, config:
       ...(prices.charactersPerM === undefined ? {} : { characters: c.characters }),
       costUsd: c.costUsd,
     };
+    // With a key, submit asks the chat model once per chapter with quotations: counted here, as calls and dollars.
+    if (prepared.cast !== undefined && config.provider !== 'offline' && config.apiKey !== undefined) {
+      const attribution = estimateAttribution(prepared.cast, config.castModel, pricesFor(prices_, config.castModel));
+      book.estimate.cost.attribution = attribution;
+      book.estimate.cost.expectedCalls += attribution.calls;
+      book.estimate.cost.costUsd += attribution.costUsd;
+      book.estimate.modelCalls += attribution.calls;
+    }
     return book;
   });
   if (flags.json === true) {
@@ -55,7 +65,7 @@ export async function planCommand(inputs: string[], flags: RawPlanFlags, config:
   } else if (flags.text === true) {
     for (const book of books) io.stdout.write(spokenText(book));
   } else {
-    for (const book of books) io.stdout.write(summary(book));
+    for (const book of books) io.stdout.write(summary(book) + (flags.cast !== undefined && flags.cast !== 'off' ? castTable(book) : ''));
     if (books.length > 1) io.stdout.write(`all ${books.length} books: ${estimateLine(sumEstimates(books.map((b) => b.estimate)))}\n`);
   }
   if (books.length === 0 && prepared.failures.length === 0) io.stderr.write('nothing to plan: no input could be read\n');
@@ -77,6 +87,16 @@ function summary(book: PlannedBook): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** `plan --cast`: the cast, one line per voice: speaker, voice, quotations, share of the book's characters. */
+function castTable(book: PlannedBook): string {
+  if (book.cast === undefined) return `  cast: none (the narrator reads everything)\n\n`;
+  const how = book.castBy === 'cues' ? 'by the text\'s cues' : 'by the chat model';
+  const width = Math.max(7, ...book.cast.map((m) => printable(m.speaker).length));
+  const lines = [`  cast (${how}; ${book.cast.length - 1} speaker${book.cast.length === 2 ? '' : 's'}):`, `    ${'speaker'.padEnd(width)}  ${'voice'.padEnd(8)}  lines  share`];
+  for (const m of book.cast) lines.push(`    ${printable(m.speaker).padEnd(width)}  ${printable(m.voice).padEnd(8)}  ${String(m.lines).padStart(5)}  ${(m.share * 100).toFixed(1).padStart(4)}%`);
+  return `${lines.join('\n')}\n\n`;
+}
+
 function estimateLine(e: PlannedBook['estimate']): string {
   const line = `${plural(e.chunks, 'chunk')}, ${e.characters.toLocaleString('en-US')} characters, ~${e.audioMinutes.toFixed(1)} min of audio, ${plural(e.modelCalls, 'model call')} (at least)`;
   if (!e.cost) return line;
@@ -90,7 +110,8 @@ function estimateLine(e: PlannedBook['estimate']): string {
         ? `${n(c.inputTokens)} input / ${n(c.audioOutputTokens)} audio out tokens`
         : `${n(c.inputTokens)} input / ${n(c.textOutputTokens)} text out / ${n(c.audioOutputTokens)} audio out tokens`;
   const via = c.provider === 'speech' ? ' (speech endpoint)' : '';
-  return `${line}\n  estimate with ${c.model}${via}: ~${plural(c.expectedCalls, 'call')} with retries, ${billed}, ~${formatUsd(c.costUsd)}`;
+  const cast = c.attribution === undefined ? '' : `\n  of which the cast's attribution with ${c.attribution.model}: ${plural(c.attribution.calls, 'call')} (one per chapter with dialogue; none for a chapter already attributed), ${n(c.attribution.inputTokens)} input / ${n(c.attribution.outputTokens)} output tokens, ~${formatUsd(c.attribution.costUsd)}`;
+  return `${line}\n  estimate with ${c.model}${via}: ~${plural(c.expectedCalls, 'call')} with retries, ${billed}, ~${formatUsd(c.costUsd)}${cast}`;
 }
 
 /**

@@ -29,6 +29,8 @@ export interface RawSubmitFlags {
   credits?: boolean;
   split?: string;
   language?: string;
+  /** `--cast` alone is true; `--cast auto` or `--cast off`. */
+  cast?: string | boolean;
 }
 
 /** Smallest and largest --max-chars: below 20 a chunk is a word or two; above 20,000 no model reads it in one go. */
@@ -79,6 +81,11 @@ export function parseSubmitFlags(flags: RawSubmitFlags): SubmitOptions {
     options.notify = flags.notify.trim();
   }
   Object.assign(options, parseFinishFlags(flags, options.format));
+  if (flags.cast !== undefined) {
+    const cast = flags.cast === true ? 'auto' : String(flags.cast).trim().toLowerCase();
+    if (cast !== 'auto' && cast !== 'off') throw new UsageError(`--cast: expected auto or off (a map of speakers to voices goes in a manifest's cast:), got "${String(flags.cast)}"`);
+    options.cast = cast;
+  }
   if (flags.language !== undefined) {
     const language = parseLanguageTag(flags.language);
     if (language === undefined) throw new UsageError(`--language: ${languageTagExpectation(flags.language)}`);

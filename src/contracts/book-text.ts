@@ -30,4 +30,6 @@ export interface Chunk {
   text: string;
   /** What follows this chunk: decides the silence the finalizer puts after it. */
   pauseAfter: 'none' | 'sentence' | 'paragraph' | 'chapter';
+  /** Who speaks it, when the book is read by a cast (src/cast/); absent for the narrator. */
+  speaker?: string;
 }

@@ -5,6 +5,7 @@ import type { BookFinish } from './book-finish.js';
 import type { Chunk } from './book-text.js';
 import type { Rejection } from './rejection.js';
 import type { TokenUsage } from './token-usage.js';
+import type { CastMember } from './cast-member.js';
 
 /** Output formats the finalizer writes. */
 export type OutputFormat = 'm4b' | 'm4a' | 'mp3' | 'opus' | 'flac' | 'wav';
@@ -46,6 +47,8 @@ export interface SynthesizeJobData {
   hints?: string;
   /** The book's language (BCP 47); absent in jobs queued before languages existed, which are English. */
   language?: string;
+  /** Who speaks this chunk when the book is read by a cast; absent for the narrator. */
+  speaker?: string;
 }
 
 /** What a `synthesize` job returns; BullMQ hands these to the parent `finalize` job. */
@@ -67,6 +70,8 @@ export interface SynthesizeResult {
   checkedBy?: 'duration';
   rejections: Rejection[];
   usage: TokenUsage;
+  /** The voice the segment was read with (its key holds it), as the worker recorded it; absent from results made before casts. */
+  voice?: string;
   /**
    * Sample frames of the segment as this job found it in the store or stored it; absent from
    * results made before it existed.
@@ -124,7 +129,9 @@ export interface FinalizeJobData {
   /** File name without extension; never contains a path separator. */
   slug: string;
   chapters: { title: string }[];
-  chunks: Pick<Chunk, 'index' | 'chapter' | 'pauseAfter'>[];
+  chunks: (Pick<Chunk, 'index' | 'chapter' | 'pauseAfter'> & { speaker?: string; voice?: string })[];
+  /** The book's cast when dialogue is read by the characters' voices (narrator first), for the manifest. */
+  cast?: CastMember[];
   /** The book cut into parts, each encoded on its own as soon as its chunks are stored (see plan-parts.ts). */
   parts: PartSpec[];
   /** Input files the book was made from, for the manifest. */
@@ -152,7 +159,7 @@ export interface PartSpec {
 }
 
 /** The book's settings every part carries: what it needs to encode without reading the book's job. */
-export type BookSettings = Omit<FinalizeJobData, 'chapters' | 'chunks' | 'parts' | 'sources'>;
+export type BookSettings = Omit<FinalizeJobData, 'chapters' | 'chunks' | 'parts' | 'sources' | 'cast'>;
 
 /** Data of one `encode` job: a part of a book, the parent of its chunks' `synthesize` jobs. */
 export interface PartJobData {

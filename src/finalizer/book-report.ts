@@ -1,6 +1,7 @@
 import { chunkTotals, type ChunkTotals } from '../queue/chunk-totals.js';
 import type { FinalizeJobData, SynthesizeResult } from '../contracts/job-data.js';
 import type { LoudnessReport } from './book-mastering-report.js';
+import type { CastMember } from '../cast/cast-voices.js';
 
 /** A chapter's own levels, merged from its parts' measurements: integrated loudness (LUFS), true peak (dBTP), RMS (dBFS). */
 export interface ChapterLoudness {
@@ -26,9 +27,15 @@ export interface BookReport {
   sources: string[];
   /** Each chapter's place in the book and, for an encoded book, its own file (usable as soon as it was encoded). */
   chapters: { title: string; startMs: number; endMs: number; file?: string; loudness?: ChapterLoudness }[];
+  /** The book's cast when its dialogue is read by the characters' voices: the narrator first, then speakers by lines. */
+  cast?: CastMember[];
   chunks: {
     index: number;
     chapter: number;
+    /** Who speaks it (a cast's character); absent for the narrator. */
+    speaker?: string;
+    /** The voice its segment was read with, as the worker recorded it. */
+    voice?: string;
     chars: number;
     durationMs: number;
     /** Model calls this run made for the chunk (0 when its segment was already stored). */
@@ -64,7 +71,8 @@ export function bookReport(
   const chunks = book.chunks.map((c) => {
     const r = byIndex.get(c.index);
     if (!r) throw new Error(`chunk ${c.index} has no result`);
-    return { index: c.index, chapter: c.chapter, chars: r.chars, durationMs: r.durationMs, attempts: r.calls, cached: r.cached, similarity: r.similarity, ...(r.checkedBy ? { checkedBy: r.checkedBy } : {}), rejections: r.rejections, usage: r.usage, costUsd: r.costUsd ?? 0, rejectedCostUsd: r.rejectedCostUsd ?? 0, ...mastering.times?.get(c.index), ...(mastering.gains?.has(c.index) ? { gainDb: mastering.gains.get(c.index)! } : {}) };
+    const voice = r.voice ?? c.voice;
+    return { index: c.index, chapter: c.chapter, ...(c.speaker === undefined ? {} : { speaker: c.speaker }), ...(voice === undefined ? {} : { voice }), chars: r.chars, durationMs: r.durationMs, attempts: r.calls, cached: r.cached, similarity: r.similarity, ...(r.checkedBy ? { checkedBy: r.checkedBy } : {}), rejections: r.rejections, usage: r.usage, costUsd: r.costUsd ?? 0, rejectedCostUsd: r.rejectedCostUsd ?? 0, ...mastering.times?.get(c.index), ...(mastering.gains?.has(c.index) ? { gainDb: mastering.gains.get(c.index)! } : {}) };
   });
   const first = results[0];
   return {
@@ -80,6 +88,7 @@ export function bookReport(
     durationMs: Math.round(timeline.totalMs),
     createdAt: new Date().toISOString(),
     sources: book.sources,
+    ...(book.cast === undefined ? {} : { cast: book.cast }),
     chapters: timeline.chapters.map((c) => ({ title: c.title, startMs: Math.round(c.startMs), endMs: Math.round(c.endMs), ...(c.file === undefined ? {} : { file: c.file }), ...(c.loudness === undefined ? {} : { loudness: c.loudness }) })),
     chunks,
     totals: chunkTotals(chunks.map((c) => ({ ...c, calls: c.attempts }))),

@@ -207,7 +207,7 @@ export async function finalizeFromParts(
 async function chapterFiles(book: FinalizeJobData, timeline: ReturnType<typeof partsTimeline>, byPart: Map<number, PartResult>, rate: number, out: BookOutput, signal: AbortSignal | undefined): Promise<string[]> {
   const codec = codecOf(book.format, book.finish)!;
   const names = bookNames(book, codec.extension);
-  const { parts: _parts, chunks: _chunks, chapters, sources: _sources, ...settings } = book;
+  const { parts: _parts, chunks: _chunks, chapters, sources: _sources, cast: _cast, ...settings } = book;
   // S3 keeps LastModified to the second.
   const since = Math.floor(Date.parse(book.submittedAt) / 1000) * 1000;
   return settleAll<string[]>(

@@ -31,6 +31,8 @@ export type PriceTable = Readonly<Record<string, ModelPrices>>;
  *   its other mini audio models (gpt-4o-mini-audio-preview, gpt-realtime-mini), an assumption.
  * - gpt-4o-mini-tts (POST /audio/speech): its model page, same copy: text $0.60 in, audio $12 out
  *   (OpenAI's own estimate: $0.015 a minute).
+ * - gpt-4o-mini (text only: the cast's attribution, NARRATE_CAST_MODEL): openai.com/api/pricing as
+ *   known on 2025-06-01: $0.15 in / $0.60 out.
  * - tts-1 and tts-1-hd (POST /audio/speech): their model pages, same copy: $15 and $30 per million
  *   characters of input.
  */
@@ -39,6 +41,7 @@ export const DEFAULT_PRICES: PriceTable = Object.freeze({
   'gpt-audio': { textInputPerM: 2.5, textOutputPerM: 10, audioOutputPerM: 64 },
   'gpt-audio-mini': { textInputPerM: 0.6, textOutputPerM: 2.4, audioOutputPerM: 20 },
   'gpt-4o-mini-tts': { textInputPerM: 0.6, textOutputPerM: 0, audioOutputPerM: 12 },
+  'gpt-4o-mini': { textInputPerM: 0.15, textOutputPerM: 0.6, audioOutputPerM: 0 },
   'tts-1': { textInputPerM: 0, textOutputPerM: 0, audioOutputPerM: 0, charactersPerM: 15 },
   'tts-1-hd': { textInputPerM: 0, textOutputPerM: 0, audioOutputPerM: 0, charactersPerM: 30 },
 });
@@ -93,9 +96,15 @@ export function loadPrices(file: string | undefined): PriceTable {
 export function pricesFor(table: PriceTable, model: string, provider: 'chat-audio' | 'speech' | 'offline' = 'chat-audio'): ModelPrices {
   const own = table[model];
   if (own) return own;
+  // A text-only row (gpt-4o-mini, the cast's) is no family of an audio model (gpt-4o-mini-audio-preview).
   const family = Object.keys(table)
-    .filter((k) => model.startsWith(k))
+    .filter((k) => model.startsWith(k) && !isTextOnly(table[k]!))
     .sort((a, b) => b.length - a.length)[0];
   const fallback = provider === 'speech' ? DEFAULT_PRICED_SPEECH_MODEL : DEFAULT_PRICED_MODEL;
   return table[family ?? fallback] ?? DEFAULT_PRICES[fallback]!;
+}
+
+/** A row of a text chat model: no audio, not billed by the character (the cast's attribution model). */
+function isTextOnly(row: ModelPrices): boolean {
+  return row.audioOutputPerM === 0 && row.charactersPerM === undefined && row.textOutputPerM > 0;
 }

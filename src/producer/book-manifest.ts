@@ -41,6 +41,14 @@ export const bookManifestSchema = z.strictObject({
     .refine((value) => parseLanguageTag(value) !== undefined, { error: (issue) => languageTagExpectation(String(issue.input)) })
     .transform((value) => parseLanguageTag(value) ?? value)
     .optional(),
+  /**
+   * Dialogue read by the characters' voices: `auto` (voices chosen for every speaker), `off`, or a map
+   * of speaker → voice (`{ narrator: alloy, Alice: shimmer, "The Queen": fable }`), speakers it does not
+   * name getting the provider's other voices.
+   */
+  cast: z
+    .union([z.enum(['auto', 'off']), z.record(z.string().trim().min(1, 'a speaker name'), z.string().trim().min(1, 'a voice name'))])
+    .optional(),
   /** Chapter files, relative to the manifest; a title here overrides the file's own heading. */
   chapters: z
     .array(z.union([z.string().min(1), z.strictObject({ file: z.string().min(1), title: z.string().trim().min(1).optional() })]))

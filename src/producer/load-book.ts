@@ -27,6 +27,8 @@ export interface LoadedBook {
   style?: string;
   format?: BookManifest['format'];
   maxChars?: number;
+  /** Its manifest's `cast:`: auto, off, or speaker → voice. */
+  cast?: BookManifest['cast'];
   /** Spending cap in dollars, from its manifest's maxCost. */
   maxCost?: number;
   /** The book's own pronunciation lexicon (absolute path), from its manifest. */
@@ -115,6 +117,7 @@ async function loadManifestBook(path: string, flags: Partial<ReadingOptions>): P
     ...(manifest.maxChars === undefined ? {} : { maxChars: manifest.maxChars }),
     ...(manifest.lexicon === undefined ? {} : { lexicon: resolve(base, manifest.lexicon) }),
     ...(manifest.maxCost === undefined ? {} : { maxCost: manifest.maxCost }),
+    ...(manifest.cast === undefined ? {} : { cast: manifest.cast }),
     ...manifestFinishChoices(manifest, base),
     ...(manifest.language === undefined ? {} : { language: manifest.language, languageFrom: 'manifest' }),
   };

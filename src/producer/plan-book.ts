@@ -6,7 +6,11 @@ import { newBookId } from './new-book-id.js';
 import type { LoadedBook } from './load-book.js';
 import { applyLexicon, type Lexicon } from './lexicon.js';
 import { pronunciationHints } from './pronunciation-hints.js';
-import { splitChunks } from './split-chunks.js';
+import { splitChunks, splitTurnChunks } from './split-chunks.js';
+import type { Chapter, Chunk } from '../contracts/book-text.js';
+import { speakerTurns } from '../cast/speaker-turns.js';
+import { castMembers, castVoices } from '../cast/cast-voices.js';
+import { NARRATOR, speakerKey } from '../cast/speaker-name.js';
 import { acxChapters, bookFinish, withCredits } from './resolve-book-finish.js';
 import type { FinishChoices } from '../contracts/finish-choices.js';
 import type { CoverType } from '../contracts/book-finish.js';
@@ -49,22 +53,66 @@ export interface PlanOptions extends BookChoices {
   partChars?: number;
   /** The book's language (BCP 47), already resolved: decides sentence and word boundaries. Default "en". */
   language?: string;
+  /** Dialogue read by the characters' voices (see CastPlan); absent: the narrator reads everything. */
+  cast?: CastPlan;
+}
+
+/** How a book's dialogue is voiced: who speaks each quotation, and the voices to give them. */
+export interface CastPlan {
+  /** Per chapter of the book as read (chaptersAsRead), per quotation: its speaker, or null for the narrator. */
+  speakers: readonly (readonly (string | null)[])[];
+  /** The provider's voices to hand out (cast-voices.ts). */
+  available: readonly string[];
+  /** Voices the user named per speaker (a manifest's cast map); `narrator` sets the narrator's. */
+  chosen?: Readonly<Record<string, string>>;
+  /** What a voice name sounds like (offline, alloy is rms). */
+  sound?: (voice: string) => string;
+}
+
+/**
+ * The chapters as they will be read: the book's, with credits and ACX's spoken chapter openings
+ * added when asked for, before any lexicon. The cast is attributed on these, so its quotation
+ * numbers match what planBook chunks.
+ */
+export function chaptersAsRead(loaded: LoadedBook, options: PlanOptions): Chapter[] {
+  return readBook(loaded, options).book.chapters;
+}
+
+function readBook(loaded: LoadedBook, options: PlanOptions) {
+  const { finish, format } = bookFinish(loaded, options, narratorVoice(loaded, options), options.checkedCover);
+  const credited = finish.credits ? { ...loaded, chapters: withCredits(loaded.chapters, { title: options.title ?? loaded.title, author: options.author ?? loaded.author, narrator: finish.narrator }, finish.loudness === 'acx') } : loaded;
+  const book = finish.loudness === 'acx' ? { ...credited, chapters: acxChapters(credited.chapters) } : credited;
+  return { finish, format, book };
+}
+
+/** The narrator's voice: --voice, else the cast map's `narrator`, else the manifest's voice, else the default. */
+function narratorVoice(loaded: LoadedBook, options: PlanOptions): string {
+  const fromCast = options.cast?.chosen === undefined ? undefined : Object.entries(options.cast.chosen).find(([name]) => speakerKey(name) === NARRATOR)?.[1];
+  return options.voice ?? fromCast ?? loaded.voice ?? options.defaultVoice;
 }
 
 /** Chunks a loaded book and fills in the settings every job needs. Pure apart from the id's randomness. */
 export function planBook(loaded: LoadedBook, options: PlanOptions): BookPlan {
-  const { finish, format } = bookFinish(loaded, options, options.voice ?? loaded.voice ?? options.defaultVoice, options.checkedCover);
-  const credited = finish.credits ? { ...loaded, chapters: withCredits(loaded.chapters, { title: options.title ?? loaded.title, author: options.author ?? loaded.author, narrator: finish.narrator }, finish.loudness === 'acx') } : loaded;
-  const book = finish.loudness === 'acx' ? { ...credited, chapters: acxChapters(credited.chapters) } : credited;
+  const { finish, format, book } = readBook(loaded, options);
   const maxChars = Math.min(options.maxChars ?? book.maxChars ?? options.defaultMaxChars, options.maxCharsLimit ?? Infinity);
   const lexicon = options.lexicon;
+  const speak = (text: string) => (lexicon && lexicon.size > 0 ? applyLexicon(text, lexicon) : text);
   const spoken = lexicon && lexicon.size > 0
-    ? book.chapters.map((c) => ({ title: c.title, paragraphs: c.paragraphs.map((p) => applyLexicon(p, lexicon)) }))
+    ? book.chapters.map((c) => ({ title: c.title, paragraphs: c.paragraphs.map(speak) }))
     : book.chapters;
   // prepareBooks always resolves it; a direct caller gets the book's own valid tag, else English.
   const language = options.language ?? parseLanguageTag(book.language ?? '') ?? 'en';
-  const chunks = splitChunks(spoken, maxChars, language);
-  const voice = options.voice ?? book.voice ?? options.defaultVoice;
+  const cast = options.cast;
+  // With a cast, chapters are cut into speaker turns first (on the text as written, where the
+  // quotations were numbered), the lexicon applied to each turn; no chunk holds two voices.
+  const chunks = cast === undefined
+    ? splitChunks(spoken, maxChars, language)
+    : splitTurnChunks(book.chapters.map((c, i) => speakerTurns(c.paragraphs, cast.speakers[i] ?? []).map((turns) => turns.map((t) => ({ ...t, text: speak(t.text) })))), maxChars, language);
+  const voice = narratorVoice(book, options);
+  const lines = new Map<string, number>();
+  for (const chapter of cast?.speakers ?? []) for (const s of chapter) if (s !== null) lines.set(s, (lines.get(s) ?? 0) + 1);
+  const voices = cast === undefined ? new Map<string, string>() : castVoices(lines, { narrator: voice, available: cast.available, ...(cast.chosen ? { chosen: cast.chosen } : {}), ...(cast.sound ? { sound: cast.sound } : {}) });
+  const voiceOf = (c: Chunk) => (c.speaker === undefined ? voice : (voices.get(c.speaker) ?? voice));
   const style = options.style ?? book.style ?? options.defaultStyle;
   const bookId = options.bookId ?? newBookId(options.slug);
   return {
@@ -78,7 +126,8 @@ export function planBook(loaded: LoadedBook, options: PlanOptions): BookPlan {
       outDir: isUrl(options.outDir) ? options.outDir : resolve(options.outDir),
       slug: options.slug,
       chapters: book.chapters.map((c) => ({ title: c.title })),
-      chunks: chunks.map(({ index, chapter, pauseAfter }) => ({ index, chapter, pauseAfter })),
+      chunks: chunks.map((c) => ({ index: c.index, chapter: c.chapter, pauseAfter: c.pauseAfter, ...(cast === undefined ? {} : { voice: voiceOf(c), ...(c.speaker === undefined ? {} : { speaker: c.speaker }) }) })),
+      ...(cast === undefined ? {} : { cast: castMembers(chunks.map((c) => ({ text: c.text, voice: voiceOf(c), ...(c.speaker === undefined ? {} : { speaker: c.speaker }) })), lines, voice) }),
       parts: planParts(chunks, options.partChars),
       sources: book.files,
       language,
@@ -88,7 +137,7 @@ export function planBook(loaded: LoadedBook, options: PlanOptions): BookPlan {
     },
     synthesize: chunks.map((c) => {
       const hints = book.readings ? pronunciationHints(c.text, book.readings) : '';
-      return { bookId, index: c.index, chapter: c.chapter, text: c.text, voice, style, language, ...(hints === '' ? {} : { hints }) };
+      return { bookId, index: c.index, chapter: c.chapter, text: c.text, voice: voiceOf(c), style, language, ...(hints === '' ? {} : { hints }), ...(c.speaker === undefined ? {} : { speaker: c.speaker }) };
     }),
   };
 }

@@ -1,4 +1,5 @@
 import type { PreparedBook } from './prepare-books.js';
+import type { CastMember } from '../cast/cast-voices.js';
 import { estimatePlan, speechMinutes, type PlanEstimate } from './plan-estimate.js';
 
 /** One book as `narrate plan --json` prints it. The names title/author/language/chapters/chunks/text/chars/estimate are kept. */
@@ -20,8 +21,13 @@ export interface PlannedBook {
     chars: number;
     /** Estimated minutes of speech. */
     minutes: number;
-    chunks: { text: string; chars: number }[];
+    /** `speaker` (absent for the narrator) and `voice` appear when the book is read by a cast. */
+    chunks: { text: string; chars: number; speaker?: string; voice?: string }[];
   }[];
+  /** The cast, when dialogue is read by the characters' voices: speaker, voice, lines, share of the book. */
+  cast?: CastMember[];
+  /** How the cast was attributed: `cues` in a plan (no model call is made); the chat model attributes at submit when a key is set. */
+  castBy?: 'model' | 'cues';
   estimate: PlanEstimate;
 }
 
@@ -39,7 +45,8 @@ export function plannedBook(book: PreparedBook): PlannedBook {
   for (const chunk of synthesize) {
     const chapter = chapters[chunk.chapter];
     if (chapter === undefined) continue;
-    chapter.chunks.push({ text: chunk.text, chars: chunk.text.length });
+    const cast = finalize.cast === undefined ? {} : { ...(chunk.speaker === undefined ? {} : { speaker: chunk.speaker }), voice: chunk.voice };
+    chapter.chunks.push({ text: chunk.text, chars: chunk.text.length, ...cast });
     chapter.chars += chunk.text.length;
     chapter.minutes += speechMinutes(chunk.text);
   }
@@ -54,6 +61,8 @@ export function plannedBook(book: PreparedBook): PlannedBook {
     output: `${finalize.outDir}/${finalize.slug}.${finalize.format}`,
     sources: finalize.sources,
     chapters,
+    ...(finalize.cast === undefined ? {} : { cast: finalize.cast }),
+    ...(book.cast === undefined ? {} : { castBy: book.cast.by }),
     estimate: estimatePlan(book.plan),
   };
 }

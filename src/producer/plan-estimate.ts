@@ -1,5 +1,6 @@
 import { DEFAULT_CHARS_PER_SECOND } from '../verify/expected-duration.js';
 import type { BookPlan } from '../contracts/book-plan.js';
+import type { AttributionEstimate } from '../money/estimate-attribution.js';
 
 /**
  * What a book (or a batch) will take, known before anything is bought. Other estimates (tokens,
@@ -31,6 +32,8 @@ export interface PlanCost {
   audioOutputTokens: number;
   /** Characters billed, for a model priced by the character (tts-1, tts-1-hd); absent otherwise. */
   characters?: number;
+  /** The cast's attribution calls (NARRATE_CAST_MODEL, one per chapter with quotations), counted in expectedCalls and costUsd. */
+  attribution?: AttributionEstimate;
   costUsd: number;
 }
 
@@ -71,6 +74,13 @@ export function sumEstimates(estimates: readonly PlanEstimate[]): PlanEstimate {
       total.cost.textOutputTokens += c.textOutputTokens;
       total.cost.audioOutputTokens += c.audioOutputTokens;
       total.cost.costUsd += c.costUsd;
+      if (c.attribution) {
+        const a = (total.cost.attribution ??= { model: c.attribution.model, calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 });
+        a.calls += c.attribution.calls;
+        a.inputTokens += c.attribution.inputTokens;
+        a.outputTokens += c.attribution.outputTokens;
+        a.costUsd += c.attribution.costUsd;
+      }
     }
   }
   return total;

@@ -10,8 +10,14 @@ import { expandInputs } from './expand-inputs.js';
 import { loadLexicon, mergeLexicons } from './lexicon.js';
 import type { ReadingOptions } from './epub/reading-options.js';
 import { loadBook, readingChoices, type LoadedBook } from './load-book.js';
-import { planBook, type BookChoices } from './plan-book.js';
+import { chaptersAsRead, planBook, type BookChoices, type CastPlan, type PlanOptions } from './plan-book.js';
 import type { BookPlan } from '../contracts/book-plan.js';
+import { attributeBook, type AttributionCache } from '../cast/attribute-book.js';
+import { chapterQuotations } from '../cast/chapter-quotations.js';
+import { chatTextModel, type AttributionModel, type TextUsage } from '../cast/chat-text-model.js';
+import { FLITE_VOICES } from '../language/offline-voice.js';
+import { CHAT_VOICE_NAMES } from '../language/espeak-voice.js';
+import { isEnglish } from '../language/languages.js';
 import { DEFAULT_MAX_CHARS } from './split-chunks.js';
 import { slugify } from '../finalizer/slugify.js';
 import { checkFlagCover, resolveCover } from './resolve-cover.js';
@@ -40,6 +46,8 @@ export interface SubmitOptions extends BookChoices {
   cover?: string;
   /** The books' language (canonical BCP 47), overriding what they declare and detection. */
   language?: string;
+  /** --cast: `auto` reads dialogue with the characters' voices, `off` with the narrator's alone; a manifest's `cast:` applies when absent. */
+  cast?: 'auto' | 'off';
 }
 
 /** A planned book, with what `narrate plan` shows beyond the jobs. */
@@ -53,6 +61,25 @@ export interface PreparedBook {
   maxCost?: number;
   /** The book as read. */
   loaded: LoadedBook;
+  /** How its dialogue was attributed, when it is read by a cast. */
+  cast?: CastAttribution;
+}
+
+/** How a book's quotations were attributed, and what it cost or will cost. */
+export interface CastAttribution {
+  /** `model`: the chat model (submit, run); `cues`: the text's own cues (offline, and `plan`, which calls no model). */
+  by: 'model' | 'cues';
+  /** Chapters with quotations: one attribution call each with a key (none when cached). */
+  chapters: number;
+  /** Characters of those chapters: what the attribution calls send. */
+  chars: number;
+  /** Quotations in the book. */
+  quotations: number;
+  /** Calls made now (submit, run), retries included; cached chapters make none. */
+  calls: number;
+  /** Chapters found in the cache. */
+  cached: number;
+  usage: TextUsage;
 }
 
 /** Books planned from the inputs, without touching Redis: what submit enqueues and plan prints. */
@@ -83,6 +110,10 @@ export interface PrepareMode {
    * from the same source and settings (a rerun of a submit), which is then skipped, or undefined.
    */
   queued?: (book: LoadedBook) => Promise<string | undefined>;
+  /** Where attributions are cached (Redis, by the chapter's text): submit and run; plan has none. */
+  attributionCache?: AttributionCache;
+  /** The chat model to attribute quotations with; default the provider's (NARRATE_CAST_MODEL) when a key is set and not planOnly. */
+  attributionModel?: AttributionModel;
 }
 
 /** Slugs taken in Redis for the books of one output (see slug-claims.ts). */
@@ -170,18 +201,22 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
   const prepared: PreparedBook[] = [];
   const refused: ChosenSlug[] = [];
   let badSetting: Error | undefined;
-  books.forEach((book, i) => {
+  const wantsModel = mode.planOnly !== true && config.apiKey !== undefined && config.provider !== 'offline';
+  const model = wantsModel && books.some((b) => castChoice(options, b) !== undefined) ? (mode.attributionModel ?? chatTextModel(config)) : undefined;
+  try {
+  for (const [i, book] of books.entries()) {
     const own = bookLexicons[i];
     const cover = covers[i];
     if (cover === null) {
       refused.push(chosen[i]!);
-      return;
+      continue;
     }
     try {
       const declared = book.language === undefined ? undefined : { tag: book.language, from: book.languageFrom ?? 'epub' };
       const language = resolveLanguage(book.source, book.chapters, flagLanguage, declared);
-      const plan = planBook(book, {
-        ...stripUndefined(choices),
+      const { cast: _castFlag, ...bookChoices } = choices;
+      const planOptions: PlanOptions = {
+        ...stripUndefined(bookChoices),
         lexicon: mergeLexicons(globalLexicon, own, flagLexicon),
         slug: slugs[i]!,
         bookId: chosen[i]!.bookId,
@@ -192,7 +227,16 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
         language: language.language,
         ...(cover ? { checkedCover: cover } : {}),
         partChars: config.partChars,
-      });
+      };
+      const choice = castChoice(options, book);
+      let attribution: CastAttribution | undefined;
+      if (choice !== undefined) {
+        const cast = await bookCast(book, planOptions, choice, language.language, config, model === undefined ? {} : { model, ...(mode.attributionCache ? { cache: mode.attributionCache } : {}) });
+        planOptions.cast = cast.plan;
+        attribution = cast.attribution;
+        warnings.push(...cast.warnings.map((w) => `${book.source}: cast: ${w}`));
+      }
+      const plan = planBook(book, planOptions);
       warnings.push(...language.warnings);
       if (maxCharsLimit !== undefined && options.maxChars === undefined && book.maxChars !== undefined && book.maxChars > maxCharsLimit) {
         warnings.push(`${book.source}: maxChars ${book.maxChars} is over the speech endpoint's ${maxCharsLimit} characters a call: chunked to ${maxCharsLimit}`);
@@ -201,18 +245,66 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
         const voice = checkOfflineVoice(book.source, plan.finalize.voice, language.language, options.voice !== undefined ? 'flag' : book.voice !== undefined ? 'manifest' : 'env');
         if (voice !== undefined) warnings.push(`${book.source}: ${voice}`);
       }
-      prepared.push({ source: book.source, plan, loaded: book, languageSource: language.source, ...(book.maxCost === undefined ? {} : { maxCost: book.maxCost }) });
+      prepared.push({ source: book.source, plan, loaded: book, languageSource: language.source, ...(book.maxCost === undefined ? {} : { maxCost: book.maxCost }), ...(attribution === undefined ? {} : { cast: attribution }) });
     } catch (error) {
       refused.push(chosen[i]!);
       // A --voice or NARRATE_VOICE no book can be read with is the user's mistake, not the book's: nothing is queued.
       if (error instanceof ConfigError || (error instanceof InputError && error.message.startsWith('--'))) badSetting ??= error;
       else failures.push({ source: book.source, reason: coerceError(error).message });
     }
-  });
+  }
+  } finally {
+    if (mode.attributionModel === undefined) await model?.close();
+  }
   // After a bad setting nothing is queued, so every book gives its slug back, not only the refused ones.
   for (const r of badSetting === undefined ? refused : chosen) await mode.claims?.release(outDir, r.slug, r.bookId);
   if (badSetting !== undefined) throw badSetting;
   return { books: prepared, failures, warnings, skipped };
+}
+
+/** Whether a book is read by a cast, and with which voices named: --cast, else its manifest's `cast:`. Undefined: the narrator alone. */
+function castChoice(options: SubmitOptions, book: LoadedBook): 'auto' | Record<string, string> | undefined {
+  const choice = options.cast ?? book.cast;
+  return choice === undefined || choice === 'off' ? undefined : options.cast === 'auto' && typeof book.cast === 'object' ? book.cast : choice;
+}
+
+/**
+ * A book's cast: its quotations attributed (by the chat model with a key, else by the text's cues),
+ * the voices to hand out (the provider's; offline, flite's for English and espeak-ng's variants for
+ * the others), and what it cost. A voice the cast map names is checked like --voice.
+ */
+async function bookCast(
+  book: LoadedBook,
+  planOptions: PlanOptions,
+  choice: 'auto' | Record<string, string>,
+  language: string,
+  config: Config,
+  how: { model?: AttributionModel; cache?: AttributionCache },
+): Promise<{ plan: CastPlan; attribution: CastAttribution; warnings: string[] }> {
+  const chosen = choice === 'auto' ? undefined : choice;
+  const offline = config.provider === 'offline';
+  if (offline && chosen) for (const voice of Object.values(chosen)) checkOfflineVoice(book.source, voice, language, 'manifest');
+  const chapters = chaptersAsRead(book, planOptions);
+  const found = await attributeBook(chapters, how);
+  const warnings = [...found.warnings];
+  if (found.by === 'cues' && !isEnglish(language)) warnings.push(`the text's cues are read in English only; this book (${language}) is read by the narrator alone unless a key lets the chat model attribute it`);
+  const quotations = chapters.map((c) => chapterQuotations(c.paragraphs));
+  const asked = chapters.filter((_c, i) => quotations[i]!.length > 0);
+  const sound = offline ? (voice: string) => offlineVoice(voice, language).voice : undefined;
+  const available = offline && isEnglish(language) ? FLITE_VOICES : CHAT_VOICE_NAMES;
+  return {
+    plan: { speakers: found.speakers, available, ...(chosen ? { chosen } : {}), ...(sound ? { sound } : {}) },
+    attribution: {
+      by: found.by,
+      chapters: asked.length,
+      chars: asked.reduce((n, c) => n + c.paragraphs.reduce((m, p) => m + p.length + 2, 0), 0),
+      quotations: quotations.reduce((n, q) => n + q.length, 0),
+      calls: found.calls,
+      cached: found.cached,
+      usage: found.usage,
+    },
+    warnings,
+  };
 }
 
 /**

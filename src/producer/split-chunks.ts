@@ -3,6 +3,7 @@ import type { Chapter, Chunk } from '../contracts/book-text.js';
 import { isEnglish } from '../language/languages.js';
 import { wordPieces } from '../language/segment-text.js';
 import { splitSentencesSpaced } from './split-sentences.js';
+import type { SpeakerTurn } from '../cast/speaker-turns.js';
 
 /** The chunk size the CLI uses: about a minute of speech, well inside a chat-audio model's reply limit. */
 export const DEFAULT_MAX_CHARS = 1200;
@@ -36,6 +37,42 @@ export function splitChunks(chapters: Chapter[], maxChars: number, language?: st
     texts.forEach((piece, i) => {
       const pauseAfter = i === texts.length - 1 ? 'chapter' : piece.end;
       chunks.push({ index: chunks.length, chapter: chapterIndex, text: piece.text, pauseAfter });
+    });
+  });
+  return chunks;
+}
+
+/**
+ * Packs chapters cut into speaker turns (see cast/speaker-turns.ts) into chunks: as splitChunks does,
+ * but a chunk never holds two voices. Each run of turns of one voice is packed on its own (a turn
+ * that ends its paragraph is followed by a blank line, as paragraphs are), so a chunk ends at every
+ * change of speaker, however short the turn. Each chunk carries its speaker (none for the narrator).
+ */
+export function splitTurnChunks(chapters: SpeakerTurn[][][], maxChars: number, language?: string): Chunk[] {
+  if (!Number.isInteger(maxChars) || maxChars < MIN_MAX_CHARS) {
+    throw new InputError(`maxChars must be an integer >= ${MIN_MAX_CHARS}, got ${String(maxChars)}`);
+  }
+  const chunks: Chunk[] = [];
+  chapters.forEach((paragraphs, chapterIndex) => {
+    const runs: { speaker: string | undefined; fragments: string[]; paragraphEnd: boolean }[] = [];
+    for (const turn of paragraphs.flat()) {
+      const run = runs.at(-1);
+      if (run && run.speaker === turn.speaker) {
+        // One voice across a paragraph's end: the next fragment is a new paragraph; inside one, the same.
+        if (run.paragraphEnd) run.fragments.push(turn.text);
+        else run.fragments[run.fragments.length - 1] += ` ${turn.text}`;
+        run.paragraphEnd = turn.paragraphEnd;
+      } else {
+        runs.push({ speaker: turn.speaker, fragments: [turn.text], paragraphEnd: turn.paragraphEnd });
+      }
+    }
+    runs.forEach((run, r) => {
+      const texts = packChapter(run.fragments, maxChars, language);
+      texts.forEach((piece, i) => {
+        const lastOfRun = i === texts.length - 1;
+        const pauseAfter: Pause = lastOfRun && r === runs.length - 1 ? 'chapter' : lastOfRun ? (run.paragraphEnd ? 'paragraph' : /[.!?]['"\u2019\u201D)]*$/u.test(piece.text) ? 'sentence' : 'none') : piece.end;
+        chunks.push({ index: chunks.length, chapter: chapterIndex, text: piece.text, pauseAfter, ...(run.speaker === undefined ? {} : { speaker: run.speaker }) });
+      });
     });
   });
   return chunks;

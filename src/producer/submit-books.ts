@@ -7,6 +7,7 @@ import { BookFlowProducer } from '../queue/book-flow-producer.js';
 import { addBookRecord, submittedBook } from '../queue/book-record.js';
 import { estimateCost, formatUsd, type CostEstimate } from '../money/estimate-cost.js';
 import { loadPrices, pricesFor } from '../money/prices.js';
+import { callCostUsd } from '../money/call-cost.js';
 import { narratorIdentity } from '../providers/narrator-identity.js';
 import { chunkSegmentKey } from '../providers/chunk-segment-key.js';
 import { bullPrefix } from '../queue/keys.js';
@@ -19,6 +20,7 @@ import { prepareBooks, type SlugClaims, type SubmitOptions } from './prepare-boo
 import { storeBookPlan } from './store-book-plan.js';
 import { submissionIdentity } from './submission-identity.js';
 import { claimSlug, releaseSlug } from '../queue/slug-claims.js';
+import { redisAttributionCache } from '../cast/redis-attribution-cache.js';
 
 export type { SubmitOptions } from './prepare-books.js';
 
@@ -66,7 +68,8 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
   // A bad NARRATE_PRICES stops the submit before a book is read. The same estimate `narrate plan`
   // prints, for the same endpoint and model.
   const provider = config.provider === 'speech' ? 'speech' : 'chat-audio';
-  const prices = pricesFor(loadPrices(config.pricesFile), config.model, provider);
+  const table = loadPrices(config.pricesFile);
+  const prices = pricesFor(table, config.model, provider);
   const expanded = await expandInputs(inputs);
   if (options.title !== undefined && expanded.paths.length > 1) {
     throw new InputError(`--title names one book, but the inputs hold ${expanded.paths.length}`);
@@ -87,7 +90,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
   try {
     for (let from = 0; from < expanded.paths.length; from += SUBMIT_BATCH) {
       const batch = expanded.paths.slice(from, from + SUBMIT_BATCH);
-      const prepared = await prepareBooks(batch, options, config, { claims: slugClaims(connection, config.prefix), queued });
+      const prepared = await prepareBooks(batch, options, config, { claims: slugClaims(connection, config.prefix), queued, attributionCache: redisAttributionCache(connection, config.prefix) });
       submission.failures.push(...prepared.failures);
       submission.warnings.push(...prepared.warnings);
       for (const s of prepared.skipped) {
@@ -95,9 +98,15 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
         progress.skipped?.(s);
       }
       for (let i = 0; i < prepared.books.length; i++) {
-        const { source, plan, maxCost, loaded } = prepared.books[i]!;
+        const { source, plan, maxCost, loaded, cast } = prepared.books[i]!;
         const f = plan.finalize;
         const estimate = estimateCost(plan.synthesize, prices, { provider, model: config.model });
+        // The cast's attribution calls were made just now: what they cost is part of the book's price, and of its cap.
+        if (cast !== undefined && cast.calls > 0) {
+          const usage = { promptTokens: cast.usage.promptTokens, completionTokens: cast.usage.completionTokens, totalTokens: cast.usage.promptTokens + cast.usage.completionTokens, textOutputTokens: cast.usage.completionTokens };
+          estimate.costUsd += callCostUsd(usage, pricesFor(table, config.castModel));
+          estimate.calls += cast.calls;
+        }
         const maxCostUsd = options.maxCostUsd ?? maxCost;
         // Refused before anything reaches Redis: no model call is ever made for it.
         if (maxCostUsd !== undefined && estimate.costUsd > maxCostUsd) {

@@ -45,6 +45,15 @@ export function booksIndexKey(prefix: string): string {
 }
 
 /**
+ * One chapter's attribution for a cast (who speaks each quotation), under its content key (the model
+ * and the chapter's text, see cast/attribution-key.ts): a JSON list of names, kept for a while so a
+ * re-run asks the model nothing.
+ */
+export function attributionCacheKey(prefix: string, contentKey: string): string {
+  return `${bullPrefix(prefix)}:cast:${contentKey}`;
+}
+
+/**
  * Which books hold each slug of each output, so two submits (on any hosts, at the same moment)
  * never give one file name to two different books: one hash per deployment, field
  * `<outDir>\n<slug>`, value a JSON list of holders `{ bookId, source, at }`.

@@ -42,14 +42,15 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
   const { store, spool } = deps;
   const narrator = deps.ledger ? deps.ledger.guard(deps.narrator, data.bookId) : deps.narrator;
   const key = chunkSegmentKey(data, narrator);
-  const base = { index: data.index, key, provider: narrator.name, model: narrator.model, chars: data.text.length };
+  const base = { index: data.index, key, provider: narrator.name, model: narrator.model, voice: data.voice, chars: data.text.length };
   // The book holds the segment before it is looked up or stored, so a prune running now keeps it
   // (or, if it is deleting it this moment, is waited for: the lookup below then misses).
   await deps.refs?.use(data.bookId, [key], signal);
   // A HEAD, not a download: the store answers the cache question without the audio.
   const stored = await store.head(key, signal);
   if (stored) {
-    return { ...base, durationMs: stored.meta.durationMs, samples: frames(stored.wav), segment: segmentOf(stored.wav, stored.meta.loudness), cached: true, calls: 0, similarity: stored.meta.similarity, ...checkedBy(stored.meta), rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, costUsd: 0, rejectedCostUsd: 0 };
+    // The voice the stored segment says it was read with (its key holds the voice, so it is this chunk's).
+    return { ...base, voice: stored.meta.voice || data.voice, durationMs: stored.meta.durationMs, samples: frames(stored.wav), segment: segmentOf(stored.wav, stored.meta.loudness), cached: true, calls: 0, similarity: stored.meta.similarity, ...checkedBy(stored.meta), rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, costUsd: 0, rejectedCostUsd: 0 };
   }
   // Bought by an earlier attempt whose store write failed: store it now, no model call. (Its cost
   // was charged when it was bought; this job reports it, as the failed attempt reported nothing.)

@@ -63,6 +63,13 @@ export interface FakeModelOptions {
    * list (as some compatible servers), or neither (404 for both, as a bare server).
    */
   modelRoutes?: 'both' | 'list' | 'none';
+  /**
+   * Text mode (a chat completion without `modalities: ["audio"]`, as the cast's attribution asks):
+   * the answer's `message.content` for a request, given its user and system messages and its
+   * `response_format`. Default: a structured answer naming "narrator" for every quotation marked
+   * [Qn]...[/Qn] in the user message, when the request asks for a JSON schema; else "OK".
+   */
+  answerText?: (request: { text: string; system: string; responseFormat: unknown }) => string;
 }
 
 /** What the fake serves unless told otherwise. */
@@ -90,6 +97,10 @@ export interface FakeCall {
   outcome: FakeOutcome;
   /** The client's port: a keep-alive connection's calls share it. */
   socket: number;
+  /** The voice asked for (`audio.voice` of a chat-audio call, `voice` of a speech call); absent in text mode. */
+  voice?: string;
+  /** True for a chat completion in text mode (no audio asked): the cast's attribution calls. */
+  textMode?: boolean;
 }
 
 export type Fault =
@@ -209,7 +220,9 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
     const raw = await readBody(req);
     const body = parseJson(raw);
     const { text, system } = readMessages(body);
-    const call: FakeCall = { at: Date.now(), endpoint: 'chat', text, system, body, status: 0, repliedAt: 0, outcome: 'error', socket: req.socket.remotePort ?? 0 };
+    const textMode = isTextMode(body);
+    const askedVoice = (body as { audio?: { voice?: unknown } } | undefined)?.audio?.voice;
+    const call: FakeCall = { at: Date.now(), endpoint: 'chat', text, system, body, status: 0, repliedAt: 0, outcome: 'error', socket: req.socket.remotePort ?? 0, ...(typeof askedVoice === 'string' ? { voice: askedVoice } : {}), ...(textMode ? { textMode } : {}) };
     calls.push(call);
     const reply = (status: number, outcome: FakeOutcome, payload: unknown, headers: Record<string, string> = {}) => {
       call.status = status;
@@ -224,6 +237,20 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
     }
     const model = (body as { model?: unknown } | undefined)?.model;
     if (typeof model === 'string' && !served.has(model)) return reply(404, 'error', modelNotFound(model));
+    if (textMode) {
+      const invalidText = validateText(body);
+      if (invalidText) return reply(400, 'error', errorBody(400, invalidText.message, invalidText.code, invalidText.param));
+      const fault = takeFault(text);
+      if (fault?.kind === 'hang') {
+        call.outcome = 'hung';
+        return;
+      }
+      await delay(opts.latencyMs);
+      if (fault?.kind === 'status') return reply(fault.status, fault.status === 429 ? 'rate-limited' : 'error', errorBody(fault.status, fault.message ?? `Injected ${fault.status}`, null));
+      const responseFormat = (body as { response_format?: unknown }).response_format;
+      const content = fault?.kind === 'transcript' ? fault.transcript : (options.answerText ?? defaultTextAnswer)({ text, system, responseFormat });
+      return reply(200, 'read', textCompletion(body, content));
+    }
     const invalid = validate(body);
     if (invalid) return reply(400, 'error', errorBody(400, invalid.message, invalid.code, invalid.param));
 
@@ -286,7 +313,7 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
     const body = parseJson(await readBody(req)) as Record<string, unknown> | undefined;
     const text = typeof body?.input === 'string' ? body.input : '';
     const system = typeof body?.instructions === 'string' ? body.instructions : '';
-    const call: FakeCall = { at: Date.now(), endpoint: 'speech', text, system, body, status: 0, repliedAt: 0, outcome: 'error', socket: req.socket.remotePort ?? 0 };
+    const call: FakeCall = { at: Date.now(), endpoint: 'speech', text, system, body, status: 0, repliedAt: 0, outcome: 'error', socket: req.socket.remotePort ?? 0, ...(typeof body?.voice === 'string' ? { voice: body.voice } : {}) };
     calls.push(call);
     const reply = (status: number, outcome: FakeOutcome, payload: unknown) => {
       call.status = status;
@@ -617,5 +644,63 @@ function mulberry32(seed: number): () => number {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A chat completion of a text model asking for no audio: text mode (the cast's attribution). An
+ * audio model asked for text alone is refused below, as OpenAI refuses it (it needs audio in or out).
+ */
+function isTextMode(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null) return false;
+  const b = body as { model?: unknown; modalities?: unknown; audio?: unknown };
+  if (typeof b.model !== 'string' || /audio/.test(b.model)) return false;
+  return b.audio === undefined && (b.modalities === undefined || (Array.isArray(b.modalities) && !b.modalities.includes('audio')));
+}
+
+/** What OpenAI rejects in a text-mode request with 400 (the parts the cast sends); undefined when fine. */
+function validateText(body: unknown): { message: string; param: string | null; code: string | null } | undefined {
+  const b = body as Record<string, unknown>;
+  const missing = (param: string) => ({ message: `Missing required parameter: '${param}'.`, param, code: 'missing_required_parameter' });
+  if (typeof b.model !== 'string') return missing('model');
+  if (!Array.isArray(b.messages) || b.messages.length === 0) return missing('messages');
+  const format = b.response_format as { type?: unknown; json_schema?: { name?: unknown; schema?: unknown } } | undefined;
+  if (format !== undefined && format.type === 'json_schema') {
+    if (typeof format.json_schema?.name !== 'string') return missing('response_format.json_schema.name');
+    if (typeof format.json_schema.schema !== 'object' || format.json_schema.schema === null) return missing('response_format.json_schema.schema');
+  }
+  return undefined;
+}
+
+/** Every quotation marked [Qn]...[/Qn] in `text`, in order: what the cast's attribution asks about. */
+export function markedQuotations(text: string): { index: number; text: string }[] {
+  return [...text.matchAll(/\[Q(\d+)\]([\s\S]*?)\[\/Q\1\]/g)].map((m) => ({ index: Number(m[1]), text: m[2]! }));
+}
+
+function defaultTextAnswer(request: { text: string; responseFormat: unknown }): string {
+  if ((request.responseFormat as { type?: unknown } | undefined)?.type !== 'json_schema') return 'OK';
+  return JSON.stringify({ quotations: markedQuotations(request.text).map((q) => ({ index: q.index, speaker: 'narrator' })) });
+}
+
+/** A text-mode chat completion as OpenAI sends it: the content in `message.content`, usage in tokens. */
+function textCompletion(body: unknown, content: string): unknown {
+  const { system, text } = readMessages(body);
+  const promptTokens = Math.ceil((system.length + text.length) / 4) + 7;
+  const completionTokens = Math.ceil(content.length / 4);
+  return {
+    id: `chatcmpl-${randomBytes(12).toString('base64url')}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: (body as { model?: unknown }).model,
+    choices: [{ index: 0, finish_reason: 'stop', logprobs: null, message: { role: 'assistant', content, refusal: null, annotations: [] } }],
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+      completion_tokens_details: { accepted_prediction_tokens: 0, audio_tokens: 0, reasoning_tokens: 0, rejected_prediction_tokens: 0 },
+      prompt_tokens_details: { audio_tokens: 0, cached_tokens: 0 },
+    },
+    service_tier: 'default',
+    system_fingerprint: 'fp_fake00000',
   };
 }
