@@ -35,6 +35,8 @@ export interface FleetOptions {
   store?: { env: Record<string, string>; out: string };
   /** Called (and awaited) once every chunk is done, before the book is finalized (e.g. to read counters). */
   onChunksDone?: () => void | Promise<void>;
+  /** NARRATE_ALIGN for the workers; default off: the fake's tones and bank speech do not say the chunk's text. */
+  align?: boolean;
 }
 
 /** What afterBook gets: the run's queues, its directory, the environment its workers had, the book's id. */
@@ -97,6 +99,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
       NARRATE_CONCURRENCY: String(o.concurrency),
       ...(o.store ? o.store.env : { NARRATE_STORE_DIR: join(dir, 'segments') }),
       NARRATE_LOG_LEVEL: 'warn',
+      NARRATE_ALIGN: o.align === true ? 'on' : 'off',
       // Bounded drain, so stopping the fleet can never hang the bench.
       NARRATE_SHUTDOWN_TIMEOUT_MS: '10000',
       // The finalizer's scratch files land inside the bench's temp dir, so even a worker killed

@@ -22,6 +22,7 @@ import { alignSection } from './section-align.js';
 import { readalongSection } from './section-readalong.js';
 import { libraryListings } from './library-listings.js';
 import { castSection } from './section-cast.js';
+import { alignCostSection } from './section-align-cost.js';
 import { librarySection } from './section-library.js';
 
 const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<void>> = {
@@ -35,6 +36,7 @@ const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<v
   readalong: readalongSection,
   listings: (o, r) => libraryListings(o, r),
   cast: castSection,
+  'align-cost': alignCostSection,
   library: librarySection,
 };
 

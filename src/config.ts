@@ -135,6 +135,16 @@ const schema = z.object({
     .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'a number from 0 to 1')
     .transform(Number)
     .default(0.9),
+  /**
+   * `on`: every accepted reading is aligned with its sentences (their timings go to the manifest and
+   * captions) and a reading that seems to skip one is narrated again; `off`: neither.
+   */
+  NARRATE_ALIGN: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['on', 'off'], { error: 'on or off' }))
+    .default('on'),
   /** A pronunciation lexicon (JSON or YAML map of word → spoken form) applied to every book. */
   NARRATE_LEXICON: z.string().trim().min(1, 'a file path').optional(),
   /** `narrate worker`: how long the first SIGTERM/SIGINT waits for jobs in flight before forcing. */
@@ -258,6 +268,8 @@ export interface Config {
   readonly globalConcurrency: number | undefined;
   readonly lockDurationMs: number;
   readonly similarityThreshold: number;
+  /** NARRATE_ALIGN: align every accepted reading with its sentences and reject one that skips a sentence. */
+  readonly align: boolean;
   readonly lexicon: string | undefined;
   /** The file store's directory (NARRATE_STORE_DIR or a file:// NARRATE_STORE_URL); unused with an s3:// store. */
   readonly storeDir: string;
@@ -367,6 +379,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     globalConcurrency: e.NARRATE_GLOBAL_CONCURRENCY,
     lockDurationMs: e.NARRATE_LOCK_DURATION_MS,
     similarityThreshold: e.NARRATE_SIMILARITY_THRESHOLD,
+    align: e.NARRATE_ALIGN === 'on',
     lexicon: e.NARRATE_LEXICON,
     storeDir: store.kind === 'file' ? store.dir : (e.NARRATE_STORE_DIR ?? '.narrate/segments'),
     store,

@@ -4,13 +4,14 @@ import type { FinishChoices } from '../contracts/finish-choices.js';
 import { finishConflict } from '../producer/finish-conflict.js';
 import type { OutputFormat } from '../contracts/job-data.js';
 import { UsageError } from './usage-error.js';
+import { CAPTION_FORMATS, type CaptionFormat } from '../contracts/caption-format.js';
 
 /** The only value --split takes today. */
 export const SPLIT_MODES = ['chapters'] as const;
 
-/** Validates --loudness, --cover, --narrator, --credits/--no-credits and --split, and the combinations that make no sense. */
+/** Validates --loudness, --cover, --narrator, --credits/--no-credits, --split and --captions, and the combinations that make no sense. */
 export function parseFinishFlags(
-  flags: { loudness?: string; cover?: string; narrator?: string; credits?: boolean; split?: string },
+  flags: { loudness?: string; cover?: string; narrator?: string; credits?: boolean; split?: string; captions?: string },
   format: OutputFormat | undefined,
 ): FinishChoices {
   const out: FinishChoices = {};
@@ -24,6 +25,11 @@ export function parseFinishFlags(
       throw new UsageError(`--split: expected ${SPLIT_MODES.join(', ')}, got "${flags.split}"`);
     }
     out.split = true;
+  }
+  if (flags.captions !== undefined) {
+    const format = flags.captions.trim().toLowerCase();
+    if (!(CAPTION_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--captions: expected ${CAPTION_FORMATS.join(' or ')}, got "${flags.captions}"`);
+    out.captions = format as CaptionFormat;
   }
   if (flags.cover !== undefined) {
     if (flags.cover.trim() === '') throw new UsageError('--cover: expected an image file (JPEG or PNG), got an empty string');

@@ -24,7 +24,7 @@ import { printable, printableMessage } from './printable.js';
  * could not be delivered is a warning, not a failed book.
  */
 export async function runCommand(inputs: string[], flags: RawSubmitFlags, config: Config, io: CliIo, logger: Logger): Promise<number> {
-  const options = parseSubmitFlags(flags);
+  const options = parseSubmitFlags(flags, { align: config.align });
   await checkWebhook(options.notify, config, io);
   await probeStores(config, options.outDir);
   await checkRedisEviction(config, io);

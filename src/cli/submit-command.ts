@@ -14,7 +14,7 @@ import { printable, printableMessage } from './printable.js';
  * files and settings queued are named on stderr and not queued again.
  */
 export async function submitCommand(inputs: string[], flags: RawSubmitFlags, config: Config, io: CliIo): Promise<number> {
-  const options = parseSubmitFlags(flags);
+  const options = parseSubmitFlags(flags, { align: config.align });
   await checkWebhook(options.notify, config, io);
   await probeStores(config, options.outDir);
   const connection = await connectRedis(config.redis, { name: 'narrate-submit' });

@@ -28,6 +28,7 @@ export interface RawSubmitFlags {
   narrator?: string;
   credits?: boolean;
   split?: string;
+  captions?: string;
   language?: string;
   /** `--cast` alone is true; `--cast auto` or `--cast off`. */
   cast?: string | boolean;
@@ -37,7 +38,7 @@ export interface RawSubmitFlags {
 export const MAX_CHARS_RANGE = [20, 20_000] as const;
 
 /** Validates flags into SubmitOptions; every message says which flag, what it takes and what it got. */
-export function parseSubmitFlags(flags: RawSubmitFlags): SubmitOptions {
+export function parseSubmitFlags(flags: RawSubmitFlags, settings: { align?: boolean } = {}): SubmitOptions {
   const options: SubmitOptions = { outDir: flags.out };
   if (flags.out.trim() === '') throw new UsageError('--out: expected a directory, got an empty string');
   // A URL is never taken for a relative path (`--out s3://x` once made a local directory "s3:").
@@ -81,6 +82,8 @@ export function parseSubmitFlags(flags: RawSubmitFlags): SubmitOptions {
     options.notify = flags.notify.trim();
   }
   Object.assign(options, parseFinishFlags(flags, options.format));
+  // Captions are made of the sentence timings, which NARRATE_ALIGN=off turns off.
+  if (options.captions !== undefined && settings.align === false) throw new UsageError(`--captions ${options.captions}: needs the sentence timings that NARRATE_ALIGN=off turns off; unset NARRATE_ALIGN (or set it to on)`);
   if (flags.cast !== undefined) {
     const cast = flags.cast === true ? 'auto' : String(flags.cast).trim().toLowerCase();
     if (cast !== 'auto' && cast !== 'off') throw new UsageError(`--cast: expected auto or off (a map of speakers to voices goes in a manifest's cast:), got "${String(flags.cast)}"`);

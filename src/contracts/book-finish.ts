@@ -14,6 +14,8 @@ export interface BookFinish {
   credits: boolean;
   /** One file per chapter in `<out>/<slug>/`, with a playlist beside them. */
   split: boolean;
+  /** Captions of every sentence, for the book (`<slug>.vtt|srt`) and beside each chapter file. Default none. */
+  captions?: 'vtt' | 'srt';
   /** A checked JPEG or PNG embedded as the cover. */
   cover?: BookCover;
   year?: string;

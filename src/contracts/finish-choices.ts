@@ -1,3 +1,4 @@
+import type { CaptionFormat } from './caption-format.js';
 import type { LoudnessPresetName } from './loudness-preset-name.js';
 
 /** How a book is to be finished, as `run` and `submit` were asked (flags, checked); a manifest's own choices fill the rest. */
@@ -7,4 +8,5 @@ export interface FinishChoices {
   narrator?: string;
   credits?: boolean;
   split?: boolean;
+  captions?: CaptionFormat;
 }

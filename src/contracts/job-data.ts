@@ -5,6 +5,7 @@ import type { BookFinish } from './book-finish.js';
 import type { Chunk } from './book-text.js';
 import type { Rejection } from './rejection.js';
 import type { TokenUsage } from './token-usage.js';
+import type { SegmentTimings } from './segment-timings.js';
 import type { CastMember } from './cast-member.js';
 
 /** Output formats the finalizer writes. */
@@ -88,6 +89,11 @@ export interface SynthesizeResult {
   costUsd?: number;
   /** The part of costUsd spent on readings the verbatim check rejected. */
   rejectedCostUsd?: number;
+  /**
+   * Where each sentence is in the segment (as aligned when it was stored, read back on a cache hit);
+   * absent when alignment is off (NARRATE_ALIGN) or the segment was stored without it.
+   */
+  timings?: SegmentTimings;
 }
 
 /** Retry settings for a book's chunks. */

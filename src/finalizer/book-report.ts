@@ -1,6 +1,8 @@
 import { chunkTotals, type ChunkTotals } from '../queue/chunk-totals.js';
 import type { FinalizeJobData, SynthesizeResult } from '../contracts/job-data.js';
+import type { BookSentence } from '../align/book-sentence.js';
 import type { LoudnessReport } from './book-mastering-report.js';
+import { chunkAlignmentSummary } from './book-sentences.js';
 import type { CastMember } from '../cast/cast-voices.js';
 
 /** A chapter's own levels, merged from its parts' measurements: integrated loudness (LUFS), true peak (dBTP), RMS (dBFS). */
@@ -26,7 +28,9 @@ export interface BookReport {
   createdAt: string;
   sources: string[];
   /** Each chapter's place in the book and, for an encoded book, its own file (usable as soon as it was encoded). */
-  chapters: { title: string; startMs: number; endMs: number; file?: string; loudness?: ChapterLoudness }[];
+  chapters: { title: string; startMs: number; endMs: number; file?: string; loudness?: ChapterLoudness; captions?: string }[];
+  /** The book's captions (--captions vtt|srt), timed on the book's own timeline. */
+  captions?: string;
   /** The book's cast when its dialogue is read by the characters' voices: the narrator first, then speakers by lines. */
   cast?: CastMember[];
   chunks: {
@@ -53,7 +57,11 @@ export interface BookReport {
     startMs?: number;
     endMs?: number;
     gainDb?: number;
+    /** How the reading aligned with its sentences: cost (≈0.6 for a reading of the text), mean confidence (0..1), the reference voice. */
+    alignment?: { cost: number; confidence: number; reference: string };
   }[];
+  /** Every aligned sentence on the book's timeline (absent with NARRATE_ALIGN=off). */
+  sentences?: BookSentence[];
   /** The loudness preset and what ffmpeg's ebur128 measured on the finished file. */
   loudness?: LoudnessReport;
   totals: ChunkTotals;
@@ -63,16 +71,17 @@ export interface BookReport {
 export function bookReport(
   book: FinalizeJobData,
   results: SynthesizeResult[],
-  timeline: { chapters: { title: string; startMs: number; endMs: number; file?: string; loudness?: ChapterLoudness }[]; totalMs: number },
+  timeline: { chapters: { title: string; startMs: number; endMs: number; file?: string; loudness?: ChapterLoudness; captions?: string }[]; totalMs: number },
   output: string,
   mastering: { loudness?: LoudnessReport; times?: Map<number, { startMs: number; endMs: number }>; gains?: Map<number, number> } = {},
+  read: { sentences?: BookSentence[]; captions?: string } = {},
 ): BookReport {
   const byIndex = new Map(results.map((r) => [r.index, r]));
   const chunks = book.chunks.map((c) => {
     const r = byIndex.get(c.index);
     if (!r) throw new Error(`chunk ${c.index} has no result`);
     const voice = r.voice ?? c.voice;
-    return { index: c.index, chapter: c.chapter, ...(c.speaker === undefined ? {} : { speaker: c.speaker }), ...(voice === undefined ? {} : { voice }), chars: r.chars, durationMs: r.durationMs, attempts: r.calls, cached: r.cached, similarity: r.similarity, ...(r.checkedBy ? { checkedBy: r.checkedBy } : {}), rejections: r.rejections, usage: r.usage, costUsd: r.costUsd ?? 0, rejectedCostUsd: r.rejectedCostUsd ?? 0, ...mastering.times?.get(c.index), ...(mastering.gains?.has(c.index) ? { gainDb: mastering.gains.get(c.index)! } : {}) };
+    return { index: c.index, chapter: c.chapter, ...(c.speaker === undefined ? {} : { speaker: c.speaker }), ...(voice === undefined ? {} : { voice }), chars: r.chars, durationMs: r.durationMs, attempts: r.calls, cached: r.cached, similarity: r.similarity, ...(r.checkedBy ? { checkedBy: r.checkedBy } : {}), rejections: r.rejections, usage: r.usage, costUsd: r.costUsd ?? 0, rejectedCostUsd: r.rejectedCostUsd ?? 0, ...mastering.times?.get(c.index), ...(mastering.gains?.has(c.index) ? { gainDb: mastering.gains.get(c.index)! } : {}), ...chunkAlignmentSummary(r.timings) };
   });
   const first = results[0];
   return {
@@ -89,8 +98,10 @@ export function bookReport(
     createdAt: new Date().toISOString(),
     sources: book.sources,
     ...(book.cast === undefined ? {} : { cast: book.cast }),
-    chapters: timeline.chapters.map((c) => ({ title: c.title, startMs: Math.round(c.startMs), endMs: Math.round(c.endMs), ...(c.file === undefined ? {} : { file: c.file }), ...(c.loudness === undefined ? {} : { loudness: c.loudness }) })),
+    chapters: timeline.chapters.map((c) => ({ title: c.title, startMs: Math.round(c.startMs), endMs: Math.round(c.endMs), ...(c.file === undefined ? {} : { file: c.file }), ...(c.loudness === undefined ? {} : { loudness: c.loudness }), ...(c.captions === undefined ? {} : { captions: c.captions }) })),
+    ...(read.captions === undefined ? {} : { captions: read.captions }),
     chunks,
+    ...(read.sentences === undefined ? {} : { sentences: read.sentences }),
     totals: chunkTotals(chunks.map((c) => ({ ...c, calls: c.attempts }))),
     ...(mastering.loudness ? { loudness: mastering.loudness } : {}),
   };

@@ -25,6 +25,10 @@ import { ffmetadata } from './ffmetadata.js';
 import { planTimeline, type Timeline } from './plan-timeline.js';
 import { applyGain, partAudioFilter, presetOf, segmentGainDb } from './part-hooks.js';
 import { openSegment, segmentPcm } from './segment-pcm.js';
+import type { BookSentence } from '../align/book-sentence.js';
+import { bookSentences } from './book-sentences.js';
+import { captionCues } from './containers/caption-cues.js';
+import { captionText } from './containers/caption-text.js';
 
 /**
  * Segments → one audiobook: time the chapters from the stored segments' heads, stream their samples
@@ -66,7 +70,9 @@ export async function finalizeBook(
     }
     const loudness = book.format === 'wav' ? undefined : await loudnessReport(book, partial, signal);
     const output = await out.publish(partial, bookName);
-    const report = bookReport(book, results, timeline, output, loudness ? { loudness } : undefined);
+    const sentences = bookSentences(book.chunks, new Map(results.map((r) => [r.index, r.timings])), segmentStarts(timeline, (index) => bySegment.get(index)!.durationMs));
+    const captions = await publishCaptions(out, book, sentences);
+    const report = bookReport(book, results, timeline, output, loudness ? { loudness } : undefined, readAlong(sentences, captions));
     const manifest = await publishText(out, `${book.slug}.json`, `${JSON.stringify(report, null, 2)}\n`);
     return { output, manifest, durationMs: report.durationMs };
   });
@@ -183,12 +189,25 @@ export async function finalizeFromParts(
     const times = chunkTimeline(book.parts, ordered, new Map(book.chunks.map((c) => [c.index, c.pauseAfter])), rate);
     const gains = await partGains(book, ordered, store, signal);
     const chapterLoudness = timeline.chapters.map((c) => mergedLoudnessReport(book, book.parts.flatMap((p, i) => (p.chapter === c.chapter ? [ordered[i]!] : []))));
+    const sentences = bookSentences(book.chunks, new Map(results.map((r) => [r.index, r.timings])), new Map([...times].map(([index, t]) => [index, t.startMs])));
+    const captions = await publishCaptions(out, book, sentences);
+    // A chapter file starts where its first part does (its head pause included): its captions are moved by that much.
+    const partStarts: number[] = [];
+    ordered.reduce((at, p) => (partStarts.push(at), at + p.samples), 0);
+    const chapterCaptions = await settleAll(
+      timeline.chapters.map((c, i) => {
+        const first = book.parts.findIndex((p) => p.chapter === c.chapter);
+        const name = names.chapterFile(c.chapter, book.chapters[c.chapter]?.title ?? '', book.chapters.length);
+        return publishCaptions(out, book, sentences.filter((s) => s.chapter === i + 1), { name, offsetMs: (partStarts[first]! * 1000) / rate });
+      }),
+    );
     const report = bookReport(
       book,
       results,
-      { ...timeline, chapters: timeline.chapters.map((c, i) => ({ title: c.title, startMs: c.startMs, endMs: c.endMs, file: files[i]!, ...chapterLevels(chapterLoudness[i]) })) },
+      { ...timeline, chapters: timeline.chapters.map((c, i) => ({ title: c.title, startMs: c.startMs, endMs: c.endMs, file: files[i]!, ...chapterLevels(chapterLoudness[i]), ...(chapterCaptions[i] ? { captions: chapterCaptions[i] } : {}) })) },
       output,
       { loudness, times, gains },
+      readAlong(sentences, captions),
     );
     if (book.finish?.split) {
       await publishText(out, names.playlist, chapterPlaylist(timeline.chapters.map((c, i) => ({ file: files[i]!, title: c.title, durationMs: c.endMs - c.startMs }))));
@@ -236,6 +255,36 @@ async function partGains(book: FinalizeJobData, parts: readonly PartResult[], st
 /** A chapter's own levels for the manifest: its file's integrated loudness, true peak and RMS. */
 function chapterLevels(report: LoudnessReport | undefined): { loudness?: ChapterLoudness } {
   return report?.rms === undefined ? {} : { loudness: { integrated: report.integrated, truePeak: report.truePeak, rms: report.rms } };
+}
+
+/**
+ * Writes captions of these sentences (--captions) as `<slug>.vtt|srt`, or beside a chapter file
+ * (`name` with its extension swapped, times moved back by `offsetMs` onto the file's own timeline).
+ * Nothing without a captions format or without sentences (alignment off). Returns where they are.
+ */
+async function publishCaptions(out: BookOutput, book: FinalizeJobData, sentences: readonly BookSentence[], chapter?: { name: string; offsetMs: number }): Promise<string | undefined> {
+  const format = book.finish?.captions;
+  if (format === undefined || sentences.length === 0) return undefined;
+  const shift = chapter?.offsetMs ?? 0;
+  const cues = captionCues(sentences.map((s) => ({ text: s.text, startMs: s.startMs - shift, endMs: s.endMs - shift })));
+  const name = chapter ? chapter.name.replace(/\.[^./]+$/, `.${format}`) : `${book.slug}.${format}`;
+  return publishText(out, name, captionText(format, cues));
+}
+
+/** The manifest's sentences and captions, when there are any. */
+function readAlong(sentences: BookSentence[], captions: string | undefined): { sentences?: BookSentence[]; captions?: string } {
+  return { ...(sentences.length > 0 ? { sentences } : {}), ...(captions === undefined ? {} : { captions }) };
+}
+
+/** Where each segment starts on a planned timeline (a WAV book's), in ms. Pure. */
+function segmentStarts(timeline: Timeline, durationMs: (index: number) => number): Map<number, number> {
+  const starts = new Map<number, number>();
+  let at = 0;
+  for (const e of timeline.entries) {
+    if (e.kind === 'segment') starts.set(e.index, at);
+    at += e.kind === 'segment' ? durationMs(e.index) : e.ms;
+  }
+  return starts;
 }
 
 /** Writes a small text file (manifest, playlist) to scratch and publishes it whole. */

@@ -16,6 +16,7 @@ export interface BookFinishChoices {
   publisher?: string;
   credits?: boolean;
   split?: boolean;
+  captions?: 'vtt' | 'srt';
 }
 
 /** The finishing fields of a manifest; a cover is resolved against the manifest's directory. */
@@ -29,6 +30,7 @@ export function manifestFinishChoices(manifest: BookManifest, base: string): { f
   }
   if (manifest.credits !== undefined) finish.credits = manifest.credits;
   if (manifest.split !== undefined) finish.split = true;
+  if (manifest.captions !== undefined) finish.captions = manifest.captions;
   return { finish, ...(manifest.language === undefined ? {} : { language: manifest.language }) };
 }
 

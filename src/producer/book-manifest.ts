@@ -34,6 +34,8 @@ export const bookManifestSchema = z.strictObject({
   credits: z.boolean().optional(),
   /** `chapters`: one file per chapter. */
   split: z.enum(['chapters']).optional(),
+  /** Captions of every sentence (`--captions`): vtt or srt. */
+  captions: z.enum(['vtt', 'srt']).optional(),
   /** The book's language, a BCP 47 tag (en, fr, pt-BR, ja); unset: detected from the text. */
   language: z
     .string()

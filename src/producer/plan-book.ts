@@ -27,11 +27,12 @@ export interface BookChoices {
   maxChars?: number;
   /** Voice style appended to the narration instructions. */
   style?: string;
-  /** --loudness, --cover, --narrator, --credits, --split. */
+  /** --loudness, --cover, --narrator, --credits, --split, --captions. */
   loudness?: NonNullable<FinishChoices['loudness']>;
   narrator?: string;
   credits?: boolean;
   split?: boolean;
+  captions?: NonNullable<FinishChoices['captions']>;
 }
 
 /** Everything planBook needs: the user's choices plus what the submission worked out. */

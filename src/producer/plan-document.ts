@@ -1,3 +1,4 @@
+import { chunkSentences } from './chunk-sentences.js';
 import type { PreparedBook } from './prepare-books.js';
 import type { CastMember } from '../cast/cast-voices.js';
 import { estimatePlan, speechMinutes, type PlanEstimate } from './plan-estimate.js';
@@ -21,8 +22,8 @@ export interface PlannedBook {
     chars: number;
     /** Estimated minutes of speech. */
     minutes: number;
-    /** `speaker` (absent for the narrator) and `voice` appear when the book is read by a cast. */
-    chunks: { text: string; chars: number; speaker?: string; voice?: string }[];
+    /** `speaker` (absent for the narrator) and `voice` appear when the book is read by a cast; `sentences` as the aligner will time them (producer/chunk-sentences.ts). */
+    chunks: { text: string; chars: number; speaker?: string; voice?: string; sentences: string[] }[];
   }[];
   /** The cast, when dialogue is read by the characters' voices: speaker, voice, lines, share of the book. */
   cast?: CastMember[];
@@ -46,7 +47,7 @@ export function plannedBook(book: PreparedBook): PlannedBook {
     const chapter = chapters[chunk.chapter];
     if (chapter === undefined) continue;
     const cast = finalize.cast === undefined ? {} : { ...(chunk.speaker === undefined ? {} : { speaker: chunk.speaker }), voice: chunk.voice };
-    chapter.chunks.push({ text: chunk.text, chars: chunk.text.length, ...cast });
+    chapter.chunks.push({ text: chunk.text, chars: chunk.text.length, ...cast, sentences: chunkSentences(chunk.text, chunk.language) });
     chapter.chars += chunk.text.length;
     chapter.minutes += speechMinutes(chunk.text);
   }

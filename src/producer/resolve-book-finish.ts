@@ -24,6 +24,7 @@ export function bookFinish(
   const acx = loudness === 'acx';
   const format = bookFormat(book, choices);
   const split = choices.split ?? own.split ?? acx;
+  const captions = choices.captions ?? own.captions;
   const problem = finishConflict(loudness, format, split, 'book');
   if (problem) throw new InputError(`${book.source}: ${problem}`);
   const finish: BookFinish = {
@@ -31,6 +32,7 @@ export function bookFinish(
     narrator: choices.narrator ?? own.narrator ?? voice,
     credits: choices.credits ?? own.credits ?? acx,
     split,
+    ...(captions === undefined ? {} : { captions }),
     ...(cover ? { cover } : {}),
     ...(own.year === undefined ? {} : { year: own.year }),
     ...(own.description === undefined ? {} : { description: own.description }),

@@ -115,6 +115,10 @@ export class FsSegmentStore implements SegmentStore {
     return handle.createReadStream({ start: wav.dataOffset, end: wav.dataOffset + wav.dataBytes - 1, highWaterMark: READ_CHUNK_BYTES });
   }
 
+  async readMeta(key: string): Promise<SegmentMeta | undefined> {
+    return readSegmentSync(this.audioPath(key))?.meta;
+  }
+
   async put(key: string, wavPath: string, meta: SegmentMeta): Promise<void> {
     const dest = this.audioPath(key);
     const dir = dirname(dest);

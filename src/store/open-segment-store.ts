@@ -50,6 +50,10 @@ class LazySegmentStore implements SegmentStore {
     return (await this.store()).readSamples(key, wav, signal);
   }
 
+  async readMeta(key: string, wav: WavInfo, signal?: AbortSignal): Promise<SegmentMeta | undefined> {
+    return (await this.store()).readMeta(key, wav, signal);
+  }
+
   async put(key: string, wavPath: string, meta: SegmentMeta): Promise<void> {
     return (await this.store()).put(key, wavPath, meta);
   }

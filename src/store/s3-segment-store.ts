@@ -18,7 +18,7 @@ import { AudioSpool } from './audio-spool.js';
 import { PROBE_MAX_ATTEMPTS, createS3Client } from './s3-client.js';
 import { describeS3, isNotFound, s3Error, s3Status } from './s3-error.js';
 import type { S3Settings } from './s3-settings.js';
-import { appendMetaSync } from './segment-file.js';
+import { appendMetaSync, parseMetaChunk } from './segment-file.js';
 import { HEAD_METADATA_KEY, decodeHead, encodeHead } from './segment-head-codec.js';
 import type { SegmentHead, SegmentStore, StoredObject } from './segment-store.js';
 import type { SegmentMeta } from './stored-segment.js';
@@ -140,6 +140,19 @@ export class S3SegmentStore implements SegmentStore {
       return out.Body as Readable;
     } catch (error) {
       throw s3Error(error, `GET of segment ${key}`, this.where, this.settings);
+    }
+  }
+
+  async readMeta(key: string, wav: WavInfo, signal?: AbortSignal): Promise<SegmentMeta | undefined> {
+    // The `narr` chunk follows the samples (RIFF pads an odd-sized chunk): a ranged GET of the tail, not the audio.
+    const range = `bytes=${wav.dataOffset + wav.dataBytes + (wav.dataBytes % 2)}-`;
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.objectKey(key), Range: range }), signal ? { abortSignal: signal } : {});
+      if (!out.Body) return undefined;
+      return parseMetaChunk(Buffer.from(await out.Body.transformToByteArray()));
+    } catch (error) {
+      if (isNotFound(error) || s3Status(error) === 416) return undefined;
+      throw s3Error(error, `GET of segment ${key}'s metadata`, this.where, this.settings);
     }
   }
 

@@ -94,3 +94,15 @@ function canonicalLayout(fd: number, path: string): { info: WavInfo; size: numbe
   if (info.dataOffset !== WAV_HEADER_BYTES) throw new AudioFormatError(`${path}: not a canonical WAV (data at byte ${info.dataOffset})`);
   return { info, size, end: WAV_HEADER_BYTES + info.dataBytes + (info.dataBytes % 2) };
 }
+
+/** The metadata of a `narr` chunk (its 8-byte header, then JSON), or undefined when `bytes` is not one. */
+export function parseMetaChunk(bytes: Buffer): SegmentMeta | undefined {
+  if (bytes.length < 8 || bytes.toString('latin1', 0, 4) !== META_CHUNK_ID) return undefined;
+  const length = bytes.readUInt32LE(4);
+  if (8 + length > bytes.length) return undefined;
+  try {
+    return JSON.parse(bytes.toString('utf8', 8, 8 + length)) as SegmentMeta;
+  } catch {
+    return undefined;
+  }
+}

@@ -15,7 +15,7 @@ export interface SegmentHead {
 }
 
 /** SegmentMeta without its long texts; a store may return the whole SegmentMeta. */
-export type SegmentSummary = Omit<SegmentMeta, 'transcript' | 'rejections'> & Partial<Pick<SegmentMeta, 'transcript' | 'rejections'>>;
+export type SegmentSummary = Omit<SegmentMeta, 'transcript' | 'rejections' | 'timings'> & Partial<Pick<SegmentMeta, 'transcript' | 'rejections' | 'timings'>>;
 
 /** One stored object, as prune sees it. */
 export interface StoredObject {
@@ -42,6 +42,11 @@ export interface SegmentStore {
    * Throws when the segment is gone.
    */
   readSamples(key: string, wav: WavInfo, signal?: AbortSignal): Promise<Readable>;
+  /**
+   * The segment's whole metadata (the trailing `narr` chunk after its samples, which `wav` located),
+   * or undefined when the segment is gone or has none: what a HEAD leaves out (sentence timings).
+   */
+  readMeta(key: string, wav: WavInfo, signal?: AbortSignal): Promise<SegmentMeta | undefined>;
   /**
    * Stores a canonical WAV from the spool (44-byte header with true sizes) under `key` with its
    * metadata: readers see all of it or none. The spool file is consumed (moved, or uploaded and

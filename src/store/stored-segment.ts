@@ -2,6 +2,7 @@ import type { SegmentLoudness } from '../audio/segment-loudness.js';
 import type { Rejection } from '../contracts/rejection.js';
 import type { TokenUsage } from '../contracts/token-usage.js';
 import type { WavFile } from './wav-files.js';
+import type { SegmentTimings } from '../contracts/segment-timings.js';
 
 /** What is known about a stored segment, kept with its audio. */
 export interface SegmentMeta {
@@ -22,6 +23,8 @@ export interface SegmentMeta {
   createdAt: string;
   /** EBU R128 measurement made when the segment was stored; absent in segments stored before it existed (measured when needed). */
   loudness?: SegmentLoudness;
+  /** Where each sentence is in the audio; absent when alignment was off (NARRATE_ALIGN) or predates it. */
+  timings?: SegmentTimings;
 }
 
 /** A segment as the store holds it: its audio (a canonical WAV file on this machine) and what is known about it. */

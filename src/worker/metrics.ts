@@ -16,8 +16,14 @@ export class WorkerMetrics {
   readonly registry = new Registry();
   readonly modelCalls = new Counter({
     name: 'narrate_model_calls_total',
-    help: 'Model calls by outcome: ok (accepted), rejected (by the verbatim check), 429, 5xx, timeout, aborted, error (other failures)',
+    help: 'Model calls by outcome: ok (accepted), rejected (by the verbatim or the sentence check), 429, 5xx, timeout, aborted, error (other failures)',
     labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly rejections = new Counter({
+    name: 'narrate_readings_rejected_total',
+    help: 'Readings turned down by the checks, by reason: unfaithful, duration, cut-off, refused (the verbatim check), alignment (a sentence missing from the audio)',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
   readonly callSeconds = new Histogram({
@@ -88,9 +94,10 @@ export class WorkerMetrics {
 /** This process's metrics. */
 export const workerMetrics = new WorkerMetrics();
 
-/** After the verbatim check of a reading: counts the call as accepted or rejected. */
-export function recordReading(accepted: boolean): void {
+/** After the checks of a reading: counts the call as accepted or rejected, and a rejection by its reason. */
+export function recordReading(accepted: boolean, reason?: string): void {
   workerMetrics.modelCalls.inc({ outcome: accepted ? 'ok' : 'rejected' });
+  if (!accepted && reason !== undefined) workerMetrics.rejections.inc({ reason });
 }
 
 /** When a chunk is done: whether it was bought, its audio and its tokens. */

@@ -8,6 +8,8 @@ import type { AudioSpool } from '../store/audio-spool.js';
 import type { Rejection } from '../contracts/rejection.js';
 import { joinWavFiles, type WavFile } from '../store/wav-files.js';
 import { checkNarration } from '../verify/check-narration.js';
+import type { SegmentTimings } from '../contracts/segment-timings.js';
+import { alignReading, joinTimings } from './align-reading.js';
 import { recordReading } from './metrics.js';
 import { narrationInstructions } from '../providers/narration-instructions.js';
 
@@ -37,6 +39,8 @@ export interface VerifiedNarration {
   calls: number;
   rejections: Rejection[];
   usage: TokenUsage;
+  /** Where each sentence is in `audio`; absent when alignment is off, or the reference voice does not speak the language. */
+  timings?: SegmentTimings;
 }
 
 /** Gap put between the halves of a split chunk: a sentence's breath. */
@@ -58,6 +62,8 @@ interface Context {
   /** The book's language (BCP 47): instructions, the offline voice and the verbatim check follow it. */
   language?: string;
   options: VerifyOptions;
+  /** Align each reading that passes the verbatim check, and reject one that skips a sentence (NARRATE_ALIGN). */
+  align: boolean;
   signal?: AbortSignal;
 }
 
@@ -68,9 +74,9 @@ interface Context {
  */
 export async function narrateChunk(
   text: string,
-  context: { narrator: Narrator; spool: AudioSpool; voice: string; style: string; hints?: string; language?: string; options?: Partial<VerifyOptions>; signal?: AbortSignal },
+  context: { narrator: Narrator; spool: AudioSpool; voice: string; style: string; hints?: string; language?: string; options?: Partial<VerifyOptions>; align?: boolean; signal?: AbortSignal },
 ): Promise<VerifiedNarration> {
-  const ctx: Context = { ...context, options: { ...DEFAULT_VERIFY, ...context.options } };
+  const ctx: Context = { ...context, options: { ...DEFAULT_VERIFY, ...context.options }, align: context.align ?? false };
   return narratePiece(text, ctx, 0);
 }
 
@@ -107,24 +113,39 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
       },
       { threshold: ctx.options.threshold, ...language, words: result.transcribed !== false },
     );
-    recordReading(check.ok && audio !== undefined);
-    if (check.ok && audio) {
-      return { audio, transcript: result.transcript, similarity: check.similarity, checkedBy: result.transcribed === false ? 'duration' : 'words', calls, rejections, usage: sumUsage(usages) };
+    // A reading that passes the verbatim check is aligned with its sentences: the timings go with it,
+    // and a reading that skips a sentence is rejected like an unfaithful one.
+    let aligned: Awaited<ReturnType<typeof alignReading>> | undefined;
+    if (check.ok && audio && ctx.align) {
+      try {
+        aligned = await alignReading(audio, text, ctx.language);
+      } catch (error) {
+        await ctx.spool.discard(audio.path);
+        throw error;
+      }
+    }
+    const verdict = aligned?.verdict;
+    recordReading(check.ok && audio !== undefined && verdict?.ok !== false, check.ok ? (verdict?.ok === false ? 'alignment' : undefined) : check.reason);
+    if (check.ok && audio && verdict?.ok !== false) {
+      const timings = aligned?.timings;
+      return { audio, transcript: result.transcript, similarity: check.similarity, checkedBy: result.transcribed === false ? 'duration' : 'words', calls, rejections, usage: sumUsage(usages), ...(timings ? { timings } : {}) };
     }
     // Rejected audio is deleted at once: it can never reach the book.
     await ctx.spool.discard(audio?.path);
-    if (check.ok) throw new AudioFormatError('provider answered without audio');
-    last = { reason: check.reason, detail: check.detail, similarity: check.similarity, usage: result.usage };
+    if (check.ok && !audio) throw new AudioFormatError('provider answered without audio');
+    last = check.ok
+      ? { reason: 'alignment', detail: verdict?.ok === false ? verdict.reason : 'the audio does not say every sentence', similarity: check.similarity, usage: result.usage }
+      : { reason: check.reason, detail: check.detail, similarity: check.similarity, usage: result.usage };
     lastHeard = result.transcript;
     rejections.push(last);
     // A cut-off will be cut off again at the same length: split at once instead of paying for it twice.
-    if (check.reason === 'cut-off' && halves) break;
+    if (last.reason === 'cut-off' && halves) break;
     // A provider that refuses twice will not read it: fail now rather than pay for more refusals.
-    if (check.reason === 'refused' && ++refusals >= ctx.options.maxRefusals) break;
+    if (last.reason === 'refused' && ++refusals >= ctx.options.maxRefusals) break;
   }
   if (!halves || last?.reason === 'refused') {
     throw new ChunkRejectedError(
-      `no faithful reading after ${calls} call(s) (last: ${last?.reason ?? 'unknown'}): ` +
+      `no faithful reading after ${calls} call(s) (last: ${last?.reason === 'alignment' ? `alignment: ${last.detail}` : (last?.reason ?? 'unknown')}): ` +
         `expected "${excerpt(text)}", heard "${excerpt(lastHeard)}"`,
     );
   }
@@ -152,6 +173,7 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
     calls: calls + first.calls + second.calls,
     rejections: [...rejections, ...first.rejections, ...second.rejections],
     usage: sumUsage([...usages, first.usage, second.usage]),
+    ...timingsOf(joinTimings(first.timings, first.audio.durationMs, SPLIT_GAP_MS, second.timings)),
   };
 }
 
@@ -192,6 +214,10 @@ function splitInTwoSpaced(text: string, language: string | undefined): [string, 
   }
   const join = (pieces: typeof sentences) => pieces.map((p, i) => (i > 0 && p.spaceBefore ? ` ${p.text}` : p.text)).join('');
   return [join(sentences.slice(0, cut)), join(sentences.slice(cut))];
+}
+
+function timingsOf(timings: SegmentTimings | undefined): { timings?: SegmentTimings } {
+  return timings ? { timings } : {};
 }
 
 function excerpt(text: string, max = 100): string {

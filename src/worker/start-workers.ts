@@ -65,6 +65,8 @@ export interface WorkerOptions {
   /** Part encodes in flight (default 1: each is one ffmpeg on one core). */
   encodeConcurrency?: number;
   verify?: Partial<VerifyOptions>;
+  /** Align readings with their sentences (default: config.align, NARRATE_ALIGN). */
+  align?: boolean;
   /** Watchdog timing, for every worker (default: look every 5 s, recreate a worker stuck for 30 s, give the old one 30 s to finish). */
   watchdog?: { intervalMs?: number; stuckAfterMs?: number; retireWithinMs?: number };
 }
@@ -170,7 +172,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   const outputs = bookOutputs(config.s3);
   const synthesize = supervise(
     queue,
-    synthesizeProcessor({ narrator, store, spool, slots, queue, logger, ledger, texts, refs: new SegmentRefs(connection, config.prefix), verify: { threshold: config.similarityThreshold, ...options.verify } }) as Processor,
+    synthesizeProcessor({ narrator, store, spool, slots, queue, logger, ledger, texts, refs: new SegmentRefs(connection, config.prefix), verify: { threshold: config.similarityThreshold, ...options.verify }, align: options.align ?? config.align }) as Processor,
     {
       // A few jobs more than calls, fetched and looked up ahead, so a call slot never waits on Redis.
       concurrency: slots.size + prefetchFor(slots.size),

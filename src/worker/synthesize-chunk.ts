@@ -22,6 +22,8 @@ export interface SynthesizeDeps {
   /** Where audio waits while it is checked (for a directory store: on its filesystem, so storing is a rename). */
   spool: AudioSpool;
   verify?: Partial<VerifyOptions>;
+  /** Align every accepted reading with its sentences and reject one that skips a sentence (NARRATE_ALIGN); default off. */
+  align?: boolean;
   /** The worker's model calls in flight; without it, no limit beyond the caller's own. */
   slots?: CallSlots;
   /** Checks each model call against the book's state and budgets, and charges it; without it, calls are free and unchecked. */
@@ -49,8 +51,11 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
   // A HEAD, not a download: the store answers the cache question without the audio.
   const stored = await store.head(key, signal);
   if (stored) {
+    // Timings belong to the audio: read back from the segment's metadata (a HEAD of a bucket leaves
+    // them out: one ranged GET of the metadata, not the audio), never aligned again.
+    const timings = deps.align ? (stored.meta.timings ?? (await store.readMeta(key, stored.wav, signal))?.timings) : undefined;
     // The voice the stored segment says it was read with (its key holds the voice, so it is this chunk's).
-    return { ...base, voice: stored.meta.voice || data.voice, durationMs: stored.meta.durationMs, samples: frames(stored.wav), segment: segmentOf(stored.wav, stored.meta.loudness), cached: true, calls: 0, similarity: stored.meta.similarity, ...checkedBy(stored.meta), rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, costUsd: 0, rejectedCostUsd: 0 };
+    return { ...base, voice: stored.meta.voice || data.voice, durationMs: stored.meta.durationMs, samples: frames(stored.wav), segment: segmentOf(stored.wav, stored.meta.loudness), cached: true, calls: 0, similarity: stored.meta.similarity, ...checkedBy(stored.meta), rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, costUsd: 0, rejectedCostUsd: 0, ...(timings ? { timings } : {}) };
   }
   // Bought by an earlier attempt whose store write failed: store it now, no model call. (Its cost
   // was charged when it was bought; this job reports it, as the failed attempt reported nothing.)
@@ -75,6 +80,7 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
       ...(data.hints ? { hints: data.hints } : {}),
       ...(data.language === undefined ? {} : { language: data.language }),
       ...(deps.verify ? { options: deps.verify } : {}),
+      align: deps.align === true,
       ...(signal ? { signal } : {}),
     });
   } finally {
@@ -101,6 +107,7 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
     usage: reading.usage,
     createdAt: new Date().toISOString(),
     loudness,
+    ...(reading.timings ? { timings: reading.timings } : {}),
   };
   // Already a canonical WAV (the spool writes them so, and so does a join of split halves).
   await storeOrKeep(deps, data, key, reading.audio.path, meta);
@@ -110,7 +117,7 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
 /** The result of a chunk whose reading this job bought (in this attempt or an earlier one whose store write failed). */
 function bought(deps: SynthesizeDeps, base: Pick<SynthesizeResult, 'index' | 'key' | 'provider' | 'model' | 'chars'>, meta: SegmentMeta, audio: WavInfo): SynthesizeResult {
   const cost = deps.ledger ? chunkCost(deps.ledger, meta.model, meta) : {};
-  return { ...base, durationMs: meta.durationMs, samples: frames(audio), segment: segmentOf(audio, meta.loudness), cached: false, calls: meta.calls, similarity: meta.similarity, ...checkedBy(meta), rejections: meta.rejections, usage: meta.usage, ...cost };
+  return { ...base, durationMs: meta.durationMs, samples: frames(audio), segment: segmentOf(audio, meta.loudness), cached: false, calls: meta.calls, similarity: meta.similarity, ...checkedBy(meta), rejections: meta.rejections, usage: meta.usage, ...cost, ...(meta.timings && deps.align ? { timings: meta.timings } : {}) };
 }
 
 /** What a part's encode needs of a stored segment: its samples' layout (as stored: a canonical WAV) and its loudness. */

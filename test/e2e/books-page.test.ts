@@ -109,6 +109,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'narrate-books-page-'));
   fake = await startFakeModel({ latencyMs: 400 });
   config = loadConfig({
+    NARRATE_ALIGN: 'off',
     NARRATE_PREFIX: prefix,
     NARRATE_STORE_DIR: join(dir, 'segments'),
     NARRATE_API_KEY: 'test-key',

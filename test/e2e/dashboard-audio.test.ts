@@ -44,6 +44,7 @@ beforeAll(async () => {
   out = join(dir, 'out');
   fake = await startFakeModel();
   config = loadConfig({
+    NARRATE_ALIGN: 'off',
     NARRATE_PREFIX: prefix,
     NARRATE_STORE_DIR: join(dir, 'segments'),
     NARRATE_API_KEY: 'test-key',

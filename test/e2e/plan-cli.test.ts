@@ -84,6 +84,9 @@ describe('narrate plan', () => {
     expect(spoken).toBe(['The Harbour', 'The boats came in at dawn. Nobody on the quay said a word.', LONG_PARAGRAPH, 'The Lighthouse', 'A light turned above the rocks, once every nine seconds.'].join(' '));
     expect(book.estimate).toMatchObject({ characters: chunks.reduce((n, c) => n + c.chars, 0), chunks: chunks.length, modelCalls: chunks.length });
     expect(book.estimate.audioMinutes).toBeGreaterThan(0.5);
+    // Each chunk's sentences as they will be aligned: its text, sentence by sentence, nothing lost.
+    for (const chunk of chunks) expect(chunk.sentences.join(' ')).toBe(chunk.text.replace(/\s+/g, ' ').trim());
+    expect(chunks[0]!.sentences).toEqual(['The Harbour', 'The boats came in at dawn.', 'Nobody on the quay said a word.']);
     expect(doc.estimate.characters).toBe(book.estimate.characters);
   });
 

@@ -2,6 +2,7 @@
  * Runs the fake model in its own process for e2e tests and the benchmark:
  *   npx tsx test/helpers/fake-model-cli.ts --port 0 --latency 250 --rpm 600
  *   npx tsx test/helpers/fake-model-cli.ts --port 0 --latency 15000 --speech 1   (real speech, not tones)
+ *   npx tsx test/helpers/fake-model-cli.ts --port 0 --read-text 1                (speech of the request's own text)
  * Prints one JSON line {"url": "..."} once listening, then serves until SIGTERM or SIGINT.
  * Other processes read call counts from GET /__stats and queue faults with POST /__inject.
  */
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     'mishear-rate': { type: 'string' },
     seed: { type: 'string' },
     speech: { type: 'string' },
+    'read-text': { type: 'string' },
   },
 });
 
@@ -54,6 +56,8 @@ const entries: Array<[keyof FakeModelOptions, unknown]> = [
   ['seed', num('seed')],
   // `--speech 1` (any number but 0): faithful readings are real speech; the bench passes numbers.
   ['speech', num('speech') === undefined ? undefined : num('speech') !== 0],
+  // `--read-text 1`: faithful readings say the request's text, in flite's slt voice.
+  ['readText', num('read-text') ? { voice: { engine: 'flite', voice: 'slt' } } : undefined],
 ];
 // Absent flags stay absent so the server's own defaults apply (exactOptionalPropertyTypes).
 const options = Object.fromEntries(entries.filter(([, v]) => v !== undefined)) as FakeModelOptions;

@@ -16,6 +16,8 @@ import { BOOK_FORMAT } from '../../src/audio/wav-format.js';
 import { tone } from '../../src/audio/tone.js';
 import { wavHeader } from '../../src/audio/write-wav.js';
 import { fillWithSpeech, loadSpeechBank, type SpeechBank } from './speech-bank.js';
+import { joinSentences, speakSentence, type TestVoice } from './align-speech.js';
+import { chunkSentences } from '../../src/producer/chunk-sentences.js';
 
 export interface FakeModelOptions {
   /** Expected bearer token; default 'test-key'. */
@@ -34,6 +36,14 @@ export interface FakeModelOptions {
    * cut-off readings keep the unfaithful tone. Default false: a tone of faithfulHz.
    */
   speech?: boolean;
+  /**
+   * Faithful readings of chat completions say the request's text: each of its sentences (as the
+   * producer cuts them) spoken by `voice` (flite or espeak-ng, see align-speech.ts) with `pauseMs`
+   * (default 350) between them. `drop` may name a sentence to leave out of the audio of the n-th
+   * such reading (0-based) while the transcript still says all of it: a model that skips a
+   * sentence. Takes precedence over `speech`.
+   */
+  readText?: { voice: TestVoice; pauseMs?: number; drop?: (reading: number, sentences: readonly string[]) => number | undefined };
   /** Tone of faithful audio; default 440 Hz. */
   faithfulHz?: number;
   /** Tone of answered or cut-off audio; default 880 Hz. */
@@ -168,8 +178,9 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
   const random = mulberry32(options.seed ?? randomBytes(4).readUInt32LE(0));
   const bank = options.speech ? await loadSpeechBank() : undefined;
   // What a faithful reading of `text` sounds like: the tone, or speech (which sentences, from the text).
-  const faithful = (text: string, drift = 0): Speech =>
-    bank ? spokenAudio(bank, text.length / opts.cps, createHash('sha1').update(text).digest().readUInt32LE(0), drift) : speech(text.length / opts.cps, opts.faithfulHz, drift);
+  let readings = 0;
+  const faithful = (text: string, drift = 0): Speech | Promise<Speech> =>
+    options.readText ? readAloud(text, options.readText, readings++) : bank ? spokenAudio(bank, text.length / opts.cps, createHash('sha1').update(text).digest().readUInt32LE(0), drift) : speech(text.length / opts.cps, opts.faithfulHz, drift);
   const calls: FakeCall[] = [];
   const faults: Fault[] = [];
   const served = new Set(options.models ?? FAKE_MODELS);
@@ -302,10 +313,10 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
       const half = words.slice(0, Math.max(1, Math.floor(words.length / 2))).join(' ');
       return reply(200, 'cut', completion(body, half, 'length', speech(half.length / opts.cps, opts.unfaithfulHz)));
     }
-    if (fault?.kind === 'transcript') return reply(200, 'read', completion(body, fault.transcript, 'stop', faithful(text)));
+    if (fault?.kind === 'transcript') return reply(200, 'read', completion(body, fault.transcript, 'stop', await faithful(text)));
     const transcript = opts.mishearRate > 0 ? mishear(text, opts.mishearRate, random) : text;
     const drift = options.levelDriftDb?.length ? options.levelDriftDb[readCount++ % options.levelDriftDb.length]! : 0;
-    reply(200, 'read', completion(body, transcript, 'stop', faithful(text, drift)));
+    reply(200, 'read', completion(body, transcript, 'stop', await faithful(text, drift)));
   }
 
   /** POST /v1/audio/speech: the audio as a binary body (WAV with a streaming header, or raw PCM), streamed in pieces. */
@@ -449,6 +460,17 @@ function spokenAudio(bank: SpeechBank, seconds: number, seed: number, driftDb = 
   const samples = Math.round(Math.max(0.1, seconds) * BOOK_FORMAT.sampleRate);
   const start = seed % bank.length;
   return cachedAudio(`speech:${samples}:${start}:${driftDb}`, () => fillWithSpeech(bank, samples, start, 10 ** (driftDb / 20)));
+}
+
+/** The text read aloud, sentence by sentence (see FakeModelOptions.readText); one sentence left out when `drop` says so. */
+async function readAloud(text: string, how: NonNullable<FakeModelOptions['readText']>, reading: number): Promise<Speech> {
+  const sentences = chunkSentences(text);
+  const dropped = how.drop?.(reading, sentences);
+  const clips: Int16Array[] = [];
+  for (const [i, sentence] of sentences.entries()) if (i !== dropped) clips.push(await speakSentence(how.voice, sentence));
+  const joined = joinSentences(clips, clips.map(() => how.pauseMs ?? 350), 200);
+  const pcm = Buffer.from(joined.samples.buffer, joined.samples.byteOffset, joined.samples.byteLength);
+  return cachedAudio(`read:${createHash('sha1').update(JSON.stringify([text, dropped, how.voice, how.pauseMs])).digest('hex')}`, () => pcm);
 }
 
 function cachedAudio(key: string, pcmOf: () => Buffer): Speech {

@@ -32,7 +32,8 @@ const live = new Set<SpawnedProcess>();
 export function spawnProcess(command: string, args: string[], env: Record<string, string> = {}, options: { cwd?: string } = {}): SpawnedProcess {
   const child = spawn(command, args, {
     cwd: options.cwd ?? process.cwd(),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    // Alignment off unless a test turns it on: the fake model's readings are tones, which say no sentence.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NARRATE_ALIGN: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -70,7 +70,7 @@ describe('S3SegmentStore', () => {
   const warnings: { fields: object; message: string }[] = [];
   const logger = { warn: (fields: object, message: string) => void warnings.push({ fields, message }) };
   const open = (env: Record<string, string> = {}, url = `s3://${BUCKET}/segments`, options: { maxAttempts?: number } = {}) => {
-    const config = loadConfig({ ...s3.env, NARRATE_STORE_URL: url, ...env });
+    const config = loadConfig({ NARRATE_ALIGN: 'off', ...s3.env, NARRATE_STORE_URL: url, ...env });
     const client = options.maxAttempts === undefined ? {} : { client: createS3Client(config.s3, { maxAttempts: options.maxAttempts }) };
     const store = new S3SegmentStore(parseS3Url(url), config.s3, spool, { logger, ...client });
     stores.push(store);
@@ -105,6 +105,23 @@ describe('S3SegmentStore', () => {
     expect(s3.requests.GET ?? 0).toBe(before.GET ?? 0);
     const samples = await readAll(await store.readSamples(key, head!.wav));
     expect(samples.equals(pcm)).toBe(true);
+  });
+
+  it('keeps sentence timings in the object and reads them back with one ranged GET of the metadata, not the audio', async () => {
+    const store = open();
+    const key = keyOf(3);
+    const timings = { reference: 'en-us', cost: 0.61, sentences: Array.from({ length: 40 }, (_, i) => ({ text: `Sentence number ${i} of a long chunk, “quoted”.`, startMs: i * 300, endMs: i * 300 + 250, confidence: 0.8 })) };
+    await store.put(key, await spooled(store), { ...meta(key), timings });
+    const head = await store.head(key);
+    // Too big for S3's 2 KB of user metadata: the HEAD leaves them out...
+    expect(head?.meta.timings).toBeUndefined();
+    const gets = s3.requests.GET ?? 0;
+    // ... and the metadata chunk after the samples brings them back.
+    const full = await store.readMeta(key, head!.wav);
+    expect(full?.timings).toEqual(timings);
+    expect(full?.transcript).toBe(meta(key).transcript);
+    expect((s3.requests.GET ?? 0) - gets).toBe(1);
+    expect(await store.readMeta(keyOf(99), head!.wav)).toBeUndefined();
   });
 
   it('treats 412 from a conditional PUT as stored by another worker', async () => {

@@ -57,6 +57,7 @@ function slowToReport(store: SegmentStore, ms: number): SegmentStore {
     readSamples: (key, wav, signal) => store.readSamples(key, wav, signal),
     putText: (key, body) => store.putText(key, body),
     getText: (key, signal) => store.getText(key, signal),
+    readMeta: (key, wav, signal) => store.readMeta(key, wav, signal),
     put: async (key, path, meta) => {
       await store.put(key, path, meta);
       await sleep(ms);

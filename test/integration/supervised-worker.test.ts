@@ -144,7 +144,7 @@ describe('every worker of a process is supervised (startWorkers)', () => {
     'a silenced %s worker: /healthz answers 503 naming it, the watchdog replaces it, its job is taken',
     async (name) => {
       dir = await mkdtemp(join(tmpdir(), 'narrate-watchdog-'));
-      const config = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', NARRATE_PREFIX: narratePrefix, NARRATE_STORE_DIR: join(dir, 'segments'), NARRATE_LOG_LEVEL: 'silent', NARRATE_WEBHOOK_ALLOW_PRIVATE: 'true' });
+      const config = loadConfig({ NARRATE_ALIGN: 'off', REDIS_URL: 'redis://127.0.0.1:6379', NARRATE_PREFIX: narratePrefix, NARRATE_STORE_DIR: join(dir, 'segments'), NARRATE_LOG_LEVEL: 'silent', NARRATE_WEBHOOK_ALLOW_PRIVATE: 'true' });
       workers = startWorkers(config, { logger, watchdog: { intervalMs: 200, stuckAfterMs: 1_500, retireWithinMs: 1_000 } });
       const running = workers;
       await waitUntil('every worker to be running', async () => (await running.health()).ok, { timeoutMs: 10_000, describe: async () => JSON.stringify(await running.health()) });
