@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { finalizeBook } from '../src/finalizer/finalize-book.js';
+import { finalizeBook } from './one-pass-finalize.js';
 import type { OutputFormat } from '../src/contracts/job-data.js';
 import { FsSegmentStore } from '../src/store/fs-segment-store.js';
 import { fixtureBook } from './segment-fixture.js';

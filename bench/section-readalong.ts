@@ -2,13 +2,13 @@
  * Section 9: how much of a real EPUB the read-along EPUB synchronizes, and what finding the sentences
  * costs. Every EPUB of ../shared/corpus is read as narrate reads it (readEpub, chapters' paragraphs cut
  * into sentences as chunks are), and each spoken sentence is looked for in the book's own XHTML
- * (producer/epub/wrap-sentences.ts): the share found is the share highlighted as it is heard; the rest
+ * (epub/wrap-sentences.ts): the share found is the share highlighted as it is heard; the rest
  * is heard unhighlighted. Time is the wall time of wrapSentences on this (shared) machine.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openPackage } from '../src/producer/epub/open-package.js';
-import { wrapSentences, type SourceDocument } from '../src/producer/epub/wrap-sentences.js';
+import { openPackage } from '../src/epub/open-package.js';
+import { wrapSentences, type SourceDocument } from '../src/epub/wrap-sentences.js';
 import { readEpub } from '../src/producer/read-epub.js';
 import { splitSentences } from '../src/producer/split-sentences.js';
 import { CORPUS } from '../test/helpers/corpus.js';

@@ -4,14 +4,20 @@
  * reconstruction filter (a DAC, a lossy decoder) produces between two large samples of opposite
  * slope, which is what clips on playback.
  */
+/** Samples measured per pass over the buffer. */
+const BLOCK = 4096;
+
 export class TruePeakMeter {
   private readonly factor: number;
   private readonly taps: number;
   /** Coefficients, phase after phase: coefs[p·taps + t] weighs the t-th oldest sample of the window for phase p. */
   private readonly coefs: Float64Array;
-  /** The last `taps` samples, written twice (at i and i+taps) so the window is always contiguous. */
-  private readonly history: Float64Array;
-  private pos = 0;
+  /**
+   * The samples being measured, behind the last `taps - 1` of those before them (zeros at the
+   * start): every interpolation window is one contiguous run of it, so samples are copied once
+   * per push (Float64Array.set) instead of into a ring sample by sample.
+   */
+  private readonly buf: Float64Array;
   private peak = 0;
   /** Largest sum of |coefficients| of a phase: no interpolated value exceeds it times the largest sample in reach. */
   private readonly bound: number;
@@ -38,7 +44,7 @@ export class TruePeakMeter {
       const t = Math.floor(n / factor);
       this.coefs[p * tapsPerPhase + (tapsPerPhase - 1 - t)] = sinc * window;
     }
-    this.history = new Float64Array(2 * tapsPerPhase);
+    this.buf = new Float64Array(tapsPerPhase - 1 + BLOCK);
     let bound = 0;
     for (let p = 0; p < factor; p++) {
       let sum = 0;
@@ -51,29 +57,60 @@ export class TruePeakMeter {
 
   /** Feeds samples in [-1, 1]. */
   push(samples: Float64Array, count = samples.length): void {
-    const { history, coefs, taps, factor, bound } = this;
+    const { buf, taps } = this;
+    const tail = taps - 1;
+    for (let start = 0; start < count; start += BLOCK) {
+      const n = Math.min(BLOCK, count - start);
+      buf.set(samples.subarray(start, start + n), tail);
+      this.scan(tail, tail + n);
+      // The last samples open the next push's first windows.
+      buf.copyWithin(0, n, n + tail);
+    }
+  }
+
+  /**
+   * Interpolates the windows ending at buf[from .. to) that can lift the peak: those within `taps`
+   * samples after one whose magnitude times `bound` exceeds the peak. The rest are skipped by a
+   * plain compare loop, which on speech is most of them (quiet stretches, and every sample more
+   * than a couple of dB under the loudest so far). Exactly the windows the sample-by-sample loop
+   * of before interpolated, or more; a window skipped cannot exceed the peak, so the result is the same.
+   */
+  private scan(from: number, to: number): void {
+    const { buf, coefs, taps, factor, bound } = this;
+    const tail = taps - 1;
     let peak = this.peak;
-    let pos = this.pos;
     let sinceBig = this.sinceBig;
-    for (let i = 0; i < count; i++) {
-      const x = samples[i]!;
-      history[pos] = x;
-      history[pos + taps] = x;
-      pos = pos + 1 === taps ? 0 : pos + 1;
+    let k = from;
+    while (k < to) {
+      if (sinceBig >= taps) {
+        // Below this no sample lifts the peak or opens a window (a hair lower than peak / bound,
+        // so rounding never skips one that `ax * bound > peak` would take).
+        const threshold = (peak / bound) * (1 - 1e-12);
+        while (k < to) {
+          const x = buf[k]!;
+          if (x > threshold || x < -threshold) break;
+          k++;
+        }
+        if (k === to) break;
+      }
+      const x = buf[k]!;
       const ax = x < 0 ? -x : x;
       if (ax > peak) peak = ax;
-      // Interpolate only near a sample large enough to matter: quiet stretches cost one compare.
       if (ax * bound > peak) sinceBig = 0;
-      else if (++sinceBig >= taps) continue;
-      // The window, oldest first, is history[pos .. pos+taps).
+      else if (++sinceBig >= taps) {
+        k++;
+        continue;
+      }
+      // The window, oldest first, is buf[k - tail .. k].
+      const w = k - tail;
       for (let p = 0, c = 0; p < factor; p++) {
         let acc = 0;
-        for (let t = 0; t < taps; t++, c++) acc += coefs[c]! * history[pos + t]!;
+        for (let t = 0; t < taps; t++, c++) acc += coefs[c]! * buf[w + t]!;
         const a = acc < 0 ? -acc : acc;
         if (a > peak) peak = a;
       }
+      k++;
     }
-    this.pos = pos;
     this.peak = peak;
     this.sinceBig = sinceBig;
   }

@@ -1,7 +1,7 @@
 import { Job, type Queue } from 'bullmq';
 import { partJobId } from '../queue/build-flow.js';
 import type { FinalizeJobData, FinalizeResult } from '../contracts/job-data.js';
-import { countProcessedChildren, readFailedReason } from '../queue/keys.js';
+import { countProcessedChildren, firstFailedChild, readFailedReason } from '../queue/keys.js';
 import { ENCODE_QUEUE } from '../queue/names.js';
 
 /** A book's progress as Redis knows it. */
@@ -45,20 +45,23 @@ export async function statusOfJob(job: Job<FinalizeJobData, FinalizeResult>, syn
 }
 
 /**
- * BullMQ fails a parent with "child <key> failed"; the child's own reason is the one a user needs.
- * Followed down from key to key (book → part → chunk), so a failed encode or `enqueue` child is
- * explained as well as a chunk.
+ * BullMQ fails a parent when a child fails; the child's own reason is the one a user needs. The
+ * failed child is the one BullMQ recorded as such (never parsed from the parent's reason), followed
+ * down from job to job (book → part → chunk), so a failed encode or `enqueue` child is explained as
+ * well as a chunk.
  */
 async function failureReason(job: Job, synthesize: Queue): Promise<string> {
+  let key = `${job.queueQualifiedName}:${job.id}`;
   // The job may have been read just before it failed and its state just after: its reason is then
   // read again from its key.
-  let reason = job.failedReason ?? (await readFailedReason(synthesize, `${job.queueQualifiedName}:${job.id}`)) ?? 'unknown reason';
+  let reason = job.failedReason ?? (await readFailedReason(synthesize, key)) ?? 'unknown reason';
   for (let depth = 0; depth < 4; depth++) {
-    const match = /child\s+(\S+)\s+failed/.exec(reason);
-    if (!match?.[1]) break;
-    const own = await readFailedReason(synthesize, match[1]);
+    const child = await firstFailedChild(synthesize, key);
+    if (child === undefined) break;
+    const own = await readFailedReason(synthesize, child);
     if (!own) break;
     reason = own;
+    key = child;
   }
   return reason;
 }

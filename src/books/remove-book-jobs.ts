@@ -1,13 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
+import { ConflictError } from '../errors.js';
 import type { RedisConnection as Redis } from '../queue/connection.js';
 import { chunkJobId, enqueueJobId, partJobId } from '../queue/build-flow.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../queue/names.js';
 import { bullPrefix } from '../queue/keys.js';
 
 /** Thrown when jobs of the book are still being worked on after the wait: nothing was half removed that matters. */
-export class BookJobsBusyError extends Error {
-  override readonly name = 'BookJobsBusyError';
+export class BookJobsBusyError extends ConflictError {
+  constructor(message: string) {
+    super(message, { retryable: true });
+  }
 }
 
 /**

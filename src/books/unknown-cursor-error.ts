@@ -1,11 +1,11 @@
-import { InputError } from '../errors.js';
+import { UsageError } from '../errors.js';
 
 /**
  * A listing's `--after` names no book of the deployment: a typo, another NARRATE_PREFIX, or a book
  * removed since the previous page (clean, cancel --purge). The message says what to give instead;
- * an InputError about a flag, so the CLI exits 2.
+ * a UsageError (a flag to fix), so the CLI exits 2.
  */
-export class UnknownCursorError extends InputError {
+export class UnknownCursorError extends UsageError {
   readonly bookId: string;
 
   constructor(bookId: string, prefix: string) {

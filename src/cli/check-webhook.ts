@@ -1,10 +1,9 @@
 import type { Config } from '../config.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
 import { redactUrl } from '../notify/notify-url.js';
 import { resolveWebhookTarget, type LookupAll } from '../notify/resolve-webhook-target.js';
 import { WebhookError } from '../notify/webhook-error.js';
 import type { CliIo } from './io.js';
-import { UsageError } from './usage-error.js';
 
 /**
  * Checks the webhook a command will post to (`notify`, the --notify flag, else NARRATE_WEBHOOK_URL)

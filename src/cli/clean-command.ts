@@ -5,7 +5,7 @@ import { connectRedis } from '../queue/connection.js';
 import type { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
 import { removeBookJobs } from '../books/remove-book-jobs.js';
 import type { CliIo } from './io.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../errors.js';
 import { printable, printableMessage } from './printable.js';
 
 /** States whose books `narrate clean` removes. */

@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import { BOOKS_PATH, startDashboard } from '../dashboard/start-dashboard.js';
 import type { Logger } from '../logger.js';
 import type { CliIo } from './io.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../errors.js';
 
 /** The flags of `narrate dashboard`. */
 export interface DashboardFlags {

@@ -3,7 +3,7 @@ import { LOUDNESS_PRESETS } from '../contracts/loudness-preset-name.js';
 import type { FinishChoices } from '../contracts/finish-choices.js';
 import { finishConflict } from '../producer/finish-conflict.js';
 import type { OutputFormat } from '../contracts/job-data.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../errors.js';
 import { CAPTION_FORMATS, type CaptionFormat } from '../contracts/caption-format.js';
 
 /** The only value --split takes today. */

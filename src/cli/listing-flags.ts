@@ -1,5 +1,5 @@
 import { BOOK_STATES, type BookState } from '../queue/book-record.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../errors.js';
 
 /** Books on one page of `list` and `status` when --limit is not given: a screenful that answers at once. */
 export const DEFAULT_LISTING_LIMIT = 100;

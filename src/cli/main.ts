@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, type Config } from '../config.js';
-import { ConfigError, InputError, StoreError, coerceError } from '../errors.js';
+import { coerceError, exitCodeOf } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { dashboardCommand, type DashboardFlags } from './dashboard-command.js';
 import { processIo, type CliIo } from './io.js';
@@ -10,7 +10,6 @@ import { statusCommand } from './status-command.js';
 import { storePruneCommand } from './store-command.js';
 import { submitCommand } from './submit-command.js';
 import type { RawSubmitFlags } from './submit-flags.js';
-import { UsageError } from './usage-error.js';
 import { workerCommand } from './worker-command.js';
 import { listCommand } from './list-command.js';
 import { DEFAULT_LISTING_LIMIT, type ListingFlags } from './listing-flags.js';
@@ -175,14 +174,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       // Help and version are not errors; everything else commander rejects is a usage error it already printed.
       return thrown.code === 'commander.helpDisplayed' || thrown.code === 'commander.version' || thrown.code === 'commander.help' ? EXIT.ok : EXIT.usage;
     }
+    // The kind of the error decides the exit code (a flag or a setting to fix: 2), never its words.
     const error = coerceError(thrown);
-    // A store that fails its start-up check is a setting to fix (URL, credentials, bucket), like a bad variable.
-    const storeSetting = error instanceof StoreError && error.message.includes('start-up check');
-    if (error instanceof UsageError || error instanceof ConfigError || storeSetting || (error instanceof InputError && /^--/.test(error.message))) {
-      io.stderr.write(`narrate: ${printableMessage(error.message)}\n`);
-      return EXIT.usage;
-    }
     io.stderr.write(`narrate: ${printableMessage(error.message)}\n`);
-    return EXIT.failed;
+    return exitCodeOf(error);
   }
 }

@@ -1,5 +1,5 @@
 import { NOTES_MODES } from '../producer/epub/reading-options.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../errors.js';
 
 /** `--notes end|skip`: whether footnotes and endnotes are read at the end of their chapter. */
 export function parseNotesFlag(value: string): (typeof NOTES_MODES)[number] {

@@ -1,4 +1,4 @@
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../errors.js';
 
 /** Reads --max-cost: a positive number of US dollars, or a UsageError naming the flag and what it got. */
 export function parseMaxCost(raw: string): number {

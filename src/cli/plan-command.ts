@@ -8,7 +8,7 @@ import { loadPrices, pricesFor } from '../money/prices.js';
 import { estimateAttribution } from '../money/estimate-attribution.js';
 import type { CliIo } from './io.js';
 import { parseSubmitFlags, type RawSubmitFlags } from './submit-flags.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../errors.js';
 import { printable, printableJson, printableMessage } from './printable.js';
 
 /** Flags of `plan`: submit's, and the two other forms of output. */

@@ -15,7 +15,7 @@ import { bookCostLine, fleetNotes } from './fleet-notes.js';
 import { printable, printableMessage } from './printable.js';
 import { jsonArrayWriter } from './json-array-writer.js';
 import { nextPageHint, parseListingFlags, type ListingFlags } from './listing-flags.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../errors.js';
 
 /**
  * `narrate status [bookId] [--state S] [--limit N|all] [--after ID] [--json]`: a page of books' progress

@@ -8,7 +8,7 @@ import { SegmentRefs } from '../queue/segment-refs.js';
 import { openSegmentStore } from '../store/open-segment-store.js';
 import { parseAge, pruneSegments } from '../store/prune-segments.js';
 import type { CliIo } from './io.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../errors.js';
 
 /**
  * `narrate store prune --older-than 30d [--dry-run]`: removes segments stored before the cut-off

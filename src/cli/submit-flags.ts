@@ -4,7 +4,7 @@ import { languageTagExpectation, parseLanguageTag } from '../language/parse-lang
 import { isUrl, parseS3Url } from '../store/store-location.js';
 import { parseNotesFlag } from './notes-flag.js';
 import { redactUrl, webhookUrlProblem } from '../notify/notify-url.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../errors.js';
 import { parseMaxCost } from './parse-max-cost.js';
 import { parseFinishFlags } from './finish-flags.js';
 

@@ -9,7 +9,7 @@ import { checkModelServed } from '../providers/check-model.js';
 import { startWorkers } from '../worker/start-workers.js';
 import { checkWebhook } from './check-webhook.js';
 import type { CliIo } from './io.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../errors.js';
 
 /**
  * `narrate worker`: a long-lived fleet member. The first SIGTERM/SIGINT stops taking jobs and lets

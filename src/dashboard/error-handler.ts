@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler } from 'express';
-import { coerceError } from '../errors.js';
+import { coerceError, httpStatusOf } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -11,7 +11,7 @@ import type { Logger } from '../logger.js';
 export function errorHandler(logger: Logger | undefined): ErrorRequestHandler {
   return (thrown: unknown, req, res, next) => {
     const error = coerceError(thrown);
-    const status = clientStatus(thrown);
+    const status = clientStatus(thrown) ?? narrateStatus(thrown);
     if (status === undefined) logger?.error({ err: error, method: req.method, path: req.path }, `dashboard: ${req.method} ${req.path} failed: ${error.message}`);
     if (res.headersSent) {
       // Mid-response: all that is left is to cut the connection (express's own advice).
@@ -25,6 +25,16 @@ export function errorHandler(logger: Logger | undefined): ErrorRequestHandler {
     }
     res.status(500).type('text/plain').send("Internal error: the dashboard's log says what went wrong.\n");
   };
+}
+
+/**
+ * The status of one of narrate's own errors that the request can be told of (a bad request, no such
+ * book, a book whose jobs are still held): from its kind, with its own message, which names no
+ * secret. Anything else is a 500 whose details stay in the log.
+ */
+function narrateStatus(thrown: unknown): number | undefined {
+  const status = httpStatusOf(thrown);
+  return status === 500 ? undefined : status;
 }
 
 /** The status of an error express or body-parser raised for a bad request (marked `expose`), else undefined. */

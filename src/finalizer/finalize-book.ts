@@ -1,146 +1,29 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
-import pLimit from 'p-limit';
-import { wavInfoChunk } from '../audio/wav-info-chunk.js';
-import { BOOK_FORMAT, byteRate } from '../audio/wav-format.js';
-import type { FinalizeJobData, FinalizeResult, PartResult, SynthesizeResult } from '../contracts/job-data.js';
+import { writeFile } from 'node:fs/promises';
+import { BOOK_FORMAT } from '../audio/wav-format.js';
+import type { FinalizeJobData, FinalizeResult, PartResult } from '../contracts/job-data.js';
 import type { BookOutput } from '../store/book-output.js';
 import { withBookOutput, dirOutputs, type OpenBookOutput } from '../store/open-book-output.js';
 import type { SegmentStore } from '../store/segment-store.js';
-import { MAX_RIFF_DATA_BYTES, joinWavFiles, writeJoinedWav, type WavPart, type WavSource } from '../store/wav-files.js';
 import { assembleParts } from './assemble-parts.js';
 import { settleAll } from './settle-all.js';
 import { bookNames } from './book-paths.js';
 import { bookReport, type ChapterLoudness } from './book-report.js';
 import { writeChapterFile } from './chapter-files.js';
 import { codecOf } from './codecs.js';
-import { bookTags, chapterComments, coverFile } from './book-tags.js';
+import { bookTags, coverFile } from './book-tags.js';
 import { chapterPlaylist } from './chapter-playlist.js';
 import { chunkGains, chunkTimeline, loudnessReport, mergedLoudnessReport, type LoudnessReport } from './book-mastering-report.js';
 import { partExtension } from './part-stream.js';
-import { encodeAudioStream } from './ffmpeg.js';
-import { ffmetadata } from './ffmetadata.js';
-import { planTimeline, type Timeline } from './plan-timeline.js';
-import { applyGain, partAudioFilter, presetOf, segmentGainDb } from './part-hooks.js';
-import { openSegment, segmentPcm } from './segment-pcm.js';
 import type { BookSentence } from '../align/book-sentence.js';
 import { bookSentences } from './book-sentences.js';
 import { captionCues } from './containers/caption-cues.js';
 import { captionText } from './containers/caption-text.js';
 
 /**
- * Segments → one audiobook: time the chapters from the stored segments' heads, stream their samples
- * from the store, in order, into the book (a PCM copy for WAV, ffmpeg's stdin for m4b/mp3), so only
- * what is being encoded is ever read — memory stays flat in the book's length, and a bucket is read
- * like a directory. The book and then the manifest are written to scratch files and published in
- * whole (renamed into the directory, or uploaded to s3://). Scratch files go on every exit path.
- */
-export async function finalizeBook(
-  book: FinalizeJobData,
-  results: SynthesizeResult[],
-  store: SegmentStore,
-  signal?: AbortSignal,
-  outputs: OpenBookOutput = dirOutputs,
-): Promise<FinalizeResult> {
-  const byIndex = new Map(results.map((r) => [r.index, r]));
-  const missing = book.chunks.filter((c) => !byIndex.has(c.index)).map((c) => c.index);
-  if (missing.length > 0) throw new Error(`book ${book.bookId}: no result for chunk(s) ${missing.slice(0, 10).join(', ')}`);
-
-  const segments = await segmentSources(book, byIndex, store, signal);
-  const bySegment = new Map(book.chunks.map((c, i) => [c.index, segments[i]!]));
-  const timeline = planTimeline(book.chapters, book.chunks.map((c, i) => ({ ...c, durationMs: segments[i]!.durationMs })));
-  const pcmBytes = (timeline.totalMs / 1000) * byteRate(BOOK_FORMAT);
-  const parts = timeline.entries.map((e): WavPart => (e.kind === 'segment' ? bySegment.get(e.index)! : { silenceMs: e.ms }));
-
-  const bookName = `${book.slug}.${book.format}`;
-  return withBookOutput(outputs, book.outDir, async (out) => {
-    const partial = await out.scratchPath(bookName);
-    // A second's worth of slack: silences are rounded to whole samples.
-    if (book.format === 'wav' && pcmBytes + byteRate(BOOK_FORMAT) < MAX_RIFF_DATA_BYTES) {
-      // Nothing to encode and no chapter track to write: copying the PCM ourselves runs at disk
-      // speed, where ffmpeg's concat demuxer pays per packet and per entry (measured by `npm run
-      // bench`: 6.5x the time of cat for 10 h). ffmpeg keeps the m4b/mp3 encodes and books past
-      // 4 GiB, which need RF64.
-      const infoChunk = wavInfoChunk({ title: book.title, artist: book.author, album: book.title, genre: 'Audiobook' });
-      await joinWavFiles(parts, BOOK_FORMAT, partial, { infoChunk });
-    } else {
-      await encodeWithFfmpeg(timeline, parts, book, partial, signal);
-    }
-    const loudness = book.format === 'wav' ? undefined : await loudnessReport(book, partial, signal);
-    const output = await out.publish(partial, bookName);
-    const sentences = bookSentences(book.chunks, new Map(results.map((r) => [r.index, r.timings])), segmentStarts(timeline, (index) => bySegment.get(index)!.durationMs));
-    const captions = await publishCaptions(out, book, sentences);
-    const report = bookReport(book, results, timeline, output, loudness ? { loudness } : undefined, readAlong(sentences, captions));
-    const manifest = await publishText(out, `${book.slug}.json`, `${JSON.stringify(report, null, 2)}\n`);
-    return { output, manifest, durationMs: report.durationMs };
-  });
-}
-
-/**
- * Every segment's layout from the store's heads (HEAD requests for a bucket, a header read for a
- * directory), each with a reader of its samples that opens only when the join reaches it.
- */
-async function segmentSources(book: FinalizeJobData, byIndex: Map<number, SynthesizeResult>, store: SegmentStore, signal: AbortSignal | undefined): Promise<WavSource[]> {
-  const probe = pLimit(16);
-  return Promise.all(
-    book.chunks.map((c) =>
-      probe(async (): Promise<WavSource> => {
-        const key = byIndex.get(c.index)!.key;
-        // Durations come from the stored segments, not from what a job said: the audio is the truth.
-        const head = await store.head(key, signal);
-        if (!head) throw new Error(`segment of chunk ${c.index} is missing from the store ${store.url} (key ${key})`);
-        // Opened (its format checked) here, where the samples are joined: a wav book's parts never
-        // opened the segments. The head just read tells where the samples are: no second HEAD.
-        const opened = await openSegment(store, key, BOOK_FORMAT, signal, { wav: head.wav, ...(head.meta.loudness ? { loudness: head.meta.loudness } : {}) });
-        const wav = opened.wav;
-        // wav is copied as narrated; a format ffmpeg encodes here (opus, flac) is mastered like a part.
-        if (book.format === 'wav' || presetOf(book).measure === undefined) return { ...wav, read: () => store.readSamples(key, wav, signal) };
-        const db = await segmentGainDb(store, opened, book, signal);
-        return { ...wav, read: async () => Readable.from((async function* () {
-          for await (const piece of segmentPcm(store, opened, signal)) yield applyGain(piece, db);
-        })()) };
-      }),
-    ),
-  );
-}
-
-/** One ffmpeg run over the joined samples (streamed to its stdin) with tags and chapter marks. */
-async function encodeWithFfmpeg(timeline: Timeline, parts: WavPart[], book: FinalizeJobData, partial: string, signal: AbortSignal | undefined): Promise<void> {
-  // The metadata file lives in a temp dir removed on every exit path.
-  const work = await mkdtemp(join(tmpdir(), 'narrate-finalize-'));
-  try {
-    const metadataFile = join(work, 'metadata.txt');
-    const tags = { ...bookTags(book, book.format), ...(book.format === 'flac' ? chapterComments(timeline.chapters) : {}) };
-    await writeFile(metadataFile, ffmetadata(tags, timeline.chapters));
-    const input = new PassThrough({ highWaterMark: 1024 * 1024 });
-    const feeding = writeJoinedWav(parts, BOOK_FORMAT, input, { streaming: true }).then(
-      () => void input.end(),
-      (error: unknown) => {
-        input.destroy(error as Error);
-        throw error;
-      },
-    );
-    const filter = book.format === 'wav' ? undefined : partAudioFilter(book);
-    const encoding = encodeAudioStream({ input, metadataFile, output: partial, format: book.format, ...(filter ? { filter } : {}), ...(signal ? { signal } : {}) });
-    // An encoder that stops reading must not leave the feeder waiting on a full pipe.
-    encoding.catch(() => input.destroy(new Error('the encoder stopped reading')));
-    // Either side failing fails the book; the other is then torn down by the destroyed stream.
-    const [fed, encoded] = await Promise.allSettled([feeding, encoding]);
-    if (fed.status === 'rejected') throw fed.reason;
-    if (encoded.status === 'rejected') throw encoded.reason;
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
-}
-
-/**
  * Encoded parts → one audiobook: time the chapters from the parts' layouts (exact to the sample),
  * write any chapter file no worker wrote yet, join the parts by stream copy (read back from the
  * book's output: a directory or the bucket of an s3:// --out) with tags and chapter marks into
- * scratch, measure it, publish it, write the playlist and the manifest, and remove the parts. A WAV
- * book (no codec) is joined from its segments by finalizeBook, streamed from the store.
+ * scratch, measure it, publish it, write the playlist and the manifest, and remove the parts.
  */
 export async function finalizeFromParts(
   book: FinalizeJobData,
@@ -154,8 +37,6 @@ export async function finalizeFromParts(
   if (missing.length > 0) throw new Error(`book ${book.bookId}: no result for part(s) ${missing.slice(0, 10).join(', ')}`);
   const ordered = book.parts.map((p) => byPart.get(p.part)!);
   const results = ordered.flatMap((p) => p.chunks);
-  // A WAV book queued by an older version has parts laid out but not written: it is joined from its segments.
-  if (ordered.some((p) => p.file === undefined)) return finalizeBook(book, results, store, signal, outputs);
   const codec = codecOf(book.format, book.finish);
 
   const rate = BOOK_FORMAT.sampleRate;
@@ -274,17 +155,6 @@ async function publishCaptions(out: BookOutput, book: FinalizeJobData, sentences
 /** The manifest's sentences and captions, when there are any. */
 function readAlong(sentences: BookSentence[], captions: string | undefined): { sentences?: BookSentence[]; captions?: string } {
   return { ...(sentences.length > 0 ? { sentences } : {}), ...(captions === undefined ? {} : { captions }) };
-}
-
-/** Where each segment starts on a planned timeline (a WAV book's), in ms. Pure. */
-function segmentStarts(timeline: Timeline, durationMs: (index: number) => number): Map<number, number> {
-  const starts = new Map<number, number>();
-  let at = 0;
-  for (const e of timeline.entries) {
-    if (e.kind === 'segment') starts.set(e.index, at);
-    at += e.kind === 'segment' ? durationMs(e.index) : e.ms;
-  }
-  return starts;
 }
 
 /** Writes a small text file (manifest, playlist) to scratch and publishes it whole. */

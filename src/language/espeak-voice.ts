@@ -32,7 +32,7 @@ const ESPEAK_LANGUAGES: ReadonlySet<string> = new Set(
 /**
  * Every voice of espeak-ng's npm build (1.52, WASM), as `espeak-ng --voices` prints them: its name, then
  * after ":" the other language names it answers to. Names are matched without regard to case, as espeak does.
- * test/unit/offline-voice.test.ts checks this list against the package, so an upgrade cannot drift from it.
+ * test/unit/language/offline-voice.test.ts checks this list against the package, so an upgrade cannot drift from it.
  */
 export const ESPEAK_VOICE_TABLE: readonly string[] = (
   'af am an ar as az ba be bg bn bpy bs ca chr-US-Qaaa-x-west cmn:zh-cmn,zh cmn-latn-pinyin:zh-cmn,zh cs cv cy da ' +

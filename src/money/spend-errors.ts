@@ -3,7 +3,7 @@ import { NarrateError } from '../errors.js';
 /** The book was cancelled or went over its cap: no more model calls for it until someone retries it. */
 export class BookStoppedError extends NarrateError {
   constructor(message: string) {
-    super(message, { retryable: false });
+    super(message, { retryable: false, kind: 'budget' });
   }
 }
 
@@ -15,7 +15,7 @@ export class DailyBudgetSpentError extends NarrateError {
   readonly retryAfterMs: number;
 
   constructor(message: string, retryAfterMs: number) {
-    super(message, { retryable: true });
+    super(message, { retryable: true, kind: 'budget' });
     this.retryAfterMs = retryAfterMs;
   }
 }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import pLimit from 'p-limit';
 import type { Config } from '../config.js';
-import { ConfigError, InputError, coerceError } from '../errors.js';
+import { ConfigError, InputError, NarrateError, UsageError, coerceError } from '../errors.js';
 import { resolveLanguage, type LanguageSource } from '../language/resolve-language.js';
 import { offlineVoice } from '../language/offline-voice.js';
 import { UnknownVoiceError } from '../language/unknown-voice-error.js';
@@ -130,7 +130,7 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
   // The speech endpoint reads at most 4096 characters a call: asking for more is a mistake to say at once.
   const maxCharsLimit = config.provider === 'speech' ? SPEECH_MAX_INPUT_CHARS : undefined;
   if (maxCharsLimit !== undefined && options.maxChars !== undefined && options.maxChars > maxCharsLimit) {
-    throw new InputError(`--max-chars: expected at most ${maxCharsLimit} with NARRATE_PROVIDER=speech (the speech endpoint's longest input), got ${options.maxChars}`);
+    throw new UsageError(`--max-chars: expected at most ${maxCharsLimit} with NARRATE_PROVIDER=speech (the speech endpoint's longest input), got ${options.maxChars}`);
   }
   // A bad --cover, --lexicon or NARRATE_LEXICON stops everything before a book is read or a job queued:
   // a setting to fix (exit 2). A book's own lexicon fails that book only (exit 1).
@@ -141,7 +141,7 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
   const failures: PreparedBooks['failures'] = expanded.failures.map((f) => ({ source: f.source, reason: f.error.message }));
   const warnings: string[] = [];
   if (options.title !== undefined && expanded.paths.length > 1) {
-    throw new InputError(`--title names one book, but the inputs hold ${expanded.paths.length}`);
+    throw new UsageError(`--title names one book, but the inputs hold ${expanded.paths.length}`);
   }
   const read = pLimit(4);
   const loaded = await Promise.all(
@@ -249,7 +249,7 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
     } catch (error) {
       refused.push(chosen[i]!);
       // A --voice or NARRATE_VOICE no book can be read with is the user's mistake, not the book's: nothing is queued.
-      if (error instanceof ConfigError || (error instanceof InputError && error.message.startsWith('--'))) badSetting ??= error;
+      if (error instanceof NarrateError && (error.kind === 'usage' || error.kind === 'config')) badSetting ??= error;
       else failures.push({ source: book.source, reason: coerceError(error).message });
     }
   }
@@ -317,7 +317,7 @@ function checkOfflineVoice(source: string, voice: string, language: string, from
     return offlineVoice(voice, language).warning;
   } catch (error) {
     if (!(error instanceof UnknownVoiceError)) throw error;
-    if (from === 'flag') throw new InputError(`--voice: ${error.message}`);
+    if (from === 'flag') throw new UsageError(`--voice: ${error.message}`);
     if (from === 'env') throw new ConfigError(`NARRATE_VOICE: ${error.message}`);
     throw new InputError(`${source}: voice: ${error.message}`);
   }

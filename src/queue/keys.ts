@@ -131,3 +131,14 @@ export async function readFailedReason(queue: Queue, jobKey: string): Promise<st
   const client = (await queue.client) as unknown as Redis;
   return (await client.hget(jobKey, 'failedReason')) ?? undefined;
 }
+
+/**
+ * The key of the first child whose failure failed a job (`failParentOnFailure`), or undefined: what
+ * BullMQ's Job.getDependencies reports as `failed`, read by the job's key, since a job read before it
+ * failed, and the part below a book, are known here by key only.
+ */
+export async function firstFailedChild(queue: Queue, jobKey: string): Promise<string | undefined> {
+  const client = (await queue.client) as unknown as Redis;
+  const [first] = await client.zrange(`${jobKey}:unsuccessful`, 0, 0);
+  return first;
+}

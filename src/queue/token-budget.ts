@@ -34,7 +34,7 @@ return window
 /** A request that could never fit the budget, however long it waited: permanent. */
 export class TokenBudgetError extends NarrateError {
   constructor(message: string) {
-    super(message, { retryable: false });
+    super(message, { retryable: false, kind: 'budget' });
   }
 }
 

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { InputError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { isUrl, parseS3Url } from './store-location.js';
 
 /**
@@ -99,7 +99,7 @@ export class DirBookOutput implements BookOutput {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return [];
       // Only submit and plan list an output, to choose slugs: the directory is the user's --out.
-      if (code === 'ENOTDIR') throw new InputError(`--out ${this.dir}: not a directory`);
+      if (code === 'ENOTDIR') throw new UsageError(`--out ${this.dir}: not a directory`);
       throw error;
     }
   }

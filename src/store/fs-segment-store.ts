@@ -174,7 +174,7 @@ export class FsSegmentStore implements SegmentStore {
       await access(this.dir, constants.W_OK | constants.R_OK);
     } catch (error) {
       const e = coerceError(error) as NodeJS.ErrnoException;
-      throw new StoreError(`start-up check failed for store ${this.url}: cannot create or write the directory (${e.code ?? e.message})`, { retryable: false, cause: error });
+      throw new StoreError(`start-up check failed for store ${this.url}: cannot create or write the directory (${e.code ?? e.message})`, { retryable: false, setting: true, cause: error });
     }
   }
 

@@ -130,7 +130,7 @@ export async function probeBookOutput(outDir: string, settings: S3Settings): Pro
   try {
     await client.send(new HeadBucketCommand({ Bucket: at.bucket }));
   } catch (error) {
-    throw s3Error(error, 'start-up check of --out', describeS3(at.url, settings), settings, { bucketRequest: true });
+    throw s3Error(error, 'start-up check of --out', describeS3(at.url, settings), settings, { bucketRequest: true, setting: true });
   } finally {
     client.destroy();
   }

@@ -33,7 +33,7 @@ export function describeS3(url: string, settings: S3Settings): string {
  * user can act on, and says whether trying again can help. The secret is scrubbed from whatever
  * text the SDK or the server put in the message, should one ever echo it.
  */
-export function s3Error(error: unknown, what: string, where: string, settings: S3Settings, options: { bucketRequest?: boolean } = {}): StoreError {
+export function s3Error(error: unknown, what: string, where: string, settings: S3Settings, options: { bucketRequest?: boolean; setting?: boolean } = {}): StoreError {
   const e = (error ?? {}) as SdkErrorShape;
   const status = s3Status(error);
   const name = e.name ?? 'Error';
@@ -57,7 +57,7 @@ export function s3Error(error: unknown, what: string, where: string, settings: S
     retryable = status === undefined || status >= 500 || status === 429 || status === 409;
   }
   const message = scrub(`${what} failed for store ${where}: ${cause}`, settings);
-  return new StoreError(message, { retryable, ...(status === undefined ? {} : { status }), cause: error });
+  return new StoreError(message, { retryable, ...(status === undefined ? {} : { status }), ...(options.setting ? { setting: true } : {}), cause: error });
 }
 
 function networkCode(cause: unknown): string | undefined {

@@ -250,7 +250,7 @@ export class S3SegmentStore implements SegmentStore {
     try {
       await client.send(new HeadBucketCommand({ Bucket: this.location.bucket }));
     } catch (error) {
-      throw s3Error(error, 'start-up check', this.where, this.settings, { bucketRequest: true });
+      throw s3Error(error, 'start-up check', this.where, this.settings, { bucketRequest: true, setting: true });
     } finally {
       client.destroy();
     }

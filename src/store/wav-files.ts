@@ -1,6 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import type { WavInfo } from '../audio/parse-wav.js';
+import type { SegmentLoudness } from '../audio/segment-loudness.js';
 import { silence } from '../audio/silence.js';
 import { durationMs } from '../audio/wav-duration.js';
 import type { WavFormat } from '../audio/wav-format.js';
@@ -10,6 +11,8 @@ import { AudioFormatError } from '../errors.js';
 /** A WAV file on disk: where its samples are (whole frames only) and how long they last. */
 export interface WavFile extends WavInfo {
   path: string;
+  /** Its samples' loudness, when it was measured as it was written (the spool's writer does); else measure the file. */
+  loudness?: SegmentLoudness;
 }
 
 /** Samples read from elsewhere (a segment in an S3 bucket): opened only when their turn comes. */

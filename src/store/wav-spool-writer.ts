@@ -2,6 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { copyFile, open, rename, rm, truncate, type FileHandle } from 'node:fs/promises';
 import { readWavInfo } from '../audio/parse-wav.js';
 import { WAV_HEADER_BYTES, wavHeader } from '../audio/write-wav.js';
+import { WavStreamMeter } from '../audio/wav-stream-meter.js';
 import { AudioFormatError } from '../errors.js';
 import { storeRefusal } from './store-refusal.js';
 import { joinWavFiles, type WavFile } from './wav-files.js';
@@ -33,6 +34,8 @@ export class WavSpoolWriter {
   private head: Buffer | undefined;
   private handle: FileHandle | undefined;
   private written = 0;
+  /** Measures the samples as they arrive: the worker needs every reading's loudness, and reading the file back for it cost more than the meter. */
+  private readonly meter = new WavStreamMeter();
 
   /**
    * `relocate` gives a fresh path on another disk: when the spool's disk refuses the audio (full,
@@ -54,6 +57,7 @@ export class WavSpoolWriter {
   /** Appends bytes of the WAV (the buffer must not be reused by the caller). */
   async write(bytes: Buffer): Promise<void> {
     if (bytes.length === 0) return;
+    this.meter.push(bytes);
     this.parts.push(bytes);
     this.buffered += bytes.length;
     if (this.buffered >= SPOOL_MEMORY_BYTES) await this.spill();
@@ -102,7 +106,13 @@ export class WavSpoolWriter {
       this.current = await this.relocate();
       writeFileSync(this.current, out);
     }
-    return { path: this.current, format: info.format, dataOffset: WAV_HEADER_BYTES, dataBytes: info.dataBytes, durationMs: info.durationMs };
+    return this.withLoudness({ path: this.current, format: info.format, dataOffset: WAV_HEADER_BYTES, dataBytes: info.dataBytes, durationMs: info.durationMs }, info);
+  }
+
+  /** The file, with its loudness when the meter measured exactly its samples (`source`: where they were in what arrived). */
+  private withLoudness(file: WavFile, source: Pick<WavFile, 'dataOffset' | 'dataBytes'>): WavFile {
+    const loudness = this.meter.result(source);
+    return loudness ? { ...file, loudness } : file;
   }
 
   private async endOnDisk(): Promise<WavFile> {
@@ -116,7 +126,7 @@ export class WavSpoolWriter {
       if (this.written !== WAV_HEADER_BYTES + info.dataBytes) await handle.truncate(WAV_HEADER_BYTES + info.dataBytes);
       this.handle = undefined;
       await handle.close();
-      return { path: this.path, format: info.format, dataOffset: WAV_HEADER_BYTES, dataBytes: info.dataBytes, durationMs: info.durationMs };
+      return this.withLoudness({ path: this.path, format: info.format, dataOffset: WAV_HEADER_BYTES, dataBytes: info.dataBytes, durationMs: info.durationMs }, info);
     }
     // Other chunks before the samples (LIST and the like): copy the samples behind a plain header.
     this.handle = undefined;
@@ -126,7 +136,7 @@ export class WavSpoolWriter {
       const joined = await joinWavFiles([{ path: this.path, ...info }], info.format, canonical);
       await rm(this.path, { force: true });
       await rename(canonical, this.path);
-      return { ...joined, path: this.path };
+      return this.withLoudness({ ...joined, path: this.path }, info);
     } catch (error) {
       await rm(canonical, { force: true });
       throw error;

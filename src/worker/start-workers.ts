@@ -1,5 +1,3 @@
-import { constants } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
 import { FlowProducer, Queue, Worker, type WorkerOptions as BullWorkerOptions } from 'bullmq';
 import type { Config } from '../config.js';
 import { coerceError } from '../errors.js';
@@ -8,7 +6,7 @@ import { partProcessor } from '../finalizer/part-processor.js';
 import type { Logger } from '../logger.js';
 import { createNarrator } from '../providers/create-narrator.js';
 import type { Narrator } from '../providers/narrator.js';
-import { isConnected, openRedis, type RedisConnection } from '../queue/connection.js';
+import { openRedis, type RedisConnection } from '../queue/connection.js';
 import { registerQueueDepth } from '../queue/queue-depth-metric.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../queue/names.js';
 import { bullPrefix, tokenBudgetKey } from '../queue/keys.js';
@@ -22,7 +20,9 @@ import { TokenBudget } from '../queue/token-budget.js';
 import { CallSlots, prefetchFor } from './call-slots.js';
 import type { VerifyOptions } from './narrate-chunk.js';
 import { logRedisWaits } from './log-redis-waits.js';
-import { runHealthChecks, type HealthCheck, type HealthReport } from './metrics-server.js';
+import { runHealthChecks, type HealthReport } from './metrics-server.js';
+import { rpmLimiter } from './rpm-limiter.js';
+import { workerHealthChecks } from './worker-health.js';
 import { withCallMetrics, withStoreMetrics, workerMetrics } from './metrics.js';
 import { SupervisedWorker, type Processor } from './supervised-worker.js';
 import { synthesizeProcessor } from './synthesize-processor.js';
@@ -33,23 +33,6 @@ import { notifyProcessor } from '../notify/notify-processor.js';
 import { logDeliveryFailures } from '../notify/log-delivery-failures.js';
 import { NOTIFY_QUEUE } from '../queue/names.js';
 import { trackBooks } from './track-books.js';
-
-/**
- * BullMQ's limiter for a requests-per-minute budget, shared by the fleet through Redis.
- * The budget is spread evenly rather than granted as one burst per minute: a provider counts over
- * a sliding minute, and fixed-window bursts meeting at a window edge draw 429s. One job per window
- * of 60000/(rpm-1) ms means any 60 s holds at most rpm starts (the "-1" pays for the start that
- * can fall on both edges: at 600 rpm the bench measured 1.2% of calls answered 429 without it).
- * Above 1200 rpm whole-millisecond windows would round the budget away, so it goes per second
- * instead, 61 windows to a minute.
- * Without a budget the limiter is still set, to one nobody reaches, because BullMQ only honours a
- * manual queue.rateLimit (our 429 pause) on workers that have a limiter.
- */
-export function rpmLimiter(rpm: number | undefined): { max: number; duration: number } {
-  if (rpm === undefined) return { max: 1_000_000_000, duration: 60_000 };
-  if (rpm > 1_200) return { max: Math.floor(rpm / 61), duration: 1_000 };
-  return { max: 1, duration: rpm === 1 ? 60_001 : Math.ceil(60_000 / (rpm - 1)) };
-}
 
 /** Options of a worker process; each defaults from Config. */
 export interface WorkerOptions {
@@ -223,20 +206,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
     logDeliveryFailures(w, logger),
   );
 
-  const checks: HealthCheck[] = [
-    { name: 'redis', check: () => pingRedis(connection) },
-    { name: 'store', check: () => probeStore(store, config.storeDir) },
-    {
-      name: 'taking jobs',
-      check: async () => {
-        const stopped = supervised.flatMap((s) => {
-          const why = s.notTaking();
-          return why === undefined ? [] : [`${s.worker.name} (${why})`];
-        });
-        if (stopped.length > 0) throw new Error(`not taking jobs: ${stopped.join(', ')}`);
-      },
-    },
-  ];
+  const checks = workerHealthChecks({ connection, store, supervised });
 
   let closing: Promise<void> | undefined;
   return {
@@ -281,23 +251,3 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
 
 /** Errors that only say Redis is out of reach (a socket refused, reset or closed). */
 const REDIS_DOWN = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection is closed/;
-
-/** PING with the connection's own retries off the table: down is down, right now. */
-async function pingRedis(connection: RedisConnection): Promise<void> {
-  if (!isConnected(connection)) throw new Error(`Redis connection is ${connection.status}`);
-  await connection.ping();
-}
-
-/**
- * The store answers: its own probe when it has one (a bucket's HEAD), else the directory is
- * writable. Shared volumes go stale or read-only without the worker noticing otherwise.
- */
-async function probeStore(store: SegmentStore, dir: string): Promise<void> {
-  const probe = (store as { probe?: () => Promise<unknown> }).probe;
-  if (typeof probe === 'function') {
-    await probe.call(store);
-    return;
-  }
-  await mkdir(dir, { recursive: true });
-  await access(dir, constants.W_OK);
-}

@@ -88,8 +88,9 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
   }
   // The meter and the store's calls are in-line (sync): let the job that just got the slot send its request first.
   if (release) await nextTurn();
-  // Measured once, in the spool, for mastering (the constant gain that brings it to the book's level).
-  const loudness: SegmentLoudness = await measureSegmentLoudness(reading.audio).catch(async (error: unknown) => {
+  // Measured once, for mastering (the constant gain that brings it to the book's level): as the
+  // spool wrote it, or (a join of split halves) read back from the spool.
+  const loudness: SegmentLoudness = reading.audio.loudness ?? await measureSegmentLoudness(reading.audio).catch(async (error: unknown) => {
     await spool.discard(reading.audio.path);
     throw error;
   });

@@ -3,8 +3,8 @@ import { posix } from 'node:path';
 import JSZip from 'jszip';
 import type { BookSentence } from '../../align/book-sentence.js';
 import { InputError } from '../../errors.js';
-import { openPackage } from '../../producer/epub/open-package.js';
-import { wrapSentences, type SourceDocument } from '../../producer/epub/wrap-sentences.js';
+import { openPackage } from '../../epub/open-package.js';
+import { wrapSentences, type SourceDocument } from '../../epub/wrap-sentences.js';
 import { clockValue, escapeXml, mediaOverlay, overlayDurationMs, type OverlayClip } from './media-overlay.js';
 
 /** One chapter's audio file and where the chapter sits on the book's timeline. */
@@ -44,7 +44,7 @@ const STYLE = `.${ACTIVE_CLASS} { background-color: #fde68a; color: inherit; bor
 const AUDIO_TYPES: Readonly<Record<string, string>> = { '.mp3': 'audio/mpeg', '.m4a': 'audio/mp4', '.mp4': 'audio/mp4', '.aac': 'audio/mp4' };
 
 /**
- * Adds EPUB 3 Media Overlays to a book: every spoken sentence wrapped in a span (producer/epub/wrap-sentences.ts),
+ * Adds EPUB 3 Media Overlays to a book: every spoken sentence wrapped in a span (epub/wrap-sentences.ts),
  * a SMIL document per content document pairing each span with its clip of the chapter audio, the audio
  * inside the EPUB, media:duration per overlay and for the book, and media:active-class with its CSS rule.
  * Everything else of the book (documents, styles, images, navigation, metadata) is kept as it was.

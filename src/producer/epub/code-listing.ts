@@ -1,5 +1,5 @@
 import type { HTMLElement } from 'node-html-parser';
-import { childElements, localName } from './markup.js';
+import { childElements, localName } from '../../epub/markup.js';
 
 const CODE_CLASS = /(?:^|\s)(?:code|listing|programlisting|programlist|sourcecode|source-code|highlight|screen|synopsis|literallayout-code)(?:\s|$|-)/i;
 

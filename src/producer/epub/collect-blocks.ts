@@ -4,10 +4,10 @@ import { stripGluedNoteNumbers } from '../strip-glued-note-numbers.js';
 import { isCodeListing, isMarkupExample } from './code-listing.js';
 import { isLinkNavigation } from './link-navigation.js';
 import { countChars, linkRatio } from './link-ratio.js';
-import { childElements, elements, localName, textOf } from './markup.js';
+import { childElements, elements, localName, textOf } from '../../epub/markup.js';
 import type { MathSpeech } from './math-to-speech.js';
 import type { ReadingOptions } from './reading-options.js';
-import { resolveHref } from './resolve-href.js';
+import { resolveHref } from '../../epub/resolve-href.js';
 import { isGutenbergLicence, isHidden, semanticOf } from './semantics.js';
 import { tableToText } from './table-to-text.js';
 

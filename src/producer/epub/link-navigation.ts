@@ -1,7 +1,7 @@
 import type { HTMLElement } from 'node-html-parser';
 import { countWords } from '../count-words.js';
 import { linkRatio } from './link-ratio.js';
-import { childElements, localName } from './markup.js';
+import { childElements, localName } from '../../epub/markup.js';
 
 // Share of a list's text that must be link text for it to be navigation (an in-page table of
 // contents): prose with many cross-references stays far below it.

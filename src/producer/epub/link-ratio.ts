@@ -1,5 +1,5 @@
 import { type HTMLElement, type Node, NodeType } from 'node-html-parser';
-import { localName } from './markup.js';
+import { localName } from '../../epub/markup.js';
 
 /** Letters and digits of an element's text, and how many of them sit inside links (`<a href>`). */
 export function linkRatio(element: HTMLElement): { chars: number; linkChars: number; links: number } {

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
-import { elements, parseMarkup } from './markup.js';
-import { openPackage, readEntry } from './open-package.js';
-import { resolveHref } from './resolve-href.js';
+import { elements, parseMarkup } from '../../epub/markup.js';
+import { openPackage, readEntry } from '../../epub/open-package.js';
+import { resolveHref } from '../../epub/resolve-href.js';
 
 /** An EPUB's own cover image, as its package names it. */
 export interface EpubCover {

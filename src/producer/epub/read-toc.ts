@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { type HTMLElement } from 'node-html-parser';
-import { childElements, elements, localName, parseMarkup, textOf } from './markup.js';
-import { resolveHref } from './resolve-href.js';
+import { childElements, elements, localName, parseMarkup, textOf } from '../../epub/markup.js';
+import { resolveHref } from '../../epub/resolve-href.js';
 
 /** One entry of the book's table of contents: its label and where it points. */
 export interface TocEntry {

@@ -1,6 +1,6 @@
 import type { HTMLElement } from 'node-html-parser';
 import { countWords } from '../count-words.js';
-import { childElements, localName } from './markup.js';
+import { childElements, localName } from '../../epub/markup.js';
 
 /** Tables larger than this are not read cell by cell: a listener cannot follow them. */
 export const MAX_TABLE_ROWS = 20;
