@@ -24,3 +24,14 @@ function sentencesOf(chapters: Chapter[], language: string): string[][] {
       .filter((s) => s !== ''),
   );
 }
+
+/**
+ * `count` chunks made of a short text's sentences: windows of 6 to 12 consecutive sentences, starting
+ * 5 sentences apart and wrapping around. A text of a few dozen sentences (bench/fixtures/italiano.txt)
+ * then gives as many distinct readings as a book, though neighbouring windows share sentences.
+ */
+export function sentenceWindows(chunks: readonly string[][], count: number): string[][] {
+  const all = chunks.flat();
+  if (all.length === 0) return [];
+  return Array.from({ length: count }, (_, k) => Array.from({ length: 6 + (k % 7) }, (_, i) => all[(k * 5 + i) % all.length]!));
+}

@@ -50,6 +50,8 @@ export interface BenchOptions {
    * paths) for the check's detection and false-rejection rates, and chunks per language and pace for accuracy.
    */
   alignChunks: number;
+  /** 8. Italian readings for the check: windows of the Italian fixture's sentences (bench/align-chunks.ts). */
+  alignItalianChunks: number;
   alignAccuracyChunks: number;
   alignBooks: string;
   /** 10. Book records a listing pages over (`narrate list`, `status`, the Books page). */
@@ -96,6 +98,7 @@ const FULL: Pick<BenchOptions, NumericKey | 'finalizeHours' | 'finishBooks' | 'a
   voiceParagraphs: 6,
   // 400 chunks: enough good readings that no rejection among them puts the rate under 1% with some margin.
   alignChunks: 400,
+  alignItalianChunks: 80,
   alignAccuracyChunks: 24,
   alignBooks: 'alice.txt,around-the-world.txt',
   listingBooks: 10_000,
@@ -119,6 +122,7 @@ const QUICK: typeof FULL = {
   finishLatency: 4_000,
   voiceParagraphs: 2,
   alignChunks: 40,
+  alignItalianChunks: 8,
   alignAccuracyChunks: 6,
   listingBooks: 1_000,
   alignCostChunks: 8,
@@ -177,7 +181,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   options.sections = only === undefined ? [...SECTIONS] : (only.split(',') as Section[]);
   const unknown = options.sections.filter((s) => !SECTIONS.includes(s));
   if (unknown.length > 0) throw new Error(`Expected \`--only\` to list some of ${SECTIONS.join(', ')}, got \`${unknown.join(',')}\``);
-  for (const key of ['chunks', 's3Chunks', 's3Concurrency', 's3Rounds', 'workers', 'concurrency', 'rateChunks', 'memChunks', 'memConcurrency', 'finalizeRepeats', 'finishConcurrency', 'alignChunks', 'alignAccuracyChunks', 'listingBooks', 'alignCostChunks', 'libraryBooks', 'libraryLongBooks'] as const) {
+  for (const key of ['chunks', 's3Chunks', 's3Concurrency', 's3Rounds', 'workers', 'concurrency', 'rateChunks', 'memChunks', 'memConcurrency', 'finalizeRepeats', 'finishConcurrency', 'alignChunks', 'alignItalianChunks', 'alignAccuracyChunks', 'listingBooks', 'alignCostChunks', 'libraryBooks', 'libraryLongBooks'] as const) {
     if (!Number.isInteger(options[key])) throw new Error(`Expected \`--${flagName(key)}\` to be an integer, got \`${options[key]}\``);
   }
   return options;

@@ -16,8 +16,9 @@ import { referenceVoice } from '../src/align/reference-voice.js';
 import { renderReference } from '../src/align/render-reference.js';
 import { judgeAlignment } from '../src/align/judge-alignment.js';
 import { CORPUS } from '../test/helpers/corpus.js';
-import { joinSentences, speakSentence, type KnownSpeech, type TestVoice } from '../test/helpers/align-speech.js';
-import { chunkSentences, textSentences } from './align-chunks.js';
+import { joinSentences, type KnownSpeech, type TestVoice } from '../test/helpers/align-speech.js';
+import { ESPEAK_VARIANT, FESTIVAL_IT, FLITE, random, read, type Pace } from './align-readings.js';
+import { chunkSentences, sentenceWindows, textSentences } from './align-chunks.js';
 import type { BenchOptions } from './options.js';
 import { ROOT } from './processes.js';
 import type { Report } from './report.js';
@@ -32,47 +33,6 @@ const CAUGHT_TARGET = 0.95;
 const REJECTED_TARGET = 0.01;
 /** Memory counts as flat when the live heap and RSS after the warm-up grow by less than this over the run. */
 const FLAT_BYTES = 24 * 1024 * 1024;
-
-const FLITE: TestVoice[] = [
-  { engine: 'flite', voice: 'slt' },
-  { engine: 'flite', voice: 'rms' },
-  { engine: 'flite', voice: 'awb' },
-  { engine: 'flite', voice: 'kal' },
-];
-const FESTIVAL_IT: TestVoice[] = [
-  { engine: 'festival', voice: 'voice_lp_diphone' },
-  { engine: 'festival', voice: 'voice_pc_diphone' },
-];
-const ESPEAK_VARIANT: TestVoice[] = [{ engine: 'espeak-ng', voice: 'en-gb+f3', pitch: 75 }];
-
-type Pace = 'natural' | 'varied';
-
-/** A seeded generator (the same chunk always gets the same pace, pauses and cut). */
-function random(seed: number): () => number {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  return () => {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-/**
- * A reading of `sentences` by `voices` at `pace`: natural is the voice's own rate with pauses of
- * 0.3–0.9 s; varied changes the rate of every sentence (0.7× to 1.45× as long) and pauses anywhere
- * from 20 ms (sentences run together) to 2 s.
- */
-async function read(sentences: readonly string[], voices: readonly TestVoice[], pace: Pace, seed: number): Promise<{ clips: Int16Array[]; pauses: number[] }> {
-  const next = random(seed);
-  const voice = voices[seed % voices.length]!;
-  const clips: Int16Array[] = [];
-  const pauses: number[] = [];
-  for (const sentence of sentences) {
-    const stretch = pace === 'varied' ? Math.round((0.7 + 0.75 * next()) * 20) / 20 : 1;
-    clips.push(await speakSentence({ ...voice, stretch }, sentence));
-    pauses.push(pace === 'varied' ? 20 + 1980 * next() : 300 + 600 * next());
-  }
-  return { clips, pauses };
-}
 
 /** CPU of aligning, audio aligned, and memory samples, over every alignment of the section. */
 class Meter {
@@ -118,7 +78,7 @@ function bookPaths(list: string): string[] {
 }
 
 export async function alignSection(o: BenchOptions, report: Report): Promise<void> {
-  process.stdout.write(`\n[8] align: accuracy on ${o.alignAccuracyChunks} chunks per language and pace, the check on ${o.alignChunks} chunks of ${o.alignBooks}\n`);
+  process.stdout.write(`\n[8] align: accuracy on ${o.alignAccuracyChunks} chunks per language and pace, the check on ${o.alignChunks} chunks of ${o.alignBooks} and ${o.alignItalianChunks} Italian ones\n`);
   const meter = new Meter();
   const english: string[][] = [];
   for (const book of bookPaths(o.alignBooks)) english.push(...(await chunkSentences(book, 'en', o.alignChunks - english.length)));
@@ -158,11 +118,15 @@ export async function alignSection(o: BenchOptions, report: Report): Promise<voi
     report.add({ section: S, metric: `sentence end error, ${c.label}`, value: `mean ${fixed(ends.reduce((a, b) => a + b, 0) / ends.length, 0)} ms, p95 ${fixed(percentile(ends, 95), 0)} ms` });
   }
 
-  // 2. The check, on good readings, readings with a sentence cut out, and the audio of another chunk.
-  let good = 0;
-  let rejected = 0;
-  let cut = 0;
-  let caught = 0;
+  // 2. The check, on good readings, readings with a sentence cut out, and the audio of another chunk:
+  // English chunks of real books by flite's four voices, and Italian windows of the fixture by festival's two.
+  const checked: Array<{ language: string; voices: TestVoice[]; chunks: string[][] }> = [
+    { language: 'en', voices: FLITE, chunks: english },
+    { language: 'it', voices: FESTIVAL_IT, chunks: sentenceWindows(italian, o.alignItalianChunks) },
+  ];
+  const tally = { good: 0, rejected: 0, cut: 0, caught: 0 };
+  const byLanguage = new Map<string, typeof tally>();
+  const byPace = new Map<Pace, { good: number; rejected: number }>();
   let wrong = 0;
   let wrongCaught = 0;
   const rejections: string[] = [];
@@ -173,41 +137,53 @@ export async function alignSection(o: BenchOptions, report: Report): Promise<voi
   const goodEvidence: number[] = [];
   const cutEvidence: number[] = [];
   const lowest = (r: ChunkAlignment) => Math.min(0, ...r.sentences.map((t) => t.evidence ?? 0));
-  let previous: KnownSpeech | undefined;
-  for (const [k, sentences] of english.entries()) {
-    const pace: Pace = k % 2 === 0 ? 'natural' : 'varied';
-    const { clips, pauses } = await read(sentences, FLITE, pace, 5000 + k);
-    const speech = joinSentences(clips, pauses);
-    const result = await meter.align(speech, sentences, 'en');
-    costs.push(result.cost);
-    goodEvidence.push(lowest(result));
-    good++;
-    const verdict = judgeAlignment(result, sentences);
-    if (!verdict.ok) {
-      rejected++;
-      rejections.push(`chunk ${k} (${pace}): ${verdict.reason}`);
+  for (const { language, voices, chunks } of checked) {
+    const counts = { good: 0, rejected: 0, cut: 0, caught: 0 };
+    byLanguage.set(language, counts);
+    let previous: KnownSpeech | undefined;
+    for (const [k, sentences] of chunks.entries()) {
+      const pace: Pace = k % 2 === 0 ? 'natural' : 'varied';
+      const { clips, pauses } = await read(sentences, voices, pace, 5000 + k);
+      const speech = joinSentences(clips, pauses);
+      const result = await meter.align(speech, sentences, language);
+      costs.push(result.cost);
+      goodEvidence.push(lowest(result));
+      counts.good++;
+      const paced = byPace.get(pace) ?? { good: 0, rejected: 0 };
+      byPace.set(pace, paced);
+      paced.good++;
+      const verdict = judgeAlignment(result, sentences);
+      if (!verdict.ok) {
+        counts.rejected++;
+        paced.rejected++;
+        rejections.push(`${language} chunk ${k} (${pace}): ${verdict.reason}`);
+      }
+      if (sentences.length >= 2) {
+        const gone = Math.floor(random(9000 + k)() * sentences.length);
+        const cutSpeech = joinSentences(clips.filter((_, i) => i !== gone), pauses.filter((_, i) => i !== gone));
+        const cutResult = await meter.align(cutSpeech, sentences, language);
+        counts.cut++;
+        cutEvidence.push(lowest(cutResult));
+        if (!judgeAlignment(cutResult, sentences).ok) counts.caught++;
+        else missed.push(`${language} chunk ${k} (${pace}) without sentence ${gone + 1} of ${sentences.length}: "${sentences[gone]!.slice(0, 60)}"`);
+      }
+      if (language === 'en' && previous !== undefined && k % 4 === 0) {
+        wrong++;
+        const wrongResult = await meter.align(previous, sentences, language);
+        wrongCosts.push(wrongResult.cost);
+        if (!judgeAlignment(wrongResult, sentences).ok) wrongCaught++;
+      }
+      previous = speech;
     }
-    if (sentences.length >= 2) {
-      const gone = Math.floor(random(9000 + k)() * sentences.length);
-      const cutSpeech = joinSentences(clips.filter((_, i) => i !== gone), pauses.filter((_, i) => i !== gone));
-      const cutResult = await meter.align(cutSpeech, sentences, 'en');
-      cut++;
-      cutEvidence.push(lowest(cutResult));
-      const cutVerdict = judgeAlignment(cutResult, sentences);
-      if (!cutVerdict.ok) caught++;
-      else missed.push(`chunk ${k} (${pace}) without sentence ${gone + 1} of ${sentences.length}: "${sentences[gone]!.slice(0, 60)}"`);
-    }
-    if (previous !== undefined && k % 4 === 0) {
-      wrong++;
-      const wrongResult = await meter.align(previous, sentences, 'en');
-      wrongCosts.push(wrongResult.cost);
-      if (!judgeAlignment(wrongResult, sentences).ok) wrongCaught++;
-    }
-    previous = speech;
+    for (const key of Object.keys(tally) as Array<keyof typeof tally>) tally[key] += counts[key];
   }
-  report.add({ section: S, metric: `good readings rejected (${good} chunks, half at varied pace)`, value: `${rejected} = ${pct(rejected / good, 2)}`, target: `≤ ${pct(REJECTED_TARGET, 0)}`, ok: rejected / good <= REJECTED_TARGET });
-  report.add({ section: S, metric: `readings with one sentence cut out caught (${cut} chunks)`, value: `${caught} = ${pct(caught / cut, 1)}`, target: `≥ ${pct(CAUGHT_TARGET, 0)}`, ok: caught / cut >= CAUGHT_TARGET });
-  report.add({ section: S, metric: `audio of another chunk caught (${wrong} chunks)`, value: `${wrongCaught} = ${pct(wrongCaught / wrong, 1)}` });
+  const { good, rejected, cut, caught } = tally;
+  const each = [...byLanguage].map(([language, c]) => `${language} ${c.rejected} of ${c.good}`).join(', ');
+  const paces = [...byPace].map(([pace, c]) => `${pace} ${c.rejected} of ${c.good}`).join(', ');
+  report.add({ section: S, metric: `good readings rejected (${good} chunks, half at varied pace)`, value: `${rejected} = ${pct(rejected / good, 2)} (${each}; ${paces})`, target: `≤ ${pct(REJECTED_TARGET, 0)}`, ok: rejected / good <= REJECTED_TARGET });
+  const eachCut = [...byLanguage].map(([language, c]) => `${language} ${c.caught} of ${c.cut}`).join(', ');
+  report.add({ section: S, metric: `readings with one sentence cut out caught (${cut} chunks)`, value: `${caught} = ${pct(caught / cut, 1)} (${eachCut})`, target: `≥ ${pct(CAUGHT_TARGET, 0)}`, ok: caught / cut >= CAUGHT_TARGET });
+  report.add({ section: S, metric: `audio of another chunk caught (${wrong} English chunks)`, value: `${wrongCaught} = ${pct(wrongCaught / wrong, 1)}` });
   report.add({ section: S, metric: 'alignment cost of good readings', value: `median ${fixed(percentile(costs, 50))}, p99 ${fixed(percentile(costs, 99))}, max ${fixed(Math.max(...costs))}` });
   report.add({ section: S, metric: 'lowest skip test per reading, good readings', value: `min ${fixed(Math.min(...goodEvidence))}, p1 ${fixed(percentile(goodEvidence, 1))}, p5 ${fixed(percentile(goodEvidence, 5))}` });
   report.add({ section: S, metric: 'lowest skip test per reading, one sentence cut out', value: `p50 ${fixed(percentile(cutEvidence, 50))}, p95 ${fixed(percentile(cutEvidence, 95))}, max ${fixed(Math.max(...cutEvidence))}` });

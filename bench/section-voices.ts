@@ -10,7 +10,16 @@
  *   engine first, so the one-off WebAssembly compile is not counted), on this loaded machine.
  * espeak-ng's en-us is measured beside them: it read every English book before flite.
  */
+import { spawnSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { durationMs } from '../src/audio/wav-duration.js';
+import type { FliteVoice } from '../src/language/offline-voice.js';
+import { fliteText } from '../src/providers/flite-text.js';
 import { OfflineNarrator } from '../src/providers/offline-narrator.js';
+import { DURATION_STRETCH, FLITE_ARGUMENT } from '../src/providers/render-flite.js';
+import { parseWav } from '../src/audio/parse-wav.js';
+import { runOk } from '../test/helpers/run-tool.js';
 import { AudioSpool } from '../src/store/audio-spool.js';
 import { corpusParagraph } from '../test/helpers/corpus.js';
 import { findRecognizer } from '../test/helpers/recognize-speech.js';
@@ -30,9 +39,14 @@ const PARAGRAPHS: readonly { file: string; opening: string }[] = [
   { file: 'around-the-world.txt', opening: 'It was not enough to reach the walls' },
 ];
 
-/** The voices measured, by the name a user gives (`--voice`), and the target where there is one. */
-const VOICES: readonly { voice: string; label: string; target?: number }[] = [
+/**
+ * The voices measured, by the name a user gives (`--voice`), and the target where there is one. `program`:
+ * read by Debian's `flite` program instead of narrate (same text, same pace, its 16 kHz WAV heard as it is),
+ * to tell what narrate's WebAssembly build and resampling do to the voice from what the voice is.
+ */
+const VOICES: readonly { voice: string; label: string; target?: number; program?: true }[] = [
   { voice: 'rms', label: 'rms (flite, the English default)', target: 0.15 },
+  { voice: 'rms', label: "rms by Debian's flite program (for comparison; not narrate)", program: true },
   { voice: 'slt', label: 'slt (flite)' },
   { voice: 'awb', label: 'awb (flite)' },
   { voice: 'kal', label: 'kal (flite kal16)' },
@@ -57,7 +71,12 @@ export async function voicesSection(o: BenchOptions, report: Report): Promise<vo
       await spool.discard(warm.audio?.path);
     }
     let summary = '';
+    const program = spawnSync('flite', ['-lv'], { stdio: 'ignore' }).status === 0;
     for (const v of VOICES) {
+      if (v.program && !program) {
+        report.note(`voices: ${v.label} skipped: no flite program on PATH (Debian's flite package)`);
+        continue;
+      }
       let errors = 0;
       let referenceWords = 0;
       let synthMs = 0;
@@ -65,7 +84,7 @@ export async function voicesSection(o: BenchOptions, report: Report): Promise<vo
       const worst: string[] = [];
       for (const text of paragraphs) {
         const started = performance.now();
-        const result = await narrator.narrate({ text, voice: v.voice, instructions: '', language: 'en' });
+        const result = v.program ? await fliteProgram(text, v.voice as FliteVoice, dir) : await narrator.narrate({ text, voice: v.voice, instructions: '', language: 'en' });
         synthMs += performance.now() - started;
         if (!result.audio) throw new Error(`${v.voice} returned no audio`);
         audioMs += result.audio.durationMs;
@@ -93,4 +112,14 @@ export async function voicesSection(o: BenchOptions, report: Report): Promise<vo
   } finally {
     await removeDir(dir);
   }
+}
+
+/** `text` read by Debian's flite program, with the text and pace narrate gives its WebAssembly build. */
+async function fliteProgram(text: string, voice: FliteVoice, dir: string): Promise<{ audio: { path: string; durationMs: number } }> {
+  const input = join(dir, 'program.txt');
+  const path = join(dir, `program-${Date.now()}.wav`);
+  await writeFile(input, fliteText(text));
+  await runOk('flite', ['-voice', FLITE_ARGUMENT[voice], '--setf', `duration_stretch=${DURATION_STRETCH}`, '-f', input, '-o', path]);
+  const { format, data } = parseWav(await readFile(path));
+  return { audio: { path, durationMs: durationMs(format, data.length) } };
 }

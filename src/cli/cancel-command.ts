@@ -1,8 +1,8 @@
 import type { Config } from '../config.js';
 import { cancelBook } from '../books/cancel-book.js';
-import { connectRedis } from '../queue/connection.js';
 import type { CliIo } from './io.js';
 import { printableMessage } from './printable.js';
+import { withRedis } from './with-redis.js';
 
 /**
  * `narrate cancel <bookId> [--purge]`: the book makes no new model call (calls in flight finish)
@@ -10,12 +10,9 @@ import { printableMessage } from './printable.js';
  * finished book.
  */
 export async function cancelCommand(bookId: string, flags: { purge?: boolean }, config: Config, io: CliIo): Promise<number> {
-  const redis = await connectRedis(config.redis, { name: 'narrate-cancel' });
-  try {
+  return withRedis(config, 'narrate-cancel', async ({ redis }) => {
     const outcome = await cancelBook(redis, config, bookId, flags.purge ? { purge: true } : {});
     (outcome.result === 'done' ? io.stdout : io.stderr).write(`${printableMessage(outcome.message)}\n`);
     return outcome.result === 'done' ? 0 : 1;
-  } finally {
-    await redis.quit().catch(() => redis.disconnect());
-  }
+  });
 }

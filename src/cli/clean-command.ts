@@ -1,12 +1,12 @@
 import type { Config } from '../config.js';
 import { readBookShape, removeBookRecord, type BookState } from '../queue/book-record.js';
 import { listBooks } from '../books/list-books.js';
-import { connectRedis } from '../queue/connection.js';
 import type { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
 import { removeBookJobs } from '../books/remove-book-jobs.js';
 import type { CliIo } from './io.js';
 import { UsageError } from '../errors.js';
 import { printable, printableMessage } from './printable.js';
+import { withRedis } from './with-redis.js';
 
 /** States whose books `narrate clean` removes. */
 export const CLEANABLE_STATES: readonly BookState[] = ['done', 'failed', 'cancelled'];
@@ -23,8 +23,7 @@ export function parseAge(raw: string): number {
 /** `narrate clean --older-than 7d`: removes the jobs and keys of done, failed and cancelled books submitted before then. */
 export async function cleanCommand(flags: { olderThan: string }, config: Config, io: CliIo): Promise<number> {
   const ageMs = parseAge(flags.olderThan);
-  const redis = await connectRedis(config.redis, { name: 'narrate-clean' });
-  try {
+  return withRedis(config, 'narrate-clean', async ({ redis }) => {
     const before = Date.now() - ageMs;
     // A damaged record is kept (its state and age cannot be trusted) and named.
     const onDamaged = (error: DamagedBookRecordError): void => void io.stderr.write(`kept: ${printable(error.message)}\n`);
@@ -43,7 +42,5 @@ export async function cleanCommand(flags: { olderThan: string }, config: Config,
     }
     io.stderr.write(`${removed} book(s) removed (done, failed or cancelled, submitted more than ${flags.olderThan} ago)\n`);
     return 0;
-  } finally {
-    await redis.quit().catch(() => redis.disconnect());
-  }
+  });
 }

@@ -1,13 +1,13 @@
 import type { Config } from '../config.js';
 import { formatUsd } from '../money/estimate-cost.js';
 import type { BookRecord } from '../queue/book-record.js';
-import { connectRedis } from '../queue/connection.js';
 import type { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
 import { listBookPage } from '../books/list-book-page.js';
 import type { CliIo } from './io.js';
 import { jsonArrayWriter } from './json-array-writer.js';
 import { nextPageHint, parseListingFlags, type ListingFlags } from './listing-flags.js';
 import { printable } from './printable.js';
+import { withRedis } from './with-redis.js';
 
 /**
  * `narrate list [--state S] [--limit N|all] [--after ID] [--json]`: a page of books, oldest first,
@@ -15,8 +15,7 @@ import { printable } from './printable.js';
  */
 export async function listCommand(flags: ListingFlags, config: Config, io: CliIo): Promise<number> {
   const listing = parseListingFlags(flags);
-  const redis = await connectRedis(config.redis, { name: 'narrate-list' });
-  try {
+  return withRedis(config, 'narrate-list', async ({ redis }) => {
     // One damaged record must not hide every other book: it is named on stderr and skipped.
     const onDamaged = (error: DamagedBookRecordError): void => void io.stderr.write(`skipped: ${printable(error.message)}\n`);
     const json = flags.json === true ? jsonArrayWriter(io.stdout) : undefined;
@@ -41,9 +40,7 @@ export async function listCommand(flags: ListingFlags, config: Config, io: CliIo
     json?.end();
     if (listed === 0 && !json) io.stderr.write(`no books${listing.state ? ` in state ${listing.state}` : ''}${listing.after ? ` after ${printable(listing.after)}` : ''} under prefix "${config.prefix}"\n`);
     return 0;
-  } finally {
-    await redis.quit().catch(() => redis.disconnect());
-  }
+  });
 }
 
 /** One book as a tab-separated line: id, state, done/total, cost (of the cap when capped), created, title (escaped: see printable). */

@@ -1,26 +1,20 @@
-import { Queue } from 'bullmq';
 import type { Config } from '../config.js';
-import { connectRedis } from '../queue/connection.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../queue/names.js';
-import { bullPrefix } from '../queue/keys.js';
 import type { CliIo } from './io.js';
+import { withRedis } from './with-redis.js';
 
 /** The queues a fleet takes book work from; webhooks keep flowing while paused. */
 export const PAUSABLE_QUEUES = [SYNTHESIZE_QUEUE, ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE] as const;
 
 /** Pauses (or resumes) every queue of book work: BullMQ's queue pause, held in Redis for the whole fleet. */
 export async function setFleetPaused(config: Config, paused: boolean): Promise<void> {
-  const redis = await connectRedis(config.redis, { name: paused ? 'narrate-pause' : 'narrate-resume' });
-  const queues = PAUSABLE_QUEUES.map((name) => new Queue(name, { connection: redis, prefix: bullPrefix(config.prefix) }));
-  try {
+  await withRedis(config, paused ? 'narrate-pause' : 'narrate-resume', async ({ queue }) => {
+    const queues = PAUSABLE_QUEUES.map((name) => queue(name));
     for (const q of queues) {
       await q.waitUntilReady();
       await (paused ? q.pause() : q.resume());
     }
-  } finally {
-    await Promise.allSettled(queues.map((q) => q.close()));
-    await redis.quit().catch(() => redis.disconnect());
-  }
+  });
 }
 
 /** `narrate pause`: every worker of the fleet stops taking jobs; jobs in flight finish. */

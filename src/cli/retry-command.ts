@@ -1,10 +1,10 @@
 import type { Config } from '../config.js';
-import { connectRedis } from '../queue/connection.js';
 import { retryBook } from '../books/retry-book.js';
 import { openSegmentStore } from '../store/open-segment-store.js';
 import type { CliIo } from './io.js';
 import { parseMaxCost } from './parse-max-cost.js';
 import { printableMessage } from './printable.js';
+import { withRedis } from './with-redis.js';
 
 /**
  * `narrate retry <bookId> [--max-cost N]`: a failed, cancelled or over-budget book continues from
@@ -13,16 +13,16 @@ import { printableMessage } from './printable.js';
  */
 export async function retryCommand(bookId: string, flags: { maxCost?: string }, config: Config, io: CliIo): Promise<number> {
   const maxCostUsd = flags.maxCost === undefined ? undefined : parseMaxCost(flags.maxCost);
-  const redis = await connectRedis(config.redis, { name: 'narrate-retry' });
   // The book's plan and texts are in the store, beside its segments.
   const store = openSegmentStore(config);
   try {
-    const retry = { attempts: config.maxAttempts, backoffMs: config.backoffMs };
-    const outcome = await retryBook(redis, { prefix: config.prefix, retry, store }, bookId, maxCostUsd === undefined ? {} : { maxCostUsd });
-    (outcome.result === 'done' ? io.stdout : io.stderr).write(`${printableMessage(outcome.message)}\n`);
-    return outcome.result === 'done' ? 0 : 1;
+    return await withRedis(config, 'narrate-retry', async ({ redis }) => {
+      const retry = { attempts: config.maxAttempts, backoffMs: config.backoffMs };
+      const outcome = await retryBook(redis, { prefix: config.prefix, retry, store }, bookId, maxCostUsd === undefined ? {} : { maxCostUsd });
+      (outcome.result === 'done' ? io.stdout : io.stderr).write(`${printableMessage(outcome.message)}\n`);
+      return outcome.result === 'done' ? 0 : 1;
+    });
   } finally {
     await store.close();
-    await redis.quit().catch(() => redis.disconnect());
   }
 }

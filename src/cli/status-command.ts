@@ -5,10 +5,9 @@ import type { DamagedBookRecordError } from '../queue/damaged-book-record-error.
 import { listBookPage } from '../books/list-book-page.js';
 import { chunkTotals } from '../queue/chunk-totals.js';
 import { readBookRecord, type BookRecord } from '../queue/book-record.js';
-import { connectRedis, type RedisConnection } from '../queue/connection.js';
+import type { RedisConnection } from '../queue/connection.js';
 import type { FinalizeJobData, FinalizeResult, SynthesizeResult } from '../contracts/job-data.js';
 import { ENCODE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../queue/names.js';
-import { bullPrefix } from '../queue/keys.js';
 import { readChapterProgress, readChunkResults, type ChapterProgress } from '../books/chapter-progress.js';
 import type { CliIo } from './io.js';
 import { bookCostLine, fleetNotes } from './fleet-notes.js';
@@ -16,6 +15,7 @@ import { printable, printableMessage } from './printable.js';
 import { jsonArrayWriter } from './json-array-writer.js';
 import { nextPageHint, parseListingFlags, type ListingFlags } from './listing-flags.js';
 import { UsageError } from '../errors.js';
+import { withRedis } from './with-redis.js';
 
 /**
  * `narrate status [bookId] [--state S] [--limit N|all] [--after ID] [--json]`: a page of books' progress
@@ -26,12 +26,10 @@ export async function statusCommand(bookId: string | undefined, flags: ListingFl
   if (bookId !== undefined && (flags.limit !== undefined || flags.state !== undefined || flags.after !== undefined || flags.json)) {
     throw new UsageError('--limit, --state, --after and --json page the list of books: give them without a bookId, or give the bookId alone');
   }
-  const connection = await connectRedis(config.redis, { name: 'narrate-status' });
-  const prefix = bullPrefix(config.prefix);
-  const finalize = new Queue<FinalizeJobData, FinalizeResult>(FINALIZE_QUEUE, { connection, prefix });
-  const synthesize = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });
-  const encode = new Queue(ENCODE_QUEUE, { connection, prefix });
-  try {
+  return withRedis(config, 'narrate-status', async ({ redis: connection, queue }) => {
+    const finalize = queue<FinalizeJobData, FinalizeResult>(FINALIZE_QUEUE);
+    const synthesize = queue(SYNTHESIZE_QUEUE);
+    const encode = queue(ENCODE_QUEUE);
     if (bookId === undefined) {
       const onDamaged = (error: DamagedBookRecordError): void => void io.stderr.write(`skipped: ${printable(error.message)}\n`);
       const json = flags.json === true ? jsonArrayWriter(io.stdout) : undefined;
@@ -78,10 +76,7 @@ export async function statusCommand(bookId: string | undefined, flags: ListingFl
     if (cost) io.stdout.write(`${cost}\n`);
     io.stdout.write(`${(await fleetNotes(connection, config)).join('\n')}\n`);
     return 0;
-  } finally {
-    await Promise.allSettled([finalize.close(), synthesize.close(), encode.close()]);
-    await connection.quit().catch(() => connection.disconnect());
-  }
+  });
 }
 
 /**

@@ -1,14 +1,12 @@
-import { Queue } from 'bullmq';
 import type { Config } from '../config.js';
-import { connectRedis } from '../queue/connection.js';
 import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../queue/names.js';
-import { bullPrefix } from '../queue/keys.js';
 import { referencedSegments } from '../queue/referenced-segments.js';
 import { SegmentRefs } from '../queue/segment-refs.js';
 import { openSegmentStore } from '../store/open-segment-store.js';
 import { parseAge, pruneSegments } from '../store/prune-segments.js';
 import type { CliIo } from './io.js';
 import { UsageError } from '../errors.js';
+import { withRedis } from './with-redis.js';
 
 /**
  * `narrate store prune --older-than 30d [--dry-run]`: removes segments stored before the cut-off
@@ -20,32 +18,27 @@ export async function storePruneCommand(flags: { olderThan?: string; dryRun?: bo
   const age = parseAge(flags.olderThan);
   if (age === undefined) throw new UsageError(`--older-than: expected an age such as 30d, 12h, 90m or 2w, got "${flags.olderThan}"`);
   const store = openSegmentStore(config);
-  await store.probe();
-  // Fails fast (exit 2, naming the target) when Redis is unreachable, and follows Cluster/Sentinel settings.
-  const connection = await connectRedis(config.redis, { name: 'narrate-store-prune' }).catch(async (error: unknown) => {
-    await store.close();
-    throw error;
-  });
-  const prefix = bullPrefix(config.prefix);
-  const finalize = new Queue(FINALIZE_QUEUE, { connection, prefix });
-  const synthesize = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });
   try {
-    // The cut-off first: a segment stored from now on is younger than it. Books hold their segments
-    // in Redis (claimed one at a time below, so one stored or reused meanwhile is kept too); the
-    // jobs' results cover books queued before they did.
-    const cutoff = new Date(Date.now() - age);
-    const referenced = await referencedSegments(finalize, synthesize);
-    const guard = new SegmentRefs(connection, config.prefix);
-    const outcome = await pruneSegments(store, { cutoff, referenced, guard, dryRun: flags.dryRun === true });
-    const mb = (outcome.removedBytes / 1024 / 1024).toFixed(1);
-    io.stdout.write(
-      `${flags.dryRun ? 'would remove' : 'removed'} ${outcome.removed} segment(s) (${mb} MB) stored before ${cutoff.toISOString()} from ${store.url}; ` +
-        `kept ${outcome.keptReferenced} used by books in Redis (prefix "${config.prefix}") and ${outcome.keptRecent} younger; ` +
-        `book texts: ${flags.dryRun ? 'would remove' : 'removed'} ${outcome.texts.removed}, kept ${outcome.texts.kept} (held by books in Redis, or younger)\n`,
-    );
-    return 0;
+    await store.probe();
+    return await withRedis(config, 'narrate-store-prune', async ({ redis: connection, queue }) => {
+      const finalize = queue(FINALIZE_QUEUE);
+      const synthesize = queue(SYNTHESIZE_QUEUE);
+      // The cut-off first: a segment stored from now on is younger than it. Books hold their segments
+      // in Redis (claimed one at a time below, so one stored or reused meanwhile is kept too); the
+      // jobs' results cover books queued before they did.
+      const cutoff = new Date(Date.now() - age);
+      const referenced = await referencedSegments(finalize, synthesize);
+      const guard = new SegmentRefs(connection, config.prefix);
+      const outcome = await pruneSegments(store, { cutoff, referenced, guard, dryRun: flags.dryRun === true });
+      const mb = (outcome.removedBytes / 1024 / 1024).toFixed(1);
+      io.stdout.write(
+        `${flags.dryRun ? 'would remove' : 'removed'} ${outcome.removed} segment(s) (${mb} MB) stored before ${cutoff.toISOString()} from ${store.url}; ` +
+          `kept ${outcome.keptReferenced} used by books in Redis (prefix "${config.prefix}") and ${outcome.keptRecent} younger; ` +
+          `book texts: ${flags.dryRun ? 'would remove' : 'removed'} ${outcome.texts.removed}, kept ${outcome.texts.kept} (held by books in Redis, or younger)\n`,
+      );
+      return 0;
+    });
   } finally {
-    await Promise.allSettled([finalize.close(), synthesize.close(), store.close()]);
-    await connection.quit().catch(() => connection.disconnect());
+    await store.close();
   }
 }

@@ -1,12 +1,12 @@
 import type { Config } from '../config.js';
 import { submitBooks } from '../producer/submit-books.js';
-import { connectRedis } from '../queue/connection.js';
 import { formatSpeech, formatUsd } from '../money/estimate-cost.js';
 import { checkWebhook } from './check-webhook.js';
 import type { CliIo } from './io.js';
 import { probeStores } from '../store/probe-stores.js';
 import { parseSubmitFlags, type RawSubmitFlags } from './submit-flags.js';
 import { printable, printableMessage } from './printable.js';
+import { withRedis } from './with-redis.js';
 
 /**
  * `narrate submit`: enqueue only; one line per book (id, title, chunk count) on stdout as each goes
@@ -17,8 +17,7 @@ export async function submitCommand(inputs: string[], flags: RawSubmitFlags, con
   const options = parseSubmitFlags(flags, { align: config.align });
   await checkWebhook(options.notify, config, io);
   await probeStores(config, options.outDir);
-  const connection = await connectRedis(config.redis, { name: 'narrate-submit' });
-  try {
+  return withRedis(config, 'narrate-submit', async ({ redis: connection }) => {
     const submission = await submitBooks(inputs, options, config, connection, {
       queued: (b) => {
         io.stdout.write(`${b.bookId}\t${printable(b.title)}\t${b.chunks} chunks\n`);
@@ -29,9 +28,7 @@ export async function submitCommand(inputs: string[], flags: RawSubmitFlags, con
     for (const w of submission.warnings) io.stderr.write(`warning: ${printableMessage(w)}\n`);
     for (const f of submission.failures) io.stderr.write(`error: ${printableMessage(f.reason)}\n`);
     return submission.failures.length === 0 && submission.books.length + submission.skipped.length > 0 ? 0 : 1;
-  } finally {
-    await connection.quit().catch(() => connection.disconnect());
-  }
+  });
 }
 
 /** The estimate line of a submitted book: calls, tokens and dollars before a model call is made. */

@@ -9,14 +9,14 @@ import { runWasiProgram } from './run-wasi-program.js';
  * The flite voice each name runs. `kal` is flite's kal16: the same diphone voice as its 8 kHz `kal`,
  * recorded at 16 kHz like the others (the book is 24 kHz; 8 kHz would sound like a telephone).
  */
-const FLITE_ARGUMENT: Readonly<Record<FliteVoice, string>> = { rms: 'rms', slt: 'slt', awb: 'awb', kal: 'kal16' };
+export const FLITE_ARGUMENT: Readonly<Record<FliteVoice, string>> = { rms: 'rms', slt: 'slt', awb: 'awb', kal: 'kal16' };
 
 /**
  * flite's voices speak at about 180 words a minute; audiobooks are read at about 155 (ACX's guidance,
  * and what listeners are used to). At that pace pocketsphinx also missed fewer of rms's words (20.5%
  * against 22.5% on the three hardest bench paragraphs).
  */
-const DURATION_STRETCH = '1.15';
+export const DURATION_STRETCH = '1.15';
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 

@@ -5,20 +5,20 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startDashboard, type Dashboard } from '../../src/dashboard/start-dashboard.js';
 import { bookKeys } from '../../src/queue/book-record.js';
 import { openRedis } from '../../src/queue/connection.js';
 import { bullPrefix } from '../../src/queue/keys.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { seedBookRecords } from '../helpers/seed-book-records.js';
 import { testPrefix } from '../helpers/test-prefix.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 const BOOKS = 120;
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const prefix = testPrefix('books-page-library');
 const connection = openRedis('redis://127.0.0.1:6379', { name: `${prefix}-test` });
 let dir = '';
@@ -36,7 +36,7 @@ beforeAll(async () => {
   ids = (await seedBookRecords(connection, prefix, BOOKS, { title })).ids;
   const config = loadConfig({ NARRATE_PREFIX: prefix, NARRATE_LOG_LEVEL: 'silent' });
   dashboard = await startDashboard(config, { host: '127.0.0.1', port: 0, updateIntervalMs: 200 });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

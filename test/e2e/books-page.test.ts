@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Job, Queue } from 'bullmq';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -19,21 +19,11 @@ import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { testPrefix } from '../helpers/test-prefix.js';
 import { waitUntil } from '../helpers/wait-until.js';
 import '../helpers/no-leaks.js';
+import { launchChromium } from '../helpers/chromium.js';
 
 const USER = 'ops';
 const PASSWORD = 'books page password';
 const EVIL_TITLE = '<script>window.__pwned = 1</script> & "Quotes" <b>bold</b>';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // Audio elements must load in a headless browser with no sound card.
-  '--autoplay-policy=no-user-gesture-required',
-];
 
 const prefix = testPrefix('books-page');
 let dir = '';
@@ -128,7 +118,7 @@ beforeAll(async () => {
   workers = undefined;
 
   dashboard = await startDashboard(config, { host: '127.0.0.1', port: 0, updateIntervalMs: 250, serve: [join(dir, 'out')] });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -26,6 +26,7 @@ import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { runCli } from '../helpers/run-cli.js';
 import { testPrefix } from '../helpers/test-prefix.js';
 import { waitUntil } from '../helpers/wait-until.js';
+import { launchChromium } from '../helpers/chromium.js';
 
 const USER = 'ops';
 const PASSWORD = 'guards password';
@@ -37,7 +38,6 @@ const auth = { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toStri
 const connection = openRedis('redis://127.0.0.1:6379', { name: `${prefix}-test` });
 const synthesize = new Queue(SYNTHESIZE_QUEUE, { connection, prefix: bullPrefix(prefix) });
 const finalize = new Queue(FINALIZE_QUEUE, { connection, prefix: bullPrefix(prefix) });
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let dir = '';
 let bookId = '';
@@ -65,7 +65,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'narrate-dashboard-guards-'));
   bookId = await submit('Guarded Book');
   dashboard = await startDashboard(config, { host: '127.0.0.1', port: 0, logger });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

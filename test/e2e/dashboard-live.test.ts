@@ -3,7 +3,7 @@
  * on a private redis-server, so nothing else's commands mix in), each stream gets only the books
  * that changed, and streams past NARRATE_DASHBOARD_MAX_STREAMS are refused with a clear 503.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
@@ -13,7 +13,7 @@ import { startDashboard, type Dashboard } from '../../src/dashboard/start-dashbo
 import { submitBooks } from '../../src/producer/submit-books.js';
 import { bookKeys } from '../../src/queue/book-record.js';
 import { openRedis } from '../../src/queue/connection.js';
-import { privateRedis, type PrivateRedis } from '../helpers/redis-server.js';
+import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
 import { testPrefix } from '../helpers/test-prefix.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
@@ -98,9 +98,7 @@ async function measure(polls: number): Promise<{ perPoll: number; polls: number;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'narrate-dashboard-live-'));
-  await mkdir(join(dir, 'redis'));
-  redis = await privateRedis(join(dir, 'redis'));
-  await redis.start();
+  redis = await startPrivateRedis(join(dir, 'redis'));
   config = loadConfig({ NARRATE_PREFIX: prefix, REDIS_URL: redis.url, NARRATE_LOG_LEVEL: 'silent', NARRATE_DASHBOARD_MAX_STREAMS: String(MAX_STREAMS) });
   connection = openRedis(redis.url, { name: `${prefix}-test` });
   for (const title of ['First', 'Second', 'Third']) {

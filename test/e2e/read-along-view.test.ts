@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Job, Queue } from 'bullmq';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BookSentence } from '../../src/align/book-sentence.js';
 import { alignChunk } from '../../src/align/align-chunk.js';
@@ -20,6 +20,7 @@ import { openRedis } from '../../src/queue/connection.js';
 import { FINALIZE_QUEUE } from '../../src/queue/names.js';
 import { bullPrefix } from '../../src/queue/keys.js';
 import { startWorkers } from '../../src/worker/start-workers.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { decodePcm } from '../helpers/decode-pcm.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { testPrefix } from '../helpers/test-prefix.js';
@@ -91,11 +92,7 @@ beforeAll(async () => {
   sentences = manifest.sentences;
   expect(sentences.length).toBe(7);
   dashboard = await startDashboard(config, { host: '127.0.0.1', port: 0, serve: [out] });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--autoplay-policy=no-user-gesture-required'],
-  });
+  browser = await launchChromium();
 }, 240_000);
 
 afterAll(async () => {

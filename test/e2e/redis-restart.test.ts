@@ -3,7 +3,7 @@
  * out — keep running, reconnect, finish the book — without re-buying the chunks already done.
  * Uses a private redis-server on its own port; the shared one on 6379 is never touched.
  */
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,7 +13,7 @@ import { probeAudio } from '../../src/finalizer/ffmpeg.js';
 import { openBookQueues, type BookQueues } from '../helpers/book-queues.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { submitWithCli, writeParagraphBook } from '../helpers/paragraph-book.js';
-import { privateRedis, type PrivateRedis } from '../helpers/redis-server.js';
+import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
 import { killAllSpawned, spawnWorker } from '../helpers/spawn-worker.js';
 import { testPrefix } from '../helpers/test-prefix.js';
 import { waitUntil } from '../helpers/wait-until.js';
@@ -36,9 +36,7 @@ describe('a Redis restart in the middle of a book', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'narrate-restart-'));
-    await mkdir(join(dir, 'redis'));
-    redis = await privateRedis(join(dir, 'redis'));
-    await redis.start();
+    redis = await startPrivateRedis(join(dir, 'redis'));
     fake = await startFakeModel({ apiKey: KEY, latencyMs: 200, jitterMs: 50 });
   });
 

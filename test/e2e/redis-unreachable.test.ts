@@ -3,7 +3,7 @@
  * naming where it looked (never the password) and why; a worker waits, says so, and goes on once
  * Redis is there. A private port nobody listens on, then a private redis-server on it.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +23,6 @@ describe('an unreachable Redis', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'narrate-unreachable-'));
-    await mkdir(join(dir, 'redis'));
     book = await writeParagraphBook(dir, 'unreachable-book', 3);
     // A free port with nothing on it (yet): the worker test starts Redis there later.
     redis = await privateRedis(join(dir, 'redis'));

@@ -4,7 +4,7 @@
  * unusable and while it drains, 200 again when each is back. A private redis-server (stopped by
  * this test), the fake model with injected faults, and a webhook receiver.
  */
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openBookQueues, type BookQueues } from '../helpers/book-queues.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { submitWithCli, writeParagraphBook, type ParagraphBook } from '../helpers/paragraph-book.js';
-import { freePort, privateRedis, type PrivateRedis } from '../helpers/redis-server.js';
+import { freePort, startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
 import { killAllSpawned, spawnProcess, type SpawnedProcess } from '../helpers/spawn-worker.js';
 import { testPrefix } from '../helpers/test-prefix.js';
 import { waitUntil } from '../helpers/wait-until.js';
@@ -48,9 +48,7 @@ describe('worker health and metrics', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'narrate-metrics-'));
-    await mkdir(join(dir, 'redis'));
-    redis = await privateRedis(join(dir, 'redis'));
-    await redis.start();
+    redis = await startPrivateRedis(join(dir, 'redis'));
     fake = await startFakeModel({ apiKey: KEY, latencyMs: 50 });
     webhook = createServer((req, res) => {
       let body = '';

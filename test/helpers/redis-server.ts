@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { promisify } from 'node:util';
 import { spawnProcess, type SpawnedProcess } from './spawn-worker.js';
@@ -92,8 +93,9 @@ export function ping(port: number, timeoutMs = 500): Promise<boolean> {
   });
 }
 
-/** Prepares (does not start) a redis-server on a free port with its data in `dir`. */
+/** Prepares (does not start) a redis-server on a free port with its data in `dir`, which it creates. */
 export async function privateRedis(dir: string): Promise<PrivateRedis> {
+  await mkdir(dir, { recursive: true });
   const port = await freePort();
   let current: SpawnedProcess | undefined;
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--protected-mode', 'no'];
@@ -123,4 +125,11 @@ export async function privateRedis(dir: string): Promise<PrivateRedis> {
       await current?.waitForExit(5_000);
     },
   };
+}
+
+/** A private redis-server, started, with its data in `dir` (created): `kill()` it in afterAll. */
+export async function startPrivateRedis(dir: string): Promise<PrivateRedis> {
+  const redis = await privateRedis(dir);
+  await redis.start();
+  return redis;
 }

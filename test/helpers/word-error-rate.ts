@@ -15,11 +15,11 @@ export interface WordErrors {
  * The word error rate of `hypothesis` against `reference`, both normalised by the verbatim check's own
  * rules (src/verify/normalize-words.ts, English): lower case, accents and punctuation off, contractions
  * expanded ("don't" → "do not"), "Mr" as "mister", numbers as digits ("twenty-one" and "21" agree), hyphens
- * joining. Then the fewest word substitutions, deletions and insertions (Levenshtein over words).
+ * joining; British spellings as American ones, since the recognizer's dictionary writes only those. Then the fewest word substitutions, deletions and insertions (Levenshtein over words).
  */
 export function wordErrorRate(reference: string, hypothesis: string): WordErrors {
-  const ref = normalizeWords(reference, { language: 'en' });
-  const hyp = normalizeWords(hypothesis, { language: 'en' });
+  const ref = normalizeWords(reference, { language: 'en' }).map(americanSpelling);
+  const hyp = normalizeWords(hypothesis, { language: 'en' }).map(americanSpelling);
   // cost[j] and its operation counts for the previous row, one row at a time.
   type Cell = { cost: number; s: number; d: number; i: number };
   let previous: Cell[] = hyp.map((_, j) => ({ cost: j + 1, s: 0, d: 0, i: j + 1 }));
@@ -42,4 +42,13 @@ export function wordErrorRate(reference: string, hypothesis: string): WordErrors
   }
   const end = previous[hyp.length]!;
   return { rate: ref.length === 0 ? (hyp.length === 0 ? 0 : 1) : end.cost / ref.length, words: ref.length, substitutions: end.s, deletions: end.d, insertions: end.i };
+}
+
+/**
+ * A British spelling as the American one: pocketsphinx's US dictionary writes "recognizes" and "color"
+ * for what a Verne translation spells "recognises" and "colour", the same sounds, which counted as errors
+ * for every voice. Both sides are mapped alike, so two words only meet when they sound the same.
+ */
+export function americanSpelling(word: string): string {
+  return word.replace(/^([a-z]{4,})is(e|es|ed|ing)$/, '$1iz$2').replace(/^([a-z]{2,}[^aeiou])our(s?)$/, '$1or$2');
 }

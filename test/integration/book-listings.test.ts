@@ -3,14 +3,14 @@
  * redis-server (its own command counts are the record of what a page costs), read a page at a
  * time through the real binary, with --limit, --state, --after and --json.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setBookState, type BookRecord } from '../../src/queue/book-record.js';
 import { openRedis } from '../../src/queue/connection.js';
-import { privateRedis, type PrivateRedis } from '../helpers/redis-server.js';
+import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
 import { runCli } from '../helpers/run-cli.js';
 import { seedBookRecords } from '../helpers/seed-book-records.js';
 import { testPrefix } from '../helpers/test-prefix.js';
@@ -37,9 +37,7 @@ const listedIds = (stdout: string): string[] => stdout.split('\n').slice(1).filt
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'narrate-book-listings-'));
-  await mkdir(join(dir, 'redis'));
-  redis = await privateRedis(join(dir, 'redis'));
-  await redis.start();
+  redis = await startPrivateRedis(join(dir, 'redis'));
   connection = openRedis(redis.url, { name: `${prefix}-test` });
   env = { REDIS_URL: redis.url, NARRATE_PREFIX: prefix, NARRATE_LOG_LEVEL: 'silent' };
   // Four books a millisecond, as a submit of a directory makes them: pages must neither skip nor repeat a tie.

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { ENV_VARIABLES, SECRET_VARIABLES, VARIABLE_DOCS, loadConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 
 describe('loadConfig', () => {
@@ -124,5 +126,37 @@ describe('loadConfig: the store', () => {
       message = (error as Error).message;
     }
     expect(message).not.toContain('top-secret');
+  });
+});
+
+describe('the declarations', () => {
+  // The variable table of docs/configuration.md: its rows as [names in the first column, the default cell, every name in the row].
+  const rows = readFileSync(join(import.meta.dirname, '../../docs/configuration.md'), 'utf8')
+    .split('\n')
+    .filter((line) => /^\| `/.test(line))
+    .map((line) => {
+      const cells = line.split(' | ');
+      const names = (text: string) => [...text.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]!);
+      return { first: names(cells[0] ?? ''), defaultCell: cells[1] ?? '', all: names(line) };
+    });
+
+  it('docs/configuration.md names every variable narrate reads, and no other in its first column', () => {
+    const named = new Set(rows.flatMap((r) => r.all));
+    expect(ENV_VARIABLES.filter((name) => !named.has(name)), 'read and not documented').toEqual([]);
+    expect(rows.flatMap((r) => r.first).filter((name) => !ENV_VARIABLES.includes(name)), 'documented and not read').toEqual([]);
+  });
+
+  it('docs/configuration.md gives each declared default, and loadConfig applies it', () => {
+    for (const v of VARIABLE_DOCS) {
+      if (v.default === undefined) continue;
+      const row = rows.find((r) => r.first.includes(v.name));
+      expect(row?.defaultCell, v.name).toContain(`\`${v.default}\``);
+      // An empty environment and one that spells out the default read the same.
+      expect(loadConfig({ [v.name]: v.default }), v.name).toEqual(loadConfig({}));
+    }
+  });
+
+  it('marks the keys, passwords and secrets as secret', () => {
+    expect([...SECRET_VARIABLES].sort()).toEqual(['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'NARRATE_API_KEY', 'NARRATE_DASHBOARD_PASSWORD', 'NARRATE_REDIS_PASSWORD', 'NARRATE_WEBHOOK_SECRET']);
   });
 });

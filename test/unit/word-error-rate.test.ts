@@ -9,4 +9,11 @@ describe('word error rate (the bench and the intelligibility test measure with i
     expect(wordErrorRate('the cat sat', 'well the cat sat down')).toMatchObject({ insertions: 2, rate: 2 / 3 });
     expect(wordErrorRate('one two', '').rate).toBe(1);
   });
+
+  it('takes a British spelling and its American one for the same word: the recognizer only writes the American', () => {
+    expect(wordErrorRate('than recognises them, the colour of honour', 'than recognizes them the color of honor')).toMatchObject({ rate: 0, words: 7 });
+    expect(wordErrorRate('he realised it', 'he realized it').rate).toBe(0);
+    // Words that merely end alike stay apart.
+    expect(wordErrorRate('the promise', 'the premise').substitutions).toBe(1);
+  });
 });

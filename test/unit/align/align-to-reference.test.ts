@@ -198,6 +198,16 @@ describe('judgeAlignment', () => {
     expect(!verdict.ok && verdict.reason).toMatch(/sentence 3 \("And a third\."\) seems to be missing/);
   });
 
+  it('takes a weak skip test as missing only when the sentence was also given too little time', () => {
+    // A short sentence read slower than its neighbours: a weak skip test, but aligned to its full time.
+    const weak = [...good];
+    weak[2] = timing(6000, 7200, 1000, -0.49);
+    expect(judgeAlignment(alignment(weak), texts)).toEqual({ ok: true });
+    // The same test with the sentence squeezed to half its time: missing.
+    weak[2] = timing(6000, 6600, 1000, -0.49);
+    expect(judgeAlignment(alignment(weak), texts)).toMatchObject({ ok: false, suspect: 'alignment', sentence: 2 });
+  });
+
   it('rejects audio whose alignment costs about as much as unrelated speech', () => {
     const verdict = judgeAlignment(alignment(good, 0.95), texts);
     expect(verdict).toMatchObject({ ok: false, suspect: 'alignment' });

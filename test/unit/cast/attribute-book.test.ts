@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { attributeBook, type AttributionCache } from '../../src/cast/attribute-book.js';
-import { attributeByCues } from '../../src/cast/attribute-by-cues.js';
-import { castVoices } from '../../src/cast/cast-voices.js';
-import { chapterQuotations } from '../../src/cast/chapter-quotations.js';
-import type { AttributionModel } from '../../src/cast/chat-text-model.js';
-import { checkAttribution } from '../../src/cast/check-attribution.js';
-import { findQuotations } from '../../src/cast/find-quotations.js';
-import { loadBook } from '../../src/producer/load-book.js';
-import { planBook } from '../../src/producer/plan-book.js';
+import { attributeBook, type AttributionCache } from '../../../src/cast/attribute-book.js';
+import { attributeByCues } from '../../../src/cast/attribute-by-cues.js';
+import { castVoices } from '../../../src/cast/cast-voices.js';
+import { chapterQuotations } from '../../../src/cast/chapter-quotations.js';
+import type { AttributionModel } from '../../../src/cast/chat-text-model.js';
+import { checkAttribution } from '../../../src/cast/check-attribution.js';
+import { findQuotations } from '../../../src/cast/find-quotations.js';
+import { loadBook } from '../../../src/producer/load-book.js';
+import { planBook } from '../../../src/producer/plan-book.js';
 import { join } from 'node:path';
-import { CORPUS } from '../helpers/corpus.js';
-import { scoreCast, TEA_PARTY_SPEAKERS } from '../helpers/tea-party.js';
-import { FLITE_VOICES } from '../../src/language/offline-voice.js';
+import { CORPUS } from '../../helpers/corpus.js';
+import { scoreCast, TEA_PARTY_SPEAKERS } from '../../helpers/tea-party.js';
+import { FLITE_VOICES } from '../../../src/language/offline-voice.js';
 
 const teaParty = async () => {
   const book = await loadBook(join(CORPUS, 'alice.txt'));

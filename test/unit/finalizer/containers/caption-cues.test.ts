@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_CUE_MS, MAX_LINE_CHARS, captionCues, cutSentence, wrapLines } from '../../src/finalizer/containers/caption-cues.js';
-import { srtText, vttText } from '../../src/finalizer/containers/caption-text.js';
-import { bookSentences, chunkAlignmentSummary } from '../../src/finalizer/book-sentences.js';
-import { chunkSentences } from '../../src/producer/chunk-sentences.js';
-import { parseCaptions } from '../helpers/parse-captions.js';
+import { MAX_CUE_MS, MAX_LINE_CHARS, captionCues, cutSentence, wrapLines } from '../../../../src/finalizer/containers/caption-cues.js';
+import { srtText, vttText } from '../../../../src/finalizer/containers/caption-text.js';
+import { bookSentences, chunkAlignmentSummary } from '../../../../src/finalizer/book-sentences.js';
+import { chunkSentences } from '../../../../src/producer/chunk-sentences.js';
+import { parseCaptions } from '../../../helpers/parse-captions.js';
 
 const LONG =
   'The lighthouse keeper climbed the stairs every evening, counting each of the hundred and twelve steps; ' +

@@ -2,13 +2,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LoudnessMeter } from '../../src/audio/loudness-meter.js';
-import { toSegmentLoudness } from '../../src/audio/segment-loudness.js';
-import { BOOK_FORMAT } from '../../src/audio/wav-format.js';
-import { wavHeader } from '../../src/audio/write-wav.js';
-import { AudioSpool } from '../../src/store/audio-spool.js';
-import { fillWithSpeech, loadSpeechBank } from '../helpers/speech-bank.js';
-import { ReferenceLoudnessMeter } from '../helpers/reference-loudness-meter.js';
+import { LoudnessMeter } from '../../../src/audio/loudness-meter.js';
+import { toSegmentLoudness } from '../../../src/audio/segment-loudness.js';
+import { BOOK_FORMAT } from '../../../src/audio/wav-format.js';
+import { wavHeader } from '../../../src/audio/write-wav.js';
+import { AudioSpool } from '../../../src/store/audio-spool.js';
+import { fillWithSpeech, loadSpeechBank } from '../../helpers/speech-bank.js';
+import { ReferenceLoudnessMeter } from '../../helpers/reference-loudness-meter.js';
 
 /**
  * The meter was made faster (direct-form-I K-weighting, a true peak that skips what cannot lift it);
