@@ -9,9 +9,9 @@ import { CAPTION_FORMATS, type CaptionFormat } from '../contracts/caption-format
 /** The only value --split takes today. */
 export const SPLIT_MODES = ['chapters'] as const;
 
-/** Validates --loudness, --cover, --narrator, --credits/--no-credits, --split and --captions, and the combinations that make no sense. */
+/** Validates --loudness, --cover, --narrator, --credits/--no-credits, --split, --captions and --readalong, and the combinations that make no sense. */
 export function parseFinishFlags(
-  flags: { loudness?: string; cover?: string; narrator?: string; credits?: boolean; split?: string; captions?: string },
+  flags: { loudness?: string; cover?: string; narrator?: string; credits?: boolean; split?: string; captions?: string; readalong?: boolean },
   format: OutputFormat | undefined,
 ): FinishChoices {
   const out: FinishChoices = {};
@@ -31,6 +31,7 @@ export function parseFinishFlags(
     if (!(CAPTION_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--captions: expected ${CAPTION_FORMATS.join(' or ')}, got "${flags.captions}"`);
     out.captions = format as CaptionFormat;
   }
+  if (flags.readalong) out.readalong = true;
   if (flags.cover !== undefined) {
     if (flags.cover.trim() === '') throw new UsageError('--cover: expected an image file (JPEG or PNG), got an empty string');
     out.cover = flags.cover.trim();

@@ -58,6 +58,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       .option('--no-credits', 'no credits, even with --loudness acx')
       .option('--split <mode>', '"chapters": one file per chapter, <out>/<slug>/NN - <chapter title>.<ext>, and <slug>.m3u8 beside them (implied by acx)')
       .option('--captions <format>', 'vtt or srt: captions of every sentence, <out>/<slug>.<format> and one beside each chapter file (needs NARRATE_ALIGN on)')
+      .option('--readalong', 'a read-along EPUB, <out>/<slug>.epub: the book\'s text (the EPUB itself, or one made from the text) highlighted sentence by sentence as the narration plays (EPUB 3 Media Overlays; needs NARRATE_ALIGN on)')
       .option('--language <tag>', 'the books\' language as a BCP 47 tag (en, fr, pt-BR, ja); default: the book\'s own, else detected')
       .option('--cast [mode]', 'dialogue read by the characters\' voices: auto (the default when --cast is given alone) or off (default: the manifest\'s cast:, else off)');
 

@@ -29,6 +29,7 @@ export interface RawSubmitFlags {
   credits?: boolean;
   split?: string;
   captions?: string;
+  readalong?: boolean;
   language?: string;
   /** `--cast` alone is true; `--cast auto` or `--cast off`. */
   cast?: string | boolean;
@@ -84,6 +85,7 @@ export function parseSubmitFlags(flags: RawSubmitFlags, settings: { align?: bool
   Object.assign(options, parseFinishFlags(flags, options.format));
   // Captions are made of the sentence timings, which NARRATE_ALIGN=off turns off.
   if (options.captions !== undefined && settings.align === false) throw new UsageError(`--captions ${options.captions}: needs the sentence timings that NARRATE_ALIGN=off turns off; unset NARRATE_ALIGN (or set it to on)`);
+  if (options.readalong && settings.align === false) throw new UsageError('--readalong: needs the sentence timings that NARRATE_ALIGN=off turns off; unset NARRATE_ALIGN (or set it to on)');
   if (flags.cast !== undefined) {
     const cast = flags.cast === true ? 'auto' : String(flags.cast).trim().toLowerCase();
     if (cast !== 'auto' && cast !== 'off') throw new UsageError(`--cast: expected auto or off (a map of speakers to voices goes in a manifest's cast:), got "${String(flags.cast)}"`);

@@ -16,6 +16,8 @@ export interface BookFinish {
   split: boolean;
   /** Captions of every sentence, for the book (`<slug>.vtt|srt`) and beside each chapter file. Default none. */
   captions?: 'vtt' | 'srt';
+  /** A read-along EPUB, `<slug>.epub`: the book's text with every sentence highlighted as it is heard. Default off. */
+  readalong?: boolean;
   /** A checked JPEG or PNG embedded as the cover. */
   cover?: BookCover;
   year?: string;

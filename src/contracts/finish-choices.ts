@@ -9,4 +9,6 @@ export interface FinishChoices {
   credits?: boolean;
   split?: boolean;
   captions?: CaptionFormat;
+  /** A read-along EPUB (EPUB 3 with Media Overlays) beside the book. */
+  readalong?: boolean;
 }

@@ -5,7 +5,8 @@ import { chapterFileTitle } from './chapter-playlist.js';
 
 /**
  * Where a book's files live, all under its `--out` directory:
- * - `<slug>.<ext>` the book, `<slug>.json` its manifest, `<slug>.vtt|srt` its captions (and beside each chapter file);
+ * - `<slug>.<ext>` the book, `<slug>.json` its manifest, `<slug>.vtt|srt` its captions (and beside each chapter file),
+ *   `<slug>.epub` its read-along EPUB;
  * - `<slug>.chapters/NN-<chapter>.<ext>` each chapter, written as soon as its parts are encoded, so
  *   a listener can start before the book is done; kept beside the book;
  * - with `--split chapters` instead `<slug>/NN - <Chapter Title>.<ext>` and the playlist `<slug>/<slug>.m3u8`;
@@ -49,7 +50,7 @@ export function bookNames(book: Pick<BookSettings, 'slug' | 'format' | 'bookId' 
 }
 
 // A slug (see slugify) alone, or with the extension of a book, its manifest or its chapters' folder.
-const TOP_LEVEL_NAME = new RegExp(`^([a-z0-9]+(?:-[a-z0-9]+)*)(?:\\.(?:${[...OUTPUT_FORMATS, 'json', 'chapters', 'vtt', 'srt'].join('|')}))?$`);
+const TOP_LEVEL_NAME = new RegExp(`^([a-z0-9]+(?:-[a-z0-9]+)*)(?:\\.(?:${[...OUTPUT_FORMATS, 'json', 'chapters', 'vtt', 'srt', 'epub'].join('|')}))?$`);
 
 /**
  * The slug a name at the top of an output belongs to: `same.m4b`, `same.json`, `same.chapters` and a

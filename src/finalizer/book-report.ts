@@ -31,6 +31,8 @@ export interface BookReport {
   chapters: { title: string; startMs: number; endMs: number; file?: string; loudness?: ChapterLoudness; captions?: string }[];
   /** The book's captions (--captions vtt|srt), timed on the book's own timeline. */
   captions?: string;
+  /** The book's read-along EPUB (--readalong): where it is. */
+  readalong?: string;
   /** The book's cast when its dialogue is read by the characters' voices: the narrator first, then speakers by lines. */
   cast?: CastMember[];
   chunks: {
@@ -74,7 +76,7 @@ export function bookReport(
   timeline: { chapters: { title: string; startMs: number; endMs: number; file?: string; loudness?: ChapterLoudness; captions?: string }[]; totalMs: number },
   output: string,
   mastering: { loudness?: LoudnessReport; times?: Map<number, { startMs: number; endMs: number }>; gains?: Map<number, number> } = {},
-  read: { sentences?: BookSentence[]; captions?: string } = {},
+  read: { sentences?: BookSentence[]; captions?: string; readalong?: string } = {},
 ): BookReport {
   const byIndex = new Map(results.map((r) => [r.index, r]));
   const chunks = book.chunks.map((c) => {
@@ -100,6 +102,7 @@ export function bookReport(
     ...(book.cast === undefined ? {} : { cast: book.cast }),
     chapters: timeline.chapters.map((c) => ({ title: c.title, startMs: Math.round(c.startMs), endMs: Math.round(c.endMs), ...(c.file === undefined ? {} : { file: c.file }), ...(c.loudness === undefined ? {} : { loudness: c.loudness }), ...(c.captions === undefined ? {} : { captions: c.captions }) })),
     ...(read.captions === undefined ? {} : { captions: read.captions }),
+    ...(read.readalong === undefined ? {} : { readalong: read.readalong }),
     chunks,
     ...(read.sentences === undefined ? {} : { sentences: read.sentences }),
     totals: chunkTotals(chunks.map((c) => ({ ...c, calls: c.attempts }))),

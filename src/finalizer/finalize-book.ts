@@ -18,6 +18,7 @@ import type { BookSentence } from '../align/book-sentence.js';
 import { bookSentences } from './book-sentences.js';
 import { captionCues } from './containers/caption-cues.js';
 import { captionText } from './containers/caption-text.js';
+import { publishReadAlong } from './publish-read-along.js';
 
 /**
  * Encoded parts → one audiobook: time the chapters from the parts' layouts (exact to the sample),
@@ -82,13 +83,14 @@ export async function finalizeFromParts(
         return publishCaptions(out, book, sentences.filter((s) => s.chapter === i + 1), { name, offsetMs: (partStarts[first]! * 1000) / rate });
       }),
     );
+    const epub = await publishEpub(out, book, sentences, bookName, timeline.chapters, signal);
     const report = bookReport(
       book,
       results,
       { ...timeline, chapters: timeline.chapters.map((c, i) => ({ title: c.title, startMs: c.startMs, endMs: c.endMs, file: files[i]!, ...chapterLevels(chapterLoudness[i]), ...(chapterCaptions[i] ? { captions: chapterCaptions[i] } : {}) })) },
       output,
       { loudness, times, gains },
-      readAlong(sentences, captions),
+      readAlong(sentences, captions, epub),
     );
     if (book.finish?.split) {
       await publishText(out, names.playlist, chapterPlaylist(timeline.chapters.map((c, i) => ({ file: files[i]!, title: c.title, durationMs: c.endMs - c.startMs }))));
@@ -152,9 +154,28 @@ async function publishCaptions(out: BookOutput, book: FinalizeJobData, sentences
   return publishText(out, name, captionText(format, cues));
 }
 
-/** The manifest's sentences and captions, when there are any. */
-function readAlong(sentences: BookSentence[], captions: string | undefined): { sentences?: BookSentence[]; captions?: string } {
-  return { ...(sentences.length > 0 ? { sentences } : {}), ...(captions === undefined ? {} : { captions }) };
+/**
+ * Writes the read-along EPUB (--readalong) as `<slug>.epub` from the published book's audio (the file
+ * itself in a directory, a scratch copy from a bucket). Nothing without sentences (alignment off, or
+ * segments stored before it). Returns where it is.
+ */
+async function publishEpub(
+  out: BookOutput,
+  book: FinalizeJobData,
+  sentences: readonly BookSentence[],
+  bookName: string,
+  chapters: readonly { title: string; startMs: number; endMs: number }[],
+  signal: AbortSignal | undefined,
+): Promise<string | undefined> {
+  if (book.finish?.readalong !== true || sentences.length === 0) return undefined;
+  const audioPath = await out.localPath(bookName);
+  const made = await publishReadAlong({ out, book, sentences, audioPath, chapters, ...(signal ? { signal } : {}) });
+  return made.location;
+}
+
+/** The manifest's sentences, captions and read-along EPUB, when there are any. */
+function readAlong(sentences: BookSentence[], captions: string | undefined, readalong: string | undefined): { sentences?: BookSentence[]; captions?: string; readalong?: string } {
+  return { ...(sentences.length > 0 ? { sentences } : {}), ...(captions === undefined ? {} : { captions }), ...(readalong === undefined ? {} : { readalong }) };
 }
 
 /** Writes a small text file (manifest, playlist) to scratch and publishes it whole. */

@@ -17,6 +17,7 @@ export interface BookFinishChoices {
   credits?: boolean;
   split?: boolean;
   captions?: 'vtt' | 'srt';
+  readalong?: boolean;
 }
 
 /** The finishing fields of a manifest; a cover is resolved against the manifest's directory. */
@@ -31,6 +32,7 @@ export function manifestFinishChoices(manifest: BookManifest, base: string): { f
   if (manifest.credits !== undefined) finish.credits = manifest.credits;
   if (manifest.split !== undefined) finish.split = true;
   if (manifest.captions !== undefined) finish.captions = manifest.captions;
+  if (manifest.readalong !== undefined) finish.readalong = manifest.readalong;
   return { finish, ...(manifest.language === undefined ? {} : { language: manifest.language }) };
 }
 

@@ -36,6 +36,8 @@ export const bookManifestSchema = z.strictObject({
   split: z.enum(['chapters']).optional(),
   /** Captions of every sentence (`--captions`): vtt or srt. */
   captions: z.enum(['vtt', 'srt']).optional(),
+  /** A read-along EPUB beside the book (`--readalong`). */
+  readalong: z.boolean().optional(),
   /** The book's language, a BCP 47 tag (en, fr, pt-BR, ja); unset: detected from the text. */
   language: z
     .string()

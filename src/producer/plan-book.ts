@@ -27,12 +27,13 @@ export interface BookChoices {
   maxChars?: number;
   /** Voice style appended to the narration instructions. */
   style?: string;
-  /** --loudness, --cover, --narrator, --credits, --split, --captions. */
+  /** --loudness, --cover, --narrator, --credits, --split, --captions, --readalong. */
   loudness?: NonNullable<FinishChoices['loudness']>;
   narrator?: string;
   credits?: boolean;
   split?: boolean;
   captions?: NonNullable<FinishChoices['captions']>;
+  readalong?: boolean;
 }
 
 /** Everything planBook needs: the user's choices plus what the submission worked out. */

@@ -25,6 +25,7 @@ export function bookFinish(
   const format = bookFormat(book, choices);
   const split = choices.split ?? own.split ?? acx;
   const captions = choices.captions ?? own.captions;
+  const readalong = choices.readalong ?? own.readalong;
   const problem = finishConflict(loudness, format, split, 'book');
   if (problem) throw new InputError(`${book.source}: ${problem}`);
   const finish: BookFinish = {
@@ -33,6 +34,7 @@ export function bookFinish(
     credits: choices.credits ?? own.credits ?? acx,
     split,
     ...(captions === undefined ? {} : { captions }),
+    ...(readalong ? { readalong: true } : {}),
     ...(cover ? { cover } : {}),
     ...(own.year === undefined ? {} : { year: own.year }),
     ...(own.description === undefined ? {} : { description: own.description }),

@@ -10,18 +10,15 @@ import { Job, Queue } from 'bullmq';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BookSentence } from '../../src/align/book-sentence.js';
-import { alignChunk } from '../../src/align/align-chunk.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startDashboard, type Dashboard } from '../../src/dashboard/start-dashboard.js';
 import { createLogger } from '../../src/logger.js';
-import { splitSentences } from '../../src/producer/split-sentences.js';
 import { submitBooks } from '../../src/producer/submit-books.js';
 import { openRedis } from '../../src/queue/connection.js';
 import { FINALIZE_QUEUE } from '../../src/queue/names.js';
 import { bullPrefix } from '../../src/queue/keys.js';
 import { startWorkers } from '../../src/worker/start-workers.js';
 import { launchChromium } from '../helpers/chromium.js';
-import { decodePcm } from '../helpers/decode-pcm.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { testPrefix } from '../helpers/test-prefix.js';
 import { waitUntil } from '../helpers/wait-until.js';
@@ -52,7 +49,7 @@ const finalize = new Queue(FINALIZE_QUEUE, { connection, prefix: bullPrefix(pref
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'narrate-read-along-view-'));
   out = join(dir, 'out');
-  config = loadConfig({ NARRATE_PREFIX: prefix, NARRATE_STORE_DIR: join(dir, 'segments'), NARRATE_PROVIDER: 'offline', NARRATE_LOG_LEVEL: 'silent' });
+  config = loadConfig({ NARRATE_PREFIX: prefix, NARRATE_STORE_DIR: join(dir, 'segments'), NARRATE_PROVIDER: 'offline', NARRATE_LOG_LEVEL: 'silent', NARRATE_ALIGN: 'on' });
   const text = join(dir, 'lighthouse.md');
   await writeFile(text, CHAPTERS.map((c) => `# ${c.title}\n\n${c.text}\n`).join('\n'));
   const submission = await submitBooks([text], { outDir: out, title: 'The Lighthouse', format: 'mp3' }, config, connection);
@@ -66,30 +63,11 @@ beforeAll(async () => {
   }
   const job = await Job.fromId(finalize, bookId);
   expect(await job!.getState()).toBe('completed');
-  const { output, manifest: manifestPath } = job!.returnvalue as { output: string; manifest: string };
-  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as {
-    sentences?: BookSentence[];
-    chunks: { index: number; chapter: number; startMs?: number; endMs?: number }[];
-  };
-  if (manifest.sentences === undefined) {
-    // Until the worker aligns every reading (branch align-integrate), the sentences are put where it
-    // will put them: each chunk's reading, cut from the finished book, aligned with its sentences.
-    const pcm = await decodePcm(output, 24_000);
-    const found: BookSentence[] = [];
-    for (const chunk of manifest.chunks) {
-      const from = Math.round(((chunk.startMs ?? 0) * 24_000) / 1000);
-      const to = Math.round(((chunk.endMs ?? 0) * 24_000) / 1000);
-      const chapter = CHAPTERS[chunk.chapter]!;
-      const texts = [chapter.title, ...splitSentences(chapter.text)];
-      const alignment = await alignChunk({ pcm: pcm.subarray(from, to), sampleRate: 24_000, sentences: texts, language: 'en' });
-      alignment.sentences.forEach((s, i) =>
-        found.push({ chapter: chunk.chapter + 1, chunk: chunk.index, text: texts[i]!, startMs: Math.round((chunk.startMs ?? 0) + s.startMs), endMs: Math.round((chunk.startMs ?? 0) + s.endMs) }),
-      );
-    }
-    manifest.sentences = found;
-    await writeFile(manifestPath, JSON.stringify(manifest, null, 2));
-  }
-  sentences = manifest.sentences;
+  const { manifest: manifestPath } = job!.returnvalue as { output: string; manifest: string };
+  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { sentences?: BookSentence[] };
+  // The worker aligned every reading: the manifest's own sentences, as the view reads them.
+  expect(manifest.sentences, 'the manifest has no sentences: was alignment on?').toBeDefined();
+  sentences = manifest.sentences!;
   expect(sentences.length).toBe(7);
   dashboard = await startDashboard(config, { host: '127.0.0.1', port: 0, serve: [out] });
   browser = await launchChromium();

@@ -39,6 +39,9 @@ describe('slugOfName', () => {
     ['same.m4b', 'same'],
     ['same-2.json', 'same-2'],
     ['same.chapters', 'same'],
+    // A read-along EPUB and captions are a book's own files: a second book of the title never replaces them.
+    ['same.epub', 'same'],
+    ['same.vtt', 'same'],
     ['same', 'same'],
     ['.narrate-parts', undefined],
     ['.same.cover.jpg', undefined],

@@ -134,6 +134,17 @@ describe('planning a finished book', () => {
     expect(planBook(book, { ...PLAN, loudness: 'off', narrator: 'Bo' }).finalize.finish).toMatchObject({ loudness: 'off', narrator: 'Bo' });
   });
 
+  it('asks for a read-along EPUB from a manifest (readalong: true) or --readalong, and refuses it without alignment', async () => {
+    await writeFile(join(dir, 'readalong.yaml'), 'title: R\nreadalong: true\nchapters: [ch1.txt]\n');
+    expect(planBook(await loadBook(join(dir, 'readalong.yaml')), PLAN).finalize.finish?.readalong).toBe(true);
+    await writeFile(join(dir, 'plain-r.yaml'), 'title: P\nchapters: [ch1.txt]\n');
+    expect(planBook(await loadBook(join(dir, 'plain-r.yaml')), PLAN).finalize.finish?.readalong).toBeUndefined();
+    expect(planBook(await loadBook(join(dir, 'plain-r.yaml')), { ...PLAN, readalong: parseSubmitFlags({ out: 'out', readalong: true }, { align: true }).readalong === true }).finalize.finish?.readalong).toBe(true);
+    expect(() => parseSubmitFlags({ out: 'out', readalong: true }, { align: false })).toThrow(new UsageError('--readalong: needs the sentence timings that NARRATE_ALIGN=off turns off; unset NARRATE_ALIGN (or set it to on)'));
+    await writeFile(join(dir, 'readalong-bad.yaml'), 'title: B\nreadalong: yes please\nchapters: [ch1.txt]\n');
+    await expect(loadBook(join(dir, 'readalong-bad.yaml'))).rejects.toThrow(/readalong/);
+  });
+
   it('with acx: MP3, one file per chapter, and credits read as chapters of their own', async () => {
     await writeFile(join(dir, 'acx.yaml'), 'title: The Book\nauthor: A. Writer\nloudness: acx\nnarrator: Ann Reed\nchapters: [ch1.txt]\n');
     const plan = planBook(await loadBook(join(dir, 'acx.yaml')), PLAN);
