@@ -127,7 +127,7 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
   // a setting to fix (exit 2). A book's own lexicon fails that book only (exit 1).
   const flagCover = await checkFlagCover(options.cover);
   const globalLexicon = config.lexicon === undefined ? undefined : await loadLexicon(config.lexicon, { from: 'NARRATE_LEXICON', error: (m) => new ConfigError(m) });
-  const flagLexicon = options.lexicon === undefined ? undefined : await loadLexicon(options.lexicon, { from: '--lexicon' });
+  const flagLexicon = options.lexicon === undefined ? undefined : await loadLexicon(options.lexicon, { from: '--lexicon', error: (m) => new UsageError(m) });
   const expanded = await expandInputs(inputs);
   const failures: PreparedBooks['failures'] = expanded.failures.map((f) => ({ source: f.source, reason: f.error.message }));
   const warnings: string[] = [];

@@ -1,5 +1,6 @@
 import { copyFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { InputError, UsageError } from '../errors.js';
 import { MAX_COVER_BYTES, checkCover, coverTypeOf } from '../finalizer/cover-image.js';
 import type { CoverType, BookCover } from '../contracts/book-finish.js';
 import { withBookOutput, type OpenBookOutput } from '../store/open-book-output.js';
@@ -46,5 +47,11 @@ export async function resolveCover(
 export async function checkFlagCover(path: string | undefined): Promise<{ path: string; type: CoverType } | undefined> {
   if (path === undefined) return undefined;
   const absolute = resolve(path);
-  return { path: absolute, type: await checkCover(path, '--cover') };
+  try {
+    return { path: absolute, type: await checkCover(path, '--cover') };
+  } catch (error) {
+    // The same check fails only its book for a manifest's cover; the flag is a setting of the whole command.
+    if (error instanceof InputError && !(error instanceof UsageError)) throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
 }
