@@ -49,7 +49,12 @@ export function openBookQueues(prefix: string, redisUrl = 'redis://127.0.0.1:637
           if (!job) return undefined;
           const state = await job.getState();
           if (state === 'failed') throw new Error(`book ${bookId} failed: ${job.failedReason}`);
-          return state === 'completed' ? job.returnvalue : undefined;
+          if (state !== 'completed') return undefined;
+          // The job's hash was read before getState: a job that completed in between was read
+          // without its return value, so read it again now that it is known to be complete.
+          const done = await Job.fromId<unknown, FinalizeResult>(finalize, bookId);
+          if (!done?.returnvalue) throw new Error(`book ${bookId} completed without a result`);
+          return done.returnvalue;
         },
         { timeoutMs, intervalMs: 100, describe: async () => `synthesize ${await describe()}` },
       );
