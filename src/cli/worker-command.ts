@@ -4,6 +4,7 @@ import { describeRedis } from '../queue/redis-target.js';
 import { startMetricsServer, type MetricsServer } from '../worker/metrics-server.js';
 import { workerMetrics } from '../worker/metrics.js';
 import { probeStores } from '../store/probe-stores.js';
+import { checkRedisEviction } from './check-redis-eviction.js';
 import { checkModelServed } from '../providers/check-model.js';
 import { startWorkers } from '../worker/start-workers.js';
 import { checkWebhook } from './check-webhook.js';
@@ -20,6 +21,8 @@ export async function workerCommand(config: Config, io: CliIo, logger: Logger, f
   const metricsPort = flags.metricsPort === undefined ? config.metricsPort : parsePort(flags.metricsPort);
   await checkWebhook(undefined, config, io);
   await probeStores(config);
+  // A Redis that evicts keys would lose jobs: stop here (exit 2), before a job is taken.
+  await checkRedisEviction(config, io);
   // A model the provider does not serve stops the worker here (exit 2), before it takes a job.
   const model = await checkModelServed(config);
   if (model.served === undefined) logger.warn(model.warning);

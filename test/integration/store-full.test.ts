@@ -16,6 +16,7 @@ import { tone } from '../../src/audio/tone.js';
 import { BOOK_FORMAT } from '../../src/audio/wav-format.js';
 import { writeWav } from '../../src/audio/write-wav.js';
 import { retryBook } from '../../src/books/retry-book.js';
+import { openSegmentStore } from '../../src/store/open-segment-store.js';
 import { FsSegmentStore } from '../../src/store/fs-segment-store.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { createHarness, type Harness } from '../helpers/pipeline.js';
@@ -88,7 +89,7 @@ describe.skipIf(!root)('a segment store that is full or read-only (needs root to
 
       // Room again: the retry stores what was bought, and buys nothing twice.
       await run('mount', ['-o', 'remount,rw,size=64m', disk]);
-      const outcome = await retryBook(h.connection, { prefix: h.config.prefix, retry: { attempts: h.config.maxAttempts, backoffMs: h.config.backoffMs } }, bookId);
+      const outcome = await retryBook(h.connection, { prefix: h.config.prefix, retry: { attempts: h.config.maxAttempts, backoffMs: h.config.backoffMs }, store: openSegmentStore(h.config) }, bookId);
       expect(outcome.result, outcome.message).toBe('done');
       const [after] = await h.watch([bookId]);
       expect(after!.state, after!.reason).toBe('done');
