@@ -6,6 +6,7 @@ import { waitForDelivery, type Delivery } from '../notify/wait-for-delivery.js';
 import { probeStores } from '../store/probe-stores.js';
 import { checkRedisEviction } from './check-redis-eviction.js';
 import { checkModelServed } from '../providers/check-model.js';
+import { loadPrices } from '../money/prices.js';
 import { startWorkers } from '../worker/start-workers.js';
 import { checkWebhook } from './check-webhook.js';
 import type { CliIo } from './io.js';
@@ -22,13 +23,16 @@ import { withRedis } from './with-redis.js';
  * could not be delivered is a warning, not a failed book.
  */
 export async function runCommand(inputs: string[], flags: RawSubmitFlags, config: Config, io: CliIo, logger: Logger): Promise<number> {
+  // Every flag, variable and file first: a mistake in one exits 2 before Redis is asked anything.
   const options = parseSubmitFlags(flags, { align: config.align });
+  loadPrices(config.pricesFile);
   await checkWebhook(options.notify, config, io);
   await probeStores(config, options.outDir);
-  await checkRedisEviction(config, io);
   // A model the provider does not serve stops here (exit 2), before a book is queued or a call paid.
   const model = await checkModelServed(config);
   if (model.served === undefined) io.stderr.write(`warning: ${model.warning}\n`);
+  // Then Redis: one that evicts keys would lose this run's jobs (exit 2).
+  await checkRedisEviction(config, io);
   return withRedis(config, 'narrate-run', async ({ redis: connection, queue }) => {
     const finalize = queue(FINALIZE_QUEUE);
     const synthesize = queue(SYNTHESIZE_QUEUE);

@@ -29,7 +29,7 @@ export async function checkEvictionPolicy(connection: RedisConnection, where: st
     if (policy !== 'noeviction') {
       const node_ = connection instanceof Cluster ? ` (node ${node.options.host}:${node.options.port})` : '';
       throw new ConfigError(
-        `Redis at ${where}${node_} has maxmemory-policy ${policy}: it evicts keys when its memory is full, and BullMQ then loses jobs. ` +
+        `Redis at ${where}${node_} has maxmemory-policy ${policy}: it evicts keys when its memory is full, and BullMQ, which needs noeviction, then loses jobs. ` +
           `Set maxmemory-policy to noeviction (\`redis-cli CONFIG SET maxmemory-policy noeviction\` and in redis.conf; on a managed Redis, in its parameter group) and start again`,
       );
     }

@@ -28,7 +28,7 @@ import { SupervisedWorker, type Processor } from './supervised-worker.js';
 import { synthesizeProcessor } from './synthesize-processor.js';
 import { withTokenBudget } from './token-limited-narrator.js';
 import { BookLedger } from '../money/book-ledger.js';
-import { loadPrices } from '../money/prices.js';
+import { loadPrices, type PriceTable } from '../money/prices.js';
 import { notifyProcessor } from '../notify/notify-processor.js';
 import { logDeliveryFailures } from '../notify/log-delivery-failures.js';
 import { NOTIFY_QUEUE } from '../queue/names.js';
@@ -50,6 +50,8 @@ export interface WorkerOptions {
   verify?: Partial<VerifyOptions>;
   /** Align readings with their sentences (default: config.align, NARRATE_ALIGN). */
   align?: boolean;
+  /** The price table (default: loadPrices(config.pricesFile), read before anything opens). */
+  prices?: PriceTable;
   /** Watchdog timing, for every worker (default: look every 5 s, recreate a worker stuck for 30 s, give the old one 30 s to finish). */
   watchdog?: { intervalMs?: number; stuckAfterMs?: number; retireWithinMs?: number };
 }
@@ -75,7 +77,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   const { logger } = options;
   const prefix = bullPrefix(config.prefix);
   // Before anything opens: a bad NARRATE_PRICES then stops the process instead of leaving a connection holding it open.
-  const prices = loadPrices(config.pricesFile);
+  const prices = options.prices ?? loadPrices(config.pricesFile);
   const connection = openRedis(config.redis, { worker: true, name: 'narrate-worker' });
   const stopLogging = logRedisWaits(connection, config.redis, logger);
   const store = withStoreMetrics(options.store ?? openSegmentStore(config, { logger }));

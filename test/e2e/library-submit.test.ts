@@ -154,6 +154,7 @@ describe('a library submit', () => {
         expect(result.code, result.stderr).toBe(2);
         expect(result.stderr).toContain('maxmemory-policy allkeys-lru');
         expect(result.stderr).toContain('CONFIG SET maxmemory-policy noeviction');
+        expect(result.stderr).toContain('BullMQ, which needs noeviction');
       }
       expect(await redis.zcard(`{${prefix}}:books`), 'run queued nothing').toBe(0);
     } finally {
