@@ -12,8 +12,8 @@ import { FlowProducer, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { CORPUS } from '../test/helpers/corpus.js';
 import { privateRedis, type PrivateRedis } from '../test/helpers/redis-server.js';
-import { enqueueProcessor } from '../src/producer/enqueue-processor.js';
-import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE } from '../src/queue/names.js';
+import { ADMISSION_LIMITER, enqueueProcessor } from '../src/producer/enqueue-processor.js';
+import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../src/queue/names.js';
 import { bullPrefix } from '../src/queue/keys.js';
 import { createLogger } from '../src/logger.js';
 import { openSegmentStore } from '../src/store/open-segment-store.js';
@@ -143,7 +143,10 @@ async function runEnqueueStage(server: PrivateRedis, storeDir: string): Promise<
   const enqueue = new Queue(ENQUEUE_QUEUE, { connection, prefix });
   const store = openSegmentStore({ store: { kind: 'file', dir: storeDir }, s3: undefined } as never);
   const logger = createLogger('silent');
-  const worker = new Worker(ENQUEUE_QUEUE, enqueueProcessor({ flows, finalize, encode, logger, texts: new TextCache(store) }), { connection, prefix, concurrency: 4 });
+  const synthesize = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });
+  // No window: every chunk of every book admitted, as before the admission stage.
+  const processor = enqueueProcessor({ flows, finalize, encode, synthesize, enqueue, logger, texts: new TextCache(store), retry: { attempts: 5, backoffMs: 1_000 }, window: Number.MAX_SAFE_INTEGER });
+  const worker = new Worker(ENQUEUE_QUEUE, processor, { connection, prefix, concurrency: 4, limiter: ADMISSION_LIMITER });
   try {
     for (;;) {
       const counts = await enqueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');
@@ -153,7 +156,7 @@ async function runEnqueueStage(server: PrivateRedis, storeDir: string): Promise<
     }
   } finally {
     await worker.close();
-    await Promise.all([flows.close(), finalize.close(), encode.close(), enqueue.close(), store.close()]);
+    await Promise.all([flows.close(), finalize.close(), encode.close(), enqueue.close(), synthesize.close(), store.close()]);
     connection.disconnect();
   }
 }

@@ -47,7 +47,7 @@ export async function retryBook(
   if (previous === undefined) return { result: 'conflict', message: `book ${bookId} changed state meanwhile; nothing retried` };
   const producer = new FlowProducer({ connection: redis, prefix: bullPrefix(prefix) });
   try {
-    await producer.add(buildFlow(plan.book, bullPrefix(prefix), deployment.retry));
+    await producer.add(buildFlow(plan.book, bullPrefix(prefix)));
   } finally {
     await producer.close();
   }

@@ -110,11 +110,8 @@ export interface ChunkRetry {
  */
 export interface EnqueueJobData {
   bookId: string;
-  /** The content key of the book's StoredPlan. */
+  /** The content key of the book's StoredPlan. (How far it got is the job's progress: parts in.) */
   plan: string;
-  /** Index (in the plan's parts) of the first part still to add. */
-  from: number;
-  retry: ChunkRetry;
 }
 
 /** What an `enqueue` job returns. */

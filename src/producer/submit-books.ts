@@ -161,7 +161,7 @@ async function queueBook(
   book: { plan: BookPlan; identity: string; estimateUsd: number; maxCostUsd?: number; notify?: string; segmentKeys: string[] },
 ): Promise<void> {
   const stored = await storeBookPlan(store, book.plan);
-  const flow = buildFlow(stored, bullPrefix(config.prefix), { attempts: config.maxAttempts, backoffMs: config.backoffMs });
+  const flow = buildFlow(stored, bullPrefix(config.prefix));
   const { plan: _plan, segmentKeys, ...fields } = book;
   await producer.addWith(flow, (multi) => addBookRecord(multi, config.prefix, stored, { ...fields, segmentKeys: [...segmentKeys, ...stored.objects] }));
   await storeBookPlan(store, book.plan);

@@ -9,7 +9,9 @@ import type { Narrator } from '../providers/narrator.js';
 import { openRedis, type RedisConnection } from '../queue/connection.js';
 import { registerQueueDepth } from '../queue/queue-depth-metric.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../queue/names.js';
-import { bullPrefix, tokenBudgetKey } from '../queue/keys.js';
+import { bookKeys, bullPrefix, tokenBudgetKey } from '../queue/keys.js';
+import { STOPPED_STATES } from '../queue/book-record.js';
+import { ADMISSION_LIMITER } from '../producer/enqueue-processor.js';
 import { enqueueProcessor } from '../producer/enqueue-processor.js';
 import { bookOutputs } from '../store/open-book-output.js';
 import { openSegmentStore } from '../store/open-segment-store.js';
@@ -107,6 +109,8 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   for (const q of [queue, finalizeQueue, encodeQueue, enqueueQueue, notifyQueue]) q.on('error', () => undefined);
   const queueDepth = registerQueueDepth(workerMetrics.registry, [queue, enqueueQueue, encodeQueue, finalizeQueue, notifyQueue]);
   const flows = new FlowProducer({ connection, prefix });
+  // Admission runs one book at a time across the fleet (see enqueueProcessor); set by every worker, the same value.
+  void enqueueQueue.setGlobalConcurrency(1).catch((error: unknown) => logger.warn({ err: coerceError(error).message }, 'cannot set the enqueue queue\'s global concurrency'));
   // Chunk texts and plans, read from the store once per part and kept (they never change).
   const texts = new TextCache(store);
   const tracker = trackBooks({ redis: connection, prefix: config.prefix, notify: notifyQueue, webhookUrl: config.webhookUrl, logger });
@@ -195,9 +199,24 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   // dead worker's enqueue job comes back like its chunks do, and may do so as often.
   const enqueue = supervise(
     enqueueQueue,
-    enqueueProcessor({ flows, finalize: finalizeQueue, encode: encodeQueue, logger, texts }) as Processor,
+    enqueueProcessor({
+      flows,
+      finalize: finalizeQueue,
+      encode: encodeQueue,
+      synthesize: queue,
+      enqueue: enqueueQueue,
+      logger,
+      texts,
+      retry: { attempts: config.maxAttempts, backoffMs: config.backoffMs },
+      window: config.admitChunks,
+      stopped: async (bookId) => (STOPPED_STATES as readonly (string | null)[]).includes(await connection.hget(bookKeys(config.prefix, bookId).record, 'state')),
+    }) as Processor,
     {
-      concurrency: 4,
+      // One admission at a time across the fleet (the queue's global concurrency, set below), so the
+      // window is passed by one part at most. The limiter is what a full window pauses (queue.rateLimit
+      // holds only workers that have one); its max is never reached by admissions themselves.
+      concurrency: 1,
+      limiter: ADMISSION_LIMITER,
       ...redelivered,
     },
     'failures',
