@@ -62,7 +62,7 @@ export function enqueueProcessor(deps: EnqueueDeps) {
     const { bookId } = job.data;
     if (!job.parentKey) return { added: 0 };
     const stored = await deps.texts.json<StoredPlan>(job.data.plan, `plan of book ${bookId}`);
-    const parts = partsOf(stored);
+    const parts = partsOf(stored, job.data.plan);
     const bullMqPrefix = bullPrefixOf(deps.finalize);
     let from = typeof job.progress === 'number' ? Math.min(job.progress, parts.length) : 0;
     let added = 0;

@@ -69,12 +69,16 @@ export interface QueuedPart {
   chunks: SynthesizeJobRef[];
 }
 
-/** The `encode` job data of every part of a book, each with its chunks' `synthesize` refs. Pure. */
-export function partsOf(stored: StoredPlan): QueuedPart[] {
+/**
+ * The `encode` job data of every part of a book, each with its chunks' `synthesize` refs. Pure.
+ * `planKey`: the plan's own key, which the chunks of a part kept in the plan point at.
+ */
+export function partsOf(stored: StoredPlan, planKey = ''): QueuedPart[] {
   const { parts, chunks, chapters, sources: _sources, cast: _cast, ...book } = stored.finalize;
   return parts.map((p, i) => {
     const sameChapter = parts.filter((q) => q.chapter === p.chapter);
-    const text = stored.parts[i]!;
+    const text = stored.parts[i] || planKey;
+    if (text === '') throw new Error(`book ${book.bookId}: part ${p.part}'s texts are in its plan, whose key was not given`);
     return {
       data: {
         bookId: book.bookId,

@@ -1,4 +1,5 @@
-import type { SynthesizeJobData, SynthesizeJobRef } from '../../src/contracts/job-data.js';
+import type { PartTexts, StoredPlan, SynthesizeJobData, SynthesizeJobRef } from '../../src/contracts/job-data.js';
+import { chunkIn } from '../../src/store/text-objects.js';
 import type { SegmentStore } from '../../src/store/segment-store.js';
 import { TextCache } from '../../src/store/text-objects.js';
 import { readBookPlan } from '../../src/queue/book-record.js';
@@ -11,8 +12,7 @@ import type { RedisConnection } from '../../src/queue/connection.js';
  * store has no such text or the part no such chunk, so a test never compares against nothing.
  */
 export async function chunkOfJob(store: Pick<SegmentStore, 'getText' | 'url'>, job: SynthesizeJobRef): Promise<SynthesizeJobData> {
-  const part = await new TextCache(store).json<{ chunks: Omit<SynthesizeJobData, 'bookId'>[] }>(job.text, `chunk ${job.index} of book ${job.bookId}`);
-  const chunk = part.chunks.find((c) => c.index === job.index);
+  const chunk = chunkIn(await new TextCache(store).json<PartTexts | StoredPlan>(job.text, `chunk ${job.index} of book ${job.bookId}`), job.index);
   if (!chunk) throw new Error(`chunk ${job.index} of book ${job.bookId}: not in its part's text ${job.text}`);
   return { bookId: job.bookId, ...chunk };
 }
@@ -25,6 +25,6 @@ export async function chunkOfJob(store: Pick<SegmentStore, 'getText' | 'url'>, j
 export async function chunksOfBook(redis: RedisConnection, store: Pick<SegmentStore, 'getText' | 'url'>, prefix: string, bookId: string): Promise<SynthesizeJobData[]> {
   const lookup = await readBookPlan(redis, store, prefix, bookId);
   if (!('book' in lookup)) throw new Error(`book ${bookId}: no plan (${JSON.stringify(lookup)})`);
-  const refs = partsOf(lookup.book.stored).flatMap((part) => part.chunks);
+  const refs = partsOf(lookup.book.stored, lookup.book.plan).flatMap((part) => part.chunks);
   return Promise.all(refs.map((ref) => chunkOfJob(store, ref)));
 }

@@ -134,7 +134,7 @@ describe('a book longer than one flow', () => {
     const flows = new FlowProducer({ connection: workerConnection(), prefix });
     producers.push(flows);
     const stored = JSON.parse((await openSegmentStore(h!.config).getText(enqueueJob.data.plan))!.toString()) as StoredPlan;
-    const parts = partsOf(stored);
+    const parts = partsOf(stored, enqueueJob.data.plan);
     await addParts({ flows, encode: queues.encode }, bookId, parts.slice(0, 2), { attempts: h!.config.maxAttempts, backoffMs: h!.config.backoffMs }, prefix);
 
     workers.push(enqueueWorker(queues, prefix));
