@@ -71,6 +71,8 @@ export interface SynthesizeResult {
    * absent when alignment is off (NARRATE_ALIGN) or the segment was stored without it.
    */
   timings?: SegmentTimings;
+  /** Why the segment has no timings although alignment is on: its aligner failed when it was bought ("alignment failed: …"). */
+  unaligned?: string;
 }
 
 /** Retry settings for a book's chunks. */

@@ -61,6 +61,8 @@ export interface BookReport {
     gainDb?: number;
     /** How the reading aligned with its sentences: cost (≈0.6 for a reading of the text), mean confidence (0..1), the reference voice. */
     alignment?: { cost: number; confidence: number; reference: string };
+    /** Why the chunk has no sentence timings although alignment was on ("alignment failed: …"): its sentences are missing from `sentences`, the captions and the read-along. */
+    unaligned?: string;
   }[];
   /** Every aligned sentence on the book's timeline (absent with NARRATE_ALIGN=off). */
   sentences?: BookSentence[];
@@ -83,7 +85,7 @@ export function bookReport(
     const r = byIndex.get(c.index);
     if (!r) throw new Error(`chunk ${c.index} has no result`);
     const voice = r.voice ?? c.voice;
-    return { index: c.index, chapter: c.chapter, ...(c.speaker === undefined ? {} : { speaker: c.speaker }), ...(voice === undefined ? {} : { voice }), chars: r.chars, durationMs: r.durationMs, attempts: r.calls, cached: r.cached, similarity: r.similarity, ...(r.checkedBy ? { checkedBy: r.checkedBy } : {}), rejections: r.rejections, usage: r.usage, costUsd: r.costUsd ?? 0, rejectedCostUsd: r.rejectedCostUsd ?? 0, ...mastering.times?.get(c.index), ...(mastering.gains?.has(c.index) ? { gainDb: mastering.gains.get(c.index)! } : {}), ...chunkAlignmentSummary(r.timings) };
+    return { index: c.index, chapter: c.chapter, ...(c.speaker === undefined ? {} : { speaker: c.speaker }), ...(voice === undefined ? {} : { voice }), chars: r.chars, durationMs: r.durationMs, attempts: r.calls, cached: r.cached, similarity: r.similarity, ...(r.checkedBy ? { checkedBy: r.checkedBy } : {}), rejections: r.rejections, usage: r.usage, costUsd: r.costUsd ?? 0, rejectedCostUsd: r.rejectedCostUsd ?? 0, ...mastering.times?.get(c.index), ...(mastering.gains?.has(c.index) ? { gainDb: mastering.gains.get(c.index)! } : {}), ...chunkAlignmentSummary(r.timings), ...(r.unaligned === undefined || r.timings !== undefined ? {} : { unaligned: r.unaligned }) };
   });
   const first = results[0];
   return {
