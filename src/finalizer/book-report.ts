@@ -1,5 +1,5 @@
 import { chunkTotals, type ChunkTotals } from '../queue/chunk-totals.js';
-import type { FinalizeJobData, SynthesizeResult } from '../contracts/job-data.js';
+import type { CastCost, FinalizeJobData, SynthesizeResult } from '../contracts/job-data.js';
 import type { BookSentence } from '../align/book-sentence.js';
 import type { LoudnessReport } from './book-mastering-report.js';
 import { chunkAlignmentSummary } from './book-sentences.js';
@@ -35,6 +35,8 @@ export interface BookReport {
   readalong?: string;
   /** The book's cast when its dialogue is read by the characters' voices: the narrator first, then speakers by lines. */
   cast?: CastMember[];
+  /** What attributing the cast's quotations cost, paid once at submit: part of the book's cost, apart from its chunks' (totals). */
+  castCost?: CastCost;
   chunks: {
     index: number;
     chapter: number;
@@ -102,6 +104,7 @@ export function bookReport(
     createdAt: new Date().toISOString(),
     sources: book.sources,
     ...(book.cast === undefined ? {} : { cast: book.cast }),
+    ...(book.castCost === undefined ? {} : { castCost: book.castCost }),
     chapters: timeline.chapters.map((c) => ({ title: c.title, startMs: Math.round(c.startMs), endMs: Math.round(c.endMs), ...(c.file === undefined ? {} : { file: c.file }), ...(c.loudness === undefined ? {} : { loudness: c.loudness }), ...(c.captions === undefined ? {} : { captions: c.captions }) })),
     ...(read.captions === undefined ? {} : { captions: read.captions }),
     ...(read.readalong === undefined ? {} : { readalong: read.readalong }),

@@ -53,11 +53,14 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
   const money = new Map<BookPlan, { estimate: CostEstimate; maxCostUsd: number | undefined }>();
   for (const { source, plan, maxCost, cast } of prepared.books) {
     const estimate = estimateCost(plan.synthesize, prices, { provider, model: config.model });
-    // The cast's attribution calls were made just now: what they cost is part of the book's price, and of its cap.
-    if (cast !== undefined && cast.calls > 0) {
+    // The cast's attribution calls were made just now: what they cost is part of the book's price, and
+    // of its cap; the book's record is charged with it (createBookRecord), and the manifest shows it.
+    if (cast !== undefined && cast.by === 'model') {
       const usage = { promptTokens: cast.usage.promptTokens, completionTokens: cast.usage.completionTokens, totalTokens: cast.usage.promptTokens + cast.usage.completionTokens, textOutputTokens: cast.usage.completionTokens };
-      estimate.costUsd += callCostUsd(usage, pricesFor(table, config.castModel));
+      const costUsd = Number(callCostUsd(usage, pricesFor(table, config.castModel)).toFixed(9));
+      estimate.costUsd += costUsd;
       estimate.calls += cast.calls;
+      plan.finalize.castCost = { model: config.castModel, calls: cast.calls, cachedChapters: cast.cached, usage: { ...cast.usage }, costUsd };
     }
     const maxCostUsd = options.maxCostUsd ?? maxCost;
     // Refused before anything reaches Redis: no model call is ever made for it.
@@ -84,6 +87,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
       await createBookRecord(connection, config.prefix, plan, {
         estimateUsd: Number(m.estimate.costUsd.toFixed(6)),
         ...(m.maxCostUsd === undefined ? {} : { maxCostUsd: m.maxCostUsd }),
+        ...(plan.finalize.castCost === undefined ? {} : { castCostUsd: plan.finalize.castCost.costUsd }),
         ...(notify === undefined ? {} : { notify }),
         segmentKeys: [...new Set(plan.synthesize.map((chunk) => chunkSegmentKey(chunk, reader)))],
       });

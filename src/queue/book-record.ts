@@ -1,6 +1,6 @@
 import type { RedisConnection as Redis } from './connection.js';
 import type { BookPlan } from '../contracts/book-plan.js';
-import { bookKeys, booksIndexKey, segmentRefKeys } from './keys.js';
+import { DAY_SPEND_TTL_S, bookKeys, booksIndexKey, segmentRefKeys, spendKeys } from './keys.js';
 import { RELEASE_BOOK_SEGMENTS, USE_SEGMENTS } from './segment-ref-scripts.js';
 import { DamagedBookRecordError } from './damaged-book-record-error.js';
 import { releaseSlug } from './slug-claims.js';
@@ -36,6 +36,8 @@ export interface BookRecord {
   estimateUsd?: number;
   /** The book's spending cap in dollars (--max-cost / maxCost:), absent when uncapped. */
   maxCostUsd?: number;
+  /** Part of costUsd the cast's attribution calls cost at submit (0 when every chapter came from the cache); absent without a model-attributed cast. */
+  castCostUsd?: number;
   /** ISO time of the submit. */
   createdAt: string;
   updatedAt: string;
@@ -56,6 +58,11 @@ export interface BookRecord {
 export interface NewBookFields {
   estimateUsd?: number;
   maxCostUsd?: number;
+  /**
+   * What the cast's attribution calls cost at submit, made before the book existed: it starts the
+   * book's costUsd and is charged to the day and the fleet, like a reading. Absent without a model-attributed cast.
+   */
+  castCostUsd?: number;
   notify?: string;
   /** The segment keys the book's chunks are expected to have (the submitting host's narrator): held from the submit on, so a prune keeps what a queued book will reuse. */
   segmentKeys?: readonly string[];
@@ -88,8 +95,18 @@ export async function createBookRecord(redis: Redis, prefix: string, plan: BookP
   if (fields.estimateUsd !== undefined) hash.estimateUsd = String(fields.estimateUsd);
   if (fields.maxCostUsd !== undefined) hash.maxCostUsd = String(fields.maxCostUsd);
   if (fields.notify !== undefined) hash.notify = fields.notify;
+  const cast = fields.castCostUsd;
+  if (cast !== undefined) {
+    hash.castCostUsd = cast.toFixed(9);
+    hash.costUsd = cast.toFixed(9);
+  }
   const refs = segmentRefKeys(prefix);
   const multi = redis.multi().del(keys.done).hset(keys.record, hash).set(keys.plan, JSON.stringify(plan)).zadd(booksIndexKey(prefix), created, f.bookId);
+  // Charged with the record, in the same MULTI: the day's and the fleet's spend count the calls exactly once.
+  if (cast !== undefined && cast > 0) {
+    const spend = spendKeys(prefix);
+    multi.incrbyfloat(spend.day, cast.toFixed(9)).expire(spend.day, DAY_SPEND_TTL_S).hincrbyfloat(spend.fleet, 'costUsd', cast.toFixed(9));
+  }
   // After the HSET: the script records keys only for a book that is in Redis.
   if (fields.segmentKeys && fields.segmentKeys.length > 0) multi.eval(USE_SEGMENTS, 4, keys.record, keys.segments, refs.books, refs.removing, ...fields.segmentKeys);
   await multi.exec();
@@ -216,6 +233,7 @@ export function parseRecord(key: string, hash: Record<string, string> | undefine
   const optional = {
     estimateUsd: num('estimateUsd'),
     maxCostUsd: num('maxCostUsd'),
+    castCostUsd: num('castCostUsd'),
     durationMs: num('durationMs'),
     reason: hash.reason,
     output: hash.output,

@@ -73,7 +73,7 @@ export function bookParent(bookId: string, bullMqPrefix: string): ParentOptions 
 
 /** The `encode` job data of every part of a book, each with its chunks' `synthesize` data. Pure. */
 export function partsOf(plan: BookPlan): { data: PartJobData; chunks: SynthesizeJobData[] }[] {
-  const { parts, chunks, chapters, sources: _sources, cast: _cast, ...book } = plan.finalize;
+  const { parts, chunks, chapters, sources: _sources, cast: _cast, castCost: _castCost, ...book } = plan.finalize;
   return parts.map((p) => {
     const sameChapter = parts.filter((q) => q.chapter === p.chapter);
     return {
