@@ -125,6 +125,13 @@ export async function readFailedReason(queue: Queue, jobKey: string): Promise<st
   return (await client.hget(jobKey, 'failedReason')) ?? undefined;
 }
 
+/** A completed job's result read by its key (a job read just before it completed was read without it). */
+export async function readReturnValue<T>(queue: Queue, jobKey: string): Promise<T | undefined> {
+  const client = (await queue.client) as unknown as Redis;
+  const raw = await client.hget(jobKey, 'returnvalue');
+  return raw ? (JSON.parse(raw) as T) : undefined;
+}
+
 /**
  * The key of the first child whose failure failed a job (`failParentOnFailure`), or undefined: what
  * BullMQ's Job.getDependencies reports as `failed`, read by the job's key, since a job read before it
