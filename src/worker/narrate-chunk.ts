@@ -55,7 +55,8 @@ export class ChunkRejectedError extends NarrateError {
   }
 }
 
-interface Context {
+/** What narrateChunk reads with; each optional setting says its default. */
+export interface NarrateChunkContext {
   narrator: Narrator;
   spool: AudioSpool;
   voice: string;
@@ -63,37 +64,25 @@ interface Context {
   hints?: string;
   /** The book's language (BCP 47): instructions, the offline voice and the verbatim check follow it. */
   language?: string;
-  options: VerifyOptions;
-  /** Align each reading that passes the verbatim check, and reject one that skips a sentence (NARRATE_ALIGN). */
-  align: boolean;
+  /** How hard to try (default DEFAULT_VERIFY). */
+  options?: Partial<VerifyOptions>;
+  /** Align each reading that passes the verbatim check, and reject one that skips a sentence (NARRATE_ALIGN; default off). */
+  align?: boolean;
   /** The aligner (default alignReading); a test passes one that fails. */
-  aligner: AlignReading;
+  aligner?: AlignReading;
   /** Told when the aligner fails on an accepted reading, which is then kept without timings. */
   onAlignmentError?: (error: Error) => void;
   signal?: AbortSignal;
 }
+
+type Context = Omit<NarrateChunkContext, 'options' | 'align' | 'aligner'> & { options: VerifyOptions; align: boolean; aligner: AlignReading };
 
 /**
  * Reads `text` until a reading passes every check (fidelity, finish_reason, duration). A failed
  * check is retried with a stricter instruction; a cut-off or repeated failure splits the text at a
  * sentence boundary and reads the halves. Rejected audio is dropped, never returned.
  */
-export async function narrateChunk(
-  text: string,
-  context: {
-    narrator: Narrator;
-    spool: AudioSpool;
-    voice: string;
-    style: string;
-    hints?: string;
-    language?: string;
-    options?: Partial<VerifyOptions>;
-    align?: boolean;
-    aligner?: AlignReading;
-    onAlignmentError?: (error: Error) => void;
-    signal?: AbortSignal;
-  },
-): Promise<VerifiedNarration> {
+export async function narrateChunk(text: string, context: NarrateChunkContext): Promise<VerifiedNarration> {
   const ctx: Context = { ...context, options: { ...DEFAULT_VERIFY, ...context.options }, align: context.align ?? false, aligner: context.aligner ?? alignReading };
   return narratePiece(text, ctx, 0);
 }
