@@ -12,6 +12,7 @@ import { bullPrefix } from '../queue/keys.js';
 import type { BookPlan } from '../contracts/book-plan.js';
 import { prepareBooks, type SlugClaims, type SubmitOptions } from './prepare-books.js';
 import { claimSlug, releaseSlug } from '../queue/slug-claims.js';
+import { addFleetSpend } from '../queue/fleet-spend.js';
 import { redisAttributionCache } from '../cast/redis-attribution-cache.js';
 
 export type { SubmitOptions } from './prepare-books.js';
@@ -66,7 +67,11 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
     // Refused before anything reaches Redis: no model call is ever made for it.
     if (maxCostUsd !== undefined && estimate.costUsd > maxCostUsd) {
       await releaseSlug(connection, config.prefix, plan.finalize.outDir, plan.finalize.slug, plan.finalize.bookId);
-      failures.push({ source, reason: `"${plan.finalize.title}" is estimated at ${formatUsd(estimate.costUsd)}, over its cap of ${formatUsd(maxCostUsd)} (--max-cost): not submitted` });
+      // Its attribution is bought all the same (and cached, so a resubmit asks again for nothing): the day and the fleet count it.
+      const castUsd = plan.finalize.castCost?.costUsd ?? 0;
+      if (castUsd > 0) await addFleetSpend(connection.multi(), config.prefix, castUsd).exec();
+      const paid = castUsd > 0 ? `; the attribution of its dialogue cost ${formatUsd(castUsd)}, counted in today's spend` : '';
+      failures.push({ source, reason: `"${plan.finalize.title}" is estimated at ${formatUsd(estimate.costUsd)}, over its cap of ${formatUsd(maxCostUsd)} (--max-cost): not submitted${paid}` });
       continue;
     }
     plans.push(plan);

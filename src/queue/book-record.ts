@@ -1,6 +1,7 @@
 import type { RedisConnection as Redis } from './connection.js';
 import type { BookPlan } from '../contracts/book-plan.js';
-import { DAY_SPEND_TTL_S, bookKeys, booksIndexKey, segmentRefKeys, spendKeys } from './keys.js';
+import { bookKeys, booksIndexKey, segmentRefKeys } from './keys.js';
+import { addFleetSpend } from './fleet-spend.js';
 import { RELEASE_BOOK_SEGMENTS, USE_SEGMENTS } from './segment-ref-scripts.js';
 import { DamagedBookRecordError } from './damaged-book-record-error.js';
 import { releaseSlug } from './slug-claims.js';
@@ -103,10 +104,7 @@ export async function createBookRecord(redis: Redis, prefix: string, plan: BookP
   const refs = segmentRefKeys(prefix);
   const multi = redis.multi().del(keys.done).hset(keys.record, hash).set(keys.plan, JSON.stringify(plan)).zadd(booksIndexKey(prefix), created, f.bookId);
   // Charged with the record, in the same MULTI: the day's and the fleet's spend count the calls exactly once.
-  if (cast !== undefined && cast > 0) {
-    const spend = spendKeys(prefix);
-    multi.incrbyfloat(spend.day, cast.toFixed(9)).expire(spend.day, DAY_SPEND_TTL_S).hincrbyfloat(spend.fleet, 'costUsd', cast.toFixed(9));
-  }
+  if (cast !== undefined) addFleetSpend(multi, prefix, cast);
   // After the HSET: the script records keys only for a book that is in Redis.
   if (fields.segmentKeys && fields.segmentKeys.length > 0) multi.eval(USE_SEGMENTS, 4, keys.record, keys.segments, refs.books, refs.removing, ...fields.segmentKeys);
   await multi.exec();

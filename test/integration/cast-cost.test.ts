@@ -89,6 +89,22 @@ describe("the cast's attribution calls are paid for and counted", () => {
     expect(await status(h, submission.books[0]!.bookId)).toContain('cast attribution: $0.0000');
   }, 300_000);
 
+  it('a book refused by its --max-cost still counts the attribution it bought in the day and the fleet, and says so', async () => {
+    await writeFile(join(h.dir, 'cook.md'), BOOK.replace('the Queen', 'the Cook'));
+    const calls = attributions();
+    const before = await readFleetSpend(h.connection, h.config.prefix);
+    const submission = await submitBooks([join(h.dir, 'cook.md')], { outDir: join(h.dir, 'refused'), cast: 'auto', maxCostUsd: 0.0000001 }, h.config, h.connection);
+    expect(submission.books).toEqual([]);
+    expect(attributions()).toBe(calls + 1);
+    const reason = submission.failures[0]?.reason ?? '';
+    const [, paid] = /not submitted; the attribution of its dialogue cost \$(\S+), counted in today's spend$/.exec(reason) ?? [];
+    expect(paid, reason).toBeDefined();
+    const after = await readFleetSpend(h.connection, h.config.prefix);
+    expect(after.todayUsd - before.todayUsd).toBeGreaterThan(0);
+    expect(after.todayUsd - before.todayUsd).toBeCloseTo(Number(paid), 4);
+    expect(after.totalUsd - before.totalUsd).toBeCloseTo(after.todayUsd - before.todayUsd, 9);
+  }, 300_000);
+
   it("counts against the daily budget: a budget the attribution spent holds the book's first reading back", async () => {
     await writeFile(join(h.dir, 'other.md'), BOOK.replace('the Queen', 'the Duchess'));
     const spent = (await readFleetSpend(h.connection, h.config.prefix)).todayUsd;
