@@ -74,7 +74,7 @@ export interface QueuedPart {
  * `planKey`: the plan's own key, which the chunks of a part kept in the plan point at.
  */
 export function partsOf(stored: StoredPlan, planKey = ''): QueuedPart[] {
-  const { parts, chunks, chapters, sources: _sources, cast: _cast, ...book } = stored.finalize;
+  const { parts, chunks, chapters, sources: _sources, cast: _cast, castCost: _castCost, ...book } = stored.finalize;
   return parts.map((p, i) => {
     const sameChapter = parts.filter((q) => q.chapter === p.chapter);
     const text = stored.parts[i] || planKey;
