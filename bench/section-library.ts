@@ -3,8 +3,8 @@
  * a few 10-hour books (around-the-world.txt, each copy its own book), each into a private
  * redis-server so nothing else counts: Redis bytes (INFO memory's used_memory before and after),
  * the submit's wall time and its peak memory (maxRSS from /usr/bin/time). A submit queues each book
- * as its record and two small jobs; the admission stage adds chunks only while the synthesize queue
- * has room (NARRATE_ADMIT_CHUNKS). Side by side, in the same run: the same books with every chunk
+ * as its record and its place in the admission list; workers move books into BullMQ as the enqueue
+ * queue empties, and add their chunks only while the synthesize queue has room (NARRATE_ADMIT_CHUNKS). Side by side, in the same run: the same books with every chunk
  * admitted (the window disabled), which is how they sat in Redis before the admission stage. Then
  * the first page of `narrate list` and of the Books page over as many book records (library-listings.ts).
  *
@@ -12,13 +12,15 @@
  */
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FlowProducer, Queue, Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { CORPUS } from '../test/helpers/corpus.js';
 import { privateRedis, type PrivateRedis } from '../test/helpers/redis-server.js';
 import { ADMISSION_LIMITER, enqueueProcessor } from '../src/producer/enqueue-processor.js';
+import { promoteBooks } from '../src/producer/promote-books.js';
+import { BookFlowProducer } from '../src/queue/book-flow-producer.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../src/queue/names.js';
-import { bullPrefix } from '../src/queue/keys.js';
+import { admitKey, bullPrefix } from '../src/queue/keys.js';
 import { createLogger } from '../src/logger.js';
 import { openSegmentStore } from '../src/store/open-segment-store.js';
 import { TextCache } from '../src/store/text-objects.js';
@@ -142,7 +144,7 @@ async function usedMemory(redis: Redis): Promise<number> {
 async function admitAll(server: PrivateRedis, storeDir: string): Promise<void> {
   const connection = new Redis(server.url, { maxRetriesPerRequest: null });
   const prefix = bullPrefix(PREFIX);
-  const flows = new FlowProducer({ connection, prefix });
+  const flows = new BookFlowProducer({ connection, prefix });
   const finalize = new Queue(FINALIZE_QUEUE, { connection, prefix });
   const encode = new Queue(ENCODE_QUEUE, { connection, prefix });
   const enqueue = new Queue(ENQUEUE_QUEUE, { connection, prefix });
@@ -150,7 +152,10 @@ async function admitAll(server: PrivateRedis, storeDir: string): Promise<void> {
   const logger = createLogger('silent');
   const synthesize = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });
   // No window: every chunk of every book admitted, as before the admission stage.
-  const processor = enqueueProcessor({ flows, finalize, encode, synthesize, enqueue, logger, texts: new TextCache(store), retry: { attempts: 5, backoffMs: 1_000 }, window: Number.MAX_SAFE_INTEGER });
+  const texts = new TextCache(store);
+  // Every book into BullMQ (its finalize and enqueue jobs), then every chunk admitted.
+  while ((await connection.llen(admitKey(PREFIX))) > 0) await promoteBooks({ redis: connection, prefix: PREFIX, producer: flows, finalize, enqueue, texts, logger, ahead: Number.MAX_SAFE_INTEGER });
+  const processor = enqueueProcessor({ flows, finalize, encode, synthesize, enqueue, logger, texts, retry: { attempts: 5, backoffMs: 1_000 }, window: Number.MAX_SAFE_INTEGER });
   const worker = new Worker(ENQUEUE_QUEUE, processor, { connection, prefix, concurrency: 4, limiter: ADMISSION_LIMITER });
   try {
     for (;;) {

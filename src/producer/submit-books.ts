@@ -2,15 +2,14 @@ import { readFile } from 'node:fs/promises';
 import type { RedisConnection as Redis } from '../queue/connection.js';
 import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
-import { buildFlow } from '../queue/build-flow.js';
-import { BookFlowProducer } from '../queue/book-flow-producer.js';
+
 import { addBookRecord, submittedBook } from '../queue/book-record.js';
 import { estimateCost, formatUsd, type CostEstimate } from '../money/estimate-cost.js';
 import { loadPrices, pricesFor } from '../money/prices.js';
 import { callCostUsd } from '../money/call-cost.js';
 import { narratorIdentity } from '../providers/narrator-identity.js';
 import { chunkSegmentKey } from '../providers/chunk-segment-key.js';
-import { bullPrefix } from '../queue/keys.js';
+import { admitKey } from '../queue/keys.js';
 import type { BookPlan } from '../contracts/book-plan.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { openSegmentStore } from '../store/open-segment-store.js';
@@ -77,7 +76,6 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
   }
   const submission: Submission = { books: [], skipped: [], failures: expanded.failures.map((f) => ({ source: f.source, reason: f.error.message })), warnings: [] };
   const store = openSegmentStore(config);
-  const producer = new BookFlowProducer({ connection, prefix: bullPrefix(config.prefix) });
   // The segments each book will look up, as this host's narrator settings name them: held from now
   // on, so a prune while the book waits in the queue keeps what it will reuse (its workers record
   // the keys they actually use as they go, whatever their settings).
@@ -123,7 +121,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
           continue;
         }
         try {
-          await queueBook(store, producer, config, {
+          await queueBook(store, connection, config, {
             plan,
             identity: identities.get(loaded)!,
             estimateUsd: Number(estimate.costUsd.toFixed(6)),
@@ -152,27 +150,30 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
       for (const b of prepared.books) identities.delete(b.loaded);
     }
   } finally {
-    await producer.close();
     await store.close();
   }
   return submission;
 }
 
 /**
- * One book into the queue: its texts into the store, then its record, holds, marker and flow in one
+ * One book into the queue: its texts into the store, then its record, holds, marker and its place
+ * in the admission list (admitKey: a worker moves it into BullMQ in turn, see promoteBooks) in one
  * MULTI. Its texts are written again (for a directory store: their time refreshed) once the book
  * holds them, so a prune that took one in between puts nothing out of reach.
  */
 async function queueBook(
   store: SegmentStore,
-  producer: BookFlowProducer,
+  connection: Redis,
   config: Config,
   book: { plan: BookPlan; identity: string; estimateUsd: number; maxCostUsd?: number; castCostUsd?: number; notify?: string; segmentKeys: string[] },
 ): Promise<void> {
   const stored = await storeBookPlan(store, book.plan);
-  const flow = buildFlow(stored, bullPrefix(config.prefix));
   const { plan: _plan, segmentKeys, ...fields } = book;
-  await producer.addWith(flow, (multi) => addBookRecord(multi, config.prefix, stored, { ...fields, segmentKeys: [...segmentKeys, ...stored.objects] }));
+  const multi = addBookRecord(connection.multi(), config.prefix, stored, { ...fields, segmentKeys: [...segmentKeys, ...stored.objects] });
+  multi.rpush(admitKey(config.prefix), stored.stored.finalize.bookId);
+  const results = await multi.exec();
+  if (!results) throw new Error(`book ${stored.stored.finalize.bookId}: Redis discarded the MULTI that queues it`);
+  for (const [error] of results) if (error) throw error;
   await storeBookPlan(store, book.plan);
 }
 

@@ -3,7 +3,7 @@ import type { ChainableCommander } from 'ioredis';
 import type { SegmentStore } from '../store/segment-store.js';
 import type { StoredBook } from './build-flow.js';
 import type { StoredPlan } from '../contracts/job-data.js';
-import { bookKeys, booksIndexKey, segmentRefKeys, submittedKey } from './keys.js';
+import { admitKey, bookKeys, booksIndexKey, segmentRefKeys, submittedKey } from './keys.js';
 import { addFleetSpend } from './fleet-spend.js';
 import { RELEASE_BOOK_SEGMENTS, USE_SEGMENTS } from './segment-ref-scripts.js';
 import { DamagedBookRecordError } from './damaged-book-record-error.js';
@@ -238,7 +238,8 @@ export async function removeBookRecord(redis: Redis, prefix: string, bookId: str
     .multi()
     .eval(RELEASE_BOOK_SEGMENTS, 2, keys.segments, segmentRefKeys(prefix).books)
     .del(keys.record, keys.done)
-    .zrem(booksIndexKey(prefix), bookId);
+    .zrem(booksIndexKey(prefix), bookId)
+    .lrem(admitKey(prefix), 0, bookId);
   // A submit of the same source and settings queues the book anew once this one is gone.
   if (identity) multi.hdel(submittedKey(prefix), identity);
   await multi.exec();

@@ -39,6 +39,20 @@ export function submittedKey(prefix: string): string {
   return `${bullPrefix(prefix)}:submitted`;
 }
 
+/**
+ * Books submitted and not yet in BullMQ: a list of book ids in submit order. A worker promotes the
+ * head of it (the book's `finalize` and `enqueue` jobs, see promoteBooks) as the enqueue queue
+ * empties, so a queued library costs Redis its records, not two BullMQ jobs a book.
+ */
+export function admitKey(prefix: string): string {
+  return `${bullPrefix(prefix)}:admit`;
+}
+
+/** A book's record key, from a queue's BullMQ prefix (`{prefix}`): for readers that hold a queue, not the deployment's prefix. */
+export function bookRecordKeyIn(bullMqPrefix: string, bookId: string): string {
+  return `${bullMqPrefix}:book:${bookId}`;
+}
+
 /** The index of every book of a deployment: a sorted set of book ids scored by submit time (ms). */
 export function booksIndexKey(prefix: string): string {
   return `${bullPrefix(prefix)}:books`;

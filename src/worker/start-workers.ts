@@ -12,6 +12,11 @@ import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '.
 import { bookKeys, bullPrefix, tokenBudgetKey } from '../queue/keys.js';
 import { STOPPED_STATES } from '../queue/book-record.js';
 import { ADMISSION_LIMITER } from '../producer/enqueue-processor.js';
+import { promoteBooks } from '../producer/promote-books.js';
+import { BookFlowProducer } from '../queue/book-flow-producer.js';
+
+/** How often a worker looks for submitted books to move into BullMQ. */
+const PROMOTE_EVERY_MS = 250;
 import { enqueueProcessor } from '../producer/enqueue-processor.js';
 import { bookOutputs } from '../store/open-book-output.js';
 import { openSegmentStore } from '../store/open-segment-store.js';
@@ -111,7 +116,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   // A Queue re-emits connection errors; logRedisWaits already reports them once.
   for (const q of [queue, finalizeQueue, encodeQueue, enqueueQueue, notifyQueue]) q.on('error', () => undefined);
   const queueDepth = registerQueueDepth(workerMetrics.registry, [queue, enqueueQueue, encodeQueue, finalizeQueue, notifyQueue]);
-  const flows = new FlowProducer({ connection, prefix });
+  const flows = new BookFlowProducer({ connection, prefix });
   // Admission runs one book at a time across the fleet (see enqueueProcessor); set by every worker, the same value.
   void enqueueQueue.setGlobalConcurrency(1).catch((error: unknown) => logger.warn({ err: coerceError(error).message }, 'cannot set the enqueue queue\'s global concurrency'));
   // Chunk texts and plans, read from the store once per part and kept (they never change).
@@ -232,6 +237,21 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
 
   const checks = workerHealthChecks({ connection, store, supervised });
 
+  // Books submitted and not yet in BullMQ go in, in submit order, as the enqueue queue empties (one
+  // promoter at a time across the fleet). A failure is logged and the next round tries again.
+  let promoting = false;
+  const promoter = setInterval(() => {
+    if (promoting) return;
+    promoting = true;
+    promoteBooks({ redis: connection, prefix: config.prefix, producer: flows, finalize: finalizeQueue, enqueue: enqueueQueue, texts, logger })
+      .catch((error: unknown) => {
+        const message = coerceError(error).message;
+        if (!REDIS_DOWN.test(message)) logger.warn({ err: message }, 'cannot move queued books into BullMQ; trying again');
+      })
+      .finally(() => (promoting = false));
+  }, PROMOTE_EVERY_MS);
+  promoter.unref();
+
   let closing: Promise<void> | undefined;
   return {
     get synthesize() {
@@ -253,6 +273,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
     health: () => runHealthChecks(checks),
     close(force = false) {
       if (closing && !force) return closing;
+      clearInterval(promoter);
       // Jobs still waiting for a call slot have bought nothing: they go back to the queue now.
       slots.drain();
       // Every cleanup runs even when one fails (BullMQ's own close does the same). A forced close

@@ -122,8 +122,9 @@ describe('a library submit', () => {
   }, 400_000);
 
   /**
-   * Every book in the index, each checked whole: its record, its finalize job, and the enqueue job
-   * that admits its chunks (pointing at its plan); and no finalize job without its book in the index.
+   * Every book in the index, each checked whole: its record, with its plan's key, and its place in
+   * the admission list (no worker runs, so none is in BullMQ yet), each book once; and no job in
+   * BullMQ for a book the index does not hold.
    */
   async function queuedBooks(prefix: string): Promise<{ bookId: string; source: string }[]> {
     const p = `{${prefix}}`;
@@ -132,13 +133,13 @@ describe('a library submit', () => {
     for (const id of ids) {
       const record = await redis.hgetall(`${p}:book:${id}`);
       expect(record.state, `record of ${id}`).toBe('queued');
-      expect(await redis.exists(`${p}:finalize:${id}`), `finalize job of ${id}`).toBe(1);
       const chunks = Number(record.chunksTotal);
       expect(chunks).toBe(2);
-      // Its chunks are admitted by this job, from the plan in the store (nothing admitted: no worker runs).
-      expect(await redis.hget(`${p}:enqueue:${id}-enqueue`, 'data'), `enqueue job of ${id}`).toBe(JSON.stringify({ bookId: id, plan: record.plan }));
+      expect(record.plan, `plan key of ${id}`).toMatch(/^[0-9a-f]{64}$/);
+      expect(await redis.lpos(`${p}:admit`, id), `${id} waiting for admission`).not.toBeNull();
       out.push({ bookId: id, source: (JSON.parse(record.sources!) as string[])[0]! });
     }
+    expect(await redis.llen(`${p}:admit`), 'each book once in the admission list').toBe(ids.length);
     const finalizeJobs = (await redis.keys(`${p}:finalize:*`)).filter((k) => /^[^:]+:finalize:[^:]+$/.test(k) && !/:(id|meta|events|marker|wait|stalled-check|waiting-children)$/.test(k));
     for (const key of finalizeJobs) expect(ids, `${key} has a book`).toContain(key.split(':finalize:')[1]);
     return out;

@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelBook } from '../../src/books/cancel-book.js';
 import { listBooks } from '../../src/books/list-books.js';
+import { readBookStatus } from '../../src/books/book-status.js';
 import { submitBooks } from '../../src/producer/submit-books.js';
 import { waitingChunks } from '../../src/producer/enqueue-processor.js';
+import { admitKey } from '../../src/queue/keys.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { createHarness, type Harness } from '../helpers/pipeline.js';
 
@@ -60,10 +62,12 @@ describe('admission: chunks enter Redis only while the synthesize queue has room
     const ids = submission.books.map((b) => b.bookId);
     expect(submission.books.map((b) => b.chunks)).toEqual([6, 6, 6]);
 
-    // Queued, none admitted: listed as queued with 0 of 6 chunks, and no chunk job in Redis.
+    // Queued, none admitted: listed as queued with 0 of 6 chunks, its status says so, and no job in BullMQ.
     const listed = await listBooks(h.connection, h.config.prefix);
     for (const id of ids) expect(listed.find((b) => b.bookId === id)).toMatchObject({ state: 'queued', chunksDone: 0, chunksTotal: 6 });
+    for (const id of ids) expect(await readBookStatus(h.queues.finalize, h.queues.synthesize, id)).toMatchObject({ state: 'queued', chunksDone: 0, chunksTotal: 6 });
     expect(await h.queues.synthesize.count()).toBe(0);
+    expect(await h.queues.finalize.count()).toBe(0);
 
     const cancelled = await cancelBook(h.connection, { prefix: h.config.prefix, webhookUrl: undefined }, ids[2]!);
     expect(cancelled.result, cancelled.message).toBe('done');
@@ -89,8 +93,10 @@ describe('admission: chunks enter Redis only while the synthesize queue has room
     expect(most, 'chunk jobs waiting at most').toBeLessThanOrEqual(WINDOW + 2);
     expect(callsOf('first')).toEqual([1, 1, 1, 1, 1, 1]);
     expect(callsOf('second')).toEqual([1, 1, 1, 1, 1, 1]);
-    // The cancelled book was never admitted: not one call.
+    // The cancelled book was never admitted: not one call, no job, and out of the admission list.
     expect(callsOf('third')).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(await h.queues.finalize.getJobState(ids[2]!)).toBe('unknown');
+    expect(await h.connection.lrange(admitKey(h.config.prefix), 0, -1)).toEqual([]);
     expect((await listBooks(h.connection, h.config.prefix)).find((b) => b.bookId === ids[2])).toMatchObject({ state: 'cancelled', chunksDone: 0 });
   }, 120_000);
 });

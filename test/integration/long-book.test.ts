@@ -17,6 +17,8 @@ import type { StoredPlan } from '../../src/contracts/job-data.js';
 import { submitBooks } from '../../src/producer/submit-books.js';
 import { chunkJobId, enqueueJobId, partsOf } from '../../src/queue/build-flow.js';
 import { ADMISSION_LIMITER } from '../../src/producer/enqueue-processor.js';
+import { promoteBooks } from '../../src/producer/promote-books.js';
+import { BookFlowProducer } from '../../src/queue/book-flow-producer.js';
 import type { EnqueueJobData, FinalizeJobData } from '../../src/contracts/job-data.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
 import { bullPrefix } from '../../src/queue/keys.js';
@@ -76,11 +78,15 @@ describe('a book longer than one flow', () => {
 
   const harness = async () => (h = await createHarness('long-book', { NARRATE_API_KEY: KEY, NARRATE_BASE_URL: fake.url }));
 
-  /** A long book submitted with no worker running: its jobs as the submission left them. */
+  /** A long book submitted and moved into BullMQ (its finalize and enqueue jobs), with no worker running. */
   async function submitOnly(name: string) {
     const { config, connection, queues, dir } = await harness();
     const book = await writeParagraphBook(dir, name, CHUNKS);
     const { books } = await submitBooks([book.path], { outDir: dir, format: 'wav', maxChars: book.maxChars }, config, connection);
+    const producer = new BookFlowProducer({ connection: workerConnection(), prefix: bullPrefix(config.prefix) });
+    producers.push(producer);
+    const promoted = await promoteBooks({ redis: connection, prefix: config.prefix, producer, finalize: queues.finalize, enqueue: queues.enqueue, texts: new TextCache(openSegmentStore(config)), logger: createLogger('silent') });
+    expect(promoted).toBe(1);
     return { book, bookId: books[0]!.bookId, queues, prefix: bullPrefix(config.prefix) };
   }
 
