@@ -27,9 +27,7 @@ export async function runCommand(inputs: string[], flags: RawSubmitFlags, config
   // A model the provider does not serve stops here (exit 2), before a book is queued or a call paid.
   const model = await checkModelServed(config);
   if (model.served === undefined) io.stderr.write(`warning: ${model.warning}\n`);
-  return withRedis(config, 'narrate-run', async ({ redis: connection, queue }) => {
-    const finalize = queue(FINALIZE_QUEUE);
-    const synthesize = queue(SYNTHESIZE_QUEUE);
+  return withRedis(config, 'narrate-run', async ({ redis: connection, queue, queues }) => {
     const notify = queue(NOTIFY_QUEUE);
     let workers: ReturnType<typeof startWorkers> | undefined;
     try {
@@ -57,7 +55,7 @@ export async function runCommand(inputs: string[], flags: RawSubmitFlags, config
       let results: Awaited<ReturnType<typeof watchBooks>>;
       let deliveries: Delivery[] = [];
       try {
-        results = await watchBooks(submission.books.map((b) => b.bookId), { finalize, synthesize }, view, {
+        results = await watchBooks(submission.books.map((b) => b.bookId), (bookId) => ({ finalize: queues.of(FINALIZE_QUEUE, bookId), synthesize: queues.of(SYNTHESIZE_QUEUE, bookId) }), view, {
           signal: interrupted.signal,
           onError: (error) => logger.warn({ err: error.message }, 'cannot read progress from Redis; retrying'),
         });

@@ -7,6 +7,7 @@ import { probeStores } from '../store/probe-stores.js';
 import { checkModelServed } from '../providers/check-model.js';
 import { startWorkers } from '../worker/start-workers.js';
 import { checkWebhook } from './check-webhook.js';
+import { withRedis } from './with-redis.js';
 import type { CliIo } from './io.js';
 import { UsageError } from '../errors.js';
 
@@ -23,6 +24,8 @@ export async function workerCommand(config: Config, io: CliIo, logger: Logger, f
   // A model the provider does not serve stops the worker here (exit 2), before it takes a job.
   const model = await checkModelServed(config);
   if (model.served === undefined) logger.warn(model.warning);
+  // NARRATE_SHARDS against the fleet's (exit 2 when they differ while books are in Redis).
+  await withRedis(config, 'narrate-worker', async () => undefined);
   const workers = startWorkers(config, { logger });
   let metrics: MetricsServer | undefined;
   if (metricsPort !== undefined) {

@@ -8,7 +8,7 @@ import { loadPrices, pricesFor } from '../money/prices.js';
 import { callCostUsd } from '../money/call-cost.js';
 import { narratorIdentity } from '../providers/narrator-identity.js';
 import { chunkSegmentKey } from '../providers/chunk-segment-key.js';
-import { bullPrefix } from '../queue/keys.js';
+import { bookShardPrefix, bullPrefix } from '../queue/keys.js';
 import type { BookPlan } from '../contracts/book-plan.js';
 import { prepareBooks, type SlugClaims, type SubmitOptions } from './prepare-books.js';
 import { claimSlug, releaseSlug } from '../queue/slug-claims.js';
@@ -70,6 +70,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
     money.set(plan, { estimate, maxCostUsd });
   }
 
+  // Each job of a flow names its own prefix (buildFlow): one producer adds books of every shard.
   const producer = new FlowProducer({ connection, prefix: bullPrefix(config.prefix) });
   // The segments each book will look up, as this host's narrator settings name them: held from now
   // on, so a prune while the book waits in the queue keeps what it will reuse (its workers record
@@ -88,7 +89,8 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
         segmentKeys: [...new Set(plan.synthesize.map((chunk) => chunkSegmentKey(chunk, reader)))],
       });
       recorded++;
-      await producer.add(buildFlow(plan, bullPrefix(config.prefix), { attempts: config.maxAttempts, backoffMs: config.backoffMs }));
+      // The whole flow in the book's shard: a Cluster keeps a flow's keys in one slot.
+      await producer.add(buildFlow(plan, bookShardPrefix(config.prefix, plan.finalize.bookId), { attempts: config.maxAttempts, backoffMs: config.backoffMs }));
     }
   } catch (error) {
     // Books never recorded give their slugs back; a recorded one keeps its own (its record stays for `narrate retry` or `clean`).

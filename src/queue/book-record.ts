@@ -1,11 +1,11 @@
 import type { RedisConnection as Redis } from './connection.js';
 import type { BookPlan } from '../contracts/book-plan.js';
-import { bookKeys, booksIndexKey, segmentRefKeys } from './keys.js';
+import { bookIndexKey, bookKeys, bookSegmentRefKeys } from './keys.js';
 import { RELEASE_BOOK_SEGMENTS, USE_SEGMENTS } from './segment-ref-scripts.js';
 import { DamagedBookRecordError } from './damaged-book-record-error.js';
 import { releaseSlug } from './slug-claims.js';
 
-export { bookKeys, booksIndexKey } from './keys.js';
+export { bookKeys, bookIndexKey } from './keys.js';
 
 /**
  * A book's state as operators see it. `cancelled` and `over-budget` are set by people and caps,
@@ -88,8 +88,9 @@ export async function createBookRecord(redis: Redis, prefix: string, plan: BookP
   if (fields.estimateUsd !== undefined) hash.estimateUsd = String(fields.estimateUsd);
   if (fields.maxCostUsd !== undefined) hash.maxCostUsd = String(fields.maxCostUsd);
   if (fields.notify !== undefined) hash.notify = fields.notify;
-  const refs = segmentRefKeys(prefix);
-  const multi = redis.multi().del(keys.done).hset(keys.record, hash).set(keys.plan, JSON.stringify(plan)).zadd(booksIndexKey(prefix), created, f.bookId);
+  // Every key here is in the book's shard (one hash tag), so the MULTI holds on a Cluster too.
+  const refs = bookSegmentRefKeys(prefix, f.bookId);
+  const multi = redis.multi().del(keys.done).hset(keys.record, hash).set(keys.plan, JSON.stringify(plan)).zadd(bookIndexKey(prefix, f.bookId), created, f.bookId);
   // After the HSET: the script records keys only for a book that is in Redis.
   if (fields.segmentKeys && fields.segmentKeys.length > 0) multi.eval(USE_SEGMENTS, 4, keys.record, keys.segments, refs.books, refs.removing, ...fields.segmentKeys);
   await multi.exec();
@@ -176,9 +177,9 @@ export async function removeBookRecord(redis: Redis, prefix: string, bookId: str
   const [outDir, slug] = await redis.hmget(keys.record, 'outDir', 'slug');
   await redis
     .multi()
-    .eval(RELEASE_BOOK_SEGMENTS, 2, keys.segments, segmentRefKeys(prefix).books)
+    .eval(RELEASE_BOOK_SEGMENTS, 2, keys.segments, bookSegmentRefKeys(prefix, bookId).books)
     .del(keys.record, keys.plan, keys.done)
-    .zrem(booksIndexKey(prefix), bookId)
+    .zrem(bookIndexKey(prefix, bookId), bookId)
     .exec();
   // Its files' name is free for another book once nothing in Redis can write them again.
   if (outDir && slug) await releaseSlug(redis, prefix, outDir, slug, bookId);
