@@ -4,12 +4,13 @@ import { describeRedis } from '../queue/redis-target.js';
 import { startMetricsServer, type MetricsServer } from '../worker/metrics-server.js';
 import { workerMetrics } from '../worker/metrics.js';
 import { probeStores } from '../store/probe-stores.js';
+import { checkRedisEviction } from './check-redis-eviction.js';
 import { checkModelServed } from '../providers/check-model.js';
 import { startWorkers } from '../worker/start-workers.js';
 import { checkWebhook } from './check-webhook.js';
-import { withRedis } from './with-redis.js';
 import type { CliIo } from './io.js';
 import { UsageError } from '../errors.js';
+import { loadPrices } from '../money/prices.js';
 
 /**
  * `narrate worker`: a long-lived fleet member. The first SIGTERM/SIGINT stops taking jobs and lets
@@ -18,15 +19,32 @@ import { UsageError } from '../errors.js';
  * With --metrics-port (or NARRATE_METRICS_PORT) it serves /healthz and /metrics.
  */
 export async function workerCommand(config: Config, io: CliIo, logger: Logger, flags: { metricsPort?: string } = {}): Promise<number> {
+  // Every flag, variable and file first: a mistake in one exits 2 at once, whether Redis is up or not.
   const metricsPort = flags.metricsPort === undefined ? config.metricsPort : parsePort(flags.metricsPort);
+  const prices = loadPrices(config.pricesFile);
   await checkWebhook(undefined, config, io);
   await probeStores(config);
   // A model the provider does not serve stops the worker here (exit 2), before it takes a job.
   const model = await checkModelServed(config);
   if (model.served === undefined) logger.warn(model.warning);
-  // NARRATE_SHARDS against the fleet's (exit 2 when they differ while books are in Redis).
-  await withRedis(config, 'narrate-worker', async () => undefined);
-  const workers = startWorkers(config, { logger });
+  // A Redis that evicts keys would lose jobs: stop here (exit 2), before a job is taken. Like the
+  // worker, the check waits for a Redis that is down; a signal meanwhile ends the worker (exit 0).
+  const stopWaiting = new AbortController();
+  const onEarlySignal = () => stopWaiting.abort();
+  process.once('SIGTERM', onEarlySignal);
+  process.once('SIGINT', onEarlySignal);
+  try {
+    const checked = await checkRedisEviction(config, io, { logger, signal: stopWaiting.signal });
+    // A signal that came while Redis answered the check stops the worker as well: none is lost.
+    if (!checked || stopWaiting.signal.aborted) {
+      logger.info('stopped before taking a job');
+      return 0;
+    }
+  } finally {
+    process.off('SIGTERM', onEarlySignal);
+    process.off('SIGINT', onEarlySignal);
+  }
+  const workers = startWorkers(config, { logger, prices });
   let metrics: MetricsServer | undefined;
   if (metricsPort !== undefined) {
     try {

@@ -111,11 +111,27 @@ export function clusterSlot(tag: string): number {
 
 /**
  * The keys of one book, in its shard's hash tag so a Cluster keeps them in one slot with the
- * shard's queues (the book's flow). `segments`: the segment keys the book holds (see segment-ref-scripts.ts).
+ * shard's queues (the book's flow). `segments`: the segment keys and text objects the book holds
+ * (see segment-ref-scripts.ts). Its plan is in the store; the record holds its key.
  */
-export function bookKeys(prefix: string, bookId: string): { record: string; plan: string; done: string; segments: string } {
+export function bookKeys(prefix: string, bookId: string): { record: string; done: string; segments: string } {
   const base = `${bookShardPrefix(prefix, bookId)}:book:${bookId}`;
-  return { record: base, plan: `${base}:plan`, done: `${base}:done`, segments: `${base}:segments` };
+  return { record: base, done: `${base}:done`, segments: `${base}:segments` };
+}
+
+/**
+ * Which book each submission queued, one hash per shard (`shardPrefix`: one of shardPrefixes):
+ * identity (the source's bytes and the settings, hashed) → book id, written in the MULTI that
+ * queues the book (so in the book's shard), so a rerun of an interrupted submit skips the books
+ * already in and queues only the others.
+ */
+export function submittedKey(shardPrefix: string): string {
+  return `${shardPrefix}:submitted`;
+}
+
+/** The submission markers of the shard of book `bookId`. */
+export function bookSubmittedKey(prefix: string, bookId: string): string {
+  return submittedKey(bookShardPrefix(prefix, bookId));
 }
 
 /**
@@ -238,6 +254,13 @@ export function bullPrefixOf(queue: Pick<Queue, 'opts'>): string {
 export async function readFailedReason(queue: Queue, jobKey: string): Promise<string | undefined> {
   const client = (await queue.client) as unknown as Redis;
   return (await client.hget(jobKey, 'failedReason')) ?? undefined;
+}
+
+/** A completed job's result read by its key (a job read just before it completed was read without it). */
+export async function readReturnValue<T>(queue: Queue, jobKey: string): Promise<T | undefined> {
+  const client = (await queue.client) as unknown as Redis;
+  const raw = await client.hget(jobKey, 'returnvalue');
+  return raw ? (JSON.parse(raw) as T) : undefined;
 }
 
 /**

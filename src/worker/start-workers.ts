@@ -15,6 +15,7 @@ import { bookOutputs } from '../store/open-book-output.js';
 import { openSegmentStore } from '../store/open-segment-store.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { SegmentRefs } from '../queue/segment-refs.js';
+import { TextCache } from '../store/text-objects.js';
 import { TokenBudget } from '../queue/token-budget.js';
 import { CallSlots, prefetchFor } from './call-slots.js';
 import type { VerifyOptions } from './narrate-chunk.js';
@@ -29,7 +30,7 @@ import { withTokenBudget } from './token-limited-narrator.js';
 import { withRequestBudget } from './request-limited-narrator.js';
 import { ConfigError } from '../errors.js';
 import { BookLedger } from '../money/book-ledger.js';
-import { loadPrices } from '../money/prices.js';
+import { loadPrices, type PriceTable } from '../money/prices.js';
 import { notifyProcessor } from '../notify/notify-processor.js';
 import { logDeliveryFailures } from '../notify/log-delivery-failures.js';
 import { NOTIFY_QUEUE } from '../queue/names.js';
@@ -51,6 +52,8 @@ export interface WorkerOptions {
   verify?: Partial<VerifyOptions>;
   /** Align readings with their sentences (default: config.align, NARRATE_ALIGN). */
   align?: boolean;
+  /** The price table (default: loadPrices(config.pricesFile), read before anything opens). */
+  prices?: PriceTable;
   /** Watchdog timing, for every worker (default: look every 5 s, recreate a worker stuck for 30 s, give the old one 30 s to finish). */
   watchdog?: { intervalMs?: number; stuckAfterMs?: number; retireWithinMs?: number };
 }
@@ -90,7 +93,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
     throw new ConfigError(`NARRATE_GLOBAL_CONCURRENCY=${config.globalConcurrency} is less than NARRATE_SHARDS=${shardCount}: each shard needs at least one chunk in flight; raise it to ${shardCount} or more`);
   }
   // Before anything opens: a bad NARRATE_PRICES then stops the process instead of leaving a connection holding it open.
-  const prices = loadPrices(config.pricesFile);
+  const prices = options.prices ?? loadPrices(config.pricesFile);
   const connection = openRedis(config.redis, { worker: true, name: 'narrate-worker' });
   const stopLogging = logRedisWaits(connection, config.redis, logger);
   const store = withStoreMetrics(options.store ?? openSegmentStore(config, { logger }));
@@ -128,6 +131,8 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   const queueDepth = registerQueueDepth(workerMetrics.registry, allQueues);
   // Each job of a flow names its prefix (partFlow): one producer serves every shard.
   const flows = new FlowProducer({ connection, prefix: bullPrefix(config.prefix) });
+  // Chunk texts and plans, read from the store once per part and kept (they never change).
+  const texts = new TextCache(store);
   const tracker = trackBooks({ redis: connection, prefix: config.prefix, notify: notifyQueue, webhookUrl: config.webhookUrl, logger });
   onOverBudget = (bookId) => {
     logger.warn({ bookId }, 'book reached its cost cap: stopped');
@@ -185,7 +190,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
     const synthesize = supervise(
       q.prefix,
       q.synthesize,
-      synthesizeProcessor({ narrator, store, spool, slots, queues: synthesizeQueues, logger, ledger, refs, verify: { threshold: config.similarityThreshold, ...options.verify }, align: options.align ?? config.align }) as Processor,
+      synthesizeProcessor({ narrator, store, spool, slots, queues: synthesizeQueues, logger, ledger, texts, refs, verify: { threshold: config.similarityThreshold, ...options.verify }, align: options.align ?? config.align }) as Processor,
       {
         // A few jobs more than calls, fetched and looked up ahead, so a call slot never waits on Redis.
         concurrency: slots.size + prefetchFor(slots.size),
@@ -228,7 +233,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
     const enqueue = supervise(
       q.prefix,
       q.enqueue,
-      enqueueProcessor({ flows, finalize: q.finalize, encode: q.encode, logger }) as Processor,
+      enqueueProcessor({ flows, finalize: q.finalize, encode: q.encode, logger, texts }) as Processor,
       {
         concurrency: 4,
         ...redelivered,
