@@ -103,8 +103,10 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   const provider = withCallMetrics(options.narrator ?? createNarrator(config, spool));
   // Cluster-safe beside BullMQ's keys: the same {prefix} hash tag.
   const budgeted = config.tpm === undefined ? provider : withTokenBudget(provider, new TokenBudget(connection, tokenBudgetKey(config.prefix), config.tpm));
-  // NARRATE_RPM: BullMQ's limiter with one shard; a fleet-wide sliding minute with more (see withRequestBudget).
-  const narrator = config.rpm === undefined || shardCount === 1 ? budgeted : withRequestBudget(budgeted, new TokenBudget(connection, requestBudgetKey(config.prefix), config.rpm));
+  // NARRATE_RPM: BullMQ's limiter with one shard; with more, the same spread (max starts per
+  // duration) kept as a sliding window in the fleet's own key (see withRequestBudget).
+  const spread = rpmLimiter(config.rpm);
+  const narrator = config.rpm === undefined || shardCount === 1 ? budgeted : withRequestBudget(budgeted, new TokenBudget(connection, requestBudgetKey(config.prefix), spread.max, spread.duration));
   const slots = new CallSlots(options.concurrency ?? config.concurrency);
   workerMetrics.watchSlots(slots.size, () => slots.inUse);
   // The queues of book work, one set per shard; webhooks go through the fleet's one notify queue.
