@@ -29,20 +29,32 @@ export async function workerCommand(config: Config, io: CliIo, logger: Logger, f
   if (model.served === undefined) logger.warn(model.warning);
   // A Redis that evicts keys would lose jobs: stop here (exit 2), before a job is taken. Like the
   // worker, the check waits for a Redis that is down; a signal meanwhile ends the worker (exit 0).
+  // The early handlers stay until the drain handlers below replace them: a process with no handler
+  // for a signal is killed by it at once, so a SIGTERM in between would skip the drain.
   const stopWaiting = new AbortController();
-  const onEarlySignal = () => stopWaiting.abort();
-  process.once('SIGTERM', onEarlySignal);
-  process.once('SIGINT', onEarlySignal);
-  try {
-    const checked = await checkRedisEviction(config, io, { logger, signal: stopWaiting.signal });
-    // A signal that came while Redis answered the check stops the worker as well: none is lost.
-    if (!checked || stopWaiting.signal.aborted) {
-      logger.info('stopped before taking a job');
-      return 0;
-    }
-  } finally {
+  let earlySignal: NodeJS.Signals | undefined;
+  const onEarlySignal = (signal: NodeJS.Signals) => {
+    earlySignal ??= signal;
+    stopWaiting.abort();
+  };
+  const dropEarlyHandlers = () => {
     process.off('SIGTERM', onEarlySignal);
     process.off('SIGINT', onEarlySignal);
+  };
+  process.on('SIGTERM', onEarlySignal);
+  process.on('SIGINT', onEarlySignal);
+  let checked: boolean;
+  try {
+    checked = await checkRedisEviction(config, io, { logger, signal: stopWaiting.signal });
+  } catch (error) {
+    dropEarlyHandlers();
+    throw error;
+  }
+  // A signal that came while Redis answered the check stops the worker as well: none is lost.
+  if (!checked || stopWaiting.signal.aborted) {
+    dropEarlyHandlers();
+    logger.info('stopped before taking a job');
+    return 0;
   }
   const workers = startWorkers(config, { logger, prices });
   let metrics: MetricsServer | undefined;
@@ -51,6 +63,7 @@ export async function workerCommand(config: Config, io: CliIo, logger: Logger, f
       metrics = await startMetricsServer({ host: config.metricsHost, port: metricsPort, registry: workerMetrics.registry, health: () => workers.health() });
     } catch (error) {
       await workers.close(true);
+      dropEarlyHandlers();
       throw new UsageError(`--metrics-port: cannot listen on ${config.metricsHost}:${metricsPort}: ${(error as Error).message}`);
     }
   }
@@ -89,6 +102,9 @@ export async function workerCommand(config: Config, io: CliIo, logger: Logger, f
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    dropEarlyHandlers();
+    // A signal that came while the workers started is drained now, as if it came after.
+    if (earlySignal) onSignal(earlySignal);
   });
 }
 

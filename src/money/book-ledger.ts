@@ -4,7 +4,7 @@ import { bookKeys, markChunkDone } from '../queue/book-record.js';
 import type { SynthesizeResult } from '../contracts/job-data.js';
 import { callCostUsd } from './call-cost.js';
 import { msToNextUtcDay, utcDay } from './daily-spend.js';
-import { spendKeys } from '../queue/keys.js';
+import { DAY_SPEND_TTL_S, spendKeys } from '../queue/keys.js';
 import { pricesFor, type PriceTable } from './prices.js';
 import { BookStoppedError, DailyBudgetSpentError } from './spend-errors.js';
 
@@ -13,7 +13,8 @@ export const DAILY_BUDGET_RECHECK_MS = 60_000;
 
 /**
  * Adds a call's cost to its book and stops the book when it reaches its cap, in one script so
- * concurrent calls of one book cannot both slip under the cap.
+ * concurrent calls of one book cannot both slip under the cap. The day's and the fleet's spend are
+ * fleet keys, in another slot than the book's shard on a Cluster: CHARGE_FLEET adds them.
  * Returns {book's cost, 1 when this call moved the book to over-budget}.
  */
 const CHARGE = `
@@ -28,13 +29,10 @@ end
 return {cost, 0}
 `;
 
-/**
- * Adds a call's cost to the day (kept three days) and to the fleet's totals: fleet keys, in the
- * deployment's own hash tag, apart from the book's shard (so a separate script from CHARGE).
- */
+/** Adds a call's cost to the day (kept ARGV[2] seconds) and to the fleet's totals. */
 const CHARGE_FLEET = `
 redis.call('INCRBYFLOAT', KEYS[1], ARGV[1])
-redis.call('EXPIRE', KEYS[1], 259200)
+redis.call('EXPIRE', KEYS[1], ARGV[2])
 redis.call('HINCRBYFLOAT', KEYS[2], 'costUsd', ARGV[1])
 return 1
 `;
@@ -89,7 +87,7 @@ export class BookLedger {
     const spend = spendKeys(this.options.prefix);
     const [reply] = (await Promise.all([
       this.redis.eval(CHARGE, 1, keys.record, usd.toFixed(9), new Date().toISOString()),
-      this.redis.eval(CHARGE_FLEET, 2, spend.day, spend.fleet, usd.toFixed(9)),
+      this.redis.eval(CHARGE_FLEET, 2, spend.day, spend.fleet, usd.toFixed(9), DAY_SPEND_TTL_S),
     ])) as [[string, number], number];
     if (reply[1] === 1) this.options.onOverBudget?.(bookId);
     this.options.onCharged?.(usd);

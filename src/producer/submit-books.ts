@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
 import { buildFlow } from '../queue/build-flow.js';
 import { BookFlowProducer } from '../queue/book-flow-producer.js';
-import { addBookRecord, submittedBook } from '../queue/book-record.js';
+import { addBookRecord, fleetSpendAfterRecord, submittedBook } from '../queue/book-record.js';
 import { estimateCost, formatUsd, type CostEstimate } from '../money/estimate-cost.js';
 import { loadPrices, pricesFor } from '../money/prices.js';
 import { callCostUsd } from '../money/call-cost.js';
@@ -20,6 +20,7 @@ import { prepareBooks, type SlugClaims, type SubmitOptions } from './prepare-boo
 import { storeBookPlan } from './store-book-plan.js';
 import { submissionIdentity } from './submission-identity.js';
 import { claimSlug, releaseSlug } from '../queue/slug-claims.js';
+import { addFleetSpend } from '../queue/fleet-spend.js';
 import { redisAttributionCache } from '../cast/redis-attribution-cache.js';
 
 export type { SubmitOptions } from './prepare-books.js';
@@ -102,25 +103,33 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
         const { source, plan, maxCost, loaded, cast } = prepared.books[i]!;
         const f = plan.finalize;
         const estimate = estimateCost(plan.synthesize, prices, { provider, model: config.model });
-        // The cast's attribution calls were made just now: what they cost is part of the book's price, and of its cap.
-        if (cast !== undefined && cast.calls > 0) {
+        // The cast's attribution calls were made just now: what they cost is part of the book's price, and
+        // of its cap; the book's record is charged with it (addBookRecord), and the manifest shows it.
+        if (cast !== undefined && cast.by === 'model') {
           const usage = { promptTokens: cast.usage.promptTokens, completionTokens: cast.usage.completionTokens, totalTokens: cast.usage.promptTokens + cast.usage.completionTokens, textOutputTokens: cast.usage.completionTokens };
-          estimate.costUsd += callCostUsd(usage, pricesFor(table, config.castModel));
+          const costUsd = Number(callCostUsd(usage, pricesFor(table, config.castModel)).toFixed(9));
+          estimate.costUsd += costUsd;
           estimate.calls += cast.calls;
+          f.castCost = { model: config.castModel, calls: cast.calls, cachedChapters: cast.cached, usage: { ...cast.usage }, costUsd };
         }
         const maxCostUsd = options.maxCostUsd ?? maxCost;
         // Refused before anything reaches Redis: no model call is ever made for it.
         if (maxCostUsd !== undefined && estimate.costUsd > maxCostUsd) {
           await releaseSlug(connection, config.prefix, f.outDir, f.slug, f.bookId);
-          submission.failures.push({ source, reason: `"${f.title}" is estimated at ${formatUsd(estimate.costUsd)}, over its cap of ${formatUsd(maxCostUsd)} (--max-cost): not submitted` });
+          // Its attribution is bought all the same (and cached, so a resubmit asks again for nothing): the day and the fleet count it.
+          const castUsd = f.castCost?.costUsd ?? 0;
+          if (castUsd > 0) await addFleetSpend(connection.multi(), config.prefix, castUsd).exec();
+          const paid = castUsd > 0 ? `; the attribution of its dialogue cost ${formatUsd(castUsd)}, counted in today's spend` : '';
+          submission.failures.push({ source, reason: `"${f.title}" is estimated at ${formatUsd(estimate.costUsd)}, over its cap of ${formatUsd(maxCostUsd)} (--max-cost): not submitted${paid}` });
           continue;
         }
         try {
-          await queueBook(store, producer, config, {
+          await queueBook(store, producer, connection, config, {
             plan,
             identity: identities.get(loaded)!,
             estimateUsd: Number(estimate.costUsd.toFixed(6)),
             ...(maxCostUsd === undefined ? {} : { maxCostUsd }),
+            ...(f.castCost === undefined ? {} : { castCostUsd: f.castCost.costUsd }),
             ...((options.notify ?? config.webhookUrl) === undefined ? {} : { notify: (options.notify ?? config.webhookUrl)! }),
             segmentKeys: [...new Set(plan.synthesize.map((chunk) => chunkSegmentKey(chunk, reader)))],
           });
@@ -158,14 +167,16 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
 async function queueBook(
   store: SegmentStore,
   producer: BookFlowProducer,
+  connection: Redis,
   config: Config,
-  book: { plan: BookPlan; identity: string; estimateUsd: number; maxCostUsd?: number; notify?: string; segmentKeys: string[] },
+  book: { plan: BookPlan; identity: string; estimateUsd: number; maxCostUsd?: number; castCostUsd?: number; notify?: string; segmentKeys: string[] },
 ): Promise<void> {
   const stored = await storeBookPlan(store, book.plan);
   // The whole flow in the book's shard, with its record (one MULTI): a Cluster keeps them in one slot.
   const flow = buildFlow(stored, bookShardPrefix(config.prefix, book.plan.finalize.bookId), { attempts: config.maxAttempts, backoffMs: config.backoffMs });
   const { plan: _plan, segmentKeys, ...fields } = book;
   await producer.addWith(flow, (multi) => addBookRecord(multi, config.prefix, stored, { ...fields, segmentKeys: [...segmentKeys, ...stored.objects] }));
+  await fleetSpendAfterRecord(connection, config.prefix, fields);
   await storeBookPlan(store, book.plan);
 }
 

@@ -3,7 +3,8 @@ import type { ChainableCommander } from 'ioredis';
 import type { SegmentStore } from '../store/segment-store.js';
 import type { StoredBook } from './build-flow.js';
 import type { StoredPlan } from '../contracts/job-data.js';
-import { bookIndexKey, bookKeys, bookSegmentRefKeys, bookSubmittedKey, shardPrefixes, submittedKey } from './keys.js';
+import { bookIndexKey, bookKeys, bookSegmentRefKeys, bookSubmittedKey, shardPrefixes, shardsOf, submittedKey } from './keys.js';
+import { addFleetSpend } from './fleet-spend.js';
 import { RELEASE_BOOK_SEGMENTS, USE_SEGMENTS } from './segment-ref-scripts.js';
 import { DamagedBookRecordError } from './damaged-book-record-error.js';
 import { releaseSlug } from './slug-claims.js';
@@ -39,6 +40,8 @@ export interface BookRecord {
   estimateUsd?: number;
   /** The book's spending cap in dollars (--max-cost / maxCost:), absent when uncapped. */
   maxCostUsd?: number;
+  /** Part of costUsd the cast's attribution calls cost at submit (0 when every chapter came from the cache); absent without a model-attributed cast. */
+  castCostUsd?: number;
   /** ISO time of the submit. */
   createdAt: string;
   updatedAt: string;
@@ -59,6 +62,11 @@ export interface BookRecord {
 export interface NewBookFields {
   estimateUsd?: number;
   maxCostUsd?: number;
+  /**
+   * What the cast's attribution calls cost at submit, made before the book existed: it starts the
+   * book's costUsd and is charged to the day and the fleet, like a reading. Absent without a model-attributed cast.
+   */
+  castCostUsd?: number;
   notify?: string;
   /**
    * The segment keys the book's chunks are expected to have (the submitting host's narrator), and
@@ -102,13 +110,31 @@ export function addBookRecord(multi: ChainableCommander, prefix: string, book: S
   if (fields.maxCostUsd !== undefined) hash.maxCostUsd = String(fields.maxCostUsd);
   if (fields.notify !== undefined) hash.notify = fields.notify;
   if (fields.identity !== undefined) hash.identity = fields.identity;
+  const cast = fields.castCostUsd;
+  if (cast !== undefined) {
+    hash.castCostUsd = cast.toFixed(9);
+    hash.costUsd = cast.toFixed(9);
+  }
   // Every key here is in the book's shard (one hash tag), so the MULTI holds on a Cluster too.
   const refs = bookSegmentRefKeys(prefix, f.bookId);
   multi.del(keys.done).hset(keys.record, hash).zadd(bookIndexKey(prefix, f.bookId), created, f.bookId);
   if (fields.identity !== undefined) multi.hset(bookSubmittedKey(prefix, f.bookId), { [fields.identity]: f.bookId });
+  // Charged with the record, in the same MULTI: the day's and the fleet's spend count the calls exactly
+  // once. With several shards the fleet's keys are in another slot: the caller charges them just
+  // after (fleetSpendAfterRecord).
+  if (cast !== undefined && shardsOf(prefix) === 1) addFleetSpend(multi, prefix, cast);
   // After the HSET: the script records keys only for a book that is in Redis.
   if (fields.segmentKeys && fields.segmentKeys.length > 0) multi.eval(USE_SEGMENTS, 4, keys.record, keys.segments, refs.books, refs.removing, ...fields.segmentKeys);
   return multi;
+}
+
+/**
+ * What addBookRecord could not put in the book's MULTI: with several shards, the fleet's spend on
+ * the cast's attribution (fleet keys, another slot), charged once the book is in. A submit killed in
+ * between leaves those calls on the book's cost but off the day's and the fleet's.
+ */
+export async function fleetSpendAfterRecord(redis: Redis, prefix: string, fields: Pick<NewBookFields, 'castCostUsd'>): Promise<void> {
+  if (fields.castCostUsd !== undefined && shardsOf(prefix) > 1) await addFleetSpend(redis.multi(), prefix, fields.castCostUsd).exec();
 }
 
 /** Writes a new book's record alone (see addBookRecord), in one MULTI. */
@@ -266,6 +292,7 @@ export function parseRecord(key: string, hash: Record<string, string> | undefine
   const optional = {
     estimateUsd: num('estimateUsd'),
     maxCostUsd: num('maxCostUsd'),
+    castCostUsd: num('castCostUsd'),
     durationMs: num('durationMs'),
     reason: hash.reason,
     output: hash.output,
