@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const SECTIONS = ['fleet', 'rate', 'memory', 'finalize', 'finish', 'voices', 'align', 'readalong', 'listings', 'cast', 'align-cost'] as const;
+export const SECTIONS = ['fleet', 'rate', 'memory', 'finalize', 'finish', 'voices', 'align', 'readalong', 'listings', 'cast', 'align-cost', 'library'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -56,10 +56,13 @@ export interface BenchOptions {
   alignBooks: string;
   /** 10. Book records a listing pages over (`narrate list`, `status`, the Books page). */
   listingBooks: number;
-  /** 11. Worker CPU per chunk with alignment on and off: chunks of ~5 sentences each run, read aloud by the fake (flite). */
+  /** 12. Worker CPU per chunk with alignment on and off: chunks of ~5 sentences each run, read aloud by the fake (flite). */
   alignCostChunks: number;
   /** 12. The same with chunks the size of a real book's (26 sentences, ~70 s of speech each). */
   alignCostLongChunks: number;
+  /** 13. A library submitted at once: small two-chapter books, and 10-hour books (around-the-world.txt, each copy its own book). */
+  libraryBooks: number;
+  libraryLongBooks: number;
   /** Hard bound on the whole run, in seconds. */
   timeout: number;
 }
@@ -103,6 +106,8 @@ const FULL: Pick<BenchOptions, NumericKey | 'finalizeHours' | 'finishBooks' | 'a
   listingBooks: 10_000,
   alignCostChunks: 40,
   alignCostLongChunks: 8,
+  libraryBooks: 10_000,
+  libraryLongBooks: 10,
   timeout: 5400,
 };
 
@@ -125,6 +130,8 @@ const QUICK: typeof FULL = {
   listingBooks: 1_000,
   alignCostChunks: 8,
   alignCostLongChunks: 2,
+  libraryBooks: 1_000,
+  libraryLongBooks: 2,
   timeout: 900,
 };
 
@@ -178,7 +185,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   options.sections = only === undefined ? [...SECTIONS] : (only.split(',') as Section[]);
   const unknown = options.sections.filter((s) => !SECTIONS.includes(s));
   if (unknown.length > 0) throw new Error(`Expected \`--only\` to list some of ${SECTIONS.join(', ')}, got \`${unknown.join(',')}\``);
-  for (const key of ['chunks', 's3Chunks', 's3Concurrency', 's3Rounds', 'workers', 'concurrency', 'rateChunks', 'memChunks', 'memConcurrency', 'finalizeRepeats', 'finishConcurrency', 'alignChunks', 'alignItalianChunks', 'alignAccuracyChunks', 'listingBooks', 'alignCostChunks', 'alignCostLongChunks'] as const) {
+  for (const key of ['chunks', 's3Chunks', 's3Concurrency', 's3Rounds', 'workers', 'concurrency', 'rateChunks', 'memChunks', 'memConcurrency', 'finalizeRepeats', 'finishConcurrency', 'alignChunks', 'alignItalianChunks', 'alignAccuracyChunks', 'listingBooks', 'alignCostChunks', 'alignCostLongChunks', 'libraryBooks', 'libraryLongBooks'] as const) {
     if (!Number.isInteger(options[key])) throw new Error(`Expected \`--${flagName(key)}\` to be an integer, got \`${options[key]}\``);
   }
   return options;

@@ -23,6 +23,7 @@ import { readalongSection } from './section-readalong.js';
 import { libraryListings } from './library-listings.js';
 import { castSection } from './section-cast.js';
 import { alignCostSection } from './section-align-cost.js';
+import { librarySection } from './section-library.js';
 
 const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<void>> = {
   fleet: fleetSection,
@@ -36,6 +37,7 @@ const SECTION_RUNNERS: Record<Section, (o: BenchOptions, r: Report) => Promise<v
   listings: (o, r) => libraryListings(o, r),
   cast: castSection,
   'align-cost': alignCostSection,
+  library: librarySection,
 };
 
 async function main(): Promise<number> {

@@ -1,7 +1,7 @@
 import { Job, type Queue } from 'bullmq';
 import { partJobId } from '../queue/build-flow.js';
 import type { FinalizeJobData, FinalizeResult } from '../contracts/job-data.js';
-import { countProcessedChildren, firstFailedChild, readFailedReason } from '../queue/keys.js';
+import { countProcessedChildren, firstFailedChild, readFailedReason, readReturnValue } from '../queue/keys.js';
 import { ENCODE_QUEUE } from '../queue/names.js';
 
 /** A book's progress as Redis knows it. */
@@ -33,7 +33,10 @@ export async function statusOfJob(job: Job<FinalizeJobData, FinalizeResult>, syn
   const state = await job.getState();
   const total = job.data.chunks.length;
   const base = { bookId: job.data.bookId, title: job.data.title, language: job.data.language, chunksTotal: total };
-  if (state === 'completed') return { ...base, state: 'done', chunksDone: total, output: job.returnvalue.output };
+  if (state === 'completed') {
+    const output = (await completedResult(job, synthesize))?.output;
+    return { ...base, state: 'done', chunksDone: total, ...(output !== undefined ? { output } : {}) };
+  }
   const done = await chunksDone(job, synthesize);
   if (state === 'failed') return { ...base, state: 'failed', chunksDone: done, reason: await failureReason(job, synthesize) };
   // Every chunk stored: what is left is encoding the last parts and joining them.
@@ -42,6 +45,15 @@ export async function statusOfJob(job: Job<FinalizeJobData, FinalizeResult>, syn
     return { ...base, state: 'finalizing', chunksDone: done };
   }
   return { ...base, state: 'unknown', chunksDone: done };
+}
+
+/**
+ * The result of a job known to be complete. A job read just before it completed and whose state is
+ * read just after was read without its result: it is read again from Redis then.
+ */
+async function completedResult(job: Job<FinalizeJobData, FinalizeResult>, synthesize: Queue): Promise<FinalizeResult | undefined> {
+  if (job.returnvalue) return job.returnvalue;
+  return readReturnValue<FinalizeResult>(synthesize, `${job.queueQualifiedName}:${job.id}`);
 }
 
 /**

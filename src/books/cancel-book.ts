@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { RedisConnection as Redis } from '../queue/connection.js';
 import { bookEnded } from '../notify/book-ended.js';
-import { readBookPlan, readBookRecord, removeBookRecord, setBookState } from '../queue/book-record.js';
+import { readBookShape, readBookRecord, removeBookRecord, setBookState } from '../queue/book-record.js';
 import { NOTIFY_QUEUE } from '../queue/names.js';
 import { bullPrefix } from '../queue/keys.js';
 import type { BookControlOutcome } from './book-control-outcome.js';
@@ -39,7 +39,7 @@ export async function cancelBook(
     message = `${bookId} was already cancelled`;
   }
   if (options.purge) {
-    await removeBookJobs(redis, prefix, bookId, await readBookPlan(redis, prefix, bookId));
+    await removeBookJobs(redis, prefix, bookId, await readBookShape(redis, prefix, bookId));
     await removeBookRecord(redis, prefix, bookId);
     message += `\npurged ${bookId}: its jobs and keys are gone from Redis`;
   }

@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { ConflictError } from '../errors.js';
 import type { RedisConnection as Redis } from '../queue/connection.js';
-import type { BookPlan } from '../contracts/book-plan.js';
 import { chunkJobId, enqueueJobId, partJobId } from '../queue/build-flow.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../queue/names.js';
 import { bullPrefix } from '../queue/keys.js';
@@ -19,7 +18,8 @@ export class BookJobsBusyError extends ConflictError {
  * its enqueue job by id (a chunk that failed may no longer hang under its book). A job a worker
  * holds (a call in flight) cannot be removed: this waits for it, up to `waitMs`, then throws.
  */
-export async function removeBookJobs(redis: Redis, prefix: string, bookId: string, plan: BookPlan | undefined, options: { waitMs?: number } = {}): Promise<void> {
+/** `shape`: the book's chunk and part counts (readBookShape); without it only the finalize and enqueue jobs are looked for. */
+export async function removeBookJobs(redis: Redis, prefix: string, bookId: string, shape: { chunks: number; parts: number } | undefined, options: { waitMs?: number } = {}): Promise<void> {
   const opts = { connection: redis, prefix: bullPrefix(prefix) };
   const finalize = new Queue(FINALIZE_QUEUE, opts);
   const synthesize = new Queue(SYNTHESIZE_QUEUE, opts);
@@ -33,12 +33,12 @@ export async function removeBookJobs(redis: Redis, prefix: string, bookId: strin
       if ((await finalize.remove(bookId, { removeChildren: true })) === 0 && (await finalize.getJob(bookId))) left.push(bookId);
       if ((await enqueue.remove(enqueueJobId(bookId))) === 0 && (await enqueue.getJob(enqueueJobId(bookId)))) left.push(enqueueJobId(bookId));
       // A part that failed may no longer hang under its book either.
-      for (const part of plan?.finalize.parts ?? []) {
-        const id = partJobId(bookId, part.part);
+      for (let part = 0; part < (shape?.parts ?? 0); part++) {
+        const id = partJobId(bookId, part);
         if ((await encode.remove(id, { removeChildren: true })) === 0 && (await encode.getJob(id))) left.push(id);
       }
-      for (const chunk of plan?.synthesize ?? []) {
-        const id = chunkJobId(bookId, chunk.index);
+      for (let index = 0; index < (shape?.chunks ?? 0); index++) {
+        const id = chunkJobId(bookId, index);
         if ((await synthesize.remove(id)) === 0 && (await synthesize.getJob(id))) left.push(id);
       }
       if (left.length === 0) return;

@@ -3,21 +3,22 @@ import { FlowProducer } from 'bullmq';
 import type { RedisConnection as Redis } from '../queue/connection.js';
 import { formatUsd } from '../money/estimate-cost.js';
 import { buildFlow } from '../queue/build-flow.js';
-import { readBookPlan, readBookRecord, setBookState, STOPPED_STATES } from '../queue/book-record.js';
+import { readBookPlan, readBookRecord, readBookShape, setBookState, STOPPED_STATES } from '../queue/book-record.js';
 import type { BookControlOutcome } from './book-control-outcome.js';
 import type { ChunkRetry } from '../contracts/job-data.js';
 import { bullPrefix } from '../queue/keys.js';
 import { removeBookJobs } from './remove-book-jobs.js';
+import type { SegmentStore } from '../store/segment-store.js';
 
 /**
  * A failed, cancelled or over-budget book continues: its old jobs go and its flow is added again
- * from the plan kept in Redis (so the source files may be gone). Chunks already in the store are
+ * from the plan its record points to in the store (so the source files may be gone). Chunks already in the store are
  * cache hits and cost nothing; the failed and missing ones are narrated. `maxCostUsd` replaces the
  * book's cap. Not found for no such book; a conflict when it is running or done, or its cap is already spent.
  */
 export async function retryBook(
   redis: Redis,
-  deployment: { prefix: string; retry: ChunkRetry },
+  deployment: { prefix: string; retry: ChunkRetry; store: Pick<SegmentStore, 'getText' | 'url'> },
   bookId: string,
   options: { maxCostUsd?: number } = {},
 ): Promise<BookControlOutcome> {
@@ -31,21 +32,22 @@ export async function retryBook(
   if (cap !== undefined && record.costUsd >= cap) {
     return { result: 'conflict', message: `book ${bookId} has spent ${formatUsd(record.costUsd)}, which a cap of ${formatUsd(cap)} would stop at once: raise it with --max-cost` };
   }
-  const plan = await readBookPlan(redis, prefix, bookId);
-  if (!plan) {
+  const plan = await readBookPlan(redis, deployment.store, prefix, bookId);
+  if (!('book' in plan)) {
     const missing = await firstMissing(record.sources);
+    const where = plan.missing === 'text' ? `its text (${plan.key}) is no longer in store ${deployment.store.url}` : 'its plan is no longer in Redis';
     return {
       result: 'conflict',
-      message: `book ${bookId}: its text is no longer in Redis` + (missing ? `, and ${missing} is missing: restore it and submit the book again` : `: submit ${record.sources.join(' ')} again`),
+      message: `book ${bookId}: ${where}` + (missing ? `, and ${missing} is missing: restore it and submit the book again` : `: submit ${record.sources.join(' ')} again`),
     };
   }
-  await removeBookJobs(redis, prefix, bookId, plan);
+  await removeBookJobs(redis, prefix, bookId, await readBookShape(redis, prefix, bookId));
   const fields = { reason: '', ...(options.maxCostUsd === undefined ? {} : { maxCostUsd: String(options.maxCostUsd) }) };
   const previous = await setBookState(redis, prefix, bookId, 'queued', { unlessIn: ['queued', 'narrating', 'finalizing', 'done'], fields });
   if (previous === undefined) return { result: 'conflict', message: `book ${bookId} changed state meanwhile; nothing retried` };
   const producer = new FlowProducer({ connection: redis, prefix: bullPrefix(prefix) });
   try {
-    await producer.add(buildFlow(plan, bullPrefix(prefix), deployment.retry));
+    await producer.add(buildFlow(plan.book, bullPrefix(prefix), deployment.retry));
   } finally {
     await producer.close();
   }

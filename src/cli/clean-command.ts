@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { readBookPlan, removeBookRecord, type BookState } from '../queue/book-record.js';
+import { readBookShape, removeBookRecord, type BookState } from '../queue/book-record.js';
 import { listBooks } from '../books/list-books.js';
 import type { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
 import { removeBookJobs } from '../books/remove-book-jobs.js';
@@ -31,7 +31,7 @@ export async function cleanCommand(flags: { olderThan: string }, config: Config,
     let removed = 0;
     for (const b of books) {
       try {
-        await removeBookJobs(redis, config.prefix, b.bookId, await readBookPlan(redis, config.prefix, b.bookId), { waitMs: 0 });
+        await removeBookJobs(redis, config.prefix, b.bookId, await readBookShape(redis, config.prefix, b.bookId), { waitMs: 0 });
       } catch (error) {
         io.stderr.write(`kept ${printable(b.bookId)}: ${printableMessage((error as Error).message)}\n`);
         continue;

@@ -4,7 +4,9 @@ import { submitBooks } from '../producer/submit-books.js';
 import { FINALIZE_QUEUE, NOTIFY_QUEUE, SYNTHESIZE_QUEUE } from '../queue/names.js';
 import { waitForDelivery, type Delivery } from '../notify/wait-for-delivery.js';
 import { probeStores } from '../store/probe-stores.js';
+import { checkRedisEviction } from './check-redis-eviction.js';
 import { checkModelServed } from '../providers/check-model.js';
+import { loadPrices } from '../money/prices.js';
 import { startWorkers } from '../worker/start-workers.js';
 import { checkWebhook } from './check-webhook.js';
 import type { CliIo } from './io.js';
@@ -21,12 +23,16 @@ import { withRedis } from './with-redis.js';
  * could not be delivered is a warning, not a failed book.
  */
 export async function runCommand(inputs: string[], flags: RawSubmitFlags, config: Config, io: CliIo, logger: Logger): Promise<number> {
+  // Every flag, variable and file first: a mistake in one exits 2 before Redis is asked anything.
   const options = parseSubmitFlags(flags, { align: config.align });
+  loadPrices(config.pricesFile);
   await checkWebhook(options.notify, config, io);
   await probeStores(config, options.outDir);
   // A model the provider does not serve stops here (exit 2), before a book is queued or a call paid.
   const model = await checkModelServed(config);
   if (model.served === undefined) io.stderr.write(`warning: ${model.warning}\n`);
+  // Then Redis: one that evicts keys would lose this run's jobs (exit 2).
+  await checkRedisEviction(config, io);
   return withRedis(config, 'narrate-run', async ({ redis: connection, queue }) => {
     const finalize = queue(FINALIZE_QUEUE);
     const synthesize = queue(SYNTHESIZE_QUEUE);
@@ -36,7 +42,9 @@ export async function runCommand(inputs: string[], flags: RawSubmitFlags, config
       const submission = await submitBooks(inputs, options, config, connection);
       for (const w of submission.warnings) io.stderr.write(`warning: ${printableMessage(w)}\n`);
       for (const f of submission.failures) io.stderr.write(`error: ${printableMessage(f.reason)}\n`);
-      if (submission.books.length === 0) {
+      for (const s of submission.skipped) io.stderr.write(`already queued ${s.bookId}: ${printable(s.source)} (an earlier submit of the same file and settings): waiting for it\n`);
+      const watched = [...submission.books.map((b) => b.bookId), ...submission.skipped.map((s) => s.bookId)];
+      if (watched.length === 0) {
         io.stderr.write('nothing to narrate: no input could be read\n');
         return 1;
       }
@@ -57,7 +65,7 @@ export async function runCommand(inputs: string[], flags: RawSubmitFlags, config
       let results: Awaited<ReturnType<typeof watchBooks>>;
       let deliveries: Delivery[] = [];
       try {
-        results = await watchBooks(submission.books.map((b) => b.bookId), { finalize, synthesize }, view, {
+        results = await watchBooks(watched, { finalize, synthesize }, view, {
           signal: interrupted.signal,
           onError: (error) => logger.warn({ err: error.message }, 'cannot read progress from Redis; retrying'),
         });
@@ -66,15 +74,15 @@ export async function runCommand(inputs: string[], flags: RawSubmitFlags, config
           // The webhooks were promised for these books: the process (and its notify worker) stays
           // until each is delivered or has spent its attempts, whose failures the log shows.
           deliveries = await Promise.all(
-            submission.books.map((b) => waitForDelivery(connection, notify, config.prefix, b.bookId, config.webhookUrl, { signal: interrupted.signal })),
+            watched.map((bookId) => waitForDelivery(connection, notify, config.prefix, bookId, config.webhookUrl, { signal: interrupted.signal })),
           );
         }
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }
-      if (interrupted.signal.aborted && results.length < submission.books.length) {
-        io.stderr.write(`interrupted: ${submission.books.length - results.filter((r) => r.state === 'done').length} book(s) stay queued; run \`narrate worker\` to finish them\n`);
+      if (interrupted.signal.aborted && results.length < watched.length) {
+        io.stderr.write(`interrupted: ${watched.length - results.filter((r) => r.state === 'done').length} book(s) stay queued; run \`narrate worker\` to finish them\n`);
         return 130;
       }
       for (const d of deliveries) {

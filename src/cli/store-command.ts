@@ -33,7 +33,8 @@ export async function storePruneCommand(flags: { olderThan?: string; dryRun?: bo
       const mb = (outcome.removedBytes / 1024 / 1024).toFixed(1);
       io.stdout.write(
         `${flags.dryRun ? 'would remove' : 'removed'} ${outcome.removed} segment(s) (${mb} MB) stored before ${cutoff.toISOString()} from ${store.url}; ` +
-          `kept ${outcome.keptReferenced} used by books in Redis (prefix "${config.prefix}") and ${outcome.keptRecent} younger\n`,
+          `kept ${outcome.keptReferenced} used by books in Redis (prefix "${config.prefix}") and ${outcome.keptRecent} younger; ` +
+          `book texts: ${flags.dryRun ? 'would remove' : 'removed'} ${outcome.texts.removed}, kept ${outcome.texts.kept} (held by books in Redis, or younger)\n`,
       );
       return 0;
     });

@@ -8,18 +8,26 @@ import { parseSubmitFlags, type RawSubmitFlags } from './submit-flags.js';
 import { printable, printableMessage } from './printable.js';
 import { withRedis } from './with-redis.js';
 
-/** `narrate submit`: enqueue only; one line per book (id, title, chunk count) on stdout. */
+/**
+ * `narrate submit`: enqueue only; one line per book (id, title, chunk count) on stdout as each goes
+ * in, so an interrupted submit has said which books are in. Books an earlier submit of the same
+ * files and settings queued are named on stderr and not queued again.
+ */
 export async function submitCommand(inputs: string[], flags: RawSubmitFlags, config: Config, io: CliIo): Promise<number> {
   const options = parseSubmitFlags(flags, { align: config.align });
   await checkWebhook(options.notify, config, io);
   await probeStores(config, options.outDir);
   return withRedis(config, 'narrate-submit', async ({ redis: connection }) => {
-    const submission = await submitBooks(inputs, options, config, connection);
+    const submission = await submitBooks(inputs, options, config, connection, {
+      queued: (b) => {
+        io.stdout.write(`${b.bookId}\t${printable(b.title)}\t${b.chunks} chunks\n`);
+        io.stderr.write(`${describeEstimate(b)}\n`);
+      },
+      skipped: (s) => io.stderr.write(`already queued ${s.bookId}: ${printable(s.source)} (an earlier submit of the same file and settings)\n`),
+    });
     for (const w of submission.warnings) io.stderr.write(`warning: ${printableMessage(w)}\n`);
     for (const f of submission.failures) io.stderr.write(`error: ${printableMessage(f.reason)}\n`);
-    for (const b of submission.books) io.stdout.write(`${b.bookId}\t${printable(b.title)}\t${b.chunks} chunks\n`);
-    for (const b of submission.books) io.stderr.write(`${describeEstimate(b)}\n`);
-    return submission.failures.length === 0 && submission.books.length > 0 ? 0 : 1;
+    return submission.failures.length === 0 && submission.books.length + submission.skipped.length > 0 ? 0 : 1;
   });
 }
 

@@ -4,11 +4,13 @@ import { describeRedis } from '../queue/redis-target.js';
 import { startMetricsServer, type MetricsServer } from '../worker/metrics-server.js';
 import { workerMetrics } from '../worker/metrics.js';
 import { probeStores } from '../store/probe-stores.js';
+import { checkRedisEviction } from './check-redis-eviction.js';
 import { checkModelServed } from '../providers/check-model.js';
 import { startWorkers } from '../worker/start-workers.js';
 import { checkWebhook } from './check-webhook.js';
 import type { CliIo } from './io.js';
 import { UsageError } from '../errors.js';
+import { loadPrices } from '../money/prices.js';
 
 /**
  * `narrate worker`: a long-lived fleet member. The first SIGTERM/SIGINT stops taking jobs and lets
@@ -17,19 +19,51 @@ import { UsageError } from '../errors.js';
  * With --metrics-port (or NARRATE_METRICS_PORT) it serves /healthz and /metrics.
  */
 export async function workerCommand(config: Config, io: CliIo, logger: Logger, flags: { metricsPort?: string } = {}): Promise<number> {
+  // Every flag, variable and file first: a mistake in one exits 2 at once, whether Redis is up or not.
   const metricsPort = flags.metricsPort === undefined ? config.metricsPort : parsePort(flags.metricsPort);
+  const prices = loadPrices(config.pricesFile);
   await checkWebhook(undefined, config, io);
   await probeStores(config);
   // A model the provider does not serve stops the worker here (exit 2), before it takes a job.
   const model = await checkModelServed(config);
   if (model.served === undefined) logger.warn(model.warning);
-  const workers = startWorkers(config, { logger });
+  // A Redis that evicts keys would lose jobs: stop here (exit 2), before a job is taken. Like the
+  // worker, the check waits for a Redis that is down; a signal meanwhile ends the worker (exit 0).
+  // The early handlers stay until the drain handlers below replace them: a process with no handler
+  // for a signal is killed by it at once, so a SIGTERM in between would skip the drain.
+  const stopWaiting = new AbortController();
+  let earlySignal: NodeJS.Signals | undefined;
+  const onEarlySignal = (signal: NodeJS.Signals) => {
+    earlySignal ??= signal;
+    stopWaiting.abort();
+  };
+  const dropEarlyHandlers = () => {
+    process.off('SIGTERM', onEarlySignal);
+    process.off('SIGINT', onEarlySignal);
+  };
+  process.on('SIGTERM', onEarlySignal);
+  process.on('SIGINT', onEarlySignal);
+  let checked: boolean;
+  try {
+    checked = await checkRedisEviction(config, io, { logger, signal: stopWaiting.signal });
+  } catch (error) {
+    dropEarlyHandlers();
+    throw error;
+  }
+  // A signal that came while Redis answered the check stops the worker as well: none is lost.
+  if (!checked || stopWaiting.signal.aborted) {
+    dropEarlyHandlers();
+    logger.info('stopped before taking a job');
+    return 0;
+  }
+  const workers = startWorkers(config, { logger, prices });
   let metrics: MetricsServer | undefined;
   if (metricsPort !== undefined) {
     try {
       metrics = await startMetricsServer({ host: config.metricsHost, port: metricsPort, registry: workerMetrics.registry, health: () => workers.health() });
     } catch (error) {
       await workers.close(true);
+      dropEarlyHandlers();
       throw new UsageError(`--metrics-port: cannot listen on ${config.metricsHost}:${metricsPort}: ${(error as Error).message}`);
     }
   }
@@ -68,6 +102,9 @@ export async function workerCommand(config: Config, io: CliIo, logger: Logger, f
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    dropEarlyHandlers();
+    // A signal that came while the workers started is drained now, as if it came after.
+    if (earlySignal) onSignal(earlySignal);
   });
 }
 

@@ -12,7 +12,30 @@ import type { CastMember } from './cast-member.js';
 export type OutputFormat = 'm4b' | 'm4a' | 'mp3' | 'opus' | 'flac' | 'wav';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['m4b', 'm4a', 'mp3', 'opus', 'flac', 'wav'];
 
-/** Data of one `synthesize` job: a chunk and how to read it. Text only: audio never enters Redis. */
+/**
+ * Data of one `synthesize` job as Redis holds it: which chunk, and the key of the text object in
+ * the store that holds its part's chunks (PartTexts). Neither text nor audio enters Redis; a worker
+ * reads the part's texts once (see ChunkTexts) and finds the chunk by its index.
+ */
+export interface SynthesizeJobRef {
+  bookId: string;
+  index: number;
+  /** The content key of the part's PartTexts in the store (see store/text-key.ts). */
+  text: string;
+}
+
+/** A part's chunks as the store keeps them (one text object per part), each with how to read it. */
+export interface PartTexts {
+  chunks: Omit<SynthesizeJobData, 'bookId'>[];
+}
+
+/** A book's plan as the store keeps it: what `finalize` needs, and the text key of each part's chunks, in part order. */
+export interface StoredPlan {
+  finalize: FinalizeJobData;
+  parts: string[];
+}
+
+/** A chunk and how to read it: what a worker narrates, once read from the store. */
 export interface SynthesizeJobData {
   bookId: string;
   index: number;
@@ -81,10 +104,16 @@ export interface ChunkRetry {
   backoffMs: number;
 }
 
-/** Data of a long book's `enqueue` job: the parts (with their chunks) still to add to its flow, in order. */
+/**
+ * Data of a long book's `enqueue` job: where its plan is in the store, and the first part its flow
+ * did not carry. The processor adds that part and every later one from the stored plan.
+ */
 export interface EnqueueJobData {
   bookId: string;
-  parts: { data: PartJobData; chunks: SynthesizeJobData[] }[];
+  /** The content key of the book's StoredPlan. */
+  plan: string;
+  /** Index (in the plan's parts) of the first part still to add. */
+  from: number;
   retry: ChunkRetry;
 }
 

@@ -3,6 +3,7 @@ import type { BookControlOutcome } from '../books/book-control-outcome.js';
 import { retryBook } from '../books/retry-book.js';
 import type { Config } from '../config.js';
 import type { RedisConnection } from '../queue/connection.js';
+import { openSegmentStore } from '../store/open-segment-store.js';
 import type { ActionOutcome, BookActions } from './book-actions.js';
 
 /** The HTTP status of each result of book control. */
@@ -17,6 +18,14 @@ export function bookControlActions(config: Config, redis: RedisConnection): Book
   const asAction = (outcome: BookControlOutcome): ActionOutcome => ({ status: STATUS[outcome.result], message: outcome.message });
   return {
     cancel: async (bookId) => asAction(await cancelBook(redis, config, bookId)),
-    retry: async (bookId) => asAction(await retryBook(redis, { prefix: config.prefix, retry: { attempts: config.maxAttempts, backoffMs: config.backoffMs } }, bookId)),
+    retry: async (bookId) => {
+      // The book's plan is in the store, beside its segments.
+      const store = openSegmentStore(config);
+      try {
+        return asAction(await retryBook(redis, { prefix: config.prefix, retry: { attempts: config.maxAttempts, backoffMs: config.backoffMs }, store }, bookId));
+      } finally {
+        await store.close();
+      }
+    },
   };
 }

@@ -1,8 +1,9 @@
 import type { FlowProducer, Job, Queue } from 'bullmq';
 import type { Logger } from '../logger.js';
-import { bookParent, ENQUEUE_BATCH, partFlow, partJobId } from '../queue/build-flow.js';
+import { bookParent, ENQUEUE_BATCH, partFlow, partJobId, partsOf, type QueuedPart } from '../queue/build-flow.js';
 import { bullPrefixOf } from '../queue/keys.js';
-import type { ChunkRetry, EnqueueJobData, EnqueueResult, PartJobData, SynthesizeJobData } from '../contracts/job-data.js';
+import type { ChunkRetry, EnqueueJobData, EnqueueResult, StoredPlan } from '../contracts/job-data.js';
+import type { TextCache } from '../store/text-objects.js';
 
 /** What the `enqueue` processor works with. */
 export interface EnqueueDeps {
@@ -11,14 +12,17 @@ export interface EnqueueDeps {
   finalize: Queue;
   encode: Queue;
   logger: Logger;
+  /** Reads the book's plan from the store. */
+  texts: TextCache;
   /** Chunks per round trip to Redis, in whole parts (default ENQUEUE_BATCH). */
   batch?: number;
 }
 
 /**
- * The BullMQ processor of a long book's `enqueue` job (see buildFlow): adds the parts the book's
- * flow did not carry, each together with its chunks, under the book's `finalize` job, then lets go
- * of the book so it can finalize once they are done.
+ * The BullMQ processor of a long book's `enqueue` job (see buildFlow): reads the book's plan from
+ * the store and adds the parts the book's flow did not carry, each together with its chunks (keys,
+ * no text), under the book's `finalize` job, then lets go of the book so it can finalize once they
+ * are done.
  *
  * A worker may die at any point: the job comes back and goes through its parts again. A part goes
  * in with all its chunks in one MULTI, so a part that exists is complete and is skipped: nothing is
@@ -28,8 +32,10 @@ export interface EnqueueDeps {
 export function enqueueProcessor(deps: EnqueueDeps) {
   const batch = deps.batch ?? ENQUEUE_BATCH;
   return async (job: Job<EnqueueJobData, EnqueueResult>): Promise<EnqueueResult> => {
-    const { bookId, parts, retry } = job.data;
+    const { bookId, retry } = job.data;
     if (!job.parentKey) return { added: 0 };
+    const stored = await deps.texts.json<StoredPlan>(job.data.plan, `plan of book ${bookId}`);
+    const parts = partsOf(stored).slice(job.data.from);
     const bullMqPrefix = bullPrefixOf(deps.finalize);
     let added = 0;
     for (let from = 0; from < parts.length; ) {
@@ -58,7 +64,7 @@ export function enqueueProcessor(deps: EnqueueDeps) {
 export async function addParts(
   deps: Pick<EnqueueDeps, 'flows' | 'encode'>,
   bookId: string,
-  parts: { data: PartJobData; chunks: SynthesizeJobData[] }[],
+  parts: QueuedPart[],
   retry: ChunkRetry,
   bullMqPrefix: string,
 ): Promise<void> {

@@ -59,6 +59,8 @@ export interface PreparedBook {
   languageSource: LanguageSource;
   /** The book's own spending cap in dollars (its manifest's maxCost), if any. */
   maxCost?: number;
+  /** The book as read. */
+  loaded: LoadedBook;
   /** How its dialogue was attributed, when it is read by a cast. */
   cast?: CastAttribution;
 }
@@ -87,6 +89,8 @@ export interface PreparedBooks {
   failures: { source: string; reason: string }[];
   /** Things the user should know that do not stop the book (a guessed language, a missing offline voice). */
   warnings: string[];
+  /** Books already queued by an earlier submit of the same source and settings (see PrepareMode.queued). */
+  skipped: { source: string; bookId: string }[];
 }
 
 /** How far preparing goes. */
@@ -101,6 +105,11 @@ export interface PrepareMode {
    * and gives back those of books that are then refused (submit and run; plan takes none).
    */
   claims?: SlugClaims;
+  /**
+   * Asked of each book once it is read, before its slug is taken: the id of a book already queued
+   * from the same source and settings (a rerun of a submit), which is then skipped, or undefined.
+   */
+  queued?: (book: LoadedBook) => Promise<string | undefined>;
   /** Where attributions are cached (Redis, by the chapter's text): submit and run; plan has none. */
   attributionCache?: AttributionCache;
   /** The chat model to attribute quotations with; default the provider's (NARRATE_CAST_MODEL) when a key is set and not planOnly. */
@@ -147,7 +156,14 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
       }),
     ),
   );
-  const readable = loaded.filter((b): b is LoadedBook => b !== undefined);
+  const skipped: PreparedBooks['skipped'] = [];
+  const readable: LoadedBook[] = [];
+  for (const b of loaded) {
+    if (b === undefined) continue;
+    const bookId = mode.queued ? await mode.queued(b) : undefined;
+    if (bookId === undefined) readable.push(b);
+    else skipped.push({ source: b.source, bookId });
+  }
   // Global (NARRATE_LEXICON), then the book's, then --lexicon: the nearer one wins on a clash.
   const ownLexicons = await Promise.all(
     readable.map((b) =>
@@ -229,7 +245,7 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
         const voice = checkOfflineVoice(book.source, plan.finalize.voice, language.language, options.voice !== undefined ? 'flag' : book.voice !== undefined ? 'manifest' : 'env');
         if (voice !== undefined) warnings.push(`${book.source}: ${voice}`);
       }
-      prepared.push({ source: book.source, plan, languageSource: language.source, ...(book.maxCost === undefined ? {} : { maxCost: book.maxCost }), ...(attribution === undefined ? {} : { cast: attribution }) });
+      prepared.push({ source: book.source, plan, loaded: book, languageSource: language.source, ...(book.maxCost === undefined ? {} : { maxCost: book.maxCost }), ...(attribution === undefined ? {} : { cast: attribution }) });
     } catch (error) {
       refused.push(chosen[i]!);
       // A --voice or NARRATE_VOICE no book can be read with is the user's mistake, not the book's: nothing is queued.
@@ -243,7 +259,7 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
   // After a bad setting nothing is queued, so every book gives its slug back, not only the refused ones.
   for (const r of badSetting === undefined ? refused : chosen) await mode.claims?.release(outDir, r.slug, r.bookId);
   if (badSetting !== undefined) throw badSetting;
-  return { books: prepared, failures, warnings };
+  return { books: prepared, failures, warnings, skipped };
 }
 
 /** Whether a book is read by a cast, and with which voices named: --cast, else its manifest's `cast:`. Undefined: the narrator alone. */

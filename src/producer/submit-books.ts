@@ -1,8 +1,10 @@
-import { FlowProducer } from 'bullmq';
+import { readFile } from 'node:fs/promises';
 import type { RedisConnection as Redis } from '../queue/connection.js';
 import type { Config } from '../config.js';
+import { InputError } from '../errors.js';
 import { buildFlow } from '../queue/build-flow.js';
-import { createBookRecord } from '../queue/book-record.js';
+import { BookFlowProducer } from '../queue/book-flow-producer.js';
+import { addBookRecord, submittedBook } from '../queue/book-record.js';
 import { estimateCost, formatUsd, type CostEstimate } from '../money/estimate-cost.js';
 import { loadPrices, pricesFor } from '../money/prices.js';
 import { callCostUsd } from '../money/call-cost.js';
@@ -10,11 +12,20 @@ import { narratorIdentity } from '../providers/narrator-identity.js';
 import { chunkSegmentKey } from '../providers/chunk-segment-key.js';
 import { bullPrefix } from '../queue/keys.js';
 import type { BookPlan } from '../contracts/book-plan.js';
+import type { SegmentStore } from '../store/segment-store.js';
+import { openSegmentStore } from '../store/open-segment-store.js';
+import { expandInputs } from './expand-inputs.js';
+import type { LoadedBook } from './load-book.js';
 import { prepareBooks, type SlugClaims, type SubmitOptions } from './prepare-books.js';
+import { storeBookPlan } from './store-book-plan.js';
+import { submissionIdentity } from './submission-identity.js';
 import { claimSlug, releaseSlug } from '../queue/slug-claims.js';
 import { redisAttributionCache } from '../cast/redis-attribution-cache.js';
 
 export type { SubmitOptions } from './prepare-books.js';
+
+/** Books read and planned at a time: a library is streamed through, never held whole in memory. */
+export const SUBMIT_BATCH = 32;
 
 /** A book now in the queue. */
 export interface SubmittedBook {
@@ -29,87 +40,131 @@ export interface SubmittedBook {
   language: string;
 }
 
-/** What a submission did: books queued, and inputs refused, each with its reason. */
+/** What a submission did: books queued, books an earlier submit had queued, and inputs refused, each with its reason. */
 export interface Submission {
   books: SubmittedBook[];
+  /** Already queued by an earlier submit of the same source and settings: not queued again. */
+  skipped: { source: string; bookId: string }[];
   failures: { source: string; reason: string }[];
   /** Said to the user, not fatal: a guessed language, a missing offline voice. */
   warnings: string[];
 }
 
+/** Told about each book as it goes in (a library's submit reports as it goes, not at the end). */
+export interface SubmitProgress {
+  queued?(book: SubmittedBook): void;
+  skipped?(book: { source: string; bookId: string }): void;
+}
+
 /**
- * Plans every book the way `narrate plan` shows it (prepareBooks), refuses any whose estimate exceeds
- * its cap, and enqueues each one's record and flow. A bad file is reported by name and the other books still go in.
+ * Reads and plans the inputs a few books at a time (prepareBooks, as `narrate plan` shows them),
+ * refuses any whose estimate exceeds its cap, and queues each book on its own: its texts go to the
+ * store, then its record, holds, submission marker and flow go to Redis in one MULTI, so an
+ * interrupted submit (Ctrl-C, a kill) leaves every book queued whole or not at all. A book already
+ * queued from the same source and settings is skipped, so running the same submit again queues
+ * only the books that are missing. A bad file is reported by name and the other books still go in.
  */
-export async function submitBooks(inputs: string[], options: SubmitOptions, config: Config, connection: Redis): Promise<Submission> {
+export async function submitBooks(inputs: string[], options: SubmitOptions, config: Config, connection: Redis, progress: SubmitProgress = {}): Promise<Submission> {
   // A bad NARRATE_PRICES stops the submit before a book is read. The same estimate `narrate plan`
   // prints, for the same endpoint and model.
   const provider = config.provider === 'speech' ? 'speech' : 'chat-audio';
   const table = loadPrices(config.pricesFile);
   const prices = pricesFor(table, config.model, provider);
-  const prepared = await prepareBooks(inputs, options, config, { claims: slugClaims(connection, config.prefix), attributionCache: redisAttributionCache(connection, config.prefix) });
-  const { failures, warnings } = prepared;
-  const plans: BookPlan[] = [];
-  const money = new Map<BookPlan, { estimate: CostEstimate; maxCostUsd: number | undefined }>();
-  for (const { source, plan, maxCost, cast } of prepared.books) {
-    const estimate = estimateCost(plan.synthesize, prices, { provider, model: config.model });
-    // The cast's attribution calls were made just now: what they cost is part of the book's price, and of its cap.
-    if (cast !== undefined && cast.calls > 0) {
-      const usage = { promptTokens: cast.usage.promptTokens, completionTokens: cast.usage.completionTokens, totalTokens: cast.usage.promptTokens + cast.usage.completionTokens, textOutputTokens: cast.usage.completionTokens };
-      estimate.costUsd += callCostUsd(usage, pricesFor(table, config.castModel));
-      estimate.calls += cast.calls;
-    }
-    const maxCostUsd = options.maxCostUsd ?? maxCost;
-    // Refused before anything reaches Redis: no model call is ever made for it.
-    if (maxCostUsd !== undefined && estimate.costUsd > maxCostUsd) {
-      await releaseSlug(connection, config.prefix, plan.finalize.outDir, plan.finalize.slug, plan.finalize.bookId);
-      failures.push({ source, reason: `"${plan.finalize.title}" is estimated at ${formatUsd(estimate.costUsd)}, over its cap of ${formatUsd(maxCostUsd)} (--max-cost): not submitted` });
-      continue;
-    }
-    plans.push(plan);
-    money.set(plan, { estimate, maxCostUsd });
+  const expanded = await expandInputs(inputs);
+  if (options.title !== undefined && expanded.paths.length > 1) {
+    throw new InputError(`--title names one book, but the inputs hold ${expanded.paths.length}`);
   }
-
-  const producer = new FlowProducer({ connection, prefix: bullPrefix(config.prefix) });
+  const submission: Submission = { books: [], skipped: [], failures: expanded.failures.map((f) => ({ source: f.source, reason: f.error.message })), warnings: [] };
+  const store = openSegmentStore(config);
+  const producer = new BookFlowProducer({ connection, prefix: bullPrefix(config.prefix) });
   // The segments each book will look up, as this host's narrator settings name them: held from now
   // on, so a prune while the book waits in the queue keeps what it will reuse (its workers record
   // the keys they actually use as they go, whatever their settings).
   const reader = narratorIdentity(config);
-  let recorded = 0;
+  const identities = new Map<LoadedBook, string>();
+  const queued = async (book: LoadedBook): Promise<string | undefined> => {
+    const identity = await submissionIdentity(book, options, config, (path) => readFile(path));
+    identities.set(book, identity);
+    return submittedBook(connection, config.prefix, identity);
+  };
   try {
-    for (const plan of plans) {
-      const m = money.get(plan)!;
-      const notify = options.notify ?? config.webhookUrl;
-      // The record (with the plan, so a retry needs no source file) goes in before the jobs any worker could take.
-      await createBookRecord(connection, config.prefix, plan, {
-        estimateUsd: Number(m.estimate.costUsd.toFixed(6)),
-        ...(m.maxCostUsd === undefined ? {} : { maxCostUsd: m.maxCostUsd }),
-        ...(notify === undefined ? {} : { notify }),
-        segmentKeys: [...new Set(plan.synthesize.map((chunk) => chunkSegmentKey(chunk, reader)))],
-      });
-      recorded++;
-      await producer.add(buildFlow(plan, bullPrefix(config.prefix), { attempts: config.maxAttempts, backoffMs: config.backoffMs }));
+    for (let from = 0; from < expanded.paths.length; from += SUBMIT_BATCH) {
+      const batch = expanded.paths.slice(from, from + SUBMIT_BATCH);
+      const prepared = await prepareBooks(batch, options, config, { claims: slugClaims(connection, config.prefix), queued, attributionCache: redisAttributionCache(connection, config.prefix) });
+      submission.failures.push(...prepared.failures);
+      submission.warnings.push(...prepared.warnings);
+      for (const s of prepared.skipped) {
+        submission.skipped.push(s);
+        progress.skipped?.(s);
+      }
+      for (let i = 0; i < prepared.books.length; i++) {
+        const { source, plan, maxCost, loaded, cast } = prepared.books[i]!;
+        const f = plan.finalize;
+        const estimate = estimateCost(plan.synthesize, prices, { provider, model: config.model });
+        // The cast's attribution calls were made just now: what they cost is part of the book's price, and of its cap.
+        if (cast !== undefined && cast.calls > 0) {
+          const usage = { promptTokens: cast.usage.promptTokens, completionTokens: cast.usage.completionTokens, totalTokens: cast.usage.promptTokens + cast.usage.completionTokens, textOutputTokens: cast.usage.completionTokens };
+          estimate.costUsd += callCostUsd(usage, pricesFor(table, config.castModel));
+          estimate.calls += cast.calls;
+        }
+        const maxCostUsd = options.maxCostUsd ?? maxCost;
+        // Refused before anything reaches Redis: no model call is ever made for it.
+        if (maxCostUsd !== undefined && estimate.costUsd > maxCostUsd) {
+          await releaseSlug(connection, config.prefix, f.outDir, f.slug, f.bookId);
+          submission.failures.push({ source, reason: `"${f.title}" is estimated at ${formatUsd(estimate.costUsd)}, over its cap of ${formatUsd(maxCostUsd)} (--max-cost): not submitted` });
+          continue;
+        }
+        try {
+          await queueBook(store, producer, config, {
+            plan,
+            identity: identities.get(loaded)!,
+            estimateUsd: Number(estimate.costUsd.toFixed(6)),
+            ...(maxCostUsd === undefined ? {} : { maxCostUsd }),
+            ...((options.notify ?? config.webhookUrl) === undefined ? {} : { notify: (options.notify ?? config.webhookUrl)! }),
+            segmentKeys: [...new Set(plan.synthesize.map((chunk) => chunkSegmentKey(chunk, reader)))],
+          });
+        } catch (error) {
+          // This book and those not queued yet give their slugs back; the queued ones keep theirs.
+          for (const rest of prepared.books.slice(i)) await releaseSlug(connection, config.prefix, rest.plan.finalize.outDir, rest.plan.finalize.slug, rest.plan.finalize.bookId).catch(() => undefined);
+          throw error;
+        }
+        const book: SubmittedBook = {
+          bookId: f.bookId,
+          title: f.title,
+          chunks: plan.synthesize.length,
+          chapters: f.chapters.length,
+          output: `${f.outDir.replace(/\/+$/, '')}/${f.slug}.${f.format}`,
+          estimate,
+          language: f.language ?? 'en',
+        };
+        submission.books.push(book);
+        progress.queued?.(book);
+      }
+      for (const b of prepared.books) identities.delete(b.loaded);
     }
-  } catch (error) {
-    // Books never recorded give their slugs back; a recorded one keeps its own (its record stays for `narrate retry` or `clean`).
-    for (const plan of plans.slice(recorded)) await releaseSlug(connection, config.prefix, plan.finalize.outDir, plan.finalize.slug, plan.finalize.bookId).catch(() => undefined);
-    throw error;
   } finally {
     await producer.close();
+    await store.close();
   }
-  return {
-    books: plans.map((p) => ({
-      bookId: p.finalize.bookId,
-      title: p.finalize.title,
-      chunks: p.synthesize.length,
-      chapters: p.finalize.chapters.length,
-      output: `${p.finalize.outDir.replace(/\/+$/, '')}/${p.finalize.slug}.${p.finalize.format}`,
-      estimate: money.get(p)!.estimate,
-      language: p.finalize.language,
-    })),
-    failures,
-    warnings,
-  };
+  return submission;
+}
+
+/**
+ * One book into the queue: its texts into the store, then its record, holds, marker and flow in one
+ * MULTI. Its texts are written again (for a directory store: their time refreshed) once the book
+ * holds them, so a prune that took one in between puts nothing out of reach.
+ */
+async function queueBook(
+  store: SegmentStore,
+  producer: BookFlowProducer,
+  config: Config,
+  book: { plan: BookPlan; identity: string; estimateUsd: number; maxCostUsd?: number; notify?: string; segmentKeys: string[] },
+): Promise<void> {
+  const stored = await storeBookPlan(store, book.plan);
+  const flow = buildFlow(stored, bullPrefix(config.prefix), { attempts: config.maxAttempts, backoffMs: config.backoffMs });
+  const { plan: _plan, segmentKeys, ...fields } = book;
+  await producer.addWith(flow, (multi) => addBookRecord(multi, config.prefix, stored, { ...fields, segmentKeys: [...segmentKeys, ...stored.objects] }));
+  await storeBookPlan(store, book.plan);
 }
 
 /** Slugs taken in this deployment's Redis. */

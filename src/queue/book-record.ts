@@ -1,11 +1,14 @@
 import type { RedisConnection as Redis } from './connection.js';
-import type { BookPlan } from '../contracts/book-plan.js';
-import { bookKeys, booksIndexKey, segmentRefKeys } from './keys.js';
+import type { ChainableCommander } from 'ioredis';
+import type { SegmentStore } from '../store/segment-store.js';
+import type { StoredBook } from './build-flow.js';
+import type { StoredPlan } from '../contracts/job-data.js';
+import { bookKeys, booksIndexKey, segmentRefKeys, submittedKey } from './keys.js';
 import { RELEASE_BOOK_SEGMENTS, USE_SEGMENTS } from './segment-ref-scripts.js';
 import { DamagedBookRecordError } from './damaged-book-record-error.js';
 import { releaseSlug } from './slug-claims.js';
 
-export { bookKeys, booksIndexKey } from './keys.js';
+export { bookKeys, booksIndexKey, submittedKey } from './keys.js';
 
 /**
  * A book's state as operators see it. `cancelled` and `over-budget` are set by people and caps,
@@ -57,16 +60,24 @@ export interface NewBookFields {
   estimateUsd?: number;
   maxCostUsd?: number;
   notify?: string;
-  /** The segment keys the book's chunks are expected to have (the submitting host's narrator): held from the submit on, so a prune keeps what a queued book will reuse. */
+  /**
+   * The segment keys the book's chunks are expected to have (the submitting host's narrator), and
+   * its text objects (`texts/<hash>`): held from the submit on, so a prune keeps what a queued
+   * book will read or reuse.
+   */
   segmentKeys?: readonly string[];
+  /** What the book was submitted from (source and settings, hashed): a rerun of the same submit finds it queued (see submittedKey). */
+  identity?: string;
 }
 
 /**
- * Writes a new book's record, its plan (every chunk's text, so a retry works after the source
- * files are gone), its index entry and the segments it is expected to hold, in one MULTI.
+ * Adds to `multi` what writes a new book's record (with its plan's key in the store, so a retry
+ * works after the source files are gone), its index entry, the segments and texts it holds, and
+ * its submission marker: queued together with its flow in one MULTI, the book is in Redis whole or
+ * not at all.
  */
-export async function createBookRecord(redis: Redis, prefix: string, plan: BookPlan, fields: NewBookFields = {}): Promise<void> {
-  const f = plan.finalize;
+export function addBookRecord(multi: ChainableCommander, prefix: string, book: StoredBook, fields: NewBookFields = {}): ChainableCommander {
+  const f = book.stored.finalize;
   const keys = bookKeys(prefix, f.bookId);
   const created = Date.parse(f.submittedAt) || Date.now();
   const hash: Record<string, string> = {
@@ -74,7 +85,9 @@ export async function createBookRecord(redis: Redis, prefix: string, plan: BookP
     title: f.title,
     author: f.author,
     state: 'queued',
-    chunksTotal: String(plan.synthesize.length),
+    chunksTotal: String(f.chunks.length),
+    partsTotal: String(f.parts.length),
+    plan: book.plan,
     costUsd: '0',
     rejectedCostUsd: '0',
     rejectedReadings: '0',
@@ -88,17 +101,49 @@ export async function createBookRecord(redis: Redis, prefix: string, plan: BookP
   if (fields.estimateUsd !== undefined) hash.estimateUsd = String(fields.estimateUsd);
   if (fields.maxCostUsd !== undefined) hash.maxCostUsd = String(fields.maxCostUsd);
   if (fields.notify !== undefined) hash.notify = fields.notify;
+  if (fields.identity !== undefined) hash.identity = fields.identity;
   const refs = segmentRefKeys(prefix);
-  const multi = redis.multi().del(keys.done).hset(keys.record, hash).set(keys.plan, JSON.stringify(plan)).zadd(booksIndexKey(prefix), created, f.bookId);
+  multi.del(keys.done).hset(keys.record, hash).zadd(booksIndexKey(prefix), created, f.bookId);
+  if (fields.identity !== undefined) multi.hset(submittedKey(prefix), { [fields.identity]: f.bookId });
   // After the HSET: the script records keys only for a book that is in Redis.
   if (fields.segmentKeys && fields.segmentKeys.length > 0) multi.eval(USE_SEGMENTS, 4, keys.record, keys.segments, refs.books, refs.removing, ...fields.segmentKeys);
-  await multi.exec();
+  return multi;
 }
 
-/** The plan a book was submitted with (its chunks' text included), or undefined when Redis no longer has it. */
-export async function readBookPlan(redis: Redis, prefix: string, bookId: string): Promise<BookPlan | undefined> {
-  const raw = await redis.get(bookKeys(prefix, bookId).plan);
-  return raw === null ? undefined : (JSON.parse(raw) as BookPlan);
+/** Writes a new book's record alone (see addBookRecord), in one MULTI. */
+export async function createBookRecord(redis: Redis, prefix: string, book: StoredBook, fields: NewBookFields = {}): Promise<void> {
+  await addBookRecord(redis.multi(), prefix, book, fields).exec();
+}
+
+/** Why a book's plan cannot be read: no such book, or its plan's text is gone from the store. */
+export type PlanLookup = { book: StoredBook } | { missing: 'book' } | { missing: 'text'; key: string };
+
+/** The plan a book was submitted with, read from the store where its record points. */
+export async function readBookPlan(redis: Redis, store: Pick<SegmentStore, 'getText'>, prefix: string, bookId: string): Promise<PlanLookup> {
+  const key = await redis.hget(bookKeys(prefix, bookId).record, 'plan');
+  if (key === null) return { missing: 'book' };
+  const body = await store.getText(key);
+  if (body === undefined) return { missing: 'text', key };
+  return { book: { plan: key, stored: JSON.parse(body.toString('utf8')) as StoredPlan } };
+}
+
+/** How many chunks and parts a book has, as its record says: what removing its jobs by id needs. */
+export async function readBookShape(redis: Redis, prefix: string, bookId: string): Promise<{ chunks: number; parts: number } | undefined> {
+  const [chunks, parts] = await redis.hmget(bookKeys(prefix, bookId).record, 'chunksTotal', 'partsTotal');
+  if (chunks === null) return undefined;
+  return { chunks: Number(chunks) || 0, parts: Number(parts) || 0 };
+}
+
+/**
+ * The book a submission with this identity queued, while that book is still on its way (queued,
+ * narrating, finalizing): a rerun of the submit leaves it be. A book that ended (done, failed,
+ * cancelled) or is gone is submitted anew, as a new book (its stored segments cost nothing again).
+ */
+export async function submittedBook(redis: Redis, prefix: string, identity: string): Promise<string | undefined> {
+  const bookId = await redis.hget(submittedKey(prefix), identity);
+  if (bookId === null) return undefined;
+  const state = await redis.hget(bookKeys(prefix, bookId).record, 'state');
+  return state !== null && !(FINISHED_STATES as readonly string[]).includes(state) ? bookId : undefined;
 }
 
 /** One book's record, or undefined when there is no such book. */
@@ -168,18 +213,20 @@ export async function markChunkDone(redis: Redis, prefix: string, bookId: string
 }
 
 /**
- * Removes a book's record, plan and index entry, lets go of the segments it held (a prune may now
+ * Removes a book's record, index entry and submission marker, lets go of the segments and texts it held (a prune may now
  * remove those no other book holds), and gives back its slug; its jobs are the caller's business.
  */
 export async function removeBookRecord(redis: Redis, prefix: string, bookId: string): Promise<void> {
   const keys = bookKeys(prefix, bookId);
-  const [outDir, slug] = await redis.hmget(keys.record, 'outDir', 'slug');
-  await redis
+  const [outDir, slug, identity] = await redis.hmget(keys.record, 'outDir', 'slug', 'identity');
+  const multi = redis
     .multi()
     .eval(RELEASE_BOOK_SEGMENTS, 2, keys.segments, segmentRefKeys(prefix).books)
-    .del(keys.record, keys.plan, keys.done)
-    .zrem(booksIndexKey(prefix), bookId)
-    .exec();
+    .del(keys.record, keys.done)
+    .zrem(booksIndexKey(prefix), bookId);
+  // A submit of the same source and settings queues the book anew once this one is gone.
+  if (identity) multi.hdel(submittedKey(prefix), identity);
+  await multi.exec();
   // Its files' name is free for another book once nothing in Redis can write them again.
   if (outDir && slug) await releaseSlug(redis, prefix, outDir, slug, bookId);
 }

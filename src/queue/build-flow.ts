@@ -1,6 +1,5 @@
 import type { FlowJob, JobsOptions, ParentOptions } from 'bullmq';
-import type { BookPlan } from '../contracts/book-plan.js';
-import type { ChunkRetry, EnqueueJobData, PartJobData, SynthesizeJobData } from '../contracts/job-data.js';
+import type { ChunkRetry, EnqueueJobData, PartJobData, StoredPlan, SynthesizeJobRef } from '../contracts/job-data.js';
 import { queueQualifiedName } from './keys.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from './names.js';
 
@@ -71,11 +70,25 @@ export function bookParent(bookId: string, bullMqPrefix: string): ParentOptions 
   return { id: bookId, queue: queueQualifiedName(bullMqPrefix, FINALIZE_QUEUE) };
 }
 
-/** The `encode` job data of every part of a book, each with its chunks' `synthesize` data. Pure. */
-export function partsOf(plan: BookPlan): { data: PartJobData; chunks: SynthesizeJobData[] }[] {
-  const { parts, chunks, chapters, sources: _sources, cast: _cast, ...book } = plan.finalize;
-  return parts.map((p) => {
+/** A book as the flow builders need it: its plan's key in the store and the plan (whose parts point at their texts). */
+export interface StoredBook {
+  /** The content key of the StoredPlan in the store. */
+  plan: string;
+  stored: StoredPlan;
+}
+
+/** One part ready to queue: its `encode` job data and its chunks' `synthesize` job data (keys, no text). */
+export interface QueuedPart {
+  data: PartJobData;
+  chunks: SynthesizeJobRef[];
+}
+
+/** The `encode` job data of every part of a book, each with its chunks' `synthesize` refs. Pure. */
+export function partsOf(stored: StoredPlan): QueuedPart[] {
+  const { parts, chunks, chapters, sources: _sources, cast: _cast, ...book } = stored.finalize;
+  return parts.map((p, i) => {
     const sameChapter = parts.filter((q) => q.chapter === p.chapter);
+    const text = stored.parts[i]!;
     return {
       data: {
         bookId: book.bookId,
@@ -89,13 +102,13 @@ export function partsOf(plan: BookPlan): { data: PartJobData; chunks: Synthesize
         pauseBefore: p.from === 0 ? undefined : chunks[p.from - 1]!.pauseAfter,
         last: p.to === chunks.length,
       },
-      chunks: plan.synthesize.slice(p.from, p.to),
+      chunks: chunks.slice(p.from, p.to).map(({ index }) => ({ bookId: book.bookId, index, text })),
     };
   });
 }
 
 /** One part as a flow: its `encode` job over its chunks' `synthesize` jobs, added to Redis together. */
-export function partFlow(part: { data: PartJobData; chunks: SynthesizeJobData[] }, bullMqPrefix: string, retry: ChunkRetry): FlowJob {
+export function partFlow(part: QueuedPart, bullMqPrefix: string, retry: ChunkRetry): FlowJob {
   return {
     name: 'encode',
     queueName: ENCODE_QUEUE,
@@ -114,14 +127,14 @@ export function partFlow(part: { data: PartJobData; chunks: SynthesizeJobData[] 
  * and so the book (failParentOnFailure), so a book never finalizes with a hole in it.
  *
  * The flow carries whole parts up to FLOW_CHUNKS chunks (at least one part); a longer book's other
- * parts, each with its chunks, ride in one `enqueue` job. The `enqueue` job is a child of the book
+ * parts are added by one `enqueue` job, which reads them from the plan in the store. The `enqueue` job is a child of the book
  * too, so the book cannot finalize before every part is in; it lets go of the book only once it has
  * added them all (see enqueueProcessor). A part always goes to Redis together with its chunks, so
  * it never runs before all of them exist. Everything goes in one MULTI: queued whole or not at all.
  */
-export function buildFlow(plan: BookPlan, bullMqPrefix: string, retry: ChunkRetry): FlowJob {
-  const bookId = plan.finalize.bookId;
-  const parts = partsOf(plan);
+export function buildFlow(book: StoredBook, bullMqPrefix: string, retry: ChunkRetry): FlowJob {
+  const bookId = book.stored.finalize.bookId;
+  const parts = partsOf(book.stored);
   let carried = 0;
   let chunks = 0;
   while (carried < parts.length && (carried === 0 || chunks + parts[carried]!.chunks.length <= FLOW_CHUNKS)) {
@@ -137,13 +150,13 @@ export function buildFlow(plan: BookPlan, bullMqPrefix: string, retry: ChunkRetr
             name: 'enqueue',
             queueName: ENQUEUE_QUEUE,
             prefix: bullMqPrefix,
-            data: { bookId, parts: rest, retry } satisfies EnqueueJobData,
+            data: { bookId, plan: book.plan, from: carried, retry } satisfies EnqueueJobData,
             opts: {
               jobId: enqueueJobId(bookId),
               attempts: 5,
               backoff: { type: 'exponential', delay: 1_000 },
               failParentOnFailure: true,
-              // It carries the rest of the book's text, which its chunks now hold: not kept twice.
+              // Nothing anyone reads once it has added the parts.
               removeOnComplete: true,
               removeOnFail: KEEP,
             },
@@ -153,12 +166,12 @@ export function buildFlow(plan: BookPlan, bullMqPrefix: string, retry: ChunkRetr
     name: 'finalize',
     queueName: FINALIZE_QUEUE,
     prefix: bullMqPrefix,
-    data: plan.finalize,
+    data: book.stored.finalize,
     opts: { jobId: bookId, attempts: 3, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: KEEP, removeOnFail: KEEP },
     children: [...enqueue, ...parts.slice(0, carried).map((p) => partFlow(p, bullMqPrefix, retry))],
   };
 }
 
-function chunkJob(data: SynthesizeJobData, bullMqPrefix: string, retry: ChunkRetry): FlowJob {
+function chunkJob(data: SynthesizeJobRef, bullMqPrefix: string, retry: ChunkRetry): FlowJob {
   return { name: 'synthesize', queueName: SYNTHESIZE_QUEUE, prefix: bullMqPrefix, data, opts: chunkJobOptions(data.bookId, data.index, retry) };
 }

@@ -22,11 +22,21 @@ export function bullPrefix(prefix: string): string {
 
 /**
  * The keys of one book, in the deployment's `{prefix}` hash tag so a Cluster keeps them in one slot
- * with the queues. `segments`: the segment keys the book holds (see segment-ref-scripts.ts).
+ * with the queues. `segments`: the segment keys and text objects the book holds (see
+ * segment-ref-scripts.ts). Its plan is in the store; the record holds its key.
  */
-export function bookKeys(prefix: string, bookId: string): { record: string; plan: string; done: string; segments: string } {
+export function bookKeys(prefix: string, bookId: string): { record: string; done: string; segments: string } {
   const base = `${bullPrefix(prefix)}:book:${bookId}`;
-  return { record: base, plan: `${base}:plan`, done: `${base}:done`, segments: `${base}:segments` };
+  return { record: base, done: `${base}:done`, segments: `${base}:segments` };
+}
+
+/**
+ * Which book each submission queued: a hash of identity (the source's bytes and the settings,
+ * hashed) → book id, written in the MULTI that queues the book, so a rerun of an interrupted
+ * submit skips the books already in and queues only the others.
+ */
+export function submittedKey(prefix: string): string {
+  return `${bullPrefix(prefix)}:submitted`;
 }
 
 /** The index of every book of a deployment: a sorted set of book ids scored by submit time (ms). */
@@ -120,6 +130,13 @@ export function bullPrefixOf(queue: Pick<Queue, 'opts'>): string {
 export async function readFailedReason(queue: Queue, jobKey: string): Promise<string | undefined> {
   const client = (await queue.client) as unknown as Redis;
   return (await client.hget(jobKey, 'failedReason')) ?? undefined;
+}
+
+/** A completed job's result read by its key (a job read just before it completed was read without it). */
+export async function readReturnValue<T>(queue: Queue, jobKey: string): Promise<T | undefined> {
+  const client = (await queue.client) as unknown as Redis;
+  const raw = await client.hget(jobKey, 'returnvalue');
+  return raw ? (JSON.parse(raw) as T) : undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { constants, copyFileSync, renameSync, rmSync } from 'node:fs';
-import { access, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants, copyFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { access, mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { WavInfo } from '../audio/parse-wav.js';
@@ -11,6 +11,7 @@ import { appendMetaSync, readSegmentSync } from './segment-file.js';
 import type { SegmentHead, SegmentStore, StoredObject } from './segment-store.js';
 import type { StoredSegment, SegmentMeta } from './stored-segment.js';
 import { refusedMessage, storeRefusal } from './store-refusal.js';
+import { TEXT_PREFIX, textKeyOf } from './text-key.js';
 
 /** Reads of 1 MiB: streaming hours of audio in 64 KiB pieces costs more in calls than in bytes. */
 const READ_CHUNK_BYTES = 1024 * 1024;
@@ -45,6 +46,53 @@ export class FsSegmentStore implements SegmentStore {
   /** Where the segment of `key` lives (present or not). */
   audioPath(key: string): string {
     return join(this.dir, key.slice(0, 2), `${key}.wav`);
+  }
+
+  /** Where the text object of `key` lives: `<dir>/texts/<ab>/<key>.json`. */
+  textPath(key: string): string {
+    return join(this.dir, 'texts', key.slice(0, 2), `${key}.json`);
+  }
+
+  async putText(key: string, body: Buffer): Promise<void> {
+    const dest = this.textPath(key);
+    const dir = dirname(dest);
+    try {
+      // In-line, like the segments' calls (see the class comment): a submit writes a few small
+      // texts per book, and async calls cost a library of 10,000 books more than the writing.
+      // Content-addressed: one already there holds these bytes; its time is refreshed for prune's cut-off.
+      const now = new Date();
+      try {
+        utimesSync(dest, now, now);
+        return;
+      } catch {
+        // Not there yet: written below.
+      }
+      if (!this.made.has(dir)) {
+        makeDirSync(dir);
+        this.made.add(dir);
+      }
+      const temp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+      try {
+        writeFileSync(temp, body);
+        renameSync(temp, dest);
+      } catch (error) {
+        rmSync(temp, { force: true });
+        throw error;
+      }
+    } catch (error) {
+      const refused = storeRefusal(error);
+      if (refused) throw new StoreRefusedError(`${refusedMessage('segment store', this.url, refused)}: text ${key} not stored`, { ...refused, cause: error });
+      throw new StoreError(`text ${key} not stored in ${this.url}: ${coerceError(error).message}`, { retryable: true, cause: error });
+    }
+  }
+
+  async getText(key: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.textPath(key));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new StoreError(`text ${key} not readable in ${this.url}: ${coerceError(error).message}`, { retryable: true, cause: error });
+    }
   }
 
   /** The whole stored segment (full metadata, its file's path), or undefined when absent or torn. */
@@ -142,10 +190,21 @@ export class FsSegmentStore implements SegmentStore {
         if (info) yield { key: match[1]!, modifiedAt: info.mtime, bytes: info.size };
       }
     }
+    const texts = join(this.dir, 'texts');
+    for (const fan of await readdir(texts).catch(() => [] as string[])) {
+      if (!/^[0-9a-f]{2}$/.test(fan)) continue;
+      for (const name of await readdir(join(texts, fan)).catch(() => [] as string[])) {
+        const match = /^([0-9a-f]{64})\.json$/.exec(name);
+        if (!match || !name.startsWith(fan)) continue;
+        const info = await stat(join(texts, fan, name)).catch(() => undefined);
+        if (info) yield { key: `${TEXT_PREFIX}${match[1]!}`, modifiedAt: info.mtime, bytes: info.size };
+      }
+    }
   }
 
   async remove(key: string): Promise<void> {
-    await rm(this.audioPath(key), { force: true });
+    const text = textKeyOf(key);
+    await rm(text === undefined ? this.audioPath(key) : this.textPath(text), { force: true });
   }
 
   async close(): Promise<void> {}

@@ -58,6 +58,14 @@ class LazySegmentStore implements SegmentStore {
     return (await this.store()).put(key, wavPath, meta);
   }
 
+  async putText(key: string, body: Buffer): Promise<void> {
+    return (await this.store()).putText(key, body);
+  }
+
+  async getText(key: string, signal?: AbortSignal): Promise<Buffer | undefined> {
+    return (await this.store()).getText(key, signal);
+  }
+
   spool(): AudioSpool {
     return new AudioSpool(this.spoolDir);
   }

@@ -1,4 +1,5 @@
-import type { SegmentStore } from './segment-store.js';
+import type { SegmentStore, StoredObject } from './segment-store.js';
+import { textKeyOf } from './text-key.js';
 
 /** What prune did (or, on a dry run, would do). */
 export interface PruneOutcome {
@@ -9,6 +10,8 @@ export interface PruneOutcome {
   keptReferenced: number;
   /** Stored after the cut-off. */
   keptRecent: number;
+  /** Book texts (`texts/<hash>`, see text-key.ts), counted apart from the segments above: removed (dry run: that would be), and kept (held or younger). */
+  texts: { removed: number; kept: number };
 }
 
 /** What prune asks before it removes a segment: whether any book in Redis holds it, claimed atomically (see SegmentRefs). */
@@ -31,9 +34,15 @@ export async function pruneSegments(
   store: SegmentStore,
   options: { cutoff: Date; referenced: ReadonlySet<string>; guard?: PruneGuard; dryRun?: boolean; onRemove?: (key: string) => void },
 ): Promise<PruneOutcome> {
-  const outcome: PruneOutcome = { removed: 0, removedBytes: 0, keptReferenced: 0, keptRecent: 0 };
+  const outcome: PruneOutcome = { removed: 0, removedBytes: 0, keptReferenced: 0, keptRecent: 0, texts: { removed: 0, kept: 0 } };
   const { guard } = options;
   for await (const o of store.list()) {
+    // A book's texts go by the same rule as its segments: only once no book in Redis holds them.
+    if (textKeyOf(o.key) !== undefined) {
+      if (await pruneText(store, o, options)) outcome.texts.removed++;
+      else outcome.texts.kept++;
+      continue;
+    }
     if (o.modifiedAt >= options.cutoff) {
       outcome.keptRecent++;
       continue;
@@ -64,6 +73,21 @@ export async function pruneSegments(
     outcome.removedBytes += o.bytes;
   }
   return outcome;
+}
+
+/** Removes one text object if it is older than the cut-off and no book holds it (claimed as a segment is); true when removed (dry run: would be). */
+async function pruneText(store: SegmentStore, o: StoredObject, options: { cutoff: Date; guard?: PruneGuard; dryRun?: boolean; onRemove?: (key: string) => void }): Promise<boolean> {
+  if (o.modifiedAt >= options.cutoff) return false;
+  const { guard } = options;
+  if (options.dryRun) return !(guard && (await guard.held(o.key)));
+  if (guard && !(await guard.claim(o.key))) return false;
+  try {
+    await store.remove(o.key);
+  } finally {
+    await guard?.release(o.key);
+  }
+  options.onRemove?.(o.key);
+  return true;
 }
 
 /** Parses an age such as `30d`, `12h`, `90m`, `2w`; undefined when it is not one. */

@@ -23,6 +23,7 @@ import { HEAD_METADATA_KEY, decodeHead, encodeHead } from './segment-head-codec.
 import type { SegmentHead, SegmentStore, StoredObject } from './segment-store.js';
 import type { SegmentMeta } from './stored-segment.js';
 import type { S3Location } from './store-location.js';
+import { TEXT_PREFIX, textKeyOf } from './text-key.js';
 
 /** Up to this size a segment goes up in one PUT from memory (a chunk's few seconds are ~200 KB); above, multipart from the file. */
 const SINGLE_PUT_BYTES = 8 * 1024 * 1024;
@@ -38,6 +39,8 @@ type WriteCondition = { IfNoneMatch?: '*'; IfMatch?: string };
 
 /** `<prefix><ab>/<key>.wav`: the directory store's layout, so `aws s3 sync` moves a store either way. */
 const SEGMENT_KEY = /(?:^|\/)([0-9a-f]{2})\/([0-9a-f]{64})\.wav$/;
+/** `<prefix>texts/<ab>/<key>.json`: a text object (see text-key.ts), as the directory store lays it out. */
+const TEXT_OBJECT_KEY = /^texts\/([0-9a-f]{2})\/([0-9a-f]{64})\.json$/;
 
 /** Options of an S3SegmentStore. */
 export interface S3SegmentStoreOptions {
@@ -90,6 +93,32 @@ export class S3SegmentStore implements SegmentStore {
   /** The object key of a segment. */
   objectKey(key: string): string {
     return `${this.location.prefix}${key.slice(0, 2)}/${key}.wav`;
+  }
+
+  /** The object key of a text object. */
+  textObjectKey(key: string): string {
+    return `${this.location.prefix}texts/${key.slice(0, 2)}/${key}.json`;
+  }
+
+  async putText(key: string, body: Buffer): Promise<void> {
+    try {
+      // A plain PUT: the same key always holds the same bytes, and rewriting it refreshes its
+      // LastModified, which prune's age cut-off reads.
+      await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: this.textObjectKey(key), Body: body, ContentType: 'application/json' }));
+    } catch (error) {
+      throw s3Error(error, `PUT of text ${key}`, this.where, this.settings);
+    }
+  }
+
+  async getText(key: string, signal?: AbortSignal): Promise<Buffer | undefined> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.textObjectKey(key) }), signal ? { abortSignal: signal } : {});
+      if (!out.Body) return undefined;
+      return Buffer.from(await out.Body.transformToByteArray());
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw s3Error(error, `GET of text ${key}`, this.where, this.settings);
+    }
   }
 
   async head(key: string, signal?: AbortSignal): Promise<SegmentHead | undefined> {
@@ -231,7 +260,13 @@ export class S3SegmentStore implements SegmentStore {
     try {
       for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.location.bucket, Prefix: this.location.prefix })) {
         for (const o of page.Contents ?? []) {
-          const match = o.Key === undefined ? null : SEGMENT_KEY.exec(o.Key.slice(this.location.prefix.length));
+          const name = o.Key === undefined ? '' : o.Key.slice(this.location.prefix.length);
+          const text = TEXT_OBJECT_KEY.exec(name);
+          if (text) {
+            if (text[1] === text[2]!.slice(0, 2)) yield { key: `${TEXT_PREFIX}${text[2]!}`, modifiedAt: o.LastModified ?? new Date(0), bytes: o.Size ?? 0 };
+            continue;
+          }
+          const match = SEGMENT_KEY.exec(name);
           if (!match || match[1] !== match[2]!.slice(0, 2)) continue;
           yield { key: match[2]!, modifiedAt: o.LastModified ?? new Date(0), bytes: o.Size ?? 0 };
         }
@@ -243,7 +278,8 @@ export class S3SegmentStore implements SegmentStore {
 
   async remove(key: string): Promise<void> {
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.objectKey(key) }));
+      const text = textKeyOf(key);
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: text === undefined ? this.objectKey(key) : this.textObjectKey(text) }));
     } catch (error) {
       if (isNotFound(error)) return;
       throw s3Error(error, `DELETE of segment ${key}`, this.where, this.settings);

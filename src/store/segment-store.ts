@@ -19,6 +19,7 @@ export type SegmentSummary = Omit<SegmentMeta, 'transcript' | 'rejections' | 'ti
 
 /** One stored object, as prune sees it. */
 export interface StoredObject {
+  /** A segment's key, or `texts/<hash>` for a text object (see text-key.ts). */
   key: string;
   /** When it was stored (file mtime or S3 LastModified). */
   modifiedAt: Date;
@@ -58,9 +59,17 @@ export interface SegmentStore {
   spool(): AudioSpool;
   /** Checks at start-up that the store can be reached and written; throws StoreError naming the store and the cause. */
   probe(): Promise<void>;
-  /** Every stored segment (for prune). */
+  /**
+   * Stores a text object (a book's plan or a part's chunk texts, JSON) under `key`, the hash of its
+   * bytes (text-key.ts): readers see all of it or none. One already there is left as it is, its
+   * time refreshed, so a prune's age cut-off spares a text a new book has just asked for.
+   */
+  putText(key: string, body: Buffer): Promise<void>;
+  /** A stored text object, or undefined when it is not in the store. */
+  getText(key: string, signal?: AbortSignal): Promise<Buffer | undefined>;
+  /** Every stored segment and text object (for prune): a text's key is `texts/<hash>`. */
   list(): AsyncIterable<StoredObject>;
-  /** Deletes a stored segment; one already gone is fine. */
+  /** Deletes a stored segment, or a text object named `texts/<hash>`; one already gone is fine. */
   remove(key: string): Promise<void>;
   /** Releases connections; safe to call twice. */
   close(): Promise<void>;

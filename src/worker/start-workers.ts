@@ -15,6 +15,7 @@ import { bookOutputs } from '../store/open-book-output.js';
 import { openSegmentStore } from '../store/open-segment-store.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { SegmentRefs } from '../queue/segment-refs.js';
+import { TextCache } from '../store/text-objects.js';
 import { TokenBudget } from '../queue/token-budget.js';
 import { CallSlots, prefetchFor } from './call-slots.js';
 import type { VerifyOptions } from './narrate-chunk.js';
@@ -27,7 +28,7 @@ import { SupervisedWorker, type Processor } from './supervised-worker.js';
 import { synthesizeProcessor } from './synthesize-processor.js';
 import { withTokenBudget } from './token-limited-narrator.js';
 import { BookLedger } from '../money/book-ledger.js';
-import { loadPrices } from '../money/prices.js';
+import { loadPrices, type PriceTable } from '../money/prices.js';
 import { notifyProcessor } from '../notify/notify-processor.js';
 import { logDeliveryFailures } from '../notify/log-delivery-failures.js';
 import { NOTIFY_QUEUE } from '../queue/names.js';
@@ -49,6 +50,8 @@ export interface WorkerOptions {
   verify?: Partial<VerifyOptions>;
   /** Align readings with their sentences (default: config.align, NARRATE_ALIGN). */
   align?: boolean;
+  /** The price table (default: loadPrices(config.pricesFile), read before anything opens). */
+  prices?: PriceTable;
   /** Watchdog timing, for every worker (default: look every 5 s, recreate a worker stuck for 30 s, give the old one 30 s to finish). */
   watchdog?: { intervalMs?: number; stuckAfterMs?: number; retireWithinMs?: number };
 }
@@ -74,7 +77,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   const { logger } = options;
   const prefix = bullPrefix(config.prefix);
   // Before anything opens: a bad NARRATE_PRICES then stops the process instead of leaving a connection holding it open.
-  const prices = loadPrices(config.pricesFile);
+  const prices = options.prices ?? loadPrices(config.pricesFile);
   const connection = openRedis(config.redis, { worker: true, name: 'narrate-worker' });
   const stopLogging = logRedisWaits(connection, config.redis, logger);
   const store = withStoreMetrics(options.store ?? openSegmentStore(config, { logger }));
@@ -104,6 +107,8 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   for (const q of [queue, finalizeQueue, encodeQueue, enqueueQueue, notifyQueue]) q.on('error', () => undefined);
   const queueDepth = registerQueueDepth(workerMetrics.registry, [queue, enqueueQueue, encodeQueue, finalizeQueue, notifyQueue]);
   const flows = new FlowProducer({ connection, prefix });
+  // Chunk texts and plans, read from the store once per part and kept (they never change).
+  const texts = new TextCache(store);
   const tracker = trackBooks({ redis: connection, prefix: config.prefix, notify: notifyQueue, webhookUrl: config.webhookUrl, logger });
   onOverBudget = (bookId) => {
     logger.warn({ bookId }, 'book reached its cost cap: stopped');
@@ -152,7 +157,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   const outputs = bookOutputs(config.s3);
   const synthesize = supervise(
     queue,
-    synthesizeProcessor({ narrator, store, spool, slots, queue, logger, ledger, refs: new SegmentRefs(connection, config.prefix), verify: { threshold: config.similarityThreshold, ...options.verify }, align: options.align ?? config.align }) as Processor,
+    synthesizeProcessor({ narrator, store, spool, slots, queue, logger, ledger, texts, refs: new SegmentRefs(connection, config.prefix), verify: { threshold: config.similarityThreshold, ...options.verify }, align: options.align ?? config.align }) as Processor,
     {
       // A few jobs more than calls, fetched and looked up ahead, so a call slot never waits on Redis.
       concurrency: slots.size + prefetchFor(slots.size),
@@ -190,7 +195,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   // dead worker's enqueue job comes back like its chunks do, and may do so as often.
   const enqueue = supervise(
     enqueueQueue,
-    enqueueProcessor({ flows, finalize: finalizeQueue, encode: encodeQueue, logger }) as Processor,
+    enqueueProcessor({ flows, finalize: finalizeQueue, encode: encodeQueue, logger, texts }) as Processor,
     {
       concurrency: 4,
       ...redelivered,

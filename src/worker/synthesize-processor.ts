@@ -3,7 +3,8 @@ import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job, type 
 import { DailyBudgetSpentError } from '../money/spend-errors.js';
 import { RateLimitedError, coerceError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { SynthesizeJobData, SynthesizeResult } from '../contracts/job-data.js';
+import type { PartTexts, SynthesizeJobRef, SynthesizeResult } from '../contracts/job-data.js';
+import type { TextCache } from '../store/text-objects.js';
 import { DrainingError } from './call-slots.js';
 import { recordChunk } from './metrics.js';
 import { synthesizeChunk, type SynthesizeDeps } from './synthesize-chunk.js';
@@ -16,13 +17,17 @@ import { synthesizeChunk, type SynthesizeDeps } from './synthesize-chunk.js';
  * - permanent (401, 400, unfaithful after every try): UnrecoverableError, no attempt wasted.
  * - anything else: thrown as is, retried with exponential backoff and jitter.
  */
-export function synthesizeProcessor(deps: SynthesizeDeps & { queue: Queue; logger: Logger }) {
-  return async (job: Job<SynthesizeJobData, SynthesizeResult>, token?: string, signal?: AbortSignal): Promise<SynthesizeResult> => {
+export function synthesizeProcessor(deps: SynthesizeDeps & { queue: Queue; logger: Logger; texts: TextCache }) {
+  return async (job: Job<SynthesizeJobRef, SynthesizeResult>, token?: string, signal?: AbortSignal): Promise<SynthesizeResult> => {
     // Each model call (retries and split halves included) listens on the job's signal; a chunk may
     // legitimately make more than Node's default ten before it is accepted.
     if (signal) setMaxListeners(64, signal);
     try {
-      const result = await synthesizeChunk(job.data, deps, signal);
+      // The chunk's text is in the store with its part's: one read serves the part's every chunk.
+      const part = await deps.texts.json<PartTexts>(job.data.text, `chunk ${job.data.index} of book ${job.data.bookId}`, signal);
+      const chunk = part.chunks.find((c) => c.index === job.data.index);
+      if (!chunk) throw new UnrecoverableError(`chunk ${job.data.index} of book ${job.data.bookId}: not in its part's text ${job.data.text}`);
+      const result = await synthesizeChunk({ bookId: job.data.bookId, ...chunk }, deps, signal);
       recordChunk(result);
       deps.logger.debug({ bookId: job.data.bookId, chunk: job.data.index, cached: result.cached, calls: result.calls }, 'chunk done');
       await deps.ledger?.chunkDone(job.data.bookId, result);

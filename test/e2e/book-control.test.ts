@@ -223,7 +223,7 @@ describe('operating books: list, cancel, retry, pause, clean, money and webhooks
     // --purge: its keys leave Redis.
     const purge = await d.cli(['cancel', id!, '--purge']);
     expect(purge.code, purge.stderr).toBe(0);
-    expect(await redis.exists(bookKeys(d.prefix, id!).record, bookKeys(d.prefix, id!).plan)).toBe(0);
+    expect(await redis.exists(bookKeys(d.prefix, id!).record, bookKeys(d.prefix, id!).done)).toBe(0);
     expect(await redis.exists(`${bullPrefix(d.prefix)}:finalize:${id}`)).toBe(0);
     await stop(w);
   });
@@ -388,7 +388,7 @@ describe('operating books: list, cancel, retry, pause, clean, money and webhooks
     expect(clean.code, clean.stderr).toBe(0);
     expect(clean.stdout).toContain(`removed ${id}`);
     expect(await d.record(id!)).toBeUndefined();
-    expect(await redis.exists(`${bullPrefix(d.prefix)}:finalize:${id}`, bookKeys(d.prefix, id!).plan, `${bullPrefix(d.prefix)}:synthesize:${id}-c0`)).toBe(0);
+    expect(await redis.exists(`${bullPrefix(d.prefix)}:finalize:${id}`, bookKeys(d.prefix, id!).record, `${bullPrefix(d.prefix)}:synthesize:${id}-c0`)).toBe(0);
     expect(JSON.parse((await d.cli(['list', '--json'])).stdout)).toEqual([]);
   });
 });

@@ -5,7 +5,9 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlanDocument } from '../../src/producer/plan-document.js';
-import type { SynthesizeJobData } from '../../src/contracts/job-data.js';
+import type { SynthesizeJobRef } from '../../src/contracts/job-data.js';
+import { FsSegmentStore } from '../../src/store/fs-segment-store.js';
+import { chunkOfJob } from '../helpers/chunk-of-job.js';
 import { SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
 import { bullPrefix } from '../../src/queue/keys.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
@@ -125,16 +127,19 @@ describe('narrate plan', () => {
 
   it('plans exactly the chunks submit enqueues (one code path)', async () => {
     const plan = JSON.parse((await runCli(['plan', join(dir, 'harbour.md'), '--json', '--max-chars', '200'], env)).stdout) as PlanDocument;
-    const submit = await runCli(['submit', join(dir, 'harbour.md'), '--max-chars', '200'], { ...env, REDIS_URL: 'redis://127.0.0.1:6379' });
+    const storeDir = join(dir, 'segments');
+    const submit = await runCli(['submit', join(dir, 'harbour.md'), '--max-chars', '200'], { ...env, REDIS_URL: 'redis://127.0.0.1:6379', NARRATE_STORE_DIR: storeDir });
     expect(submit.code, submit.stderr).toBe(0);
     const bookId = submit.stdout.split('\t')[0]!;
     const connection = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 3 });
-    const queue = new Queue<SynthesizeJobData>(SYNTHESIZE_QUEUE, { connection, prefix: bullPrefix(prefix) });
+    const queue = new Queue<SynthesizeJobRef>(SYNTHESIZE_QUEUE, { connection, prefix: bullPrefix(prefix) });
     try {
       const jobs = (await queue.getJobs(['waiting', 'waiting-children', 'prioritized', 'delayed'])).filter((j) => j.data.bookId === bookId);
-      const queued = jobs.sort((a, b) => a.data.index - b.data.index).map((j) => j.data.text);
-      expect(queued).toEqual(plan.books[0]!.chapters.flatMap((c) => c.chunks.map((k) => k.text)));
-      expect(jobs.every((j) => j.data.language === 'en')).toBe(true);
+      // Jobs carry their part's text key; the chunks are read from the store, as a worker reads them.
+      const store = new FsSegmentStore(storeDir);
+      const chunks = await Promise.all(jobs.sort((a, b) => a.data.index - b.data.index).map((j) => chunkOfJob(store, j.data)));
+      expect(chunks.map((c) => c.text)).toEqual(plan.books[0]!.chapters.flatMap((c) => c.chunks.map((k) => k.text)));
+      expect(chunks.every((c) => c.language === 'en')).toBe(true);
     } finally {
       await queue.close();
       await connection.quit();

@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { BookReport } from '../../src/finalizer/book-report.js';
-import { readBookPlan } from '../../src/queue/book-record.js';
+import { bookKeys } from '../../src/queue/keys.js';
 import { bullPrefix } from '../../src/queue/keys.js';
 import { createS3Client } from '../../src/store/s3-client.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
@@ -107,7 +107,7 @@ describe('books with the same title', () => {
     const out = join(dir, 'queued');
     const slugOf = async (submitted: string) => {
       const bookId = submitted.trim().split('\t')[0]!;
-      return (await readBookPlan(redis, prefix, bookId))!.finalize.slug;
+      return (await redis.hget(bookKeys(prefix, bookId).record, 'slug'))!;
     };
     // No worker runs: the first book stays queued and writes nothing.
     const queued = await runCli(['submit', book.a!, '--out', out], env);

@@ -1,4 +1,4 @@
-import type { BookPlan } from '../../src/contracts/book-plan.js';
+import type { StoredPlan } from '../../src/contracts/job-data.js';
 import { createBookRecord } from '../../src/queue/book-record.js';
 import type { RedisConnection } from '../../src/queue/connection.js';
 
@@ -8,7 +8,7 @@ export interface SeededBooks {
 }
 
 /**
- * Writes `count` book records as a submit does (record, plan, index entry), without their jobs:
+ * Writes `count` book records as a submit does (record with its plan's key, index entry), without their jobs or texts:
  * what listings read, at the scale of a library, in seconds. Book i is titled `${title(i)}` and
  * submitted at `start + floor(i / perMs)` ms, so `perMs` > 1 puts several books in one
  * millisecond (a submit of a whole directory does). Each plan has two chapters of two chunks.
@@ -30,7 +30,7 @@ export async function seedBookRecords(
       // Zero-padded so the id's own order is the submit order too (ties broken by id, as Redis does).
       const bookId = `seeded-${String(i).padStart(6, '0')}`;
       ids.push(bookId);
-      const plan = {
+      const stored = {
         finalize: {
           bookId,
           title: title(i),
@@ -45,9 +45,10 @@ export async function seedBookRecords(
           sources: [`${bookId}.txt`],
           submittedAt: new Date(start + Math.floor(i / perMs)).toISOString(),
         },
-        synthesize: [0, 1, 2, 3].map((index) => ({ bookId, index, text: `Chunk ${index} of ${bookId}.` })),
-      } as unknown as BookPlan;
-      writes.push(createBookRecord(redis, prefix, plan));
+        // The part texts' keys: a listing never reads the store.
+        parts: [],
+      } as unknown as StoredPlan;
+      writes.push(createBookRecord(redis, prefix, { plan: `plan-of-${bookId}`, stored }));
     }
     await Promise.all(writes);
   }

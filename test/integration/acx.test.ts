@@ -15,7 +15,9 @@ import { LoudnessMeter } from '../../src/audio/loudness-meter.js';
 import { ACX_SPEC } from '../../src/finalizer/loudness-presets.js';
 import { frameLength } from '../../src/finalizer/containers/elementary-frames.js';
 import { chunkJobId } from '../../src/queue/build-flow.js';
-import type { FinalizeJobData, SynthesizeJobData } from '../../src/contracts/job-data.js';
+import type { FinalizeJobData, SynthesizeJobRef } from '../../src/contracts/job-data.js';
+import { openSegmentStore } from '../../src/store/open-segment-store.js';
+import { chunkOfJob } from '../helpers/chunk-of-job.js';
 import { createHarness, type Harness } from '../helpers/pipeline.js';
 import { PROSE } from '../helpers/speech.js';
 import { acxChapters } from '../../src/producer/resolve-book-finish.js';
@@ -117,7 +119,14 @@ describe('acx: files ACX accepts, from real speech', () => {
     const book = (await Job.fromId<FinalizeJobData>(h.queues.finalize, bookId))!.data;
     const firstText = async (chapter: number) => {
       const index = book.chunks.findIndex((c) => c.chapter === chapter);
-      return (await Job.fromId<SynthesizeJobData>(h.queues.synthesize, chunkJobId(bookId, index)))!.data.text;
+      const job = (await Job.fromId<SynthesizeJobRef>(h.queues.synthesize, chunkJobId(bookId, index)))!;
+      // The job carries its part's text key: the words are read from the store, as a worker reads them.
+      const store = openSegmentStore(h.config);
+      try {
+        return (await chunkOfJob(store, job.data)).text;
+      } finally {
+        await store.close();
+      }
     };
     expect(await firstText(0)).toBe('Doors, by A. Writer. Narrated by Ann Reed.');
     expect(await firstText(1)).toMatch(/^The First Door\b/);

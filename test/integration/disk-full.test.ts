@@ -16,6 +16,7 @@ import { OUTPUT_FORMATS, type OutputFormat } from '../../src/contracts/job-data.
 import { OfflineNarrator } from '../../src/providers/offline-narrator.js';
 import type { Narrator } from '../../src/providers/narrator.js';
 import { retryBook } from '../../src/books/retry-book.js';
+import { openSegmentStore } from '../../src/store/open-segment-store.js';
 import { FsSegmentStore } from '../../src/store/fs-segment-store.js';
 import { createHarness, type Harness } from '../helpers/pipeline.js';
 import { PROSE } from '../helpers/speech.js';
@@ -97,7 +98,7 @@ describe.skipIf(!root)('a disk that fills while a book is finished (needs root t
 
         // Room again: the book is retried and finished from its segments alone.
         await run('mount', ['-o', 'remount,size=64m', disk]);
-        const outcome = await retryBook(h.connection, { prefix: h.config.prefix, retry: { attempts: h.config.maxAttempts, backoffMs: h.config.backoffMs } }, bookId);
+        const outcome = await retryBook(h.connection, { prefix: h.config.prefix, retry: { attempts: h.config.maxAttempts, backoffMs: h.config.backoffMs }, store: openSegmentStore(h.config) }, bookId);
         expect(outcome.result, outcome.message).toBe('done');
         const [after] = await h.watch([bookId], { narrator });
         expect(after!.state, `${where}: ${after!.reason}`).toBe('done');

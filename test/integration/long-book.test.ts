@@ -11,8 +11,11 @@ import type { Redis } from 'ioredis';
 import { createLogger } from '../../src/logger.js';
 import { openRedis } from '../../src/queue/connection.js';
 import { addParts, enqueueProcessor } from '../../src/producer/enqueue-processor.js';
+import { TextCache } from '../../src/store/text-objects.js';
+import { openSegmentStore } from '../../src/store/open-segment-store.js';
+import type { StoredPlan } from '../../src/contracts/job-data.js';
 import { submitBooks } from '../../src/producer/submit-books.js';
-import { chunkJobId, enqueueJobId, FLOW_CHUNKS } from '../../src/queue/build-flow.js';
+import { chunkJobId, enqueueJobId, FLOW_CHUNKS, partsOf } from '../../src/queue/build-flow.js';
 import type { EnqueueJobData, FinalizeJobData } from '../../src/contracts/job-data.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
 import { bullPrefix } from '../../src/queue/keys.js';
@@ -53,7 +56,8 @@ describe('a book longer than one flow', () => {
   const enqueueWorker = (queues: Harness['queues'], prefix: string) => {
     const flows = new FlowProducer({ connection: workerConnection(), prefix });
     producers.push(flows);
-    return new Worker(ENQUEUE_QUEUE, enqueueProcessor({ flows, finalize: queues.finalize, encode: queues.encode, logger: createLogger('silent'), batch: 40 }), { connection: workerConnection(), prefix });
+    const texts = new TextCache(openSegmentStore(h!.config));
+    return new Worker(ENQUEUE_QUEUE, enqueueProcessor({ flows, finalize: queues.finalize, encode: queues.encode, logger: createLogger('silent'), texts, batch: 40 }), { connection: workerConnection(), prefix });
   };
 
   const harness = async () => (h = await createHarness('long-book', { NARRATE_API_KEY: KEY, NARRATE_BASE_URL: fake.url }));
@@ -117,7 +121,9 @@ describe('a book longer than one flow', () => {
     // What the first worker got in before it died: the first two of the rest's parts.
     const flows = new FlowProducer({ connection: workerConnection(), prefix });
     producers.push(flows);
-    await addParts({ flows, encode: queues.encode }, bookId, enqueueJob.data.parts.slice(0, 2), enqueueJob.data.retry, prefix);
+    const stored = JSON.parse((await openSegmentStore(h!.config).getText(enqueueJob.data.plan))!.toString()) as StoredPlan;
+    const rest = partsOf(stored).slice(enqueueJob.data.from);
+    await addParts({ flows, encode: queues.encode }, bookId, rest.slice(0, 2), enqueueJob.data.retry, prefix);
 
     workers.push(enqueueWorker(queues, prefix));
     await waitUntil('the enqueue job to finish', async () => (await Job.fromId(queues.enqueue, enqueueJobId(bookId))) === undefined, { timeoutMs: 15_000 });

@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { textKey } from '../../src/store/text-key.js';
 import { tone } from '../../src/audio/tone.js';
 import { BOOK_FORMAT } from '../../src/audio/wav-format.js';
 import { writeWav } from '../../src/audio/write-wav.js';
@@ -267,6 +268,22 @@ describe('S3SegmentStore', () => {
     await store.remove(keyOf(1));
     expect(await store.head(keyOf(1))).toBeUndefined();
     await expect(store.remove(keyOf(1))).resolves.toBeUndefined();
+  });
+
+  it('keeps text objects by content beside the segments: read back, listed as texts/<hash>, removed', async () => {
+    const store = open();
+    const body = Buffer.from(JSON.stringify({ chunks: [{ index: 0, text: 'The lamp was lit at dusk.' }] }));
+    const key = textKey(body);
+    expect(await store.getText(key)).toBeUndefined();
+    await store.putText(key, body);
+    await store.putText(key, body);
+    expect((await store.getText(key))?.equals(body)).toBe(true);
+    const listed = [];
+    for await (const o of store.list()) listed.push(o.key);
+    expect(listed).toContain(`texts/${key}`);
+    expect(listed).not.toContain(key);
+    await store.remove(`texts/${key}`);
+    expect(await store.getText(key)).toBeUndefined();
   });
 
   it('start-up check: names the store and the cause, never the secret', async () => {

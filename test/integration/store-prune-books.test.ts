@@ -14,7 +14,7 @@ import { storePruneCommand } from '../../src/cli/store-command.js';
 import type { CliIo } from '../../src/cli/io.js';
 import type { Config } from '../../src/config.js';
 import { submitBooks } from '../../src/producer/submit-books.js';
-import { readBookPlan, removeBookRecord } from '../../src/queue/book-record.js';
+import { readBookShape, removeBookRecord } from '../../src/queue/book-record.js';
 import { bullPrefix } from '../../src/queue/keys.js';
 import { referencedSegments } from '../../src/queue/referenced-segments.js';
 import { removeBookJobs } from '../../src/books/remove-book-jobs.js';
@@ -55,6 +55,8 @@ function slowToReport(store: SegmentStore, ms: number): SegmentStore {
       return found;
     },
     readSamples: (key, wav, signal) => store.readSamples(key, wav, signal),
+    putText: (key, body) => store.putText(key, body),
+    getText: (key, signal) => store.getText(key, signal),
     readMeta: (key, wav, signal) => store.readMeta(key, wav, signal),
     put: async (key, path, meta) => {
       await store.put(key, path, meta);
@@ -73,7 +75,8 @@ async function storedKeys(h: Harness): Promise<string[]> {
   const store = openSegmentStore(h.config);
   try {
     const keys: string[] = [];
-    for await (const o of store.list()) keys.push(o.key);
+    // Segments only: the books' texts (texts/<hash>) are counted apart.
+    for await (const o of store.list()) if (!o.key.startsWith('texts/')) keys.push(o.key);
     return keys.sort();
   } finally {
     await store.close();
@@ -152,7 +155,7 @@ describe('prune while books are in Redis', () => {
       // submitted from a host without the API key, whose settings name another narrator, so nothing
       // holds the segments until a worker records each key before it looks it up: a segment a prune
       // claimed first is gone and bought again, but none is removed under the book once found.
-      await removeBookJobs(h.connection, h.config.prefix, first, await readBookPlan(h.connection, h.config.prefix, first));
+      await removeBookJobs(h.connection, h.config.prefix, first, await readBookShape(h.connection, h.config.prefix, first));
       await removeBookRecord(h.connection, h.config.prefix, first);
       await narrateWhilePruning('rerun', { ...h.config, apiKey: undefined });
       for (const line of lines) expect(fake.callsFor(line), line).toBeLessThanOrEqual(2);
@@ -174,14 +177,14 @@ describe('prune while books are in Redis', () => {
       expect(stored).toHaveLength(3);
 
       // A week on, BullMQ has trimmed the book's jobs; only its record and plan are left in Redis.
-      await removeBookJobs(h.connection, h.config.prefix, bookId, await readBookPlan(h.connection, h.config.prefix, bookId));
+      await removeBookJobs(h.connection, h.config.prefix, bookId, await readBookShape(h.connection, h.config.prefix, bookId));
       expect(await h.queues.synthesize.getJobCounts('completed', 'failed')).toEqual({ completed: 0, failed: 0 });
       // Every segment is older than the cut-off (S3 keeps LastModified to the second).
       await sleep(1_100);
       expect(await prune(h, '0s')).toMatch(/^removed 0 segment\(s\) .* kept 3 used by books in Redis/);
       expect(await storedKeys(h)).toEqual(stored);
 
-      const outcome = await retryBook(h.connection, { prefix: h.config.prefix, retry: { attempts: h.config.maxAttempts, backoffMs: h.config.backoffMs } }, bookId);
+      const outcome = await retryBook(h.connection, { prefix: h.config.prefix, retry: { attempts: h.config.maxAttempts, backoffMs: h.config.backoffMs }, store: openSegmentStore(h.config) }, bookId);
       expect(outcome.result, outcome.message).toBe('done');
       const [after] = await h.watch([bookId]);
       expect(after!.state, after!.reason).toBe('done');
@@ -197,7 +200,7 @@ describe('prune while books are in Redis', () => {
     expect(await storedKeys(h)).toHaveLength(3);
     // The first book leaves Redis (as `narrate clean` removes it): nothing holds its segments any more...
     const firstId = first.submission.books[0]!.bookId;
-    await removeBookJobs(h.connection, h.config.prefix, firstId, await readBookPlan(h.connection, h.config.prefix, firstId));
+    await removeBookJobs(h.connection, h.config.prefix, firstId, await readBookShape(h.connection, h.config.prefix, firstId));
     await removeBookRecord(h.connection, h.config.prefix, firstId);
     await sleep(1_100);
     expect(await prune(h, '0s', true)).toMatch(/^would remove 3 segment\(s\)/);

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { planParts } from '../../../src/finalizer/plan-parts.js';
-import type { BookPlan } from '../../../src/contracts/book-plan.js';
-import { buildFlow, chunkJobId, enqueueJobId, FLOW_CHUNKS, partJobId } from '../../../src/queue/build-flow.js';
-import type { EnqueueJobData, PartJobData, SynthesizeJobData } from '../../../src/contracts/job-data.js';
+import { buildFlow, chunkJobId, enqueueJobId, FLOW_CHUNKS, partJobId, partsOf, type StoredBook } from '../../../src/queue/build-flow.js';
+import type { EnqueueJobData, PartJobData, SynthesizeJobRef } from '../../../src/contracts/job-data.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../../../src/queue/names.js';
 
-/** A book of `chunks` chunks of 600 characters, a new chapter every `perChapter`. */
-function plan(chunks: number, perChapter = chunks): BookPlan {
+/** A book of `chunks` chunks of 600 characters, a new chapter every `perChapter`, its texts in the store (part i's under key `part-i`). */
+function plan(chunks: number, perChapter = chunks): StoredBook & { finalize: StoredBook['stored']['finalize'] } {
   const bookId = 'tale-abc';
   const list = Array.from({ length: chunks }, (_, index) => ({
     index,
@@ -14,8 +13,7 @@ function plan(chunks: number, perChapter = chunks): BookPlan {
     pauseAfter: (index % perChapter === perChapter - 1 ? 'chapter' : 'paragraph') as 'chapter' | 'paragraph',
     text: 'x'.repeat(600),
   }));
-  return {
-    finalize: {
+  const finalize: StoredBook['stored']['finalize'] = {
       bookId,
       title: 'Tale',
       author: 'Anon',
@@ -30,9 +28,8 @@ function plan(chunks: number, perChapter = chunks): BookPlan {
       language: 'en',
       finish: { loudness: 'off', narrator: 'alloy', credits: false, split: false },
       submittedAt: '2026-11-24T00:00:00.000Z',
-    },
-    synthesize: list.map((c): SynthesizeJobData => ({ bookId, index: c.index, chapter: c.chapter, text: `Chunk ${c.index}.`, voice: 'alloy', style: '', language: 'en' })),
   };
+  return { plan: 'plan-key', stored: { finalize, parts: finalize.parts.map((p) => `part-${p.part}`) }, finalize };
 }
 
 const retry = { attempts: 4, backoffMs: 500 };
@@ -51,7 +48,8 @@ describe('buildFlow', () => {
     const chunks = parts.flatMap((part) => part.children!.map((c) => ({ part: part.data as PartJobData, c })));
     expect(chunks.map(({ c }) => c.queueName)).toEqual(Array(20).fill(SYNTHESIZE_QUEUE));
     expect(chunks.map(({ c }) => c.opts?.jobId)).toEqual(Array.from({ length: 20 }, (_, i) => chunkJobId('tale-abc', i)));
-    for (const { part, c } of chunks) expect((c.data as SynthesizeJobData).chapter).toBe(part.chapter);
+    // A chunk job carries its book, its index and its part's text key: never the text.
+    for (const { part, c } of chunks) expect(c.data).toEqual({ bookId: 'tale-abc', index: (c.data as SynthesizeJobRef).index, text: `part-${part.part}` });
     expect(chunks[0]!.c.opts).toMatchObject({ attempts: 4, backoff: { delay: 500 }, failParentOnFailure: true });
     // A part knows its neighbours' pause, its chapter's parts and whether it ends the book.
     const datas = parts.map((c) => c.data as PartJobData);
@@ -62,20 +60,22 @@ describe('buildFlow', () => {
     expect(chapter2[0]!.pauseBefore).toBe('chapter');
   });
 
-  it('gives a longer book one enqueue child holding the rest of its parts, each with its chunks, in order', () => {
+  it('gives a longer book one enqueue child pointing at its stored plan and the first part left to add', () => {
     const p = plan(FLOW_CHUNKS + 37, 30);
     const flow = buildFlow(p, '{p}', retry);
     const enqueue = flow.children!.filter((c) => c.queueName === ENQUEUE_QUEUE);
     const carried = flow.children!.filter((c) => c.queueName === ENCODE_QUEUE);
-    const carriedChunks = carried.flatMap((c) => c.children!.map((x) => (x.data as SynthesizeJobData).index));
+    const carriedChunks = carried.flatMap((c) => c.children!.map((x) => (x.data as SynthesizeJobRef).index));
     expect(carriedChunks.length).toBeLessThanOrEqual(FLOW_CHUNKS);
     expect(carriedChunks).toEqual(Array.from({ length: carriedChunks.length }, (_, i) => i));
     expect(enqueue).toHaveLength(1);
     const data = enqueue[0]!.data as EnqueueJobData;
-    expect(data.parts.flatMap((x) => x.chunks.map((c) => c.index))).toEqual(Array.from({ length: FLOW_CHUNKS + 37 - carriedChunks.length }, (_, i) => carriedChunks.length + i));
-    expect(data.parts.map((x) => x.data.part)).toEqual(p.finalize.parts.slice(carried.length).map((x) => x.part));
-    expect(data.retry).toEqual(retry);
-    // It fails the book if it cannot add them, and it does not keep the text once it has.
+    expect(data).toEqual({ bookId: 'tale-abc', plan: 'plan-key', from: carried.length, retry });
+    // What the enqueue stage adds from the stored plan: every other chunk, once, in order.
+    const rest = partsOf(p.stored).slice(data.from);
+    expect(rest.flatMap((x) => x.chunks.map((c) => c.index))).toEqual(Array.from({ length: FLOW_CHUNKS + 37 - carriedChunks.length }, (_, i) => carriedChunks.length + i));
+    expect(JSON.stringify(data).length).toBeLessThan(200);
+    // It fails the book if it cannot add them, and is not kept once it has.
     expect(enqueue[0]!.opts).toMatchObject({ jobId: enqueueJobId('tale-abc'), failParentOnFailure: true, removeOnComplete: true });
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { textKey } from '../../../src/store/text-key.js';
 import { tone } from '../../../src/audio/tone.js';
 import { BOOK_FORMAT } from '../../../src/audio/wav-format.js';
 import { writeWav } from '../../../src/audio/write-wav.js';
@@ -44,6 +45,21 @@ describe('FsSegmentStore', () => {
     const spooled = await store.spool().fromBuffer(writeWav(BOOK_FORMAT, pcm));
     await store.put(KEY, spooled.path, meta(transcript));
   }
+
+  it('keeps text objects by content beside the segments: read back, listed as texts/<hash>, removed', async () => {
+    const body = Buffer.from(JSON.stringify({ chunks: [{ index: 0, text: 'The lamp was lit at dusk.' }] }));
+    const key = textKey(body);
+    expect(await store.getText(key)).toBeUndefined();
+    await store.putText(key, body);
+    // Stored again (a rerun, a second book of the same text): still one object, its time refreshed.
+    await store.putText(key, body);
+    expect((await store.getText(key))?.equals(body)).toBe(true);
+    const listed = [];
+    for await (const o of store.list()) listed.push(o.key);
+    expect(listed.filter((k) => k.includes(key))).toEqual([`texts/${key}`]);
+    await store.remove(`texts/${key}`);
+    expect(await store.getText(key)).toBeUndefined();
+  });
 
   it('answers undefined for a segment never stored', async () => {
     expect(await store.get('cd'.padEnd(64, '1'))).toBeUndefined();

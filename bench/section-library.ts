@@ -1,0 +1,159 @@
+/**
+ * Section 9: a library submitted at once. `narrate submit` of many small two-chapter books and of a
+ * few 10-hour books (around-the-world.txt, each copy its own book), each into a private
+ * redis-server so nothing else counts: Redis bytes (INFO memory's used_memory before and after),
+ * the submit's wall time and its peak memory (maxRSS from /usr/bin/time). A long book's flow holds
+ * only its first parts; its `enqueue` job adds the rest once a worker takes it, so the long books
+ * are measured again after the enqueue stage has added every chunk (run here, no narration).
+ */
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FlowProducer, Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { CORPUS } from '../test/helpers/corpus.js';
+import { privateRedis, type PrivateRedis } from '../test/helpers/redis-server.js';
+import { enqueueProcessor } from '../src/producer/enqueue-processor.js';
+import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE } from '../src/queue/names.js';
+import { bullPrefix } from '../src/queue/keys.js';
+import { createLogger } from '../src/logger.js';
+import { openSegmentStore } from '../src/store/open-segment-store.js';
+import { TextCache } from '../src/store/text-objects.js';
+import { removeDir, tempDir } from './cleanup.js';
+import type { BenchOptions } from './options.js';
+import { ROOT, run } from './processes.js';
+import type { Report } from './report.js';
+import { fixed, mb } from './stats.js';
+
+const S = '12 library';
+const PREFIX = 'bench-library';
+/** The checkout whose `bin/narrate.js` submits (built): this one, or BENCH_LIBRARY_ROOT (e.g. a copy of an older build, for a baseline). */
+const CLI_ROOT = process.env.BENCH_LIBRARY_ROOT ?? ROOT;
+
+/**
+ * The layout before text left Redis (commit ba69d1a, measured by this section on this machine:
+ * `npm run bench -- --only library` at that commit, with the same 10,000 and 10 books): kept here
+ * because this code no longer makes that layout.
+ */
+const BEFORE = {
+  commit: 'ba69d1a',
+  smallBytesPerBook: 12_767,
+  longBytesPerChunkAfterSubmit: 3_562,
+  longBytesPerChunkAfterEnqueue: 5_180,
+  perBook: 2_419,
+  perChunk: 5_174,
+  submitSeconds: 255.6,
+  submitPeakRss: 322 * 1024 * 1024,
+};
+
+export interface SubmitMeasure {
+  books: number;
+  chunks: number;
+  bytes: number;
+  /** Bytes once the enqueue stage has added every chunk of every book. */
+  bytesExpanded: number;
+  seconds: number;
+  peakRss: number;
+}
+
+export async function librarySection(o: BenchOptions, report: Report): Promise<void> {
+  process.stdout.write(`\n[12] library: ${o.libraryBooks} two-chapter books and ${o.libraryLongBooks} 10-hour books submitted to a private redis-server\n`);
+  const dir = await tempDir('library');
+  try {
+    const small = join(dir, 'small');
+    await mkdir(small);
+    for (let i = 0; i < o.libraryBooks; i++) {
+      await writeFile(join(small, `book-${String(i).padStart(5, '0')}.md`), smallBook(i));
+    }
+    const long = join(dir, 'long');
+    await mkdir(long);
+    for (let i = 0; i < o.libraryLongBooks; i++) await copyFile(join(CORPUS, 'around-the-world.txt'), join(long, `around-the-world-${i}.txt`));
+
+    const a = await measureSubmit(dir, 'small', small);
+    const b = await measureSubmit(dir, 'long', long);
+    // bytes = books × perBook + chunks × perChunk, solved from the two runs (after every chunk is a job).
+    const det = a.books * b.chunks - b.books * a.chunks;
+    const perBook = (a.bytesExpanded * b.chunks - b.bytesExpanded * a.chunks) / det;
+    const perChunk = (a.books * b.bytesExpanded - b.books * a.bytesExpanded) / det;
+    const side = (now: number, before: number, unit: (n: number) => string) => (Number.isFinite(before) ? `${unit(now)} (before: ${unit(before)}, ×${fixed(now / before, 2)})` : unit(now));
+    const bytes = (n: number) => `${Math.round(n)} B`;
+    report.add({ section: S, metric: `small books: books / chunks queued`, value: `${a.books} / ${a.chunks}` });
+    report.add({ section: S, metric: 'small books: Redis bytes per book, all in', value: side(a.bytesExpanded / a.books, BEFORE.smallBytesPerBook, bytes) });
+    report.add({ section: S, metric: 'small books: submit wall time', value: side(a.seconds, BEFORE.submitSeconds, secs1), target: '≈ 60 s for 10,000', ok: a.seconds <= 90 * (o.libraryBooks / 10_000) });
+    report.add({ section: S, metric: 'small books: submit peak RSS (maxRSS)', value: side(a.peakRss, BEFORE.submitPeakRss, mb) });
+    report.add({ section: S, metric: 'long books: books / chunks', value: `${b.books} / ${b.chunks}` });
+    report.add({ section: S, metric: 'long books: Redis bytes per chunk right after submit', value: side(b.bytes / b.chunks, BEFORE.longBytesPerChunkAfterSubmit, bytes) });
+    report.add({ section: S, metric: 'long books: Redis bytes per chunk once every chunk is a job', value: side(b.bytesExpanded / b.chunks, BEFORE.longBytesPerChunkAfterEnqueue, bytes) });
+    report.add({ section: S, metric: 'long books: submit wall time / peak RSS', value: `${secs1(b.seconds)} / ${mb(b.peakRss)}` });
+    report.add({ section: S, metric: 'Redis bytes per book (fitted: bytes = books × a + chunks × b)', value: side(perBook, BEFORE.perBook, bytes), target: '≤ 3 KB', ok: perBook <= 3 * 1024 });
+    report.add({ section: S, metric: 'Redis bytes per queued chunk (fitted)', value: side(perChunk, BEFORE.perChunk, bytes), target: '≤ 400 B', ok: perChunk <= 400 });
+    report.summary.push(`library: ${Math.round(perChunk)} B/chunk, ${Math.round(perBook)} B/book, ${o.libraryBooks} books submitted in ${secs1(a.seconds)}`);
+  } finally {
+    await removeDir(dir);
+  }
+}
+
+function secs1(s: number): string {
+  return `${fixed(s, 1)} s`;
+}
+
+/** A small book of two chapters: one chunk each. Every book's words differ, so no two share a text. */
+function smallBook(i: number): string {
+  const para = (n: number) => `The keeper of lighthouse number ${i} climbed the stair for the ${n === 1 ? 'first' : 'second'} time that night, lit the lamp at dusk and watched the ships come home.`;
+  return `# Book ${i}\n\n## One\n\n${para(1)}\n\n## Two\n\n${para(2)}\n`;
+}
+
+/** One `narrate submit` of `books` into a fresh private redis-server. */
+async function measureSubmit(dir: string, name: string, books: string): Promise<SubmitMeasure> {
+  const redisDir = join(dir, `redis-${name}`);
+  await mkdir(redisDir);
+  const server = await privateRedis(redisDir);
+  await server.start();
+  const redis = new Redis(server.url, { maxRetriesPerRequest: null });
+  try {
+    const before = await usedMemory(redis);
+    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', REDIS_URL: server.url, NARRATE_PREFIX: PREFIX, NARRATE_LOG_LEVEL: 'silent', NARRATE_STORE_DIR: join(dir, `store-${name}`) };
+    const started = Date.now();
+    const r = await run('/usr/bin/time', ['-f', 'maxrss-kb %M', process.execPath, join(CLI_ROOT, 'bin/narrate.js'), 'submit', books, '--out', join(dir, `out-${name}`), '--format', 'mp3'], 1_800_000, { env });
+    const seconds = (Date.now() - started) / 1000;
+    if (r.code !== 0) throw new Error(`narrate submit ${name} exited ${r.code}: ${r.stderr.slice(-800)}`);
+    const rss = /maxrss-kb (\d+)/.exec(r.stderr);
+    const queued = [...r.stdout.matchAll(/\t(\d+) chunks$/gm)].map((m) => Number(m[1]));
+    const bytes = (await usedMemory(redis)) - before;
+    await runEnqueueStage(server, join(dir, `store-${name}`));
+    const bytesExpanded = (await usedMemory(redis)) - before;
+    return { books: queued.length, chunks: queued.reduce((s, n) => s + n, 0), bytes, bytesExpanded, seconds, peakRss: rss ? Number(rss[1]) * 1024 : NaN };
+  } finally {
+    redis.disconnect();
+    await server.kill();
+  }
+}
+
+async function usedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info('memory');
+  return Number(/^used_memory:(\d+)/m.exec(info)?.[1]);
+}
+
+/** Runs every `enqueue` job (nothing else), so every chunk of every book is a job in Redis. */
+async function runEnqueueStage(server: PrivateRedis, storeDir: string): Promise<void> {
+  const connection = new Redis(server.url, { maxRetriesPerRequest: null });
+  const prefix = bullPrefix(PREFIX);
+  const flows = new FlowProducer({ connection, prefix });
+  const finalize = new Queue(FINALIZE_QUEUE, { connection, prefix });
+  const encode = new Queue(ENCODE_QUEUE, { connection, prefix });
+  const enqueue = new Queue(ENQUEUE_QUEUE, { connection, prefix });
+  const store = openSegmentStore({ store: { kind: 'file', dir: storeDir }, s3: undefined } as never);
+  const logger = createLogger('silent');
+  const worker = new Worker(ENQUEUE_QUEUE, enqueueProcessor({ flows, finalize, encode, logger, texts: new TextCache(store) }), { connection, prefix, concurrency: 4 });
+  try {
+    for (;;) {
+      const counts = await enqueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');
+      if (counts.failed) throw new Error(`an enqueue job failed: ${(await enqueue.getFailed())[0]?.failedReason}`);
+      if ((counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0) === 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await worker.close();
+    await Promise.all([flows.close(), finalize.close(), encode.close(), enqueue.close(), store.close()]);
+    connection.disconnect();
+  }
+}

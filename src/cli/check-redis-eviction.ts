@@ -1,0 +1,62 @@
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { checkEvictionPolicy } from '../queue/check-eviction-policy.js';
+import { connectRedis, openRedis, type RedisConnection } from '../queue/connection.js';
+import { describeRedis } from '../queue/redis-target.js';
+import { logRedisWaits } from '../worker/log-redis-waits.js';
+import type { CliIo } from './io.js';
+
+/**
+ * Stops a worker or `run` (ConfigError, exit 2) on a Redis that evicts keys; warns when Redis will
+ * not say. Called once every flag, variable and file has been checked, so a usage or config error
+ * never waits on Redis.
+ *
+ * `wait`: a worker's way. It never gives up on Redis (it reconnects forever, saying so in its log),
+ * so the check waits with it; `signal` ends the wait (a SIGTERM while Redis is down), answering
+ * false. Without `wait`, an unreachable Redis is an error within connectRedis's time-out, as for
+ * every other command.
+ */
+export async function checkRedisEviction(config: Config, io: CliIo, wait?: { logger: Logger; signal: AbortSignal }): Promise<boolean> {
+  let connection: RedisConnection;
+  if (wait) {
+    const opened = openRedis(config.redis, { worker: true, name: 'narrate-check' });
+    const stopLogging = logRedisWaits(opened, config.redis, wait.logger);
+    try {
+      const ready = await untilReady(opened, wait.signal);
+      if (!ready) {
+        opened.disconnect();
+        return false;
+      }
+    } finally {
+      stopLogging();
+    }
+    connection = opened;
+  } else {
+    connection = await connectRedis(config.redis, { name: 'narrate-check' });
+  }
+  try {
+    const { warning } = await checkEvictionPolicy(connection, describeRedis(config.redis));
+    if (warning) io.stderr.write(`warning: ${warning}\n`);
+    return true;
+  } finally {
+    await connection.quit().catch(() => connection.disconnect());
+  }
+}
+
+/** Resolves true once `connection` is ready, false if `signal` aborts first. */
+function untilReady(connection: RedisConnection, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (connection.status === 'ready') return resolve(true);
+    if (signal.aborted) return resolve(false);
+    const onReady = () => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    };
+    const onAbort = () => {
+      connection.off('ready', onReady);
+      resolve(false);
+    };
+    connection.once('ready', onReady);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
