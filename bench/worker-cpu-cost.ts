@@ -90,8 +90,8 @@ if (values.base !== undefined) {
     const ours = replyToSegment({ AudioDataExtractor, readSpooledAudio, AudioSpool, FsSegmentStore }, join(dir, 'ours'));
     const theirs = replyToSegment(base.path, join(dir, 'base'));
     for (let i = 0; i < 10; i++) {
-      await ours();
-      await theirs();
+      await (await ours())();
+      await (await theirs())();
     }
     // Round by round, alternating which goes first; the medians: a burst of another process's work
     // lands in a few rounds of either side, not in one side's figure.
@@ -117,22 +117,29 @@ if (values.base !== undefined) {
   }
 }
 
-/** A reply decoded into a spool and put into a directory store, by the given code. */
-function replyToSegment(path: ReplyPath, root: string): () => Promise<void> {
+/**
+ * A reply decoded into a spool and put into a directory store, by the given code; returns what
+ * removes the segment again (not measured), so the run does not fill the disk: 600 segments kept
+ * made the kernel reclaim pages during the writes, and that cost moved from run to run.
+ */
+function replyToSegment(path: ReplyPath, root: string): () => Promise<() => Promise<void>> {
   const ownSpool = new path.AudioSpool(join(root, '.spool'));
   const ownStore = new path.FsSegmentStore(join(root, 'store'));
   let n = 0;
   return async () => {
     const file = await extractWith(path, ownSpool);
-    await ownStore.put(`seg${n++}`, file.path, meta(file.durationMs));
+    const key = `seg${n++}`;
+    await ownStore.put(key, file.path, meta(file.durationMs));
+    return () => ownStore.remove(key);
   };
 }
 
-/** CPU (user + system) of one round of `fn`, in ms. */
-async function cpuOf(fn: () => Promise<void>): Promise<number> {
+/** CPU (user + system) of one round of `fn`, in ms; what it returns to clean up runs after the measurement. */
+async function cpuOf(fn: () => Promise<() => Promise<void>>): Promise<number> {
   const start = process.cpuUsage();
-  await fn();
+  const cleanup = await fn();
   const used = process.cpuUsage(start);
+  await cleanup();
   return (used.user + used.system) / 1000;
 }
 
