@@ -9,8 +9,9 @@ import type { CliIo } from './io.js';
 
 /**
  * Stops a worker or `run` (ConfigError, exit 2) on a Redis that evicts keys, or whose fleet spreads
- * its books over another NARRATE_SHARDS (see joinFleetShards); warns when Redis will not say. Called once every flag, variable and file has been checked, so a usage or config error
- * never waits on Redis.
+ * its books over another NARRATE_SHARDS (see joinFleetShards); warns when Redis will not say.
+ * Called once every flag, variable and file has been checked, so a usage or config error never
+ * waits on Redis.
  *
  * `wait`: a worker's way. It never gives up on Redis (it reconnects forever, saying so in its log),
  * so the check waits with it; `signal` ends the wait (a SIGTERM while Redis is down), answering
