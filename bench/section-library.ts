@@ -6,7 +6,8 @@
  * as its record and its place in the admission list; workers move books into BullMQ as the enqueue
  * queue empties, and add their chunks only while the synthesize queue has room (NARRATE_ADMIT_CHUNKS). Side by side, in the same run: the same books with every chunk
  * admitted (the window disabled), which is how they sat in Redis before the admission stage. Then
- * the first page of `narrate list` and of the Books page over as many book records (library-listings.ts).
+ * the first page of `narrate list` and of the Books page over as many book records (library-listings.ts),
+ * and the spread of small books' keys and memory over a 3-master Redis Cluster (library-cluster-spread.ts).
  *
  *   npm run bench -- --only library [--library-books 10000] [--library-long-books 10]
  */
@@ -20,7 +21,7 @@ import { ADMISSION_LIMITER, enqueueProcessor } from '../src/producer/enqueue-pro
 import { promoteBooks } from '../src/producer/promote-books.js';
 import { BookFlowProducer } from '../src/queue/book-flow-producer.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../src/queue/names.js';
-import { admitKey, bullPrefix } from '../src/queue/keys.js';
+import { admitKeyIn, bullPrefix } from '../src/queue/keys.js';
 import { createLogger } from '../src/logger.js';
 import { openSegmentStore } from '../src/store/open-segment-store.js';
 import { TextCache } from '../src/store/text-objects.js';
@@ -30,6 +31,7 @@ import { ROOT, run } from './processes.js';
 import type { Report } from './report.js';
 import { fixed, mb } from './stats.js';
 import { libraryListings } from './library-listings.js';
+import { clusterSpread } from './library-cluster-spread.js';
 
 const S = '12 library';
 const PREFIX = 'bench-library';
@@ -87,6 +89,7 @@ export async function librarySection(o: BenchOptions, report: Report): Promise<v
     report.summary.push(`library: queued ${Math.round(queued.perChunk)} B/chunk + ${Math.round(queued.perBook)} B/book; ${o.libraryBooks} books submitted in ${secs1(a.seconds)}`);
     // The first page of `narrate list` and of the Books page over as many book records.
     await libraryListings({ ...o, listingBooks: o.libraryBooks }, report, S);
+    await clusterSpread(o, report, S, dir, smallBook);
   } finally {
     await removeDir(dir);
   }
@@ -154,7 +157,7 @@ async function admitAll(server: PrivateRedis, storeDir: string): Promise<void> {
   // No window: every chunk of every book admitted, as before the admission stage.
   const texts = new TextCache(store);
   // Every book into BullMQ (its finalize and enqueue jobs), then every chunk admitted.
-  while ((await connection.llen(admitKey(PREFIX))) > 0) await promoteBooks({ redis: connection, prefix: PREFIX, producer: flows, finalize, enqueue, texts, logger, ahead: Number.MAX_SAFE_INTEGER });
+  while ((await connection.llen(admitKeyIn(prefix))) > 0) await promoteBooks({ redis: connection, prefix: PREFIX, shardPrefix: prefix, producer: flows, finalize, enqueue, texts, logger, ahead: Number.MAX_SAFE_INTEGER });
   const processor = enqueueProcessor({ flows, finalize, encode, synthesize, enqueue, logger, texts, retry: { attempts: 5, backoffMs: 1_000 }, window: Number.MAX_SAFE_INTEGER });
   const worker = new Worker(ENQUEUE_QUEUE, processor, { connection, prefix, concurrency: 4, limiter: ADMISSION_LIMITER });
   try {

@@ -7,7 +7,7 @@ import type { BookFlowProducer } from '../queue/book-flow-producer.js';
 import { STOPPED_STATES, setBookState } from '../queue/book-record.js';
 import { buildFlow } from '../queue/build-flow.js';
 import type { RedisConnection } from '../queue/connection.js';
-import { admitKey, bookKeys, bullPrefix } from '../queue/keys.js';
+import { admitKeyIn, bookKeys } from '../queue/keys.js';
 import type { TextCache } from '../store/text-objects.js';
 
 /** Books kept in the enqueue queue ahead of admission: enough that it never runs dry, few enough that a waiting book costs only its record. */
@@ -21,6 +21,8 @@ export interface PromoteDeps {
   redis: RedisConnection;
   /** The deployment's prefix (NARRATE_PREFIX). */
   prefix: string;
+  /** The shard whose admission list this promotes (one of shardPrefixes; `{prefix}` with one shard): `finalize` and `enqueue` are its queues. */
+  shardPrefix: string;
   producer: BookFlowProducer;
   finalize: Queue;
   enqueue: Queue;
@@ -39,7 +41,7 @@ export interface PromoteDeps {
  * time across the fleet (a lock in Redis); answers how many books went in.
  */
 export async function promoteBooks(deps: PromoteDeps): Promise<number> {
-  const list = admitKey(deps.prefix);
+  const list = admitKeyIn(deps.shardPrefix);
   const lock = `${list}:lock`;
   const token = randomBytes(8).toString('hex');
   if ((await deps.redis.set(lock, token, 'PX', 30_000, 'NX')) !== 'OK') return 0;
@@ -67,7 +69,7 @@ export async function promoteBooks(deps: PromoteDeps): Promise<number> {
         deps.logger.error({ bookId, err: reason }, 'book not admitted: its plan is missing from the store');
         continue;
       }
-      await deps.producer.addWith(buildFlow({ plan, stored }, bullPrefix(deps.prefix)), (multi) => multi.lrem(list, 1, bookId));
+      await deps.producer.addWith(buildFlow({ plan, stored }, deps.shardPrefix), (multi) => multi.lrem(list, 1, bookId));
       promoted++;
     }
     return promoted;

@@ -2,14 +2,13 @@ import { readFile } from 'node:fs/promises';
 import type { RedisConnection as Redis } from '../queue/connection.js';
 import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
-
-import { addBookRecord, submittedBook } from '../queue/book-record.js';
+import { addBookRecord, fleetSpendAfterRecord, submittedBook } from '../queue/book-record.js';
 import { estimateCost, formatUsd, type CostEstimate } from '../money/estimate-cost.js';
 import { loadPrices, pricesFor } from '../money/prices.js';
 import { callCostUsd } from '../money/call-cost.js';
 import { narratorIdentity } from '../providers/narrator-identity.js';
 import { chunkSegmentKey } from '../providers/chunk-segment-key.js';
-import { admitKey } from '../queue/keys.js';
+import { bookAdmitKey } from '../queue/keys.js';
 import type { BookPlan } from '../contracts/book-plan.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { openSegmentStore } from '../store/open-segment-store.js';
@@ -169,11 +168,13 @@ async function queueBook(
 ): Promise<void> {
   const stored = await storeBookPlan(store, book.plan);
   const { plan: _plan, segmentKeys, ...fields } = book;
+  // The book's record and its place in its shard's admission list, in one MULTI (one slot in a Cluster).
   const multi = addBookRecord(connection.multi(), config.prefix, stored, { ...fields, segmentKeys: [...segmentKeys, ...stored.objects] });
-  multi.rpush(admitKey(config.prefix), stored.stored.finalize.bookId);
+  multi.rpush(bookAdmitKey(config.prefix, stored.stored.finalize.bookId), stored.stored.finalize.bookId);
   const results = await multi.exec();
   if (!results) throw new Error(`book ${stored.stored.finalize.bookId}: Redis discarded the MULTI that queues it`);
   for (const [error] of results) if (error) throw error;
+  await fleetSpendAfterRecord(connection, config.prefix, fields);
   await storeBookPlan(store, book.plan);
 }
 

@@ -12,7 +12,7 @@ import { listBooks } from '../../src/books/list-books.js';
 import { readBookStatus } from '../../src/books/book-status.js';
 import { submitBooks } from '../../src/producer/submit-books.js';
 import { waitingChunks } from '../../src/producer/enqueue-processor.js';
-import { admitKey } from '../../src/queue/keys.js';
+import { bookAdmitKey } from '../../src/queue/keys.js';
 import { startFakeModel, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { createHarness, type Harness } from '../helpers/pipeline.js';
 
@@ -96,7 +96,7 @@ describe('admission: chunks enter Redis only while the synthesize queue has room
     // The cancelled book was never admitted: not one call, no job, and out of the admission list.
     expect(callsOf('third')).toEqual([0, 0, 0, 0, 0, 0]);
     expect(await h.queues.finalize.getJobState(ids[2]!)).toBe('unknown');
-    expect(await h.connection.lrange(admitKey(h.config.prefix), 0, -1)).toEqual([]);
+    expect(await h.connection.lrange(bookAdmitKey(h.config.prefix, ids[2]!), 0, -1)).toEqual([]);
     expect((await listBooks(h.connection, h.config.prefix)).find((b) => b.bookId === ids[2])).toMatchObject({ state: 'cancelled', chunksDone: 0 });
   }, 120_000);
 });

@@ -85,7 +85,7 @@ describe('a book longer than one flow', () => {
     const { books } = await submitBooks([book.path], { outDir: dir, format: 'wav', maxChars: book.maxChars }, config, connection);
     const producer = new BookFlowProducer({ connection: workerConnection(), prefix: bullPrefix(config.prefix) });
     producers.push(producer);
-    const promoted = await promoteBooks({ redis: connection, prefix: config.prefix, producer, finalize: queues.finalize, enqueue: queues.enqueue, texts: new TextCache(openSegmentStore(config)), logger: createLogger('silent') });
+    const promoted = await promoteBooks({ redis: connection, prefix: config.prefix, shardPrefix: bullPrefix(config.prefix), producer, finalize: queues.finalize, enqueue: queues.enqueue, texts: new TextCache(openSegmentStore(config)), logger: createLogger('silent') });
     expect(promoted).toBe(1);
     return { book, bookId: books[0]!.bookId, queues, prefix: bullPrefix(config.prefix) };
   }
