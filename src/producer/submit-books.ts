@@ -82,6 +82,8 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
   // the keys they actually use as they go, whatever their settings).
   const reader = narratorIdentity(config);
   const identities = new Map<LoadedBook, string>();
+  // The output is listed once for the whole submit, not once per batch (see PrepareMode.listings).
+  const listings = new Map<string, ReadonlySet<string>>();
   const queued = async (book: LoadedBook): Promise<string | undefined> => {
     const identity = await submissionIdentity(book, options, config, (path) => readFile(path));
     identities.set(book, identity);
@@ -90,15 +92,17 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
   try {
     for (let from = 0; from < expanded.paths.length; from += SUBMIT_BATCH) {
       const batch = expanded.paths.slice(from, from + SUBMIT_BATCH);
-      const prepared = await prepareBooks(batch, options, config, { claims: slugClaims(connection, config.prefix), queued, attributionCache: redisAttributionCache(connection, config.prefix) });
+      const prepared = await prepareBooks(batch, options, config, { claims: slugClaims(connection, config.prefix), queued, attributionCache: redisAttributionCache(connection, config.prefix), listings });
       submission.failures.push(...prepared.failures);
       submission.warnings.push(...prepared.warnings);
       for (const s of prepared.skipped) {
         submission.skipped.push(s);
         progress.skipped?.(s);
       }
-      for (let i = 0; i < prepared.books.length; i++) {
-        const { source, plan, maxCost, loaded, cast } = prepared.books[i]!;
+      // Each book of the batch goes in on its own MULTI; they are sent together (their round trips
+      // overlap: one connection, applied in order) and reported in input order once in.
+      const going: { book: SubmittedBook; finalize: BookPlan['finalize']; queuing: Promise<void> }[] = [];
+      for (const { source, plan, maxCost, loaded, cast } of prepared.books) {
         const f = plan.finalize;
         const estimate = estimateCost(plan.synthesize, prices, { provider, model: config.model });
         // The cast's attribution calls were made just now: what they cost is part of the book's price, and of its cap.
@@ -114,20 +118,16 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
           submission.failures.push({ source, reason: `"${f.title}" is estimated at ${formatUsd(estimate.costUsd)}, over its cap of ${formatUsd(maxCostUsd)} (--max-cost): not submitted` });
           continue;
         }
-        try {
-          await queueBook(store, producer, config, {
-            plan,
-            identity: identities.get(loaded)!,
-            estimateUsd: Number(estimate.costUsd.toFixed(6)),
-            ...(maxCostUsd === undefined ? {} : { maxCostUsd }),
-            ...((options.notify ?? config.webhookUrl) === undefined ? {} : { notify: (options.notify ?? config.webhookUrl)! }),
-            segmentKeys: [...new Set(plan.synthesize.map((chunk) => chunkSegmentKey(chunk, reader)))],
-          });
-        } catch (error) {
-          // This book and those not queued yet give their slugs back; the queued ones keep theirs.
-          for (const rest of prepared.books.slice(i)) await releaseSlug(connection, config.prefix, rest.plan.finalize.outDir, rest.plan.finalize.slug, rest.plan.finalize.bookId).catch(() => undefined);
-          throw error;
-        }
+        const queuing = queueBook(store, producer, config, {
+          plan,
+          identity: identities.get(loaded)!,
+          estimateUsd: Number(estimate.costUsd.toFixed(6)),
+          ...(maxCostUsd === undefined ? {} : { maxCostUsd }),
+          ...((options.notify ?? config.webhookUrl) === undefined ? {} : { notify: (options.notify ?? config.webhookUrl)! }),
+          segmentKeys: [...new Set(plan.synthesize.map((chunk) => chunkSegmentKey(chunk, reader)))],
+        });
+        // Awaited below, in order; a rejection is not unhandled meanwhile.
+        queuing.catch(() => undefined);
         const book: SubmittedBook = {
           bookId: f.bookId,
           title: f.title,
@@ -137,9 +137,22 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
           estimate,
           language: f.language ?? 'en',
         };
+        going.push({ book, finalize: f, queuing });
+      }
+      let failed: unknown;
+      for (const { book, finalize: f, queuing } of going) {
+        try {
+          await queuing;
+        } catch (error) {
+          failed ??= error;
+          // A book that did not go in gives its slug back; those that did keep theirs and are reported.
+          await releaseSlug(connection, config.prefix, f.outDir, f.slug, f.bookId).catch(() => undefined);
+          continue;
+        }
         submission.books.push(book);
         progress.queued?.(book);
       }
+      if (failed !== undefined) throw failed;
       for (const b of prepared.books) identities.delete(b.loaded);
     }
   } finally {
