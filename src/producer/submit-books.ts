@@ -42,7 +42,10 @@ export interface SubmittedBook {
 
 /** What a submission did: books queued, books an earlier submit had queued, and inputs refused, each with its reason. */
 export interface Submission {
+  /** The books queued (none kept when the progress says `keep: false`: see `counts`). */
   books: SubmittedBook[];
+  /** How many books went in, and how many were already queued: counted whether or not they are kept. */
+  counts: { queued: number; skipped: number };
   /** Already queued by an earlier submit of the same source and settings: not queued again. */
   skipped: { source: string; bookId: string }[];
   failures: { source: string; reason: string }[];
@@ -54,6 +57,11 @@ export interface Submission {
 export interface SubmitProgress {
   queued?(book: SubmittedBook): void;
   skipped?(book: { source: string; bookId: string }): void;
+  /**
+   * Keep each book in Submission.books and .skipped (default true). `narrate submit`, which reports
+   * each book as it goes, keeps none: a library's memory then stays flat, whatever its size.
+   */
+  keep?: boolean;
 }
 
 /**
@@ -74,7 +82,8 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
   if (options.title !== undefined && expanded.paths.length > 1) {
     throw new InputError(`--title names one book, but the inputs hold ${expanded.paths.length}`);
   }
-  const submission: Submission = { books: [], skipped: [], failures: expanded.failures.map((f) => ({ source: f.source, reason: f.error.message })), warnings: [] };
+  const keep = progress.keep !== false;
+  const submission: Submission = { books: [], counts: { queued: 0, skipped: 0 }, skipped: [], failures: expanded.failures.map((f) => ({ source: f.source, reason: f.error.message })), warnings: [] };
   const store = openSegmentStore(config);
   const producer = new BookFlowProducer({ connection, prefix: bullPrefix(config.prefix) });
   // The segments each book will look up, as this host's narrator settings name them: held from now
@@ -96,7 +105,8 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
       submission.failures.push(...prepared.failures);
       submission.warnings.push(...prepared.warnings);
       for (const s of prepared.skipped) {
-        submission.skipped.push(s);
+        submission.counts.skipped++;
+        if (keep) submission.skipped.push(s);
         progress.skipped?.(s);
       }
       // Each book of the batch goes in on its own MULTI; they are sent together (their round trips
@@ -149,11 +159,13 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
           await releaseSlug(connection, config.prefix, f.outDir, f.slug, f.bookId).catch(() => undefined);
           continue;
         }
-        submission.books.push(book);
+        submission.counts.queued++;
+        if (keep) submission.books.push(book);
         progress.queued?.(book);
       }
       if (failed !== undefined) throw failed;
-      for (const b of prepared.books) identities.delete(b.loaded);
+      // Those of skipped and refused books too: a batch is through.
+      identities.clear();
     }
   } finally {
     await producer.close();
