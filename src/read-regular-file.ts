@@ -22,18 +22,10 @@ export async function readRegularFile(path: string, maxBytes: number): Promise<B
   try {
     const info = await handle.stat();
     checkRegular(path, info, maxBytes);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    // Read to one byte past the limit: a file that grew since fstat is refused too, never cut short.
-    while (total <= maxBytes) {
-      const chunk = Buffer.allocUnsafe(nextChunk(info.size, total, maxBytes));
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      chunks.push(chunk.subarray(0, bytesRead));
-      total += bytesRead;
-    }
-    if (total > maxBytes) throw tooBig(path, total, maxBytes);
-    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+    const reads = readWhole(path, info.size, maxBytes);
+    let step = reads.next();
+    while (!step.done) step = reads.next((await handle.read(step.value, 0, step.value.length, null)).bytesRead);
+    return step.value;
   } finally {
     await handle.close();
   }
@@ -50,17 +42,10 @@ export function readRegularFileSync(path: string, maxBytes: number): Buffer {
   try {
     const info = fstatSync(fd);
     checkRegular(path, info, maxBytes);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    while (total <= maxBytes) {
-      const chunk = Buffer.allocUnsafe(nextChunk(info.size, total, maxBytes));
-      const bytesRead = readSync(fd, chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      chunks.push(chunk.subarray(0, bytesRead));
-      total += bytesRead;
-    }
-    if (total > maxBytes) throw tooBig(path, total, maxBytes);
-    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+    const reads = readWhole(path, info.size, maxBytes);
+    let step = reads.next();
+    while (!step.done) step = reads.next(readSync(fd, step.value, 0, step.value.length, null));
+    return step.value;
   } finally {
     closeSync(fd);
   }
@@ -71,6 +56,25 @@ export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${+(bytes / 1024 / 1024).toFixed(1)} MiB`;
   if (bytes >= 1024) return `${+(bytes / 1024).toFixed(1)} KiB`;
   return `${bytes} bytes`;
+}
+
+/**
+ * The reading of a whole file, without the I/O: yields each buffer to fill and takes the bytes read
+ * into it (0 at the end), so the async and the sync reader share one loop. Returns the contents.
+ */
+function* readWhole(path: string, size: number, maxBytes: number): Generator<Buffer, Buffer, number> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  // Read to one byte past the limit: a file that grew since fstat is refused too, never cut short.
+  while (total <= maxBytes) {
+    const chunk = Buffer.allocUnsafe(nextChunk(size, total, maxBytes));
+    const bytesRead = yield chunk;
+    if (bytesRead === 0) break;
+    chunks.push(chunk.subarray(0, bytesRead));
+    total += bytesRead;
+  }
+  if (total > maxBytes) throw tooBig(path, total, maxBytes);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
 }
 
 /** The next read: the rest of the file as fstat saw it plus one byte (to notice growth), then 64 KiB at a time, never past the limit's byte. */

@@ -31,5 +31,6 @@ export async function bookCostLine(redis: Redis, prefix: string, bookId: string)
   const cap = r.maxCostUsd === undefined ? '' : ` of a ${formatUsd(r.maxCostUsd)} cap`;
   const est = r.estimateUsd === undefined ? '' : ` (estimated ${formatUsd(r.estimateUsd)})`;
   const why = r.state === 'cancelled' || r.state === 'over-budget' ? `\n  ${r.state}: ${printable(r.reason ?? '')}` : '';
-  return `  cost: ${formatUsd(r.costUsd)}${cap}${est}; rejected readings: ${r.rejectedReadings}, ${formatUsd(r.rejectedCostUsd)} (the price of fidelity)${why}`;
+  const cast = r.castCostUsd === undefined ? '' : `\n  cast attribution: ${formatUsd(r.castCostUsd)} (at submit; part of the cost)`;
+  return `  cost: ${formatUsd(r.costUsd)}${cap}${est}; rejected readings: ${r.rejectedReadings}, ${formatUsd(r.rejectedCostUsd)} (the price of fidelity)${cast}${why}`;
 }

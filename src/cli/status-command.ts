@@ -121,6 +121,10 @@ function summarize(results: SynthesizeResult[]): string {
     `  retries by reason: ${Object.entries(t.retriesByReason).map(([k, v]) => `${printable(k)} ${v}`).join(', ') || 'none'}`,
     `  similarity: min ${t.similarity.min.toFixed(3)}, mean ${t.similarity.mean.toFixed(3)}`,
   ];
+  if (t.unalignedChunks) {
+    const why = results.find((r) => r.unaligned !== undefined)?.unaligned ?? '';
+    lines.push(`  without sentence timings: chunk ${t.unalignedChunks.join(', ')} (${printable(why)}; kept, not bought again; their sentences are missing from captions and the read-along)`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -94,6 +94,8 @@ export interface SynthesizeResult {
    * absent when alignment is off (NARRATE_ALIGN) or the segment was stored without it.
    */
   timings?: SegmentTimings;
+  /** Why the segment has no timings although alignment is on: its aligner failed when it was bought ("alignment failed: …"). */
+  unaligned?: string;
 }
 
 /** Retry settings for a book's chunks. */
@@ -123,6 +125,17 @@ export interface EnqueueResult {
   added: number;
 }
 
+/** The attribution calls of a book's cast, made once at submit: counted in the book's cost, the day's and the fleet's. */
+export interface CastCost {
+  model: string;
+  /** Calls made (retries included); 0 when every chapter came from the attribution cache. */
+  calls: number;
+  /** Chapters whose attribution came from the cache, at no cost. */
+  cachedChapters: number;
+  usage: { promptTokens: number; completionTokens: number };
+  costUsd: number;
+}
+
 /** Data of a book's `finalize` job: everything but the chunks' text, which lives in the children. */
 export interface FinalizeJobData {
   bookId: string;
@@ -138,6 +151,8 @@ export interface FinalizeJobData {
   chunks: (Pick<Chunk, 'index' | 'chapter' | 'pauseAfter'> & { speaker?: string; voice?: string })[];
   /** The book's cast when dialogue is read by the characters' voices (narrator first), for the manifest. */
   cast?: CastMember[];
+  /** What attributing the cast's quotations cost at submit (NARRATE_CAST_MODEL), for the manifest; absent without a model-attributed cast. */
+  castCost?: CastCost;
   /** The book cut into parts, each encoded on its own as soon as its chunks are stored (see plan-parts.ts). */
   parts: PartSpec[];
   /** Input files the book was made from, for the manifest. */

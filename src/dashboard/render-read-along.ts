@@ -32,10 +32,17 @@ export function readAlongHtml(options: { title: string; text: ReadAlongText; aud
 <style nonce="${h(nonce)}">${STYLE}</style></head>
 <body><header><a href="${h(options.backUrl)}">← ${h(options.title)}</a>
 <audio id="player" controls preload="metadata" src="${h(options.audioUrl)}"></audio></header>
-<main><h1>${h(options.title)}</h1>
+<main><h1>${h(options.title)}</h1>${unalignedNote(text.unaligned)}
 <div id="text">${sections.join('')}</div></main>
 <script nonce="${h(nonce)}">${SCRIPT}</script>
 </body></html>`;
+}
+
+/** Says which chunks are missing from the text (their audio is whole): nothing when every chunk is timed. */
+function unalignedNote(chunks: readonly number[]): string {
+  if (chunks.length === 0) return '';
+  const [which, its] = chunks.length === 1 ? [`Chunk ${chunks[0]} has`, 'its'] : [`Chunks ${chunks.join(', ')} have`, 'their'];
+  return `\n<p class="note">${which} no sentence timings (the aligner failed when narrated): ${its} text is missing here; the player plays ${its} audio.</p>`;
 }
 
 const STYLE = `body{font:18px/1.7 Georgia,serif;margin:0;color:#222;background:#fffdf8}
@@ -46,7 +53,8 @@ h1,h2{font-family:system-ui,sans-serif}
 .s{cursor:pointer;border-radius:.2em;transition:background-color .15s}
 .s:hover{background:#f1ead8}
 .s.current{background:#fde68a}
-.s:focus-visible{outline:2px solid #b58900}`;
+.s:focus-visible{outline:2px solid #b58900}
+.note{font-family:system-ui,sans-serif;font-size:15px;background:#fff4d6;border-left:4px solid #b58900;padding:.5rem .75rem}`;
 
 // Sentences are in time order: the one heard at t is the last whose start is at or before t.
 const SCRIPT = `(() => {

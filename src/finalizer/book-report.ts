@@ -1,5 +1,5 @@
 import { chunkTotals, type ChunkTotals } from '../queue/chunk-totals.js';
-import type { FinalizeJobData, SynthesizeResult } from '../contracts/job-data.js';
+import type { CastCost, FinalizeJobData, SynthesizeResult } from '../contracts/job-data.js';
 import type { BookSentence } from '../align/book-sentence.js';
 import type { LoudnessReport } from './book-mastering-report.js';
 import { chunkAlignmentSummary } from './book-sentences.js';
@@ -35,6 +35,8 @@ export interface BookReport {
   readalong?: string;
   /** The book's cast when its dialogue is read by the characters' voices: the narrator first, then speakers by lines. */
   cast?: CastMember[];
+  /** What attributing the cast's quotations cost, paid once at submit: part of the book's cost, apart from its chunks' (totals). */
+  castCost?: CastCost;
   chunks: {
     index: number;
     chapter: number;
@@ -61,6 +63,8 @@ export interface BookReport {
     gainDb?: number;
     /** How the reading aligned with its sentences: cost (≈0.6 for a reading of the text), mean confidence (0..1), the reference voice. */
     alignment?: { cost: number; confidence: number; reference: string };
+    /** Why the chunk has no sentence timings although alignment was on ("alignment failed: …"): its sentences are missing from `sentences`, the captions and the read-along. */
+    unaligned?: string;
   }[];
   /** Every aligned sentence on the book's timeline (absent with NARRATE_ALIGN=off). */
   sentences?: BookSentence[];
@@ -83,7 +87,7 @@ export function bookReport(
     const r = byIndex.get(c.index);
     if (!r) throw new Error(`chunk ${c.index} has no result`);
     const voice = r.voice ?? c.voice;
-    return { index: c.index, chapter: c.chapter, ...(c.speaker === undefined ? {} : { speaker: c.speaker }), ...(voice === undefined ? {} : { voice }), chars: r.chars, durationMs: r.durationMs, attempts: r.calls, cached: r.cached, similarity: r.similarity, ...(r.checkedBy ? { checkedBy: r.checkedBy } : {}), rejections: r.rejections, usage: r.usage, costUsd: r.costUsd ?? 0, rejectedCostUsd: r.rejectedCostUsd ?? 0, ...mastering.times?.get(c.index), ...(mastering.gains?.has(c.index) ? { gainDb: mastering.gains.get(c.index)! } : {}), ...chunkAlignmentSummary(r.timings) };
+    return { index: c.index, chapter: c.chapter, ...(c.speaker === undefined ? {} : { speaker: c.speaker }), ...(voice === undefined ? {} : { voice }), chars: r.chars, durationMs: r.durationMs, attempts: r.calls, cached: r.cached, similarity: r.similarity, ...(r.checkedBy ? { checkedBy: r.checkedBy } : {}), rejections: r.rejections, usage: r.usage, costUsd: r.costUsd ?? 0, rejectedCostUsd: r.rejectedCostUsd ?? 0, ...mastering.times?.get(c.index), ...(mastering.gains?.has(c.index) ? { gainDb: mastering.gains.get(c.index)! } : {}), ...chunkAlignmentSummary(r.timings), ...(r.unaligned === undefined || r.timings !== undefined ? {} : { unaligned: r.unaligned }) };
   });
   const first = results[0];
   return {
@@ -100,6 +104,7 @@ export function bookReport(
     createdAt: new Date().toISOString(),
     sources: book.sources,
     ...(book.cast === undefined ? {} : { cast: book.cast }),
+    ...(book.castCost === undefined ? {} : { castCost: book.castCost }),
     chapters: timeline.chapters.map((c) => ({ title: c.title, startMs: Math.round(c.startMs), endMs: Math.round(c.endMs), ...(c.file === undefined ? {} : { file: c.file }), ...(c.loudness === undefined ? {} : { loudness: c.loudness }), ...(c.captions === undefined ? {} : { captions: c.captions }) })),
     ...(read.captions === undefined ? {} : { captions: read.captions }),
     ...(read.readalong === undefined ? {} : { readalong: read.readalong }),

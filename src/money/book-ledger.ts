@@ -4,7 +4,7 @@ import { bookKeys, markChunkDone } from '../queue/book-record.js';
 import type { SynthesizeResult } from '../contracts/job-data.js';
 import { callCostUsd } from './call-cost.js';
 import { msToNextUtcDay, utcDay } from './daily-spend.js';
-import { spendKeys } from '../queue/keys.js';
+import { DAY_SPEND_TTL_S, spendKeys } from '../queue/keys.js';
 import { pricesFor, type PriceTable } from './prices.js';
 import { BookStoppedError, DailyBudgetSpentError } from './spend-errors.js';
 
@@ -19,7 +19,7 @@ export const DAILY_BUDGET_RECHECK_MS = 60_000;
 const CHARGE = `
 local cost = redis.call('HINCRBYFLOAT', KEYS[1], 'costUsd', ARGV[1])
 redis.call('INCRBYFLOAT', KEYS[2], ARGV[1])
-redis.call('EXPIRE', KEYS[2], 259200)
+redis.call('EXPIRE', KEYS[2], ARGV[3])
 redis.call('HINCRBYFLOAT', KEYS[3], 'costUsd', ARGV[1])
 local cap = redis.call('HGET', KEYS[1], 'maxCostUsd')
 local state = redis.call('HGET', KEYS[1], 'state')
@@ -79,7 +79,7 @@ export class BookLedger {
     if (usd <= 0) return 0;
     const keys = bookKeys(this.options.prefix, bookId);
     const spend = spendKeys(this.options.prefix);
-    const reply = (await this.redis.eval(CHARGE, 3, keys.record, spend.day, spend.fleet, usd.toFixed(9), new Date().toISOString())) as [string, number];
+    const reply = (await this.redis.eval(CHARGE, 3, keys.record, spend.day, spend.fleet, usd.toFixed(9), new Date().toISOString(), DAY_SPEND_TTL_S)) as [string, number];
     if (reply[1] === 1) this.options.onOverBudget?.(bookId);
     this.options.onCharged?.(usd);
     return usd;

@@ -20,6 +20,7 @@ import { prepareBooks, type SlugClaims, type SubmitOptions } from './prepare-boo
 import { storeBookPlan } from './store-book-plan.js';
 import { submissionIdentity } from './submission-identity.js';
 import { claimSlug, releaseSlug } from '../queue/slug-claims.js';
+import { addFleetSpend } from '../queue/fleet-spend.js';
 import { redisAttributionCache } from '../cast/redis-attribution-cache.js';
 
 export type { SubmitOptions } from './prepare-books.js';
@@ -115,17 +116,24 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
       for (const { source, plan, maxCost, loaded, cast } of prepared.books) {
         const f = plan.finalize;
         const estimate = estimateCost(plan.synthesize, prices, { provider, model: config.model });
-        // The cast's attribution calls were made just now: what they cost is part of the book's price, and of its cap.
-        if (cast !== undefined && cast.calls > 0) {
+        // The cast's attribution calls were made just now: what they cost is part of the book's price, and
+        // of its cap; the book's record is charged with it (addBookRecord), and the manifest shows it.
+        if (cast !== undefined && cast.by === 'model') {
           const usage = { promptTokens: cast.usage.promptTokens, completionTokens: cast.usage.completionTokens, totalTokens: cast.usage.promptTokens + cast.usage.completionTokens, textOutputTokens: cast.usage.completionTokens };
-          estimate.costUsd += callCostUsd(usage, pricesFor(table, config.castModel));
+          const costUsd = Number(callCostUsd(usage, pricesFor(table, config.castModel)).toFixed(9));
+          estimate.costUsd += costUsd;
           estimate.calls += cast.calls;
+          f.castCost = { model: config.castModel, calls: cast.calls, cachedChapters: cast.cached, usage: { ...cast.usage }, costUsd };
         }
         const maxCostUsd = options.maxCostUsd ?? maxCost;
         // Refused before anything reaches Redis: no model call is ever made for it.
         if (maxCostUsd !== undefined && estimate.costUsd > maxCostUsd) {
           await releaseSlug(connection, config.prefix, f.outDir, f.slug, f.bookId);
-          submission.failures.push({ source, reason: `"${f.title}" is estimated at ${formatUsd(estimate.costUsd)}, over its cap of ${formatUsd(maxCostUsd)} (--max-cost): not submitted` });
+          // Its attribution is bought all the same (and cached, so a resubmit asks again for nothing): the day and the fleet count it.
+          const castUsd = f.castCost?.costUsd ?? 0;
+          if (castUsd > 0) await addFleetSpend(connection.multi(), config.prefix, castUsd).exec();
+          const paid = castUsd > 0 ? `; the attribution of its dialogue cost ${formatUsd(castUsd)}, counted in today's spend` : '';
+          submission.failures.push({ source, reason: `"${f.title}" is estimated at ${formatUsd(estimate.costUsd)}, over its cap of ${formatUsd(maxCostUsd)} (--max-cost): not submitted${paid}` });
           continue;
         }
         const queuing = queueBook(store, producer, config, {
@@ -133,6 +141,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
           identity: identities.get(loaded)!,
           estimateUsd: Number(estimate.costUsd.toFixed(6)),
           ...(maxCostUsd === undefined ? {} : { maxCostUsd }),
+          ...(f.castCost === undefined ? {} : { castCostUsd: f.castCost.costUsd }),
           ...((options.notify ?? config.webhookUrl) === undefined ? {} : { notify: (options.notify ?? config.webhookUrl)! }),
           segmentKeys: [...new Set(plan.synthesize.map((chunk) => chunkSegmentKey(chunk, reader)))],
         });
@@ -183,7 +192,7 @@ async function queueBook(
   store: SegmentStore,
   producer: BookFlowProducer,
   config: Config,
-  book: { plan: BookPlan; identity: string; estimateUsd: number; maxCostUsd?: number; notify?: string; segmentKeys: string[] },
+  book: { plan: BookPlan; identity: string; estimateUsd: number; maxCostUsd?: number; castCostUsd?: number; notify?: string; segmentKeys: string[] },
 ): Promise<void> {
   const stored = await storeBookPlan(store, book.plan);
   const flow = buildFlow(stored, bullPrefix(config.prefix), { attempts: config.maxAttempts, backoffMs: config.backoffMs });

@@ -4,6 +4,7 @@ import type { SegmentStore } from '../store/segment-store.js';
 import type { StoredBook } from './build-flow.js';
 import type { StoredPlan } from '../contracts/job-data.js';
 import { bookKeys, booksIndexKey, segmentRefKeys, submittedKey } from './keys.js';
+import { addFleetSpend } from './fleet-spend.js';
 import { RELEASE_BOOK_SEGMENTS, USE_SEGMENTS } from './segment-ref-scripts.js';
 import { DamagedBookRecordError } from './damaged-book-record-error.js';
 import { releaseSlug } from './slug-claims.js';
@@ -39,6 +40,8 @@ export interface BookRecord {
   estimateUsd?: number;
   /** The book's spending cap in dollars (--max-cost / maxCost:), absent when uncapped. */
   maxCostUsd?: number;
+  /** Part of costUsd the cast's attribution calls cost at submit (0 when every chapter came from the cache); absent without a model-attributed cast. */
+  castCostUsd?: number;
   /** ISO time of the submit. */
   createdAt: string;
   updatedAt: string;
@@ -59,6 +62,11 @@ export interface BookRecord {
 export interface NewBookFields {
   estimateUsd?: number;
   maxCostUsd?: number;
+  /**
+   * What the cast's attribution calls cost at submit, made before the book existed: it starts the
+   * book's costUsd and is charged to the day and the fleet, like a reading. Absent without a model-attributed cast.
+   */
+  castCostUsd?: number;
   notify?: string;
   /**
    * The segment keys the book's chunks are expected to have (the submitting host's narrator), and
@@ -102,9 +110,16 @@ export function addBookRecord(multi: ChainableCommander, prefix: string, book: S
   if (fields.maxCostUsd !== undefined) hash.maxCostUsd = String(fields.maxCostUsd);
   if (fields.notify !== undefined) hash.notify = fields.notify;
   if (fields.identity !== undefined) hash.identity = fields.identity;
+  const cast = fields.castCostUsd;
+  if (cast !== undefined) {
+    hash.castCostUsd = cast.toFixed(9);
+    hash.costUsd = cast.toFixed(9);
+  }
   const refs = segmentRefKeys(prefix);
   multi.del(keys.done).hset(keys.record, hash).zadd(booksIndexKey(prefix), created, f.bookId);
   if (fields.identity !== undefined) multi.hset(submittedKey(prefix), { [fields.identity]: f.bookId });
+  // Charged with the record, in the same MULTI: the day's and the fleet's spend count the calls exactly once.
+  if (cast !== undefined) addFleetSpend(multi, prefix, cast);
   // After the HSET: the script records keys only for a book that is in Redis.
   if (fields.segmentKeys && fields.segmentKeys.length > 0) multi.eval(USE_SEGMENTS, 4, keys.record, keys.segments, refs.books, refs.removing, ...fields.segmentKeys);
   return multi;
@@ -263,6 +278,7 @@ export function parseRecord(key: string, hash: Record<string, string> | undefine
   const optional = {
     estimateUsd: num('estimateUsd'),
     maxCostUsd: num('maxCostUsd'),
+    castCostUsd: num('castCostUsd'),
     durationMs: num('durationMs'),
     reason: hash.reason,
     output: hash.output,

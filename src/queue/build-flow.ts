@@ -85,7 +85,7 @@ export interface QueuedPart {
 
 /** The `encode` job data of every part of a book, each with its chunks' `synthesize` refs. Pure. */
 export function partsOf(stored: StoredPlan): QueuedPart[] {
-  const { parts, chunks, chapters, sources: _sources, cast: _cast, ...book } = stored.finalize;
+  const { parts, chunks, chapters, sources: _sources, cast: _cast, castCost: _castCost, ...book } = stored.finalize;
   return parts.map((p, i) => {
     const sameChapter = parts.filter((q) => q.chapter === p.chapter);
     const text = stored.parts[i]!;

@@ -82,19 +82,27 @@ function releasingSentinels(connection: Redis): Redis {
 /** Redis could not be reached in time: the command stops with a message naming where it looked and why. */
 export class RedisUnreachableError extends ConfigError {}
 
+/** How long a command waits for Redis before it gives up (connectRedis's default). */
+export const REDIS_CONNECT_TIMEOUT_MS = 5_000;
+
 /**
  * Opens a connection for a command (run, submit, status, dashboard, ...) and waits until it is
- * ready. A Redis that does not answer within `timeoutMs` (default 5 s) is an error naming the target
- * (never its password) and the last cause, instead of a command that hangs.
+ * ready. A Redis that does not answer within `timeoutMs` (default REDIS_CONNECT_TIMEOUT_MS) is an
+ * error naming the target (never its password), the last cause, and how many connection attempts
+ * were made in how long, instead of a command that hangs.
  */
 export async function connectRedis(target: RedisTarget, options: { name?: string; worker?: boolean; timeoutMs?: number } = {}): Promise<RedisConnection> {
+  const started = performance.now();
   const connection = openRedis(target, options);
-  const timeoutMs = options.timeoutMs ?? 5_000;
+  const timeoutMs = options.timeoutMs ?? REDIS_CONNECT_TIMEOUT_MS;
   let lastError: Error | undefined;
+  let attempts = 1;
   const onError = (error: unknown) => {
     lastError = coerceError(error);
   };
+  const onReconnecting = () => attempts++;
   connection.on('error', onError);
+  connection.on('reconnecting', onReconnecting);
   try {
     await new Promise<void>((resolve, reject) => {
       if (connection.status === 'ready') return resolve();
@@ -107,10 +115,13 @@ export async function connectRedis(target: RedisTarget, options: { name?: string
     return connection;
   } catch {
     connection.disconnect();
-    const cause = lastError ? causeOf(lastError) : `no answer within ${timeoutMs / 1000} s`;
-    throw new RedisUnreachableError(`cannot reach Redis at ${describeRedis(target)}: ${cause}`);
+    const cause = lastError ? causeOf(lastError) : 'no answer';
+    // Measured here, not by whoever watches the process: the wait is the command's, its start-up is not.
+    const waited = `${attempts} connection attempt${attempts === 1 ? '' : 's'} in ${((performance.now() - started) / 1000).toFixed(1)} s`;
+    throw new RedisUnreachableError(`cannot reach Redis at ${describeRedis(target)}: ${cause} (${waited})`);
   } finally {
     connection.off('error', onError);
+    connection.off('reconnecting', onReconnecting);
   }
 }
 

@@ -81,7 +81,10 @@ export function segmentRefKeys(prefix: string): { books: string; removing: strin
   return { books: `${base}:books`, removing: `${base}:removing` };
 }
 
-/** Keys of the fleet's spend: one counter per UTC day (kept a few days), and the fleet's totals. */
+/** How long a day's spend counter is kept (three days: NARRATE_DAILY_BUDGET reads today's alone). */
+export const DAY_SPEND_TTL_S = 259_200;
+
+/** Keys of the fleet's spend: one counter per UTC day (kept DAY_SPEND_TTL_S), and the fleet's totals. */
 export function spendKeys(prefix: string, day: string = new Date().toISOString().slice(0, 10)): { day: string; fleet: string } {
   return { day: `${bullPrefix(prefix)}:spend:${day}`, fleet: `${bullPrefix(prefix)}:spend` };
 }

@@ -10,12 +10,12 @@ const MAX_ENCODED = 1_900;
 
 /**
  * The head of a segment as one user-metadata value: JSON of its summary (the metadata without the
- * transcript, rejections and sentence timings, which stay in the object's trailing `narr` chunk) and its WAV layout,
+ * transcript, rejections, sentence timings and an alignment failure, which stay in the object's trailing `narr` chunk) and its WAV layout,
  * base64url-encoded because header values must be ASCII and a voice or model name need not be.
  * It is sent with the object's PUT, so it appears with the object or not at all.
  */
 export function encodeHead(meta: SegmentMeta, wav: WavInfo): string {
-  const { transcript: _t, rejections: _r, timings: _s, ...summary } = meta;
+  const { transcript: _t, rejections: _r, timings: _s, unaligned: _u, ...summary } = meta;
   const encoded = Buffer.from(JSON.stringify({ v: 1, meta: summary, wav }), 'utf8').toString('base64url');
   if (encoded.length > MAX_ENCODED) throw new Error(`segment ${meta.key}: its metadata (${encoded.length} bytes encoded) does not fit S3's 2 KB of user metadata`);
   return encoded;

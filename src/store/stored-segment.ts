@@ -25,6 +25,8 @@ export interface SegmentMeta {
   loudness?: SegmentLoudness;
   /** Where each sentence is in the audio; absent when alignment was off (NARRATE_ALIGN) or predates it. */
   timings?: SegmentTimings;
+  /** Why a segment bought with alignment on has no timings: its aligner failed ("alignment failed: …"). */
+  unaligned?: string;
 }
 
 /** A segment as the store holds it: its audio (a canonical WAV file on this machine) and what is known about it. */

@@ -13,6 +13,9 @@ export interface AlignedReading {
   verdict: AlignmentVerdict;
 }
 
+/** The aligner's signature (alignReading), so the worker can be given another (a test's failing one). */
+export type AlignReading = (audio: WavInfo & { path: string }, text: string, language: string | undefined) => Promise<AlignedReading>;
+
 /**
  * Aligns a reading (a mono 16-bit WAV on this machine) with the sentences of the text it reads, as
  * the producer cuts them (producer/chunk-sentences.ts), and judges whether it says every one.

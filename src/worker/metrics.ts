@@ -26,6 +26,11 @@ export class WorkerMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly alignmentErrors = new Counter({
+    name: 'narrate_alignment_errors_total',
+    help: 'Accepted readings the aligner failed on (crashed, not judged): kept without sentence timings, not bought again',
+    registers: [this.registry],
+  });
   readonly callSeconds = new Histogram({
     name: 'narrate_model_call_duration_seconds',
     help: 'Model call latency, request sent to reply read (failures included)',
@@ -98,6 +103,11 @@ export const workerMetrics = new WorkerMetrics();
 export function recordReading(accepted: boolean, reason?: string): void {
   workerMetrics.modelCalls.inc({ outcome: accepted ? 'ok' : 'rejected' });
   if (!accepted && reason !== undefined) workerMetrics.rejections.inc({ reason });
+}
+
+/** When the aligner fails on an accepted reading (kept without timings). */
+export function recordAlignmentError(): void {
+  workerMetrics.alignmentErrors.inc();
 }
 
 /** When a chunk is done: whether it was bought, its audio and its tokens. */

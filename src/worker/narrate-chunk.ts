@@ -1,5 +1,5 @@
 import { BOOK_FORMAT, describeFormat, sameFormat, type WavFormat } from '../audio/wav-format.js';
-import { AudioFormatError, NarrateError } from '../errors.js';
+import { AudioFormatError, NarrateError, coerceError } from '../errors.js';
 import type { Narrator } from '../providers/narrator.js';
 import { sumUsage, type TokenUsage } from '../contracts/token-usage.js';
 import { isEnglish } from '../language/languages.js';
@@ -9,8 +9,8 @@ import type { Rejection } from '../contracts/rejection.js';
 import { joinWavFiles, type WavFile } from '../store/wav-files.js';
 import { checkNarration } from '../verify/check-narration.js';
 import type { SegmentTimings } from '../contracts/segment-timings.js';
-import { alignReading, joinTimings } from './align-reading.js';
-import { recordReading } from './metrics.js';
+import { alignReading, joinTimings, type AlignReading } from './align-reading.js';
+import { recordAlignmentError, recordReading } from './metrics.js';
 import { narrationInstructions } from '../providers/narration-instructions.js';
 
 /** How hard to try before a chunk fails. */
@@ -41,6 +41,8 @@ export interface VerifiedNarration {
   usage: TokenUsage;
   /** Where each sentence is in `audio`; absent when alignment is off, or the reference voice does not speak the language. */
   timings?: SegmentTimings;
+  /** Why a reading has no timings although alignment is on: the aligner failed (crashed, not judged) on it. */
+  unaligned?: string;
 }
 
 /** Gap put between the halves of a split chunk: a sentence's breath. */
@@ -53,7 +55,8 @@ export class ChunkRejectedError extends NarrateError {
   }
 }
 
-interface Context {
+/** What narrateChunk reads with; each optional setting says its default. */
+export interface NarrateChunkContext {
   narrator: Narrator;
   spool: AudioSpool;
   voice: string;
@@ -61,22 +64,26 @@ interface Context {
   hints?: string;
   /** The book's language (BCP 47): instructions, the offline voice and the verbatim check follow it. */
   language?: string;
-  options: VerifyOptions;
-  /** Align each reading that passes the verbatim check, and reject one that skips a sentence (NARRATE_ALIGN). */
-  align: boolean;
+  /** How hard to try (default DEFAULT_VERIFY). */
+  options?: Partial<VerifyOptions>;
+  /** Align each reading that passes the verbatim check, and reject one that skips a sentence (NARRATE_ALIGN; default off). */
+  align?: boolean;
+  /** The aligner (default alignReading); a test passes one that fails. */
+  aligner?: AlignReading;
+  /** Told when the aligner fails on an accepted reading, which is then kept without timings. */
+  onAlignmentError?: (error: Error) => void;
   signal?: AbortSignal;
 }
+
+type Context = Omit<NarrateChunkContext, 'options' | 'align' | 'aligner'> & { options: VerifyOptions; align: boolean; aligner: AlignReading };
 
 /**
  * Reads `text` until a reading passes every check (fidelity, finish_reason, duration). A failed
  * check is retried with a stricter instruction; a cut-off or repeated failure splits the text at a
  * sentence boundary and reads the halves. Rejected audio is dropped, never returned.
  */
-export async function narrateChunk(
-  text: string,
-  context: { narrator: Narrator; spool: AudioSpool; voice: string; style: string; hints?: string; language?: string; options?: Partial<VerifyOptions>; align?: boolean; signal?: AbortSignal },
-): Promise<VerifiedNarration> {
-  const ctx: Context = { ...context, options: { ...DEFAULT_VERIFY, ...context.options }, align: context.align ?? false };
+export async function narrateChunk(text: string, context: NarrateChunkContext): Promise<VerifiedNarration> {
+  const ctx: Context = { ...context, options: { ...DEFAULT_VERIFY, ...context.options }, align: context.align ?? false, aligner: context.aligner ?? alignReading };
   return narratePiece(text, ctx, 0);
 }
 
@@ -115,20 +122,26 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
     );
     // A reading that passes the verbatim check is aligned with its sentences: the timings go with it,
     // and a reading that skips a sentence is rejected like an unfaithful one.
-    let aligned: Awaited<ReturnType<typeof alignReading>> | undefined;
+    let aligned: Awaited<ReturnType<AlignReading>> | undefined;
+    let unaligned: string | undefined;
     if (check.ok && audio && ctx.align) {
       try {
-        aligned = await alignReading(audio, text, ctx.language);
-      } catch (error) {
-        await ctx.spool.discard(audio.path);
-        throw error;
+        aligned = await ctx.aligner(audio, text, ctx.language);
+      } catch (thrown) {
+        // The aligner failed (espeak-ng, a WAV it could not read, memory): that says nothing about the
+        // reading, which passed the verbatim check and is paid for. Throwing would make the job's retry
+        // buy it again; it is kept, without sentence timings, and the failure is reported.
+        const error = coerceError(thrown);
+        unaligned = alignmentFailure(error);
+        recordAlignmentError();
+        ctx.onAlignmentError?.(error);
       }
     }
     const verdict = aligned?.verdict;
     recordReading(check.ok && audio !== undefined && verdict?.ok !== false, check.ok ? (verdict?.ok === false ? 'alignment' : undefined) : check.reason);
     if (check.ok && audio && verdict?.ok !== false) {
       const timings = aligned?.timings;
-      return { audio, transcript: result.transcript, similarity: check.similarity, checkedBy: result.transcribed === false ? 'duration' : 'words', calls, rejections, usage: sumUsage(usages), ...(timings ? { timings } : {}) };
+      return { audio, transcript: result.transcript, similarity: check.similarity, checkedBy: result.transcribed === false ? 'duration' : 'words', calls, rejections, usage: sumUsage(usages), ...(timings ? { timings } : {}), ...(unaligned === undefined ? {} : { unaligned }) };
     }
     // Rejected audio is deleted at once: it can never reach the book.
     await ctx.spool.discard(audio?.path);
@@ -174,6 +187,8 @@ async function narratePiece(text: string, ctx: Context, depth: number): Promise<
     rejections: [...rejections, ...first.rejections, ...second.rejections],
     usage: sumUsage([...usages, first.usage, second.usage]),
     ...timingsOf(joinTimings(first.timings, first.audio.durationMs, SPLIT_GAP_MS, second.timings)),
+    // One half without timings leaves the whole chunk without them (joinTimings): say why.
+    ...unalignedOf(first.unaligned ?? second.unaligned),
   };
 }
 
@@ -218,6 +233,15 @@ function splitInTwoSpaced(text: string, language: string | undefined): [string, 
 
 function timingsOf(timings: SegmentTimings | undefined): { timings?: SegmentTimings } {
   return timings ? { timings } : {};
+}
+
+function unalignedOf(unaligned: string | undefined): { unaligned?: string } {
+  return unaligned === undefined ? {} : { unaligned };
+}
+
+/** What is kept of an aligner's failure with the segment: its message, one line, short (never a stack). */
+function alignmentFailure(error: Error): string {
+  return `alignment failed: ${excerpt(error.message || error.name, 200)}`;
 }
 
 function excerpt(text: string, max = 100): string {

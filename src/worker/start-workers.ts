@@ -19,6 +19,7 @@ import { TextCache } from '../store/text-objects.js';
 import { TokenBudget } from '../queue/token-budget.js';
 import { CallSlots, prefetchFor } from './call-slots.js';
 import type { VerifyOptions } from './narrate-chunk.js';
+import type { AlignReading } from './align-reading.js';
 import { logRedisWaits } from './log-redis-waits.js';
 import { runHealthChecks, type HealthReport } from './metrics-server.js';
 import { rpmLimiter } from './rpm-limiter.js';
@@ -50,6 +51,8 @@ export interface WorkerOptions {
   verify?: Partial<VerifyOptions>;
   /** Align readings with their sentences (default: config.align, NARRATE_ALIGN). */
   align?: boolean;
+  /** The aligner (default alignReading); tests pass one that fails. */
+  aligner?: AlignReading;
   /** The price table (default: loadPrices(config.pricesFile), read before anything opens). */
   prices?: PriceTable;
   /** Watchdog timing, for every worker (default: look every 5 s, recreate a worker stuck for 30 s, give the old one 30 s to finish). */
@@ -157,7 +160,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   const outputs = bookOutputs(config.s3);
   const synthesize = supervise(
     queue,
-    synthesizeProcessor({ narrator, store, spool, slots, queue, logger, ledger, texts, refs: new SegmentRefs(connection, config.prefix), verify: { threshold: config.similarityThreshold, ...options.verify }, align: options.align ?? config.align }) as Processor,
+    synthesizeProcessor({ narrator, store, spool, slots, queue, logger, ledger, texts, refs: new SegmentRefs(connection, config.prefix), verify: { threshold: config.similarityThreshold, ...options.verify }, align: options.align ?? config.align, ...(options.aligner ? { aligner: options.aligner } : {}) }) as Processor,
     {
       // A few jobs more than calls, fetched and looked up ahead, so a call slot never waits on Redis.
       concurrency: slots.size + prefetchFor(slots.size),

@@ -14,6 +14,7 @@ import type { SegmentRefs } from '../queue/segment-refs.js';
 import { chunkSegmentKey } from '../providers/chunk-segment-key.js';
 import type { CallSlots } from './call-slots.js';
 import { narrateChunk, type VerifiedNarration, type VerifyOptions } from './narrate-chunk.js';
+import type { AlignReading } from './align-reading.js';
 
 /** What the synthesize step needs from its surroundings, passed in so tests can choose. */
 export interface SynthesizeDeps {
@@ -24,6 +25,8 @@ export interface SynthesizeDeps {
   verify?: Partial<VerifyOptions>;
   /** Align every accepted reading with its sentences and reject one that skips a sentence (NARRATE_ALIGN); default off. */
   align?: boolean;
+  /** The aligner (default alignReading); a test passes one that fails, to see the reading kept. */
+  aligner?: AlignReading;
   /** The worker's model calls in flight; without it, no limit beyond the caller's own. */
   slots?: CallSlots;
   /** Checks each model call against the book's state and budgets, and charges it; without it, calls are free and unchecked. */
@@ -53,9 +56,12 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
   if (stored) {
     // Timings belong to the audio: read back from the segment's metadata (a HEAD of a bucket leaves
     // them out: one ranged GET of the metadata, not the audio), never aligned again.
-    const timings = deps.align ? (stored.meta.timings ?? (await store.readMeta(key, stored.wav, signal))?.timings) : undefined;
+    const full = deps.align && stored.meta.timings === undefined ? await store.readMeta(key, stored.wav, signal) : undefined;
+    const timings = deps.align ? (stored.meta.timings ?? full?.timings) : undefined;
+    // A segment whose alignment failed when it was bought says so again (it is not aligned again here).
+    const unaligned = timings === undefined ? full?.unaligned : undefined;
     // The voice the stored segment says it was read with (its key holds the voice, so it is this chunk's).
-    return { ...base, voice: stored.meta.voice || data.voice, durationMs: stored.meta.durationMs, samples: frames(stored.wav), segment: segmentOf(stored.wav, stored.meta.loudness), cached: true, calls: 0, similarity: stored.meta.similarity, ...checkedBy(stored.meta), rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, costUsd: 0, rejectedCostUsd: 0, ...(timings ? { timings } : {}) };
+    return { ...base, voice: stored.meta.voice || data.voice, durationMs: stored.meta.durationMs, samples: frames(stored.wav), segment: segmentOf(stored.wav, stored.meta.loudness), cached: true, calls: 0, similarity: stored.meta.similarity, ...checkedBy(stored.meta), rejections: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, costUsd: 0, rejectedCostUsd: 0, ...(timings ? { timings } : {}), ...(unaligned === undefined ? {} : { unaligned }) };
   }
   // Bought by an earlier attempt whose store write failed: store it now, no model call. (Its cost
   // was charged when it was bought; this job reports it, as the failed attempt reported nothing.)
@@ -81,6 +87,9 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
       ...(data.language === undefined ? {} : { language: data.language }),
       ...(deps.verify ? { options: deps.verify } : {}),
       align: deps.align === true,
+      ...(deps.aligner ? { aligner: deps.aligner } : {}),
+      onAlignmentError: (error) =>
+        deps.logger?.warn({ bookId: data.bookId, chunk: data.index, key, err: error.message }, 'alignment failed: the reading is kept without sentence timings (not bought again)'),
       ...(signal ? { signal } : {}),
     });
   } finally {
@@ -109,6 +118,7 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
     createdAt: new Date().toISOString(),
     loudness,
     ...(reading.timings ? { timings: reading.timings } : {}),
+    ...(reading.unaligned === undefined ? {} : { unaligned: reading.unaligned }),
   };
   // Already a canonical WAV (the spool writes them so, and so does a join of split halves).
   await storeOrKeep(deps, data, key, reading.audio.path, meta);
@@ -118,7 +128,7 @@ export async function synthesizeChunk(data: SynthesizeJobData, deps: SynthesizeD
 /** The result of a chunk whose reading this job bought (in this attempt or an earlier one whose store write failed). */
 function bought(deps: SynthesizeDeps, base: Pick<SynthesizeResult, 'index' | 'key' | 'provider' | 'model' | 'chars'>, meta: SegmentMeta, audio: WavInfo): SynthesizeResult {
   const cost = deps.ledger ? chunkCost(deps.ledger, meta.model, meta) : {};
-  return { ...base, durationMs: meta.durationMs, samples: frames(audio), segment: segmentOf(audio, meta.loudness), cached: false, calls: meta.calls, similarity: meta.similarity, ...checkedBy(meta), rejections: meta.rejections, usage: meta.usage, ...cost, ...(meta.timings && deps.align ? { timings: meta.timings } : {}) };
+  return { ...base, durationMs: meta.durationMs, samples: frames(audio), segment: segmentOf(audio, meta.loudness), cached: false, calls: meta.calls, similarity: meta.similarity, ...checkedBy(meta), rejections: meta.rejections, usage: meta.usage, ...cost, ...(meta.timings && deps.align ? { timings: meta.timings } : {}), ...(meta.unaligned !== undefined && deps.align ? { unaligned: meta.unaligned } : {}) };
 }
 
 /** What a part's encode needs of a stored segment: its samples' layout (as stored: a canonical WAV) and its loudness. */

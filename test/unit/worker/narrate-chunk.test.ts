@@ -86,6 +86,29 @@ describe('narrateChunk', () => {
     await spool.discard(r.audio.path);
   });
 
+  it('keeps a reading whose aligner crashed, without timings, and says why (one call; a split chunk too)', async () => {
+    const failures: string[] = [];
+    const timed = { reference: 'en-us', cost: 0.6, sentences: [] };
+    // Tones say no sentence: a stand-in aligner times the first half and crashes on the second.
+    const aligner = async (_audio: unknown, text: string) => {
+      if (text.includes('We waited')) throw new Error('espeak-ng exited with code 7');
+      return { timings: timed, verdict: { ok: true as const } };
+    };
+    const onAlignmentError = (error: Error) => failures.push(error.message);
+    const whole = await narrateChunk(TWO_SENTENCES, { narrator: scripted(['read']), spool, voice: 'alloy', style: '', align: true, aligner, onAlignmentError });
+    expect(whole.calls).toBe(1);
+    expect(whole.timings).toBeUndefined();
+    expect(whole.unaligned).toBe('alignment failed: espeak-ng exited with code 7');
+    await spool.discard(whole.audio.path);
+    // Split after a cut-off: the first half is timed, the second is not, so the chunk has no timings either.
+    const split = await narrateChunk(TWO_SENTENCES, { narrator: scripted(['cut', 'read', 'read']), spool, voice: 'alloy', style: '', align: true, aligner, onAlignmentError });
+    expect(split.calls).toBe(3);
+    expect(split.timings).toBeUndefined();
+    expect(split.unaligned).toBe('alignment failed: espeak-ng exited with code 7');
+    expect(failures).toEqual(['espeak-ng exited with code 7', 'espeak-ng exited with code 7']);
+    await spool.discard(split.audio.path);
+  });
+
   it('keeps reading a one-sentence chunk that cannot be split, within the budget', async () => {
     const n = scripted(['cut', 'answer', 'read']);
     const r = await narrateChunk(ONE_SENTENCE, { narrator: n, spool, voice: 'alloy', style: '' });
