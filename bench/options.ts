@@ -63,13 +63,19 @@ export interface BenchOptions {
   /** 13. A library submitted at once: small two-chapter books, and 10-hour books (around-the-world.txt, each copy its own book). */
   libraryBooks: number;
   libraryLongBooks: number;
+  /**
+   * 1. The commit whose reply → stored segment path (decode, loudness meter, put; bench/worker-cpu-cost.ts)
+   * this code's is measured against, alternated in one process: by default the last one before the
+   * meter was reworked (issue 21), when it cost 7.0 ms per 1 MiB reply.
+   */
+  workerCpuBase: string;
   /** Hard bound on the whole run, in seconds. */
   timeout: number;
 }
 
-type NumericKey = Exclude<keyof BenchOptions, 'quick' | 'sections' | 'finalizeHours' | 'finishBooks' | 'alignBooks'>;
+type NumericKey = Exclude<keyof BenchOptions, 'quick' | 'sections' | 'finalizeHours' | 'finishBooks' | 'alignBooks' | 'workerCpuBase'>;
 
-const FULL: Pick<BenchOptions, NumericKey | 'finalizeHours' | 'finishBooks' | 'alignBooks'> = {
+const FULL: Pick<BenchOptions, NumericKey | 'finalizeHours' | 'finishBooks' | 'alignBooks' | 'workerCpuBase'> = {
   chunks: 2000,
   chunkChars: 100,
   latency: 250,
@@ -103,6 +109,7 @@ const FULL: Pick<BenchOptions, NumericKey | 'finalizeHours' | 'finishBooks' | 'a
   alignItalianChunks: 80,
   alignAccuracyChunks: 24,
   alignBooks: 'alice.txt,around-the-world.txt',
+  workerCpuBase: '254e2a2',
   listingBooks: 10_000,
   alignCostChunks: 40,
   alignCostLongChunks: 8,
@@ -140,7 +147,7 @@ const envName = (key: string) => `BENCH_${flagName(key).replace(/-/g, '_').toUpp
 
 /** Parses argv (without node and script); throws with a message naming the flag on a bad value. */
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
-  const numeric = Object.keys(FULL).filter((k) => k !== 'finalizeHours' && k !== 'finishBooks' && k !== 'alignBooks') as NumericKey[];
+  const numeric = Object.keys(FULL).filter((k) => k !== 'finalizeHours' && k !== 'finishBooks' && k !== 'alignBooks' && k !== 'workerCpuBase') as NumericKey[];
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -149,6 +156,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       'finalize-hours': { type: 'string' },
       'finish-books': { type: 'string' },
       'align-books': { type: 'string' },
+      'worker-cpu-base': { type: 'string' },
       ...Object.fromEntries(numeric.map((k) => [flagName(k), { type: 'string' as const }])),
     },
     strict: true,
@@ -181,6 +189,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (books !== undefined) options.finishBooks = books;
   const alignBooks = raw('alignBooks');
   if (alignBooks !== undefined) options.alignBooks = alignBooks;
+  const workerCpuBase = raw('workerCpuBase');
+  if (workerCpuBase !== undefined) options.workerCpuBase = workerCpuBase;
   const only = raw('only');
   options.sections = only === undefined ? [...SECTIONS] : (only.split(',') as Section[]);
   const unknown = options.sections.filter((s) => !SECTIONS.includes(s));

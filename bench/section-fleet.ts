@@ -65,6 +65,8 @@ export async function fleetSection(o: BenchOptions, report: Report): Promise<voi
     await fake.stop();
   }
 
+  await workerCpuRow(o, report, S);
+
   await s3FleetRun(o, report, book, fleetEff);
 
   process.stdout.write(`\n[2] naive: the same ${o.chunks} chunks, one process, p-limit(${slots}) around the openai SDK (ChatAudioNarrator's request), each WAV written\n`);
@@ -99,6 +101,28 @@ export async function fleetSection(o: BenchOptions, report: Report): Promise<voi
     await naiveFake.stop();
     await removeDir(dir);
   }
+}
+
+/**
+ * A worker's CPU for one 1 MiB reply of real speech after the model has answered (decode into the
+ * spool, loudness and true peak, store put), against the same path at `o.workerCpuBase`, alternated
+ * round by round in one process (bench/worker-cpu-cost.ts --base): the ratio holds on a loaded
+ * machine, where the fleet's own CPU per chunk moves with the load.
+ */
+async function workerCpuRow(o: BenchOptions, report: Report, section: string): Promise<void> {
+  const child = startTs('bench/worker-cpu-cost.ts', ['--base', o.workerCpuBase, '--json', '--rounds', o.quick ? '20' : '60']);
+  const line = await firstLine(child, 600_000, 'worker-cpu-cost');
+  await waitExit(child, 10_000);
+  const r = JSON.parse(line) as { bytes: number; baseMs: number; ms: number; ratio: number };
+  // 5 ms of the 7.0 ms the base commit took per 1 MiB reply on a quiet machine (docs/benchmarks.md).
+  const target = 5 / 7;
+  report.add({
+    section,
+    metric: `CPU per 1 MiB reply after the model answers (decode, meter, put): this code / ${o.workerCpuBase}, medians of alternated rounds`,
+    value: `${fixed(r.ms, 2)} / ${fixed(r.baseMs, 2)} ms = ${fixed(r.ratio, 2)}`,
+    target: `≤ ${fixed(target, 2)}`,
+    ok: r.ratio <= target,
+  });
 }
 
 /** p50 (p95) of each part of a job's time beyond the model's latency, matched to the fake's calls by text. */

@@ -95,11 +95,11 @@ export class AudioDataExtractor {
           continue;
         }
         if (stop === -1) {
-          await this.feed(buf.toString('latin1', i));
+          await this.feedBytes(buf, i, buf.length);
           i = buf.length;
           break;
         }
-        if (stop > i) await this.feed(buf.toString('latin1', i, stop));
+        if (stop > i) await this.feedBytes(buf, i, stop);
         i = stop + 1;
         if (buf[stop] === BACKSLASH) {
           this.escape = true;
@@ -195,13 +195,35 @@ export class AudioDataExtractor {
     return top?.kind === 'object' ? top.member : undefined;
   }
 
-  /** Decodes base64 in whole 4-character groups; the remainder waits for the next piece. */
+  /**
+   * Decodes base64 in whole 8-character groups (6 bytes: whole 16-bit samples, so the meter never
+   * waits on half of one); the remainder waits for the next piece. Only the few characters that
+   * complete the last piece's remainder are joined as strings: the rest goes from the body's bytes
+   * to one string and to the decoder, where joining every piece to the remainder copied it twice more.
+   */
+  private async feedBytes(buf: Buffer, from: number, to: number): Promise<void> {
+    if (!this.file) return;
+    let at = from;
+    if (this.pending.length > 0) {
+      at = Math.min(to, from + (GROUP - this.pending.length));
+      await this.feed(buf.toString('latin1', from, at));
+      if (this.pending.length > 0) return;
+    }
+    const end = to - ((to - at) % GROUP);
+    if (end > at) await this.file.write(Buffer.from(buf.toString('latin1', at, end), 'base64'));
+    if (end < to) this.pending = buf.toString('latin1', end, to);
+  }
+
+  /** Decodes base64 text after what is pending, in whole groups; the remainder waits (all of it, when `last`). */
   private async feed(text: string, last = false): Promise<void> {
     if (!this.file) return;
     const all = this.pending + text;
-    const cut = last ? all.length : all.length - (all.length % 4);
+    const cut = last ? all.length : all.length - (all.length % GROUP);
     this.pending = all.slice(cut);
     if (cut === 0) return;
     await this.file.write(Buffer.from(all.slice(0, cut), 'base64'));
   }
 }
+
+/** Base64 characters decoded at a time: 8 make 6 bytes, whole 16-bit samples behind a header of even length. */
+const GROUP = 8;

@@ -7,8 +7,14 @@ import { AudioFormatError } from '../errors.js';
 import { storeRefusal } from './store-refusal.js';
 import { joinWavFiles, type WavFile } from './wav-files.js';
 
-/** Audio up to this size stays in memory until it is complete, then goes to disk in one write. */
-export const SPOOL_MEMORY_BYTES = 1024 * 1024;
+/**
+ * Audio up to this size stays in memory until it is complete, then goes to disk in one write. 2 MiB
+ * (44 s at 24 kHz): a reading of about 1 MiB, the usual 20-odd seconds, is written in one call
+ * instead of spilling at its last piece (open, writev, header, close through the thread pool),
+ * which cost about a tenth of its CPU (bench/worker-cpu-cost.ts --base); a sync write of 2 MiB
+ * holds the event loop about 0.6 ms.
+ */
+export const SPOOL_MEMORY_BYTES = 2 * 1024 * 1024;
 
 /** Enough of the file to find the data chunk behind fmt, LIST and other chunks. */
 const HEADER_PROBE_BYTES = 64 * 1024;
@@ -18,10 +24,10 @@ const HEADER_PROBE_BYTES = 64 * 1024;
  * sizes, whole frames only), which is how the segment store keeps every segment.
  *
  * Small audio (the usual chunk's few seconds) is gathered in memory and written once, already
- * normalised, in-line: at most 1 MiB, so the event loop waits well under a millisecond for the
+ * normalised, in-line: at most SPOOL_MEMORY_BYTES, so the event loop waits under a millisecond for the
  * copy, where an async write would add a round trip through the thread pool to every reading
  * (the bench's "reply → job done" went from 5 to 3 ms at the median). Large audio spills to the
- * file in 1 MiB writes once it passes SPOOL_MEMORY_BYTES, and its header is patched in place at
+ * file in SPOOL_MEMORY_BYTES writes once it passes that, and its header is patched in place at
  * the end. Why not stream every piece to disk as it comes:
  * each async file call is a round trip through libuv's thread pool (0.04–0.06 ms of CPU on the
  * bench machine, `node bench/fs-call-cost.mjs`), and writing, probing and patching a chunk's

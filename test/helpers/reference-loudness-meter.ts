@@ -3,7 +3,7 @@ import type { Loudness } from '../../src/audio/loudness-meter.js';
 /**
  * The loudness meter as it was before the worker metered in the decode's own pass (commit 9b6621b,
  * src/audio/loudness-meter.ts and true-peak-meter.ts, one class here): the reference the faster
- * meter in src/ must agree with (test/unit/audio/loudness-meter-reference.test.ts) and the
+ * meter in src/ must agree with (test/unit/audio/wav-stream-meter.test.ts) and the
  * baseline of bench/worker-cpu-cost.ts. Not used by narrate itself.
  */
 /**

@@ -174,8 +174,8 @@ describe.skipIf(!root)('a segment store that is full or read-only (needs root to
     try {
       const fallback = join(h.dir, 'fallback-spool');
       const spool = new FsSegmentStore(join(disk, 'segments'), { spoolFallback: fallback }).spool();
-      // Forty seconds of tone (1.9 MB) in 64 KB pieces: past the 1 MiB the writer keeps in memory, past the disk.
-      const wav = writeWav(BOOK_FORMAT, tone(BOOK_FORMAT, 40_000, 440));
+      // A minute of tone (2.9 MB) in 64 KB pieces: past the 2 MiB the writer keeps in memory, past the disk.
+      const wav = writeWav(BOOK_FORMAT, tone(BOOK_FORMAT, 60_000, 440));
       const writer = await spool.writer();
       for (let at = 0; at < wav.length; at += 65_536) await writer.write(Buffer.from(wav.subarray(at, at + 65_536)));
       const file = await writer.end();

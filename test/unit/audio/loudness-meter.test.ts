@@ -9,6 +9,7 @@ import { BOOK_FORMAT } from '../../../src/audio/wav-format.js';
 import { writeWav } from '../../../src/audio/write-wav.js';
 import { measureFileLoudness } from '../../../src/finalizer/measure-loudness.js';
 import { PROSE, offlineSpeech } from '../../helpers/speech.js';
+import { fillWithSpeech, loadSpeechBank } from '../../helpers/speech-bank.js';
 import { readFile } from 'node:fs/promises';
 
 function sine(hz: number, amplitude: number, seconds: number, rate = 48000, phase = 0): Float64Array {
@@ -113,4 +114,29 @@ describe('LoudnessMeter against ffmpeg ebur128 on real speech', () => {
     expect(streamed.truePeak).toBeCloseTo(whole.result().truePeak, 6);
     expect(streamed.samples).toBe(data.length / 2);
   });
+});
+
+describe('LoudnessMeter on 16-bit PCM', () => {
+  // The worker's path (pushPcm16) reads the integers where they lie; the float path converts first.
+  for (const [seed, gain] of [
+    [1, 1],
+    [7, 0.316],
+    [13, 3],
+  ] as const) {
+    it(`measures real speech exactly as the same samples pushed as floats, every figure to the last bit (reading ${seed}, gain ${gain})`, async () => {
+      const pcm = fillWithSpeech(await loadSpeechBank(), 300_000, seed, gain);
+      const samples = new Float64Array(pcm.length / 2);
+      for (let i = 0; i < samples.length; i++) samples[i] = pcm.readInt16LE(i * 2) / 32768;
+      const fromFloats = new LoudnessMeter(24_000);
+      fromFloats.push(samples);
+      // The PCM at an odd byte offset and in pieces that are not whole 100 ms sub-blocks or 4096-sample blocks.
+      const odd = Buffer.alloc(pcm.length + 1).subarray(1);
+      pcm.copy(odd);
+      const fromPcm = new LoudnessMeter(24_000);
+      for (let at = 0; at < odd.length; at += 10_002) fromPcm.pushPcm16(odd.subarray(at, at + 10_002));
+      expect(fromPcm.result().integrated).toBeGreaterThan(-45);
+      expect(fromPcm.result()).toEqual(fromFloats.result());
+      expect(fromPcm.blocks()).toEqual(fromFloats.blocks());
+    });
+  }
 });

@@ -80,7 +80,7 @@ describe('AudioDataExtractor', () => {
 
   it.each([
     ['in memory', 2_000],
-    ['spilled to disk', 40_000],
+    ['spilled to disk', 60_000],
   ])('drops a LIST chunk and a half sample, %s', async (_, ms) => {
     const pcm = tone(BOOK_FORMAT, ms, 440);
     const json = JSON.stringify(completion(streamedWav(pcm, { list: true, oddByte: true }).toString('base64')));
@@ -91,11 +91,11 @@ describe('AudioDataExtractor', () => {
   });
 
   it('patches a spilled streaming header in place and trims the half sample', async () => {
-    const pcm = tone(BOOK_FORMAT, 30_000, 440); // 1.44 MB: past the in-memory limit
+    const pcm = tone(BOOK_FORMAT, 60_000, 440); // 2.88 MB: past the in-memory limit
     expect(pcm.length).toBeGreaterThan(SPOOL_MEMORY_BYTES);
     const json = JSON.stringify(completion(streamedWav(pcm, { oddByte: true }).toString('base64')));
     const wav = readSpooledAudio((JSON.parse(await extract(spool, json, 65_536)) as ReturnType<typeof completion>).choices[0]!.message.audio.data);
-    expect(wav).toMatchObject({ dataOffset: 44, dataBytes: pcm.length, durationMs: 30_000 });
+    expect(wav).toMatchObject({ dataOffset: 44, dataBytes: pcm.length, durationMs: 60_000 });
     await expectCanonical(wav.path, pcm);
     await spool.discard(wav.path);
   });
