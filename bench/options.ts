@@ -63,6 +63,8 @@ export interface BenchOptions {
   /** 13. A library submitted at once: small two-chapter books, and 10-hour books (around-the-world.txt, each copy its own book). */
   libraryBooks: number;
   libraryLongBooks: number;
+  /** 13. Small books submitted to a 3-master Redis Cluster, once over one hash tag and once over NARRATE_SHARDS=3: the spread of keys and memory. */
+  libraryClusterBooks: number;
   /**
    * 1. The commit whose reply → stored segment path (decode, loudness meter, put; bench/worker-cpu-cost.ts)
    * this code's is measured against, alternated in one process: by default the last one before the
@@ -115,6 +117,7 @@ const FULL: Pick<BenchOptions, NumericKey | 'finalizeHours' | 'finishBooks' | 'a
   alignCostLongChunks: 8,
   libraryBooks: 10_000,
   libraryLongBooks: 10,
+  libraryClusterBooks: 3_000,
   timeout: 5400,
 };
 
@@ -139,6 +142,7 @@ const QUICK: typeof FULL = {
   alignCostLongChunks: 2,
   libraryBooks: 1_000,
   libraryLongBooks: 2,
+  libraryClusterBooks: 500,
   timeout: 900,
 };
 
@@ -195,7 +199,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   options.sections = only === undefined ? [...SECTIONS] : (only.split(',') as Section[]);
   const unknown = options.sections.filter((s) => !SECTIONS.includes(s));
   if (unknown.length > 0) throw new Error(`Expected \`--only\` to list some of ${SECTIONS.join(', ')}, got \`${unknown.join(',')}\``);
-  for (const key of ['chunks', 's3Chunks', 's3Concurrency', 's3Rounds', 'workers', 'concurrency', 'rateChunks', 'memChunks', 'memConcurrency', 'finalizeRepeats', 'finishConcurrency', 'alignChunks', 'alignItalianChunks', 'alignAccuracyChunks', 'listingBooks', 'alignCostChunks', 'alignCostLongChunks', 'libraryBooks', 'libraryLongBooks'] as const) {
+  for (const key of ['chunks', 's3Chunks', 's3Concurrency', 's3Rounds', 'workers', 'concurrency', 'rateChunks', 'memChunks', 'memConcurrency', 'finalizeRepeats', 'finishConcurrency', 'alignChunks', 'alignItalianChunks', 'alignAccuracyChunks', 'listingBooks', 'alignCostChunks', 'alignCostLongChunks', 'libraryBooks', 'libraryLongBooks', 'libraryClusterBooks'] as const) {
     if (!Number.isInteger(options[key])) throw new Error(`Expected \`--${flagName(key)}\` to be an integer, got \`${options[key]}\``);
   }
   return options;

@@ -4,7 +4,8 @@
  * redis-server so nothing else counts: Redis bytes (INFO memory's used_memory before and after),
  * the submit's wall time and its peak memory (maxRSS from /usr/bin/time). A long book's flow holds
  * only its first parts; its `enqueue` job adds the rest once a worker takes it, so the long books
- * are measured again after the enqueue stage has added every chunk (run here, no narration).
+ * are measured again after the enqueue stage has added every chunk (run here, no narration). Then
+ * the spread of small books' keys and memory over a 3-master Redis Cluster (library-cluster-spread.ts).
  */
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,6 +27,7 @@ import type { BenchOptions } from './options.js';
 import { ROOT, run } from './processes.js';
 import type { Report } from './report.js';
 import { fixed, mb } from './stats.js';
+import { clusterSpread } from './library-cluster-spread.js';
 
 const S = '12 library';
 const PREFIX = 'bench-library';
@@ -100,6 +102,7 @@ export async function librarySection(o: BenchOptions, report: Report): Promise<v
     report.add({ section: S, metric: 'Redis bytes per queued chunk (fitted)', value: side(perChunk, BEFORE.perChunk, bytes), target: '≤ 400 B', ok: perChunk <= 400 });
     const c = await corpusLibrarySubmit(dir, o, report);
     report.summary.push(`library: ${Math.round(perChunk)} B/chunk, ${Math.round(perBook)} B/book, ${o.libraryBooks} books submitted in ${secs1(a.seconds)} (corpus books: ${secs1(c.seconds)}, ${mb(c.peakRss)})`);
+    await clusterSpread(o, report, S, dir, smallBook);
   } finally {
     await removeDir(dir);
   }

@@ -154,6 +154,12 @@ const variables = {
       .pipe(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." or "-" (1 to 64 of them)')),
     setting: 'prefix',
   },
+  NARRATE_SHARDS: {
+    description: "Hash tags the fleet's books are spread over (each with its own queues), so a Redis Cluster shares them among its masters; 1 keeps every key under one tag. Every process of a fleet must use the same value.",
+    default: '1',
+    schema: intFrom(1, 1024),
+    setting: 'shards',
+  },
   NARRATE_CONCURRENCY: {
     description: 'Synthesize jobs in flight per worker process.',
     default: '4',

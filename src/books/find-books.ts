@@ -1,5 +1,6 @@
 import type { RedisConnection as Redis } from '../queue/connection.js';
-import { bookKeys, booksIndexKey } from '../queue/keys.js';
+import { bookKeys } from '../queue/keys.js';
+import { allBookIds, countBooks, newestBookIds, pipelinePerShard } from './book-index.js';
 
 /** A page of the newest books, optionally only those whose title contains `search`. */
 export interface FindBooksQuery {
@@ -26,24 +27,21 @@ export interface FoundBooks {
  * a live page reads only the titles of books it has not seen, and the index.
  */
 export async function findBooks(redis: Redis, prefix: string, query: FindBooksQuery, titles: Map<string, string> = new Map()): Promise<FoundBooks> {
-  const index = booksIndexKey(prefix);
   const perPage = Math.max(1, Math.floor(query.perPage));
   const search = query.search === undefined ? '' : foldTitle(query.search.trim());
   if (search === '') {
-    const total = await redis.zcard(index);
+    const total = await countBooks(redis, prefix);
     const pages = Math.max(1, Math.ceil(total / perPage));
     const page = Math.min(Math.max(1, Math.floor(query.page)), pages);
-    const ids = total === 0 ? [] : await redis.zrevrange(index, (page - 1) * perPage, page * perPage - 1);
+    const ids = total === 0 ? [] : await newestBookIds(redis, prefix, (page - 1) * perPage, perPage);
     return { ids, total, page, pages };
   }
-  const all = await redis.zrevrange(index, 0, -1);
+  const all = await allBookIds(redis, prefix, { newestFirst: true });
   const missing = all.filter((id) => !titles.has(id));
   if (missing.length > 0) {
-    const pipeline = redis.pipeline();
-    for (const id of missing) pipeline.hget(bookKeys(prefix, id).record, 'title');
-    const replies = (await pipeline.exec()) ?? [];
+    const replies = await pipelinePerShard(redis, prefix, missing, (pipeline, id) => pipeline.hget(bookKeys(prefix, id).record, 'title'));
     missing.forEach((id, i) => {
-      const title = replies[i]?.[1];
+      const title = replies[i]?.[0]?.[1];
       if (typeof title === 'string') titles.set(id, foldTitle(title));
     });
   }

@@ -1,7 +1,8 @@
 import type { RedisConnection as Redis } from '../queue/connection.js';
 import { parseRecord, type BookRecord, type BookState } from '../queue/book-record.js';
 import { DamagedBookRecordError } from '../queue/damaged-book-record-error.js';
-import { bookKeys, booksIndexKey } from '../queue/keys.js';
+import { bookKeys } from '../queue/keys.js';
+import { allBookIds, pipelinePerShard } from './book-index.js';
 
 /** What listBooks does besides listing. */
 export interface ListBooksOptions {
@@ -16,28 +17,26 @@ export interface ListBooksOptions {
 
 /** Every book of the deployment, oldest first, optionally only those in `state` (listBookPage reads a page at a time). */
 export async function listBooks(redis: Redis, prefix: string, options: ListBooksOptions = {}): Promise<BookRecord[]> {
-  const ids = await redis.zrange(booksIndexKey(prefix), 0, -1);
+  const ids = await allBookIds(redis, prefix);
   const books = await readBookRecords(redis, prefix, ids, options.onDamaged);
   return options.state === undefined ? books : books.filter((b) => b.state === options.state);
 }
 
 /**
- * The records of `ids`, in their order, in one pipeline; ids with no record are left out. A record
+ * The records of `ids`, in their order, in one pipeline per shard; ids with no record are left out. A record
  * that cannot be read goes to `onDamaged` and is skipped, or without it fails the whole read.
  */
 export async function readBookRecords(redis: Redis, prefix: string, ids: readonly string[], onDamaged?: (error: DamagedBookRecordError) => void): Promise<BookRecord[]> {
   if (ids.length === 0) return [];
-  const pipeline = redis.pipeline();
-  for (const id of ids) {
+  const replies = await pipelinePerShard(redis, prefix, ids, (pipeline, id) => {
     const keys = bookKeys(prefix, id);
     pipeline.hgetall(keys.record);
     pipeline.bitcount(keys.done);
-  }
-  const replies = (await pipeline.exec()) ?? [];
+  });
   const books: BookRecord[] = [];
   for (let i = 0; i < ids.length; i++) {
-    const [hashErr, hash] = replies[2 * i] ?? [];
-    const [doneErr, done] = replies[2 * i + 1] ?? [];
+    const [hashErr, hash] = replies[i]?.[0] ?? [];
+    const [doneErr, done] = replies[i]?.[1] ?? [];
     if (hashErr || doneErr) throw hashErr ?? doneErr;
     let record: BookRecord | undefined;
     try {

@@ -4,7 +4,7 @@ import { ConflictError } from '../errors.js';
 import type { RedisConnection as Redis } from '../queue/connection.js';
 import { chunkJobId, enqueueJobId, partJobId } from '../queue/build-flow.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../queue/names.js';
-import { bullPrefix } from '../queue/keys.js';
+import { bookShardPrefix } from '../queue/keys.js';
 
 /** Thrown when jobs of the book are still being worked on after the wait: nothing was half removed that matters. */
 export class BookJobsBusyError extends ConflictError {
@@ -20,7 +20,8 @@ export class BookJobsBusyError extends ConflictError {
  */
 /** `shape`: the book's chunk and part counts (readBookShape); without it only the finalize and enqueue jobs are looked for. */
 export async function removeBookJobs(redis: Redis, prefix: string, bookId: string, shape: { chunks: number; parts: number } | undefined, options: { waitMs?: number } = {}): Promise<void> {
-  const opts = { connection: redis, prefix: bullPrefix(prefix) };
+  // The book's flow is in its shard's queues.
+  const opts = { connection: redis, prefix: bookShardPrefix(prefix, bookId) };
   const finalize = new Queue(FINALIZE_QUEUE, opts);
   const synthesize = new Queue(SYNTHESIZE_QUEUE, opts);
   const enqueue = new Queue(ENQUEUE_QUEUE, opts);

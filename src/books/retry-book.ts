@@ -6,7 +6,7 @@ import { buildFlow } from '../queue/build-flow.js';
 import { readBookPlan, readBookRecord, readBookShape, setBookState, STOPPED_STATES } from '../queue/book-record.js';
 import type { BookControlOutcome } from './book-control-outcome.js';
 import type { ChunkRetry } from '../contracts/job-data.js';
-import { bullPrefix } from '../queue/keys.js';
+import { bookShardPrefix } from '../queue/keys.js';
 import { removeBookJobs } from './remove-book-jobs.js';
 import type { SegmentStore } from '../store/segment-store.js';
 
@@ -45,9 +45,11 @@ export async function retryBook(
   const fields = { reason: '', ...(options.maxCostUsd === undefined ? {} : { maxCostUsd: String(options.maxCostUsd) }) };
   const previous = await setBookState(redis, prefix, bookId, 'queued', { unlessIn: ['queued', 'narrating', 'finalizing', 'done'], fields });
   if (previous === undefined) return { result: 'conflict', message: `book ${bookId} changed state meanwhile; nothing retried` };
-  const producer = new FlowProducer({ connection: redis, prefix: bullPrefix(prefix) });
+  // The whole flow in the book's shard: a Cluster keeps a flow's keys in one slot.
+  const shard = bookShardPrefix(prefix, bookId);
+  const producer = new FlowProducer({ connection: redis, prefix: shard });
   try {
-    await producer.add(buildFlow(plan.book, bullPrefix(prefix), deployment.retry));
+    await producer.add(buildFlow(plan.book, shard, deployment.retry));
   } finally {
     await producer.close();
   }

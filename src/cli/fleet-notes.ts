@@ -5,15 +5,22 @@ import { dailyBudgetMessage, readFleetSpend } from '../money/daily-spend.js';
 import { formatUsd } from '../money/estimate-cost.js';
 import { readBookRecord } from '../queue/book-record.js';
 import { SYNTHESIZE_QUEUE } from '../queue/names.js';
-import { bullPrefix } from '../queue/keys.js';
+import { shardPrefixes } from '../queue/keys.js';
 import { printable } from './printable.js';
 
 /** Lines `narrate status` adds about the fleet: spend today and in all, the price of fidelity, why workers wait. */
 export async function fleetNotes(redis: Redis, config: Config): Promise<string[]> {
   const spend = await readFleetSpend(redis, config.prefix);
-  const queue = new Queue(SYNTHESIZE_QUEUE, { connection: redis, prefix: bullPrefix(config.prefix) });
-  // Ready before closed: a Queue still starting up would send its set-up commands to a closed connection.
-  const paused = await queue.waitUntilReady().then(() => queue.isPaused()).finally(() => queue.close());
+  // Paused when any shard's synthesize queue is (narrate pause pauses them all).
+  const paused = (
+    await Promise.all(
+      shardPrefixes(config.prefix).map((prefix) => {
+        const queue = new Queue(SYNTHESIZE_QUEUE, { connection: redis, prefix });
+        // Ready before closed: a Queue still starting up would send its set-up commands to a closed connection.
+        return queue.waitUntilReady().then(() => queue.isPaused()).finally(() => queue.close());
+      }),
+    )
+  ).some(Boolean);
   const budget = config.dailyBudgetUsd === undefined ? '' : ` of NARRATE_DAILY_BUDGET=${formatUsd(config.dailyBudgetUsd)}`;
   const lines = [
     `spent: ${formatUsd(spend.todayUsd)} today (${spend.day} UTC)${budget}, ${formatUsd(spend.totalUsd)} in all; ${formatUsd(spend.rejectedUsd)} of it on rejected readings (the price of fidelity)`,

@@ -8,8 +8,9 @@ export const PAUSABLE_QUEUES = [SYNTHESIZE_QUEUE, ENCODE_QUEUE, ENQUEUE_QUEUE, F
 
 /** Pauses (or resumes) every queue of book work: BullMQ's queue pause, held in Redis for the whole fleet. */
 export async function setFleetPaused(config: Config, paused: boolean): Promise<void> {
-  await withRedis(config, paused ? 'narrate-pause' : 'narrate-resume', async ({ queue }) => {
-    const queues = PAUSABLE_QUEUES.map((name) => queue(name));
+  await withRedis(config, paused ? 'narrate-pause' : 'narrate-resume', async ({ queues: shards }) => {
+    // Every shard's queues of book work.
+    const queues = PAUSABLE_QUEUES.flatMap((name) => shards.all(name));
     for (const q of queues) {
       await q.waitUntilReady();
       await (paused ? q.pause() : q.resume());

@@ -33,9 +33,7 @@ export async function runCommand(inputs: string[], flags: RawSubmitFlags, config
   if (model.served === undefined) io.stderr.write(`warning: ${model.warning}\n`);
   // Then Redis: one that evicts keys would lose this run's jobs (exit 2).
   await checkRedisEviction(config, io);
-  return withRedis(config, 'narrate-run', async ({ redis: connection, queue }) => {
-    const finalize = queue(FINALIZE_QUEUE);
-    const synthesize = queue(SYNTHESIZE_QUEUE);
+  return withRedis(config, 'narrate-run', async ({ redis: connection, queue, queues }) => {
     const notify = queue(NOTIFY_QUEUE);
     let workers: ReturnType<typeof startWorkers> | undefined;
     try {
@@ -65,7 +63,8 @@ export async function runCommand(inputs: string[], flags: RawSubmitFlags, config
       let results: Awaited<ReturnType<typeof watchBooks>>;
       let deliveries: Delivery[] = [];
       try {
-        results = await watchBooks(watched, { finalize, synthesize }, view, {
+        // Each book in its shard's queues.
+        results = await watchBooks(watched, (bookId) => ({ finalize: queues.of(FINALIZE_QUEUE, bookId), synthesize: queues.of(SYNTHESIZE_QUEUE, bookId) }), view, {
           signal: interrupted.signal,
           onError: (error) => logger.warn({ err: error.message }, 'cannot read progress from Redis; retrying'),
         });

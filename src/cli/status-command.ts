@@ -26,10 +26,7 @@ export async function statusCommand(bookId: string | undefined, flags: ListingFl
   if (bookId !== undefined && (flags.limit !== undefined || flags.state !== undefined || flags.after !== undefined || flags.json)) {
     throw new UsageError('--limit, --state, --after and --json page the list of books: give them without a bookId, or give the bookId alone');
   }
-  return withRedis(config, 'narrate-status', async ({ redis: connection, queue }) => {
-    const finalize = queue<FinalizeJobData, FinalizeResult>(FINALIZE_QUEUE);
-    const synthesize = queue(SYNTHESIZE_QUEUE);
-    const encode = queue(ENCODE_QUEUE);
+  return withRedis(config, 'narrate-status', async ({ redis: connection, queues }) => {
     if (bookId === undefined) {
       const onDamaged = (error: DamagedBookRecordError): void => void io.stderr.write(`skipped: ${printable(error.message)}\n`);
       const json = flags.json === true ? jsonArrayWriter(io.stdout) : undefined;
@@ -38,7 +35,7 @@ export async function statusCommand(bookId: string | undefined, flags: ListingFl
       for (;;) {
         const page = await listBookPage(connection, config.prefix, { limit: listing.limit, onDamaged, ...(listing.state === undefined ? {} : { state: listing.state }), ...(after === undefined ? {} : { after }) });
         // The page's books read together: their round trips overlap on the one connection.
-        const statuses = await Promise.all(page.books.map((record) => statusOfRecord(finalize, synthesize, record)));
+        const statuses = await Promise.all(page.books.map((record) => statusOfRecord(queues.of<FinalizeJobData, FinalizeResult>(FINALIZE_QUEUE, record.bookId), queues.of(SYNTHESIZE_QUEUE, record.bookId), record)));
         for (const status of statuses) {
           if (json) json.write(status);
           else io.stdout.write(`${formatLine(status)}\n`);
@@ -57,6 +54,10 @@ export async function statusCommand(bookId: string | undefined, flags: ListingFl
       io.stdout.write(`${(await fleetNotes(connection, config)).join('\n')}\n`);
       return 0;
     }
+    // The book's shard's queues.
+    const finalize = queues.of<FinalizeJobData, FinalizeResult>(FINALIZE_QUEUE, bookId);
+    const synthesize = queues.of(SYNTHESIZE_QUEUE, bookId);
+    const encode = queues.of(ENCODE_QUEUE, bookId);
     const found = await readBookStatus(finalize, synthesize, bookId);
     const status = found && (await withRecordState(connection, config.prefix, found));
     if (!status) {

@@ -20,14 +20,16 @@ export async function storePruneCommand(flags: { olderThan?: string; dryRun?: bo
   const store = openSegmentStore(config);
   try {
     await store.probe();
-    return await withRedis(config, 'narrate-store-prune', async ({ redis: connection, queue }) => {
-      const finalize = queue(FINALIZE_QUEUE);
-      const synthesize = queue(SYNTHESIZE_QUEUE);
+    return await withRedis(config, 'narrate-store-prune', async ({ redis: connection, queues }) => {
+      const finalize = queues.all(FINALIZE_QUEUE);
+      const synthesize = queues.all(SYNTHESIZE_QUEUE);
       // The cut-off first: a segment stored from now on is younger than it. Books hold their segments
       // in Redis (claimed one at a time below, so one stored or reused meanwhile is kept too); the
       // jobs' results cover books queued before they did.
       const cutoff = new Date(Date.now() - age);
-      const referenced = await referencedSegments(finalize, synthesize);
+      // Every shard's jobs.
+      const referenced = new Set<string>();
+      for (const [i, f] of finalize.entries()) for (const key of await referencedSegments(f, synthesize[i]!)) referenced.add(key);
       const guard = new SegmentRefs(connection, config.prefix);
       const outcome = await pruneSegments(store, { cutoff, referenced, guard, dryRun: flags.dryRun === true });
       const mb = (outcome.removedBytes / 1024 / 1024).toFixed(1);

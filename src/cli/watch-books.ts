@@ -4,10 +4,16 @@ import { coerceError } from '../errors.js';
 import { readBookStatus, type BookStatus } from '../books/book-status.js';
 import type { ProgressView } from './progress.js';
 
+interface BookQueues {
+  finalize: Queue;
+  synthesize: Queue;
+}
+
 /** Polls every book until each is done or failed, feeding the progress view. */
 export async function watchBooks(
   bookIds: string[],
-  queues: { finalize: Queue; synthesize: Queue },
+  /** The queues holding the books, or the queues of each book's shard. */
+  queues: BookQueues | ((bookId: string) => BookQueues),
   view: ProgressView,
   options: { intervalMs?: number; signal?: AbortSignal; onError?: (error: Error) => void } = {},
 ): Promise<BookStatus[]> {
@@ -17,7 +23,8 @@ export async function watchBooks(
       if (final.has(id)) continue;
       let found: BookStatus | undefined;
       try {
-        found = await readBookStatus(queues.finalize, queues.synthesize, id);
+        const q = typeof queues === 'function' ? queues(id) : queues;
+        found = await readBookStatus(q.finalize, q.synthesize, id);
       } catch (error) {
         // Redis restarting or a dropped connection: the books go on in Redis; look again next round.
         options.onError?.(coerceError(error));

@@ -17,6 +17,13 @@ export interface BookSources {
   /** Where the book records are (src/queue/book-record.ts), and the deployment's NARRATE_PREFIX. */
   redis: Redis;
   prefix: string;
+  /** The queues of the shard holding a book (NARRATE_SHARDS > 1); unset: the queues above hold every book. */
+  forBook?: (bookId: string) => Pick<BookSources, 'finalize' | 'synthesize' | 'encode'>;
+}
+
+/** The queues that hold book `bookId`'s jobs. */
+function queuesOf(sources: BookSources, bookId: string): Pick<BookSources, 'finalize' | 'synthesize' | 'encode'> {
+  return sources.forBook?.(bookId) ?? sources;
 }
 
 /** One chapter of a book as the page shows it. */
@@ -83,7 +90,7 @@ export async function readBookViews(sources: BookSources, ids: readonly string[]
       const key = JSON.stringify(record);
       const hit = quiet.get(record.bookId);
       if (hit !== undefined && hit.record === key && now - hit.readAt < QUIET_VIEW_MS) return hit.view;
-      const job = await Job.fromId<FinalizeJobData, FinalizeResult>(sources.finalize, record.bookId);
+      const job = await Job.fromId<FinalizeJobData, FinalizeResult>(queuesOf(sources, record.bookId).finalize, record.bookId);
       const view = await combinedView(sources, job?.data?.bookId === undefined ? undefined : job, record, now);
       if (QUIET_STATES.has(record.state) && QUIET_STATES.has(view.state)) quiet.set(record.bookId, { record: key, view, readAt: now });
       else quiet.delete(record.bookId);
@@ -110,7 +117,7 @@ const quietViews = new WeakMap<Queue, Map<string, { record: string; view: BookVi
 
 /** One book's view; undefined when there is no such book. Throws a DamagedBookRecordError for a record that cannot be read. */
 export async function readBookView(sources: BookSources, bookId: string, now = Date.now()): Promise<BookView | undefined> {
-  const [job, record] = await Promise.all([Job.fromId<FinalizeJobData, FinalizeResult>(sources.finalize, bookId), readBookRecord(sources.redis, sources.prefix, bookId)]);
+  const [job, record] = await Promise.all([Job.fromId<FinalizeJobData, FinalizeResult>(queuesOf(sources, bookId).finalize, bookId), readBookRecord(sources.redis, sources.prefix, bookId)]);
   if (!job?.data?.bookId && !record) return undefined;
   return combinedView(sources, job?.data?.bookId ? job : undefined, record, now);
 }
@@ -164,7 +171,7 @@ export function withRecord(view: BookView | undefined, record: BookRecord, now: 
  * openServedFile's decision, against the dashboard's own folders, never the job's outDir.
  */
 export async function bookAudioLocation(sources: BookSources, bookId: string, target: AudioTarget): Promise<string | undefined> {
-  const job = await Job.fromId<FinalizeJobData, FinalizeResult>(sources.finalize, bookId);
+  const job = await Job.fromId<FinalizeJobData, FinalizeResult>(queuesOf(sources, bookId).finalize, bookId);
   if (!job?.data?.bookId) return undefined;
   const view = await viewOfJob(sources, job, Date.now());
   return target.kind === 'book' ? view.audioFile : view.chapters[target.index]?.audioFile;
@@ -185,17 +192,18 @@ async function summarize(sources: BookSources, job: Job<FinalizeJobData, Finaliz
   if (!cache) summaries.set(sources.finalize, (cache = new Map()));
   const cached = cache.get(job.data.bookId);
   if (cached && cached.processed === processed) return cached;
-  const results = await readChunkResults({ finalize: sources.finalize, encode: sources.encode }, job.data.bookId);
+  const results = await readChunkResults(queuesOf(sources, job.data.bookId), job.data.bookId);
   const summary = { processed, totals: chunkTotals(results) };
   cache.set(job.data.bookId, summary);
   return summary;
 }
 
 async function viewOfJob(sources: BookSources, job: Job<FinalizeJobData, FinalizeResult>, now: number): Promise<BookView> {
-  const status = await statusOfJob(job, sources.synthesize);
+  const queues = queuesOf(sources, job.data.bookId);
+  const status = await statusOfJob(job, queues.synthesize);
   const [{ totals }, progress] = await Promise.all([
     summarize(sources, job, status.chunksDone),
-    readChapterProgress({ finalize: sources.finalize, encode: sources.encode }, job.data.bookId),
+    readChapterProgress(queues, job.data.bookId),
   ]);
   const chapters = (progress ?? []).map(chapterView);
   const createdAt = job.timestamp;

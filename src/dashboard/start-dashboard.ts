@@ -10,8 +10,9 @@ import type { Config } from '../config.js';
 import { coerceError, NarrateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { connectRedis, type RedisConnection } from '../queue/connection.js';
-import { ENCODE_QUEUE, FINALIZE_QUEUE, QUEUE_NAMES, SYNTHESIZE_QUEUE } from '../queue/names.js';
-import { bullPrefix } from '../queue/keys.js';
+import { ENCODE_QUEUE, FINALIZE_QUEUE, NOTIFY_QUEUE, QUEUE_NAMES, SYNTHESIZE_QUEUE } from '../queue/names.js';
+import { bullPrefix, shardOfBook, shardPrefixes } from '../queue/keys.js';
+import { joinFleetShards } from '../queue/fleet-shards.js';
 import { registerQueueDepth } from '../queue/queue-depth-metric.js';
 import { basicAuth } from './basic-auth.js';
 import type { BookActions } from './book-actions.js';
@@ -67,8 +68,14 @@ export async function startDashboard(config: Config, options: DashboardOptions):
 
   // Fails within a few seconds, naming the target and the cause, when Redis does not answer.
   const redis = await connectRedis(config.redis, { name: `narrate-dashboard:${config.prefix}` });
-  const queues = QUEUE_NAMES.map(
-    (name) => new Queue(name, { connection: redis, prefix: bullPrefix(config.prefix) }),
+  await joinFleetShards(redis, config.prefix, config.shards).catch(async (error: unknown) => {
+    redis.disconnect();
+    throw error;
+  });
+  // Every shard's queues of book work (shard 0 first), and the fleet's notify queue.
+  const shardTags = shardPrefixes(config.prefix);
+  const queues = QUEUE_NAMES.flatMap((name): { queue: Queue; shard: number | undefined }[] =>
+    name === NOTIFY_QUEUE ? [{ queue: new Queue(name, { connection: redis, prefix: bullPrefix(config.prefix) }), shard: undefined }] : shardTags.map((prefix, shard) => ({ queue: new Queue(name, { connection: redis, prefix }), shard })),
   );
   let server: Server | undefined;
   let books: BooksRouter | undefined;
@@ -76,7 +83,11 @@ export async function startDashboard(config: Config, options: DashboardOptions):
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     books?.close();
-    closing ??= closeAll(server, queues, redis);
+    closing ??= closeAll(
+      server,
+      queues.map((q) => q.queue),
+      redis,
+    );
     return closing;
   };
 
@@ -94,14 +105,17 @@ export async function startDashboard(config: Config, options: DashboardOptions):
     board.setBasePath('/');
     createBullBoard({
       // readOnlyMode hides bull-board's buttons; guardStateChanges refuses the requests themselves.
-      queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: readOnly })),
+      // With several shards each queue is named after its shard too (bull-board keys queues by name).
+      queues: queues.map(({ queue, shard }) => new BullMQAdapter(queue, { readOnlyMode: readOnly, ...(shard === undefined || shardTags.length === 1 ? {} : { prefix: `shard${shard}-` }) })),
       serverAdapter: board,
       // miscLinks: bull-board's header menu links to the Books page, which links back.
       options: { uiConfig: { boardTitle: `narrate · ${config.prefix}`, miscLinks: [{ text: 'Books', url: BOOKS_PATH }] } },
     });
-    const byName = (name: string): Queue => queues.find((queue) => queue.name === name) as Queue;
+    const byName = (name: string, shard = 0): Queue => queues.find((q) => q.queue.name === name && (q.shard ?? 0) === shard)!.queue;
+    const ofShard = (shard: number) => ({ finalize: byName(FINALIZE_QUEUE, shard), synthesize: byName(SYNTHESIZE_QUEUE, shard), encode: byName(ENCODE_QUEUE, shard) });
+    const shardSources = shardTags.map((_, shard) => ofShard(shard));
     books = booksRouter({
-      sources: { finalize: byName(FINALIZE_QUEUE), synthesize: byName(SYNTHESIZE_QUEUE), encode: byName(ENCODE_QUEUE), redis, prefix: config.prefix },
+      sources: { ...ofShard(0), forBook: (bookId) => shardSources[shardOfBook(bookId, shardTags.length)]!, redis, prefix: config.prefix },
       actions: options.actions ?? bookControlActions(config, redis),
       csrf: createCsrf(),
       paths: { books: BOOKS_PATH, bullBoard: '/' },
@@ -126,7 +140,10 @@ export async function startDashboard(config: Config, options: DashboardOptions):
     app.use(books.router);
     // The fleet's queue depth for Prometheus, behind the same auth as the board.
     const registry = new Registry();
-    registerQueueDepth(registry, queues);
+    registerQueueDepth(
+      registry,
+      queues.map((q) => q.queue),
+    );
     registerLiveMetrics(registry, () => liveCounts);
     app.get('/metrics', (_req, res, next) => {
       registry.metrics().then((text) => res.type(registry.contentType).set('Cache-Control', 'no-store').send(text), next);

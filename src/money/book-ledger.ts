@@ -12,15 +12,13 @@ import { BookStoppedError, DailyBudgetSpentError } from './spend-errors.js';
 export const DAILY_BUDGET_RECHECK_MS = 60_000;
 
 /**
- * Adds a call's cost to its book, the day and the fleet, and stops the book when it reaches its cap,
- * all in one script so concurrent calls of one book cannot both slip under the cap.
+ * Adds a call's cost to its book and stops the book when it reaches its cap, in one script so
+ * concurrent calls of one book cannot both slip under the cap. The day's and the fleet's spend are
+ * fleet keys, in another slot than the book's shard on a Cluster: CHARGE_FLEET adds them.
  * Returns {book's cost, 1 when this call moved the book to over-budget}.
  */
 const CHARGE = `
 local cost = redis.call('HINCRBYFLOAT', KEYS[1], 'costUsd', ARGV[1])
-redis.call('INCRBYFLOAT', KEYS[2], ARGV[1])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
-redis.call('HINCRBYFLOAT', KEYS[3], 'costUsd', ARGV[1])
 local cap = redis.call('HGET', KEYS[1], 'maxCostUsd')
 local state = redis.call('HGET', KEYS[1], 'state')
 if cap and tonumber(cost) >= tonumber(cap) and (state == 'queued' or state == 'narrating' or state == 'finalizing') then
@@ -29,6 +27,14 @@ if cap and tonumber(cost) >= tonumber(cap) and (state == 'queued' or state == 'n
   return {cost, 1}
 end
 return {cost, 0}
+`;
+
+/** Adds a call's cost to the day (kept ARGV[2] seconds) and to the fleet's totals. */
+const CHARGE_FLEET = `
+redis.call('INCRBYFLOAT', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('HINCRBYFLOAT', KEYS[2], 'costUsd', ARGV[1])
+return 1
 `;
 
 /** What a book's calls are checked against and charged to. */
@@ -79,7 +85,10 @@ export class BookLedger {
     if (usd <= 0) return 0;
     const keys = bookKeys(this.options.prefix, bookId);
     const spend = spendKeys(this.options.prefix);
-    const reply = (await this.redis.eval(CHARGE, 3, keys.record, spend.day, spend.fleet, usd.toFixed(9), new Date().toISOString(), DAY_SPEND_TTL_S)) as [string, number];
+    const [reply] = (await Promise.all([
+      this.redis.eval(CHARGE, 1, keys.record, usd.toFixed(9), new Date().toISOString()),
+      this.redis.eval(CHARGE_FLEET, 2, spend.day, spend.fleet, usd.toFixed(9), DAY_SPEND_TTL_S),
+    ])) as [[string, number], number];
     if (reply[1] === 1) this.options.onOverBudget?.(bookId);
     this.options.onCharged?.(usd);
     return usd;

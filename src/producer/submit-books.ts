@@ -4,13 +4,13 @@ import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
 import { buildFlow } from '../queue/build-flow.js';
 import { BookFlowProducer } from '../queue/book-flow-producer.js';
-import { addBookRecord, submittedBook } from '../queue/book-record.js';
+import { addBookRecord, fleetSpendAfterRecord, submittedBook } from '../queue/book-record.js';
 import { estimateCost, formatUsd, type CostEstimate } from '../money/estimate-cost.js';
 import { loadPrices, pricesFor } from '../money/prices.js';
 import { callCostUsd } from '../money/call-cost.js';
 import { narratorIdentity } from '../providers/narrator-identity.js';
 import { chunkSegmentKey } from '../providers/chunk-segment-key.js';
-import { bullPrefix } from '../queue/keys.js';
+import { bookShardPrefix, bullPrefix } from '../queue/keys.js';
 import type { BookPlan } from '../contracts/book-plan.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { openSegmentStore } from '../store/open-segment-store.js';
@@ -86,6 +86,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
   const keep = progress.keep !== false;
   const submission: Submission = { books: [], counts: { queued: 0, skipped: 0 }, skipped: [], failures: expanded.failures.map((f) => ({ source: f.source, reason: f.error.message })), warnings: [] };
   const store = openSegmentStore(config);
+  // Each job of a flow names its own prefix (buildFlow): one producer adds books of every shard.
   const producer = new BookFlowProducer({ connection, prefix: bullPrefix(config.prefix) });
   // The segments each book will look up, as this host's narrator settings name them: held from now
   // on, so a prune while the book waits in the queue keeps what it will reuse (its workers record
@@ -136,7 +137,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
           submission.failures.push({ source, reason: `"${f.title}" is estimated at ${formatUsd(estimate.costUsd)}, over its cap of ${formatUsd(maxCostUsd)} (--max-cost): not submitted${paid}` });
           continue;
         }
-        const queuing = queueBook(store, producer, config, {
+        const queuing = queueBook(store, producer, connection, config, {
           plan,
           identity: identities.get(loaded)!,
           estimateUsd: Number(estimate.costUsd.toFixed(6)),
@@ -191,13 +192,16 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
 async function queueBook(
   store: SegmentStore,
   producer: BookFlowProducer,
+  connection: Redis,
   config: Config,
   book: { plan: BookPlan; identity: string; estimateUsd: number; maxCostUsd?: number; castCostUsd?: number; notify?: string; segmentKeys: string[] },
 ): Promise<void> {
   const stored = await storeBookPlan(store, book.plan);
-  const flow = buildFlow(stored, bullPrefix(config.prefix), { attempts: config.maxAttempts, backoffMs: config.backoffMs });
+  // The whole flow in the book's shard, with its record (one MULTI): a Cluster keeps them in one slot.
+  const flow = buildFlow(stored, bookShardPrefix(config.prefix, book.plan.finalize.bookId), { attempts: config.maxAttempts, backoffMs: config.backoffMs });
   const { plan: _plan, segmentKeys, ...fields } = book;
   await producer.addWith(flow, (multi) => addBookRecord(multi, config.prefix, stored, { ...fields, segmentKeys: [...segmentKeys, ...stored.objects] }));
+  await fleetSpendAfterRecord(connection, config.prefix, fields);
   await storeBookPlan(store, book.plan);
 }
 

@@ -3,13 +3,13 @@ import type { ChainableCommander } from 'ioredis';
 import type { SegmentStore } from '../store/segment-store.js';
 import type { StoredBook } from './build-flow.js';
 import type { StoredPlan } from '../contracts/job-data.js';
-import { bookKeys, booksIndexKey, segmentRefKeys, submittedKey } from './keys.js';
+import { bookIndexKey, bookKeys, bookSegmentRefKeys, bookSubmittedKey, shardPrefixes, shardsOf, submittedKey } from './keys.js';
 import { addFleetSpend } from './fleet-spend.js';
 import { RELEASE_BOOK_SEGMENTS, USE_SEGMENTS } from './segment-ref-scripts.js';
 import { DamagedBookRecordError } from './damaged-book-record-error.js';
 import { releaseSlug } from './slug-claims.js';
 
-export { bookKeys, booksIndexKey, submittedKey } from './keys.js';
+export { bookKeys, bookIndexKey, submittedKey } from './keys.js';
 
 /**
  * A book's state as operators see it. `cancelled` and `over-budget` are set by people and caps,
@@ -115,14 +115,26 @@ export function addBookRecord(multi: ChainableCommander, prefix: string, book: S
     hash.castCostUsd = cast.toFixed(9);
     hash.costUsd = cast.toFixed(9);
   }
-  const refs = segmentRefKeys(prefix);
-  multi.del(keys.done).hset(keys.record, hash).zadd(booksIndexKey(prefix), created, f.bookId);
-  if (fields.identity !== undefined) multi.hset(submittedKey(prefix), { [fields.identity]: f.bookId });
-  // Charged with the record, in the same MULTI: the day's and the fleet's spend count the calls exactly once.
-  if (cast !== undefined) addFleetSpend(multi, prefix, cast);
+  // Every key here is in the book's shard (one hash tag), so the MULTI holds on a Cluster too.
+  const refs = bookSegmentRefKeys(prefix, f.bookId);
+  multi.del(keys.done).hset(keys.record, hash).zadd(bookIndexKey(prefix, f.bookId), created, f.bookId);
+  if (fields.identity !== undefined) multi.hset(bookSubmittedKey(prefix, f.bookId), { [fields.identity]: f.bookId });
+  // Charged with the record, in the same MULTI: the day's and the fleet's spend count the calls exactly
+  // once. With several shards the fleet's keys are in another slot: the caller charges them just
+  // after (fleetSpendAfterRecord).
+  if (cast !== undefined && shardsOf(prefix) === 1) addFleetSpend(multi, prefix, cast);
   // After the HSET: the script records keys only for a book that is in Redis.
   if (fields.segmentKeys && fields.segmentKeys.length > 0) multi.eval(USE_SEGMENTS, 4, keys.record, keys.segments, refs.books, refs.removing, ...fields.segmentKeys);
   return multi;
+}
+
+/**
+ * What addBookRecord could not put in the book's MULTI: with several shards, the fleet's spend on
+ * the cast's attribution (fleet keys, another slot), charged once the book is in. A submit killed in
+ * between leaves those calls on the book's cost but off the day's and the fleet's.
+ */
+export async function fleetSpendAfterRecord(redis: Redis, prefix: string, fields: Pick<NewBookFields, 'castCostUsd'>): Promise<void> {
+  if (fields.castCostUsd !== undefined && shardsOf(prefix) > 1) await addFleetSpend(redis.multi(), prefix, fields.castCostUsd).exec();
 }
 
 /** Writes a new book's record alone (see addBookRecord), in one MULTI. */
@@ -155,8 +167,10 @@ export async function readBookShape(redis: Redis, prefix: string, bookId: string
  * cancelled) or is gone is submitted anew, as a new book (its stored segments cost nothing again).
  */
 export async function submittedBook(redis: Redis, prefix: string, identity: string): Promise<string | undefined> {
-  const bookId = await redis.hget(submittedKey(prefix), identity);
-  if (bookId === null) return undefined;
+  // The marker is in the book's shard, which the identity does not tell: every shard is asked.
+  const found = await Promise.all(shardPrefixes(prefix).map((shard) => redis.hget(submittedKey(shard), identity)));
+  const bookId = found.find((id) => id !== null);
+  if (bookId === undefined || bookId === null) return undefined;
   const state = await redis.hget(bookKeys(prefix, bookId).record, 'state');
   return state !== null && !(FINISHED_STATES as readonly string[]).includes(state) ? bookId : undefined;
 }
@@ -236,11 +250,11 @@ export async function removeBookRecord(redis: Redis, prefix: string, bookId: str
   const [outDir, slug, identity] = await redis.hmget(keys.record, 'outDir', 'slug', 'identity');
   const multi = redis
     .multi()
-    .eval(RELEASE_BOOK_SEGMENTS, 2, keys.segments, segmentRefKeys(prefix).books)
+    .eval(RELEASE_BOOK_SEGMENTS, 2, keys.segments, bookSegmentRefKeys(prefix, bookId).books)
     .del(keys.record, keys.done)
-    .zrem(booksIndexKey(prefix), bookId);
+    .zrem(bookIndexKey(prefix, bookId), bookId);
   // A submit of the same source and settings queues the book anew once this one is gone.
-  if (identity) multi.hdel(submittedKey(prefix), identity);
+  if (identity) multi.hdel(bookSubmittedKey(prefix, bookId), identity);
   await multi.exec();
   // Its files' name is free for another book once nothing in Redis can write them again.
   if (outDir && slug) await releaseSlug(redis, prefix, outDir, slug, bookId);

@@ -17,9 +17,15 @@ export function registerQueueDepth(registry: Registry, queues: readonly Queue[])
     registers: [registry],
     async collect() {
       this.reset();
+      // Summed over the shards: each shard has its own queue of each name.
+      const sums = new Map<string, number>();
       for (const queue of queues) {
         const counts = await queue.getJobCounts(...QUEUE_STATES);
-        for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+        for (const state of QUEUE_STATES) sums.set(`${queue.name}\n${state}`, (sums.get(`${queue.name}\n${state}`) ?? 0) + (counts[state] ?? 0));
+      }
+      for (const [key, value] of sums) {
+        const [queue, state] = key.split('\n') as [string, string];
+        this.set({ queue, state }, value);
       }
     },
   });

@@ -1,5 +1,5 @@
 import type { RedisConnection as Redis } from './connection.js';
-import { bookKeys, slugClaimsKey } from './keys.js';
+import { bookKeys, shardsOf, slugClaimsKey } from './keys.js';
 
 /** The book taking a slug: its id, and its source (the input's absolute path), which says whether two books are the same. */
 export interface SlugHolder {
@@ -18,17 +18,24 @@ export type ClaimOutcome = 'claimed' | 'shared' | 'taken';
 export const UNRECORDED_CLAIM_MS = 60 * 60 * 1000;
 
 // Atomic, so two submits racing for one slug cannot both win. Holders whose book record is gone
-// (cleaned, purged) or never came (past the grace time) are dropped. The record keys are built
-// from ARGV inside the deployment's {prefix} hash tag, so on a Cluster they share the hash's slot.
+// (cleaned, purged) or never came (past the grace time) are dropped. With one shard the records
+// share this hash's tag, and the script looks them up itself (ARGV[8]: a record key without its
+// book id). With more, records live in their books' shards (other slots on a Cluster), so the
+// caller looks them up first and passes the ids it found (ARGV[7], a JSON list) with the holders it
+// read (ARGV[6]; '*' with one shard): a hash that changed meanwhile answers 'changed' and the
+// caller reads again.
 const CLAIM = `
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[6] ~= '*' and (raw or '') ~= ARGV[6] then return 'changed' end
 local holders = {}
 if raw then holders = cjson.decode(raw) end
+local recorded = {}
+for _, id in ipairs(cjson.decode(ARGV[7])) do recorded[id] = true end
 local now = tonumber(ARGV[4])
 local keep = {}
 local shared = 0
 for _, h in ipairs(holders) do
-  local live = redis.call('EXISTS', ARGV[6] .. h.bookId) == 1 or (now - tonumber(h.at)) < tonumber(ARGV[5])
+  local live = recorded[h.bookId] or (ARGV[8] ~= '' and redis.call('EXISTS', ARGV[8] .. h.bookId) == 1) or (now - tonumber(h.at)) < tonumber(ARGV[5])
   if live and h.bookId ~= ARGV[2] then
     if h.source ~= ARGV[3] then return 'taken' end
     shared = 1
@@ -54,10 +61,21 @@ return 1
 
 /** Takes `slug` under `outDir` for a book unless a live book of another source holds it (see ClaimOutcome). */
 export async function claimSlug(redis: Redis, prefix: string, outDir: string, slug: string, holder: SlugHolder, now = Date.now()): Promise<ClaimOutcome> {
-  // A book's record key is this followed by its id (bookKeys).
-  const records = bookKeys(prefix, '').record;
-  const outcome = await redis.eval(CLAIM, 1, slugClaimsKey(prefix), claimField(outDir, slug), holder.bookId, holder.source, now, UNRECORDED_CLAIM_MS, records);
-  return outcome as ClaimOutcome;
+  const key = slugClaimsKey(prefix);
+  const field = claimField(outDir, slug);
+  if (shardsOf(prefix) === 1) {
+    // A book's record key is this followed by its id (bookKeys), in this hash's tag: one round trip.
+    const records = bookKeys(prefix, '').record;
+    return (await redis.eval(CLAIM, 1, key, field, holder.bookId, holder.source, now, UNRECORDED_CLAIM_MS, '*', '[]', records)) as ClaimOutcome;
+  }
+  for (;;) {
+    const raw = await redis.hget(key, field);
+    const holders = raw === null ? [] : (JSON.parse(raw) as { bookId: string }[]);
+    const exists = await Promise.all(holders.map((h) => redis.exists(bookKeys(prefix, h.bookId).record)));
+    const recorded = holders.filter((_, i) => exists[i] === 1).map((h) => h.bookId);
+    const outcome = await redis.eval(CLAIM, 1, key, field, holder.bookId, holder.source, now, UNRECORDED_CLAIM_MS, raw ?? '', JSON.stringify(recorded), '');
+    if (outcome !== 'changed') return outcome as ClaimOutcome;
+  }
 }
 
 /** Gives a book's slug back (its book is refused, or removed from Redis). */

@@ -9,7 +9,7 @@ import type { Narrator } from '../providers/narrator.js';
 import { openRedis, type RedisConnection } from '../queue/connection.js';
 import { registerQueueDepth } from '../queue/queue-depth-metric.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../queue/names.js';
-import { bullPrefix, tokenBudgetKey } from '../queue/keys.js';
+import { bullPrefix, requestBudgetKey, shardPrefixes, tokenBudgetKey, useShards } from '../queue/keys.js';
 import { enqueueProcessor } from '../producer/enqueue-processor.js';
 import { bookOutputs } from '../store/open-book-output.js';
 import { openSegmentStore } from '../store/open-segment-store.js';
@@ -28,6 +28,8 @@ import { withCallMetrics, withStoreMetrics, workerMetrics } from './metrics.js';
 import { SupervisedWorker, type Processor } from './supervised-worker.js';
 import { synthesizeProcessor } from './synthesize-processor.js';
 import { withTokenBudget } from './token-limited-narrator.js';
+import { withRequestBudget } from './request-limited-narrator.js';
+import { ConfigError } from '../errors.js';
 import { BookLedger } from '../money/book-ledger.js';
 import { loadPrices, type PriceTable } from '../money/prices.js';
 import { notifyProcessor } from '../notify/notify-processor.js';
@@ -59,7 +61,11 @@ export interface WorkerOptions {
   watchdog?: { intervalMs?: number; stuckAfterMs?: number; retireWithinMs?: number };
 }
 
-/** The running workers of one process: chunks, parts, books, the rest of long books' chunks, webhooks. */
+/**
+ * The running workers of one process: chunks, parts, books, the rest of long books' chunks, webhooks.
+ * With several shards (NARRATE_SHARDS) there is one Worker per shard for each queue of book work,
+ * all sharing the process's call slots; the fields below are shard 0's, `shards` has them all.
+ */
 export interface RunningWorkers {
   /** Each is the Worker now in service (a new object if the watchdog replaced a stuck one). */
   readonly synthesize: Worker;
@@ -67,6 +73,8 @@ export interface RunningWorkers {
   readonly encode: Worker;
   readonly enqueue: Worker;
   readonly notify: Worker;
+  /** The Workers of book work of each shard, shard 0 first. */
+  readonly shards: readonly { readonly prefix: string; readonly synthesize: Worker; readonly finalize: Worker; readonly encode: Worker; readonly enqueue: Worker }[];
   /** The process's Redis connection (shared by its workers and queues). */
   readonly connection: RedisConnection;
   /** Redis reachable, store reachable, every worker taking jobs: what /healthz answers. */
@@ -78,7 +86,15 @@ export interface RunningWorkers {
 /** Starts the synthesize, encode, finalize, enqueue and notify workers of one process, sharing one Redis connection. */
 export function startWorkers(config: Config, options: WorkerOptions): RunningWorkers {
   const { logger } = options;
-  const prefix = bullPrefix(config.prefix);
+  // Every book's keys of this process follow from the shard count (see keys.ts).
+  useShards(config.prefix, config.shards);
+  const shardTags = shardPrefixes(config.prefix, config.shards);
+  const shardCount = shardTags.length;
+  // BullMQ's global concurrency is kept per queue: with several shards each shard's synthesize
+  // queue gets an equal part, so the fleet's sum stays at or under the cap.
+  if (config.globalConcurrency !== undefined && config.globalConcurrency < shardCount) {
+    throw new ConfigError(`NARRATE_GLOBAL_CONCURRENCY=${config.globalConcurrency} is less than NARRATE_SHARDS=${shardCount}: each shard needs at least one chunk in flight; raise it to ${shardCount} or more`);
+  }
   // Before anything opens: a bad NARRATE_PRICES then stops the process instead of leaving a connection holding it open.
   const prices = options.prices ?? loadPrices(config.pricesFile);
   const connection = openRedis(config.redis, { worker: true, name: 'narrate-worker' });
@@ -89,12 +105,23 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   void spool.sweep().catch(() => undefined);
   const provider = withCallMetrics(options.narrator ?? createNarrator(config, spool));
   // Cluster-safe beside BullMQ's keys: the same {prefix} hash tag.
-  const narrator = config.tpm === undefined ? provider : withTokenBudget(provider, new TokenBudget(connection, tokenBudgetKey(config.prefix), config.tpm));
+  const budgeted = config.tpm === undefined ? provider : withTokenBudget(provider, new TokenBudget(connection, tokenBudgetKey(config.prefix), config.tpm));
+  // NARRATE_RPM: BullMQ's limiter with one shard; with more, the same spread (max starts per
+  // duration) kept as a sliding window in the fleet's own key (see withRequestBudget).
+  const spread = rpmLimiter(config.rpm);
+  const narrator = config.rpm === undefined || shardCount === 1 ? budgeted : withRequestBudget(budgeted, new TokenBudget(connection, requestBudgetKey(config.prefix), spread.max, spread.duration));
   const slots = new CallSlots(options.concurrency ?? config.concurrency);
   workerMetrics.watchSlots(slots.size, () => slots.inUse);
-  const queue = new Queue(SYNTHESIZE_QUEUE, { connection, prefix });
-  const finalizeQueue = new Queue(FINALIZE_QUEUE, { connection, prefix });
-  const notifyQueue = new Queue(NOTIFY_QUEUE, { connection, prefix });
+  // The queues of book work, one set per shard; webhooks go through the fleet's one notify queue.
+  const shardQueues = shardTags.map((prefix) => ({
+    prefix,
+    synthesize: new Queue(SYNTHESIZE_QUEUE, { connection, prefix }),
+    finalize: new Queue(FINALIZE_QUEUE, { connection, prefix }),
+    encode: new Queue(ENCODE_QUEUE, { connection, prefix }),
+    enqueue: new Queue(ENQUEUE_QUEUE, { connection, prefix }),
+  }));
+  const notifyQueue = new Queue(NOTIFY_QUEUE, { connection, prefix: bullPrefix(config.prefix) });
+  const allQueues = [...shardQueues.flatMap((q) => [q.synthesize, q.enqueue, q.encode, q.finalize]), notifyQueue];
   let onOverBudget = (_bookId: string) => {};
   const ledger = new BookLedger(connection, {
     prefix: config.prefix,
@@ -104,12 +131,11 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
     onChargeError: (bookId, error) => logger.error({ bookId, err: coerceError(error).message }, 'could not charge a model call to its book'),
     onCharged: (usd) => workerMetrics.costUsd.inc(usd),
   });
-  const encodeQueue = new Queue(ENCODE_QUEUE, { connection, prefix });
-  const enqueueQueue = new Queue(ENQUEUE_QUEUE, { connection, prefix });
   // A Queue re-emits connection errors; logRedisWaits already reports them once.
-  for (const q of [queue, finalizeQueue, encodeQueue, enqueueQueue, notifyQueue]) q.on('error', () => undefined);
-  const queueDepth = registerQueueDepth(workerMetrics.registry, [queue, enqueueQueue, encodeQueue, finalizeQueue, notifyQueue]);
-  const flows = new FlowProducer({ connection, prefix });
+  for (const q of allQueues) q.on('error', () => undefined);
+  const queueDepth = registerQueueDepth(workerMetrics.registry, allQueues);
+  // Each job of a flow names its prefix (partFlow): one producer serves every shard.
+  const flows = new FlowProducer({ connection, prefix: bullPrefix(config.prefix) });
   // Chunk texts and plans, read from the store once per part and kept (they never change).
   const texts = new TextCache(store);
   const tracker = trackBooks({ redis: connection, prefix: config.prefix, notify: notifyQueue, webhookUrl: config.webhookUrl, logger });
@@ -130,6 +156,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   // until then. Each Worker it starts gets the same listeners as the first.
   const supervised: SupervisedWorker[] = [];
   const supervise = (
+    prefix: string,
     queueOf: Queue,
     processor: Processor,
     settings: Omit<BullWorkerOptions, 'connection' | 'prefix'> & { concurrency: number },
@@ -155,59 +182,75 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   // A dead worker's jobs come back after one lock period, and a job may be orphaned a few times
   // (several crashes in a row) before BullMQ gives up on it: chunks, parts and enqueue jobs alike.
   const redelivered = { lockDuration: config.lockDurationMs, stalledInterval: config.lockDurationMs, maxStalledCount: 5 };
-  const limiter = rpmLimiter(config.rpm);
+  const limiter = rpmLimiter(shardCount === 1 ? config.rpm : undefined);
   // Where finished books go: a directory, or an s3:// --out (each book names its own).
   const outputs = bookOutputs(config.s3);
-  const synthesize = supervise(
-    queue,
-    synthesizeProcessor({ narrator, store, spool, slots, queue, logger, ledger, texts, refs: new SegmentRefs(connection, config.prefix), verify: { threshold: config.similarityThreshold, ...options.verify }, align: options.align ?? config.align, ...(options.aligner ? { aligner: options.aligner } : {}) }) as Processor,
-    {
-      // A few jobs more than calls, fetched and looked up ahead, so a call slot never waits on Redis.
-      concurrency: slots.size + prefetchFor(slots.size),
-      limiter,
-      ...redelivered,
-    },
-    'failures',
-  );
-  if (config.globalConcurrency !== undefined) {
-    // Stored on the queue in Redis: the cap holds across every worker process of the fleet.
-    void queue.setGlobalConcurrency(config.globalConcurrency).catch((error: unknown) => logger.error({ err: coerceError(error).message }, 'could not set global concurrency'));
-  }
-  const finalize = supervise(
-    finalizeQueue,
-    finalizeProcessor({ store, logger, outputs }) as Processor,
-    {
-      concurrency: options.finalizeConcurrency ?? 1,
-      // ffmpeg on a long book can hold the lock a while; renewals keep it, this only bounds a dead worker.
-      lockDuration: Math.max(config.lockDurationMs, 60_000),
-    },
-    'finalize',
-  );
-  // A part is encoded as soon as its chunks are stored, while the book is still being narrated. A
-  // dead worker's part comes back after one lock period, like a chunk, and is encoded again.
-  const encode = supervise(
-    encodeQueue,
-    partProcessor({ store, logger, encode: encodeQueue, outputs, prefix: config.prefix }) as Processor,
-    {
-      concurrency: options.encodeConcurrency ?? 1,
-      ...redelivered,
-    },
-    'failures',
-  );
-  // A few at once: each is a long book's chunks going into Redis in batches, a moment's work. A
-  // dead worker's enqueue job comes back like its chunks do, and may do so as often.
-  const enqueue = supervise(
-    enqueueQueue,
-    enqueueProcessor({ flows, finalize: finalizeQueue, encode: encodeQueue, logger, texts }) as Processor,
-    {
-      concurrency: 4,
-      ...redelivered,
-    },
-    'failures',
-  );
+  const refs = new SegmentRefs(connection, config.prefix);
+  const synthesizeQueues = shardQueues.map((q) => q.synthesize);
+  // One Worker per shard and queue. Each synthesize Worker may hold as many jobs as the process's
+  // call slots and prefetch, so one shard alone can keep every slot busy; the slots are shared and
+  // handed out first come, first served, so while several shards have work each gets its turn as
+  // its jobs end (no shard waits behind another's backlog).
+  const shardWorkers = shardQueues.map((q) => {
+    const synthesize = supervise(
+      q.prefix,
+      q.synthesize,
+      synthesizeProcessor({ narrator, store, spool, slots, queues: synthesizeQueues, logger, ledger, texts, refs, verify: { threshold: config.similarityThreshold, ...options.verify }, align: options.align ?? config.align, ...(options.aligner ? { aligner: options.aligner } : {}) }) as Processor,
+      {
+        // A few jobs more than calls, fetched and looked up ahead, so a call slot never waits on Redis.
+        concurrency: slots.size + prefetchFor(slots.size),
+        limiter,
+        ...redelivered,
+      },
+      'failures',
+    );
+    if (config.globalConcurrency !== undefined) {
+      // Stored on the queue in Redis: the cap holds across every worker process of the fleet (its
+      // equal part per shard, see above).
+      const cap = Math.floor(config.globalConcurrency / shardCount);
+      void q.synthesize.setGlobalConcurrency(cap).catch((error: unknown) => logger.error({ err: coerceError(error).message }, 'could not set global concurrency'));
+    }
+    const finalize = supervise(
+      q.prefix,
+      q.finalize,
+      finalizeProcessor({ store, logger, outputs }) as Processor,
+      {
+        concurrency: options.finalizeConcurrency ?? 1,
+        // ffmpeg on a long book can hold the lock a while; renewals keep it, this only bounds a dead worker.
+        lockDuration: Math.max(config.lockDurationMs, 60_000),
+      },
+      'finalize',
+    );
+    // A part is encoded as soon as its chunks are stored, while the book is still being narrated. A
+    // dead worker's part comes back after one lock period, like a chunk, and is encoded again.
+    const encode = supervise(
+      q.prefix,
+      q.encode,
+      partProcessor({ store, logger, encode: q.encode, outputs, prefix: config.prefix }) as Processor,
+      {
+        concurrency: options.encodeConcurrency ?? 1,
+        ...redelivered,
+      },
+      'failures',
+    );
+    // A few at once: each is a long book's chunks going into Redis in batches, a moment's work. A
+    // dead worker's enqueue job comes back like its chunks do, and may do so as often.
+    const enqueue = supervise(
+      q.prefix,
+      q.enqueue,
+      enqueueProcessor({ flows, finalize: q.finalize, encode: q.encode, logger, texts }) as Processor,
+      {
+        concurrency: 4,
+        ...redelivered,
+      },
+      'failures',
+    );
+    return { prefix: q.prefix, synthesize, finalize, encode, enqueue };
+  });
+  const first = shardWorkers[0]!;
   // Webhook posts: a few at a time, each retried with backoff (see bookEnded), never part of a book.
   // Each failed attempt is logged with its next attempt's time, by every Worker the watchdog starts.
-  const notify = supervise(notifyQueue, notifyProcessor({ secret: config.webhookSecret, allowPrivate: config.webhookAllowPrivate, logger }) as Processor, { concurrency: 4 }, 'none', (w) =>
+  const notify = supervise(bullPrefix(config.prefix), notifyQueue, notifyProcessor({ secret: config.webhookSecret, allowPrivate: config.webhookAllowPrivate, logger }) as Processor, { concurrency: 4 }, 'none', (w) =>
     logDeliveryFailures(w, logger),
   );
 
@@ -216,17 +259,32 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   let closing: Promise<void> | undefined;
   return {
     get synthesize() {
-      return synthesize.worker;
+      return first.synthesize.worker;
     },
     get finalize() {
-      return finalize.worker;
+      return first.finalize.worker;
     },
     get encode() {
-      return encode.worker;
+      return first.encode.worker;
     },
     get enqueue() {
-      return enqueue.worker;
+      return first.enqueue.worker;
     },
+    shards: shardWorkers.map((w) => ({
+      prefix: w.prefix,
+      get synthesize() {
+        return w.synthesize.worker;
+      },
+      get finalize() {
+        return w.finalize.worker;
+      },
+      get encode() {
+        return w.encode.worker;
+      },
+      get enqueue() {
+        return w.enqueue.worker;
+      },
+    })),
     get notify() {
       return notify.worker;
     },
@@ -241,7 +299,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
       // hands them back (as a failed attempt, retried after backoff): BullMQ's close(true) waits on
       // a close already under way, which waits on those jobs.
       const run = Promise.allSettled(supervised.map((s) => s.close(force)))
-        .then(() => Promise.allSettled([queue.close(), finalizeQueue.close(), encodeQueue.close(), flows.close(), notifyQueue.close(), enqueueQueue.close(), narrator.close?.(), options.store ? undefined : store.close()]))
+        .then(() => Promise.allSettled([...allQueues.map((q) => q.close()), flows.close(), narrator.close?.(), options.store ? undefined : store.close()]))
         .then(() => {
           if (workerMetrics.registry.getSingleMetric('narrate_queue_jobs') === queueDepth) workerMetrics.registry.removeSingleMetric('narrate_queue_jobs');
           stopLogging();

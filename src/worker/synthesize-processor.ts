@@ -12,12 +12,12 @@ import { synthesizeChunk, type SynthesizeDeps } from './synthesize-chunk.js';
 /**
  * The BullMQ processor around synthesizeChunk: sorts failures for BullMQ.
  * - shutting down before its first call: back to wait, no attempt spent (see CallSlots).
- * - 429: the whole queue pauses for Retry-After (queue.rateLimit) and the job goes back to wait
+ * - 429: every shard's queue pauses for Retry-After (queue.rateLimit) and the job goes back to wait
  *   without spending an attempt, instead of every job backing off alone and returning as a storm.
  * - permanent (401, 400, unfaithful after every try): UnrecoverableError, no attempt wasted.
  * - anything else: thrown as is, retried with exponential backoff and jitter.
  */
-export function synthesizeProcessor(deps: SynthesizeDeps & { queue: Queue; logger: Logger; texts: TextCache }) {
+export function synthesizeProcessor(deps: SynthesizeDeps & { queues: readonly Queue[]; logger: Logger; texts: TextCache }) {
   return async (job: Job<SynthesizeJobRef, SynthesizeResult>, token?: string, signal?: AbortSignal): Promise<SynthesizeResult> => {
     // Each model call (retries and split halves included) listens on the job's signal; a chunk may
     // legitimately make more than Node's default ten before it is accepted.
@@ -47,7 +47,8 @@ export function synthesizeProcessor(deps: SynthesizeDeps & { queue: Queue; logge
       }
       if (error instanceof RateLimitedError) {
         deps.logger.warn({ bookId: job.data.bookId, chunk: job.data.index, retryAfterMs: error.retryAfterMs }, 'provider rate limit: pausing the queue');
-        await deps.queue.rateLimit(error.retryAfterMs);
+        // Every shard's synthesize queue: the provider's limit is the fleet's, whichever shard met it.
+        await Promise.all(deps.queues.map((q) => q.rateLimit(error.retryAfterMs)));
         throw Worker.RateLimitError();
       }
       if (!isRetryable(error)) {

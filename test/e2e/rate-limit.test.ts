@@ -7,7 +7,7 @@
  * (rpm/12 requests per 5 s), so an evenly spread `NARRATE_RPM` passes and a burst does not.
  * The control runs the same fleet without NARRATE_RPM and must draw 429s, so the main test can fail.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,9 @@ import { submitWithCli, writeParagraphBook, type ParagraphBook } from '../helper
 import { startRateLimitProxy, type RateLimitProxy } from '../helpers/rate-limit-proxy.js';
 import { killAllSpawned, spawnWorker, type SpawnedProcess } from '../helpers/spawn-worker.js';
 import { testPrefix } from '../helpers/test-prefix.js';
+import { runCli } from '../helpers/run-cli.js';
+import { shardOfBook } from '../../src/queue/keys.js';
+import { writeFile } from 'node:fs/promises';
 import { waitUntil } from '../helpers/wait-until.js';
 
 const KEY = 'rpm-key';
@@ -95,6 +98,51 @@ describe('a fleet under a provider rate limit', () => {
     const interval = Math.ceil(60_000 / FLEET_RPM);
     expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual((CHUNKS - 1) * interval * 0.9);
     expect(fake.calls).toHaveLength(CHUNKS);
+  });
+
+  it('holds the same budget across shards: books of two shards (NARRATE_SHARDS=2), two processes', async () => {
+    const fake = await startFakeModel({ apiKey: KEY, latencyMs: 50, rpm: PROVIDER_RPM });
+    servers.push(fake);
+    const proxy = await startRateLimitProxy(fake.url, { rpm: PROVIDER_RPM, windowMs: WINDOW_MS });
+    servers.push(proxy);
+    const prefix = testPrefix('e2e-rpm-shards');
+    const env: Record<string, string> = {
+      NARRATE_PREFIX: prefix,
+      NARRATE_SHARDS: '2',
+      NARRATE_API_KEY: KEY,
+      NARRATE_BASE_URL: proxy.url,
+      NARRATE_STORE_DIR: join(dir, 'segments-shards'),
+      NARRATE_CONCURRENCY: '8',
+      NARRATE_LOG_LEVEL: 'warn',
+      NARRATE_RPM: String(FLEET_RPM),
+    };
+    // Six books of five chunks, each text its own (no segment shared), in whichever shard their ids fall.
+    const library = join(dir, 'shards-library');
+    await mkdir(library, { recursive: true });
+    for (let b = 0; b < 6; b++) {
+      const paragraphs = book.paragraphs.slice(5 * b, 5 * b + 5).map((p) => p.replace('Paragraph', 'Passage'));
+      await writeFile(join(library, `book-${b}.txt`), `${paragraphs.join('\n\n')}\n`);
+    }
+    const submit = await runCli(['submit', library, '--out', join(dir, 'out-shards'), '--format', 'wav', '--max-chars', String(book.maxChars)], env);
+    expect(submit.code, submit.stderr).toBe(0);
+    const ids = submit.stdout.trim().split('\n').map((line) => line.split('\t')[0]!);
+    expect(new Set(ids.map((id) => shardOfBook(id, 2))).size, 'six books in one shard of two: 1 chance in 32').toBe(2);
+    const fleet: SpawnedProcess[] = [spawnWorker(env), spawnWorker(env)];
+    await waitUntil(
+      'every book done',
+      async () => {
+        const list = await runCli(['list', '--json'], env);
+        const books = JSON.parse(list.stdout || '[]') as { state: string }[];
+        return books.length === 6 && books.every((b) => b.state === 'done');
+      },
+      { timeoutMs: 60_000, intervalMs: 500, describe: () => fleet.map((w) => w.output().slice(-1_000)).join('\n---\n') },
+    );
+    for (const w of fleet) w.signal('SIGTERM');
+    await Promise.all(fleet.map((w) => w.waitForExit(10_000)));
+    expect(fake.calls).toHaveLength(CHUNKS);
+    const answered429 = proxy.rateLimited() + fake.calls.filter((c) => c.outcome === 'rate-limited').length;
+    expect(answered429, `429s; busiest ${WINDOW_MS} ms window held ${proxy.busiestWindow()} requests (limit ${proxy.limit})`).toBeLessThanOrEqual(1);
+    expect(proxy.busiestWindow()).toBeLessThanOrEqual(proxy.limit);
   });
 
   it('control: the same fleet without NARRATE_RPM draws 429s (and still finishes the book)', async () => {

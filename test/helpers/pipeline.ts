@@ -10,7 +10,9 @@ import { submitBooks, type SubmitOptions, type Submission } from '../../src/prod
 import type { BookStatus } from '../../src/books/book-status.js';
 import { openRedis } from '../../src/queue/connection.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
-import { bullPrefix } from '../../src/queue/keys.js';
+import { bullPrefix, shardPrefixes } from '../../src/queue/keys.js';
+import { joinFleetShards } from '../../src/queue/fleet-shards.js';
+import { ShardQueues } from '../../src/queue/shard-queues.js';
 import { startWorkers, type RunningWorkers, type WorkerOptions } from '../../src/worker/start-workers.js';
 import { obliterateQueues } from './obliterate-queues.js';
 import { testPrefix } from './test-prefix.js';
@@ -21,6 +23,8 @@ export interface Harness {
   dir: string;
   connection: Redis;
   queues: { finalize: Queue; synthesize: Queue; enqueue: Queue; encode: Queue };
+  /** The queues of each shard (NARRATE_SHARDS > 1): `queues` above are shard 0's. */
+  shards: ShardQueues;
   /** Submits and narrates with in-process workers, returning each book's final status. */
   narrate(inputs: string[], options?: Partial<SubmitOptions>, workerOptions?: Partial<WorkerOptions>): Promise<{ submission: Submission; statuses: BookStatus[] }>;
   /** Narrates books already queued (a retried one) with in-process workers, returning their final status. */
@@ -48,12 +52,16 @@ export async function createHarness(name: string, env: Record<string, string> = 
     enqueue: new Queue(ENQUEUE_QUEUE, { connection, prefix }),
     encode: new Queue(ENCODE_QUEUE, { connection, prefix }),
   };
+  // The fleet's shard count, as every command's withRedis joins it.
+  await joinFleetShards(connection, config.prefix, config.shards);
+  const shards = new ShardQueues(connection, config.prefix);
+  const byBook = (bookId: string) => (config.shards === 1 ? queues : { finalize: shards.of(FINALIZE_QUEUE, bookId), synthesize: shards.of(SYNTHESIZE_QUEUE, bookId) });
   const running = new Set<RunningWorkers>();
   const watch: Harness['watch'] = async (bookIds, workerOptions = {}) => {
     const workers = startWorkers(config, { logger: createLogger('silent'), ...workerOptions });
     running.add(workers);
     try {
-      return await watchBooks(bookIds, queues, { update() {}, stop() {} }, { intervalMs: 100 });
+      return await watchBooks(bookIds, byBook, { update() {}, stop() {} }, { intervalMs: 100 });
     } finally {
       await workers.close();
       running.delete(workers);
@@ -64,6 +72,7 @@ export async function createHarness(name: string, env: Record<string, string> = 
     dir,
     connection,
     queues,
+    shards,
     async narrate(inputs, options = {}, workerOptions = {}) {
       const submission = await submitBooks(inputs, { outDir: join(dir, 'out'), ...options }, config, connection);
       const statuses = await watch(
@@ -75,7 +84,9 @@ export async function createHarness(name: string, env: Record<string, string> = 
     watch,
     async close() {
       await Promise.allSettled([...running].map((w) => w.close(true)));
-      await obliterateQueues(connection, prefix).catch(() => undefined);
+      await shards.close();
+      // Every shard's queues and keys, and the fleet's own.
+      for (const tag of new Set([prefix, ...shardPrefixes(config.prefix, config.shards)])) await obliterateQueues(connection, tag).catch(() => undefined);
       await Promise.allSettled([queues.finalize.close(), queues.synthesize.close(), queues.enqueue.close(), queues.encode.close()]);
       await connection.quit().catch(() => connection.disconnect());
       await rm(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseSlugs, type SlugChecks } from '../../../src/producer/choose-slugs.js';
 import type { SlugOwner } from '../../../src/producer/slug-owners.js';
 import { slugOfName } from '../../../src/finalizer/book-paths.js';
-import { bookKeys } from '../../../src/queue/keys.js';
+import { bookKeys, useShards } from '../../../src/queue/keys.js';
 import { UNRECORDED_CLAIM_MS, claimSlug, releaseSlug } from '../../../src/queue/slug-claims.js';
 import { slugClaimsKey } from '../../../src/queue/keys.js';
 import { testPrefix } from '../../helpers/test-prefix.js';
@@ -67,10 +67,12 @@ describe('slugOfName', () => {
   ])('%j belongs to %j', (name, slug) => expect(slugOfName(name)).toBe(slug));
 });
 
-describe('slug claims in Redis', () => {
+// With several shards a holder's record is in its own shard's tag, looked up before the claim.
+describe.each([1, 3])('slug claims in Redis (NARRATE_SHARDS=%i)', (shards) => {
   const prefix = testPrefix('slug-claims');
   let redis: Redis;
   beforeAll(() => {
+    useShards(prefix, shards);
     redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 3 });
   });
   afterAll(async () => {
