@@ -26,6 +26,9 @@ import { createLogger } from '../src/logger.js';
 import { openSegmentStore } from '../src/store/open-segment-store.js';
 import { TextCache } from '../src/store/text-objects.js';
 import { removeDir, tempDir } from './cleanup.js';
+import { REDIS_URL } from './bench-queues.js';
+import { writeLibrary } from './library-fixture.js';
+import { measureLibrarySubmit, type LibrarySubmit } from './submit-library.js';
 import type { BenchOptions } from './options.js';
 import { ROOT, run } from './processes.js';
 import type { Report } from './report.js';
@@ -37,6 +40,15 @@ const S = '12 library';
 const PREFIX = 'bench-library';
 /** The checkout whose `bin/narrate.js` submits (built): this one, or BENCH_LIBRARY_ROOT (e.g. a copy of an older build, for a baseline). */
 const CLI_ROOT = process.env.BENCH_LIBRARY_ROOT ?? ROOT;
+
+/**
+ * `narrate submit` of 10,000 two-chapter books cut from the corpus (library-fixture.ts) before the
+ * submit was made faster (commit a8e0aec, each book's Redis round trips in turn): measured with
+ * `npx tsx bench/submit-library.ts --books 10000 --root <a8e0aec built>` on the shared Redis of this
+ * 2-core machine, load average 11.9 → 12.5 (docs/benchmarks.md). BENCH_SUBMIT_BEFORE_ROOT=<built
+ * checkout> measures it again in the same run instead.
+ */
+const SUBMIT_BEFORE = { commit: 'a8e0aec', books: 10_000, seconds: 269.0, cpuSeconds: 59.6, peakRss: 270 * 1024 * 1024 };
 
 export interface SubmitMeasure {
   books: number;
@@ -86,13 +98,39 @@ export async function librarySection(o: BenchOptions, report: Report): Promise<v
     report.add({ section: S, metric: 'long books: submit wall time / peak RSS', value: `${secs1(b.seconds)} / ${mb(b.peakRss)}` });
     report.add({ section: S, metric: 'Redis bytes per book, queued (fitted: bytes = books × a + chunks × b)', value: side(queued.perBook, admitted.perBook), target: '≤ 3 KB', ok: queued.perBook <= 3 * 1024 });
     report.add({ section: S, metric: 'Redis bytes per chunk, queued (fitted)', value: side(queued.perChunk, admitted.perChunk), target: '≤ 400 B', ok: queued.perChunk <= 400 });
-    report.summary.push(`library: queued ${Math.round(queued.perChunk)} B/chunk + ${Math.round(queued.perBook)} B/book; ${o.libraryBooks} books submitted in ${secs1(a.seconds)}`);
+    const c = await corpusLibrarySubmit(dir, o, report);
+    report.summary.push(`library: queued ${Math.round(queued.perChunk)} B/chunk + ${Math.round(queued.perBook)} B/book; ${o.libraryBooks} books submitted in ${secs1(a.seconds)} (corpus books: ${secs1(c.seconds)}, ${mb(c.peakRss)})`);
     // The first page of `narrate list` and of the Books page over as many book records.
     await libraryListings({ ...o, listingBooks: o.libraryBooks }, report, S);
     await clusterSpread(o, report, S, dir, smallBook);
   } finally {
     await removeDir(dir);
   }
+}
+
+/**
+ * The submit of a library of real prose (library-fixture.ts: 4 corpus paragraphs a book) on the shared
+ * Redis under a prefix of its own: wall time, CPU time (less swayed by the other load of the machine)
+ * and peak RSS, beside the same measured before the submit was made faster.
+ */
+async function corpusLibrarySubmit(dir: string, o: BenchOptions, report: Report): Promise<LibrarySubmit> {
+  const books = join(dir, 'corpus-books');
+  await writeLibrary(books, o.libraryBooks);
+  const now = await measureLibrarySubmit(books, dir, { redisUrl: REDIS_URL, root: CLI_ROOT });
+  const beforeRoot = process.env.BENCH_SUBMIT_BEFORE_ROOT;
+  const before =
+    beforeRoot !== undefined
+      ? { ...(await measureLibrarySubmit(books, dir, { redisUrl: REDIS_URL, root: beforeRoot })), commit: 'BENCH_SUBMIT_BEFORE_ROOT, this run' }
+      : o.libraryBooks === SUBMIT_BEFORE.books
+        ? { ...SUBMIT_BEFORE, commit: `${SUBMIT_BEFORE.commit}, recorded` }
+        : undefined;
+  const side = (n: number, b: number | undefined, unit: (n: number) => string) => (b === undefined ? unit(n) : `${unit(n)} (before, ${before!.commit}: ${unit(b)}, ×${fixed(n / b, 2)})`);
+  report.add({ section: S, metric: `corpus books: books / chunks queued`, value: `${now.books} / ${now.chunks}` });
+  report.add({ section: S, metric: 'corpus books: submit wall time', value: side(now.seconds, before?.seconds, secs1), target: '≈ 60 s for 10,000', ok: now.seconds <= 90 * (o.libraryBooks / 10_000) });
+  report.add({ section: S, metric: 'corpus books: submit CPU time (user + system)', value: side(now.cpuSeconds, before?.cpuSeconds, secs1) });
+  report.add({ section: S, metric: 'corpus books: submit peak RSS (maxRSS)', value: side(now.peakRss, before?.peakRss, mb) });
+  report.add({ section: S, metric: 'corpus books: load average (1 min) before → after', value: `${fixed(now.load[0], 2)} → ${fixed(now.load[1], 2)}` });
+  return now;
 }
 
 function secs1(s: number): string {

@@ -1,10 +1,10 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { checkEvictionPolicy } from '../queue/check-eviction-policy.js';
-import { connectRedis, openRedis, type RedisConnection } from '../queue/connection.js';
+import { connectRedis, type RedisConnection } from '../queue/connection.js';
 import { describeRedis } from '../queue/redis-target.js';
 import { joinFleetShards } from '../queue/fleet-shards.js';
-import { logRedisWaits } from '../worker/log-redis-waits.js';
+import { waitForRedis } from '../worker/wait-for-redis.js';
 import type { CliIo } from './io.js';
 
 /**
@@ -21,17 +21,8 @@ import type { CliIo } from './io.js';
 export async function checkRedisEviction(config: Config, io: CliIo, wait?: { logger: Logger; signal: AbortSignal }): Promise<boolean> {
   let connection: RedisConnection;
   if (wait) {
-    const opened = openRedis(config.redis, { worker: true, name: 'narrate-check' });
-    const stopLogging = logRedisWaits(opened, config.redis, wait.logger);
-    try {
-      const ready = await untilReady(opened, wait.signal);
-      if (!ready) {
-        opened.disconnect();
-        return false;
-      }
-    } finally {
-      stopLogging();
-    }
+    const opened = await waitForRedis(config.redis, { ...wait, name: 'narrate-check' });
+    if (!opened) return false;
     connection = opened;
   } else {
     connection = await connectRedis(config.redis, { name: 'narrate-check' });
@@ -45,22 +36,4 @@ export async function checkRedisEviction(config: Config, io: CliIo, wait?: { log
   } finally {
     await connection.quit().catch(() => connection.disconnect());
   }
-}
-
-/** Resolves true once `connection` is ready, false if `signal` aborts first. */
-function untilReady(connection: RedisConnection, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (connection.status === 'ready') return resolve(true);
-    if (signal.aborted) return resolve(false);
-    const onReady = () => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    };
-    const onAbort = () => {
-      connection.off('ready', onReady);
-      resolve(false);
-    };
-    connection.once('ready', onReady);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

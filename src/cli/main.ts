@@ -2,15 +2,13 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, type Config } from '../config.js';
 import { coerceError, exitCodeOf } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { dashboardCommand, type DashboardFlags } from './dashboard-command.js';
+import type { DashboardFlags } from './dashboard-command.js';
 import { processIo, type CliIo } from './io.js';
 import { planCommand, type RawPlanFlags } from './plan-command.js';
-import { runCommand } from './run-command.js';
 import { statusCommand } from './status-command.js';
 import { storePruneCommand } from './store-command.js';
 import { submitCommand } from './submit-command.js';
 import type { RawSubmitFlags } from './submit-flags.js';
-import { workerCommand } from './worker-command.js';
 import { listCommand } from './list-command.js';
 import { DEFAULT_LISTING_LIMIT, type ListingFlags } from './listing-flags.js';
 import { cancelCommand } from './cancel-command.js';
@@ -66,6 +64,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .description('submit, narrate in this process, and wait; exit 0 when every book is done, 1 when any failed')
     .action(async (inputs: string[], flags: RawSubmitFlags) => {
       const c = config();
+      // Loaded when asked for, like the worker and the dashboard: the workers, ffmpeg's wrapper, the
+      // providers and bull-board's Express app cost every other command (a submit, a status) about a second to load.
+      const { runCommand } = await import('./run-command.js');
       code = await runCommand(inputs, flags, c, io, logger(c));
     });
   submitFlags(program.command('submit'))
@@ -86,6 +87,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .option('--metrics-port <port>', 'serve /healthz and /metrics on this port (default NARRATE_METRICS_PORT; unset: none)')
     .action(async (flags: { metricsPort?: string }) => {
       const c = config();
+      const { workerCommand } = await import('./worker-command.js');
       code = await workerCommand(c, io, logger(c), flags);
     });
   program
@@ -153,6 +155,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .option('--read-only', 'refuse every request that would change something (bull-board\'s API included); no buttons')
     .action(async (flags: DashboardFlags) => {
       const c = config();
+      const { dashboardCommand } = await import('./dashboard-command.js');
       code = await dashboardCommand(flags, c, io, logger(c));
     });
 

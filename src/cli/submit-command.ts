@@ -24,10 +24,12 @@ export async function submitCommand(inputs: string[], flags: RawSubmitFlags, con
         io.stderr.write(`${describeEstimate(b)}\n`);
       },
       skipped: (s) => io.stderr.write(`already queued ${s.bookId}: ${printable(s.source)} (an earlier submit of the same file and settings)\n`),
+      // Each book is said as it goes in: none is kept, so a library of any size fits in the same memory.
+      keep: false,
     });
     for (const w of submission.warnings) io.stderr.write(`warning: ${printableMessage(w)}\n`);
     for (const f of submission.failures) io.stderr.write(`error: ${printableMessage(f.reason)}\n`);
-    return submission.failures.length === 0 && submission.books.length + submission.skipped.length > 0 ? 0 : 1;
+    return submission.failures.length === 0 && submission.counts.queued + submission.counts.skipped > 0 ? 0 : 1;
   });
 }
 

@@ -35,18 +35,33 @@ export interface ChosenSlug {
 export async function chooseSlugs(books: SlugWish[], checks: SlugChecks): Promise<ChosenSlug[]> {
   const lastWith = new Map(books.map((b, i) => [b.base, i]));
   const used = new Set<string>();
-  const chosen: ChosenSlug[] = [];
+  const chosen: (ChosenSlug | undefined)[] = [];
+  // A title no other book of the batch shares asks for its own slug first, all such books at once
+  // (one Redis round trip for a batch, not one per book): no other book's choice can change the
+  // answer, as a book only ever takes another's title slug after that book (lastWith below).
+  const wanting = new Map<string, number>();
+  for (const b of books) wanting.set(b.base, (wanting.get(b.base) ?? 0) + 1);
+  const alone = books.map((b) => wanting.get(b.base) === 1);
+  const first = await Promise.all(books.map((book, i) => (alone[i] ? isFree(book.base, i, book) : undefined)));
   for (const [i, book] of books.entries()) {
-    for (let n = 1; ; n++) {
+    const bookId = first[i];
+    if (bookId !== undefined) {
+      used.add(book.base);
+      chosen[i] = { slug: book.base, bookId };
+    }
+  }
+  for (const [i, book] of books.entries()) {
+    if (chosen[i] !== undefined) continue;
+    for (let n = alone[i] ? 2 : 1; ; n++) {
       const slug = n === 1 ? book.base : `${book.base}-${n}`;
       const bookId = await isFree(slug, i, book);
       if (bookId === undefined) continue;
       used.add(slug);
-      chosen.push({ slug, bookId });
+      chosen[i] = { slug, bookId };
       break;
     }
   }
-  return chosen;
+  return chosen as ChosenSlug[];
 
   /** The book id the slug was claimed under when `slug` is free for book `i`, else undefined. */
   async function isFree(slug: string, i: number, book: SlugWish): Promise<string | undefined> {

@@ -26,7 +26,7 @@ import { withBookOutput, bookOutputs, dirOutputs } from '../store/open-book-outp
 import { isUrl } from '../store/store-location.js';
 import type { ClaimOutcome, SlugHolder } from '../queue/slug-claims.js';
 import { chooseSlugs, type ChosenSlug } from './choose-slugs.js';
-import { readSlugOwners } from './slug-owners.js';
+import { listSlugs, readSlugOwners } from './slug-owners.js';
 import { SPEECH_MAX_INPUT_CHARS } from '../providers/speech-max-input.js';
 
 /** Flags of `run`, `submit` and `plan`. */
@@ -114,6 +114,12 @@ export interface PrepareMode {
   attributionCache?: AttributionCache;
   /** The chat model to attribute quotations with; default the provider's (NARRATE_CAST_MODEL) when a key is set and not planOnly. */
   attributionModel?: AttributionModel;
+  /**
+   * The slugs each output's files use (by output), kept across the batches of one submit: a
+   * library's later batches do not list an output of thousands of books again (one listing, not one
+   * per batch). Books this submit queues are held by their claims in Redis meanwhile.
+   */
+  listings?: Map<string, ReadonlySet<string>>;
 }
 
 /** Slugs taken in Redis for the books of one output (see slug-claims.ts). */
@@ -158,9 +164,11 @@ export async function prepareBooks(inputs: string[], options: SubmitOptions, con
   );
   const skipped: PreparedBooks['skipped'] = [];
   const readable: LoadedBook[] = [];
-  for (const b of loaded) {
+  // Asked of every book of the batch at once: one Redis round trip for the batch, not one per book.
+  const queuedAs = await Promise.all(loaded.map((b) => (b === undefined || !mode.queued ? undefined : mode.queued(b))));
+  for (const [i, b] of loaded.entries()) {
     if (b === undefined) continue;
-    const bookId = mode.queued ? await mode.queued(b) : undefined;
+    const bookId = queuedAs[i];
     if (bookId === undefined) readable.push(b);
     else skipped.push({ source: b.source, bookId });
   }
@@ -333,7 +341,16 @@ async function chooseBookSlugs(books: LoadedBook[], options: SubmitOptions, conf
   const checks = claims && { claim: (slug: string, holder: SlugHolder) => claims.claim(outDir, slug, holder), release: (slug: string, bookId: string) => claims.release(outDir, slug, bookId) };
   if (mode.planOnly === true && isUrl(outDir)) return chooseSlugs(wishes, { owners: async () => ({ holder: 'none' }), ...checks });
   const outputs = mode.planOnly === true ? dirOutputs : bookOutputs(config.s3);
-  return withBookOutput(outputs, outDir, async (out) => chooseSlugs(wishes, { owners: await readSlugOwners(out), ...checks }));
+  // Every book of the batch already queued (a rerun): no slug to choose, no output to open.
+  if (books.length === 0) return [];
+  return withBookOutput(outputs, outDir, async (out) => {
+    let used = mode.listings?.get(outDir);
+    if (used === undefined) {
+      used = await listSlugs(out);
+      mode.listings?.set(outDir, used);
+    }
+    return chooseSlugs(wishes, { owners: readSlugOwners(out, used), ...checks });
+  });
 }
 
 function stripUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {

@@ -14,16 +14,22 @@ export type SlugOwners = (slug: string) => Promise<SlugOwner>;
 /** Largest manifest read to learn its book's source: a manifest lists every chunk, a few hundred bytes each. */
 const MANIFEST_READ_LIMIT = 64 * 1024 * 1024;
 
-/**
- * Lists the output's top-level names once and answers who holds a slug, reading that slug's
- * manifest only when asked (an output of a thousand books is not read whole for one submit).
- */
-export async function readSlugOwners(out: BookOutput): Promise<SlugOwners> {
+/** The slugs an output's files use, from one listing of its top-level names. */
+export async function listSlugs(out: BookOutput): Promise<ReadonlySet<string>> {
   const used = new Set<string>();
   for (const name of await out.list()) {
     const slug = slugOfName(name);
     if (slug !== undefined) used.add(slug);
   }
+  return used;
+}
+
+/**
+ * Answers who holds a slug from the slugs the output's files use (listSlugs, listed once by the
+ * caller), reading that slug's manifest only when asked (an output of a thousand books is not read
+ * whole for one submit).
+ */
+export function readSlugOwners(out: BookOutput, used: ReadonlySet<string>): SlugOwners {
   const known = new Map<string, Promise<SlugOwner>>();
   return (slug) => {
     if (!used.has(slug)) return Promise.resolve({ holder: 'none' });

@@ -41,7 +41,10 @@ export interface SubmittedBook {
 
 /** What a submission did: books queued, books an earlier submit had queued, and inputs refused, each with its reason. */
 export interface Submission {
+  /** The books queued (none kept when the progress says `keep: false`: see `counts`). */
   books: SubmittedBook[];
+  /** How many books went in, and how many were already queued: counted whether or not they are kept. */
+  counts: { queued: number; skipped: number };
   /** Already queued by an earlier submit of the same source and settings: not queued again. */
   skipped: { source: string; bookId: string }[];
   failures: { source: string; reason: string }[];
@@ -53,6 +56,11 @@ export interface Submission {
 export interface SubmitProgress {
   queued?(book: SubmittedBook): void;
   skipped?(book: { source: string; bookId: string }): void;
+  /**
+   * Keep each book in Submission.books and .skipped (default true). `narrate submit`, which reports
+   * each book as it goes, keeps none: a library's memory then stays flat, whatever its size.
+   */
+  keep?: boolean;
 }
 
 /**
@@ -73,13 +81,16 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
   if (options.title !== undefined && expanded.paths.length > 1) {
     throw new InputError(`--title names one book, but the inputs hold ${expanded.paths.length}`);
   }
-  const submission: Submission = { books: [], skipped: [], failures: expanded.failures.map((f) => ({ source: f.source, reason: f.error.message })), warnings: [] };
+  const keep = progress.keep !== false;
+  const submission: Submission = { books: [], counts: { queued: 0, skipped: 0 }, skipped: [], failures: expanded.failures.map((f) => ({ source: f.source, reason: f.error.message })), warnings: [] };
   const store = openSegmentStore(config);
   // The segments each book will look up, as this host's narrator settings name them: held from now
   // on, so a prune while the book waits in the queue keeps what it will reuse (its workers record
   // the keys they actually use as they go, whatever their settings).
   const reader = narratorIdentity(config);
   const identities = new Map<LoadedBook, string>();
+  // The output is listed once for the whole submit, not once per batch (see PrepareMode.listings).
+  const listings = new Map<string, ReadonlySet<string>>();
   const queued = async (book: LoadedBook): Promise<string | undefined> => {
     const identity = await submissionIdentity(book, options, config, (path) => readFile(path));
     identities.set(book, identity);
@@ -88,15 +99,18 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
   try {
     for (let from = 0; from < expanded.paths.length; from += SUBMIT_BATCH) {
       const batch = expanded.paths.slice(from, from + SUBMIT_BATCH);
-      const prepared = await prepareBooks(batch, options, config, { claims: slugClaims(connection, config.prefix), queued, attributionCache: redisAttributionCache(connection, config.prefix) });
+      const prepared = await prepareBooks(batch, options, config, { claims: slugClaims(connection, config.prefix), queued, attributionCache: redisAttributionCache(connection, config.prefix), listings });
       submission.failures.push(...prepared.failures);
       submission.warnings.push(...prepared.warnings);
       for (const s of prepared.skipped) {
-        submission.skipped.push(s);
+        submission.counts.skipped++;
+        if (keep) submission.skipped.push(s);
         progress.skipped?.(s);
       }
-      for (let i = 0; i < prepared.books.length; i++) {
-        const { source, plan, maxCost, loaded, cast } = prepared.books[i]!;
+      // Each book of the batch goes in on its own MULTI; they are sent together (their round trips
+      // overlap: one connection, applied in order) and reported in input order once in.
+      const going: { book: SubmittedBook; finalize: BookPlan['finalize']; queuing: Promise<void> }[] = [];
+      for (const { source, plan, maxCost, loaded, cast } of prepared.books) {
         const f = plan.finalize;
         const estimate = estimateCost(plan.synthesize, prices, { provider, model: config.model });
         // The cast's attribution calls were made just now: what they cost is part of the book's price, and
@@ -119,21 +133,17 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
           submission.failures.push({ source, reason: `"${f.title}" is estimated at ${formatUsd(estimate.costUsd)}, over its cap of ${formatUsd(maxCostUsd)} (--max-cost): not submitted${paid}` });
           continue;
         }
-        try {
-          await queueBook(store, connection, config, {
-            plan,
-            identity: identities.get(loaded)!,
-            estimateUsd: Number(estimate.costUsd.toFixed(6)),
-            ...(maxCostUsd === undefined ? {} : { maxCostUsd }),
-            ...(f.castCost === undefined ? {} : { castCostUsd: f.castCost.costUsd }),
-            ...((options.notify ?? config.webhookUrl) === undefined ? {} : { notify: (options.notify ?? config.webhookUrl)! }),
-            segmentKeys: [...new Set(plan.synthesize.map((chunk) => chunkSegmentKey(chunk, reader)))],
-          });
-        } catch (error) {
-          // This book and those not queued yet give their slugs back; the queued ones keep theirs.
-          for (const rest of prepared.books.slice(i)) await releaseSlug(connection, config.prefix, rest.plan.finalize.outDir, rest.plan.finalize.slug, rest.plan.finalize.bookId).catch(() => undefined);
-          throw error;
-        }
+        const queuing = queueBook(store, connection, config, {
+          plan,
+          identity: identities.get(loaded)!,
+          estimateUsd: Number(estimate.costUsd.toFixed(6)),
+          ...(maxCostUsd === undefined ? {} : { maxCostUsd }),
+          ...(f.castCost === undefined ? {} : { castCostUsd: f.castCost.costUsd }),
+          ...((options.notify ?? config.webhookUrl) === undefined ? {} : { notify: (options.notify ?? config.webhookUrl)! }),
+          segmentKeys: [...new Set(plan.synthesize.map((chunk) => chunkSegmentKey(chunk, reader)))],
+        });
+        // Awaited below, in order; a rejection is not unhandled meanwhile.
+        queuing.catch(() => undefined);
         const book: SubmittedBook = {
           bookId: f.bookId,
           title: f.title,
@@ -143,10 +153,25 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
           estimate,
           language: f.language ?? 'en',
         };
-        submission.books.push(book);
+        going.push({ book, finalize: f, queuing });
+      }
+      let failed: unknown;
+      for (const { book, finalize: f, queuing } of going) {
+        try {
+          await queuing;
+        } catch (error) {
+          failed ??= error;
+          // A book that did not go in gives its slug back; those that did keep theirs and are reported.
+          await releaseSlug(connection, config.prefix, f.outDir, f.slug, f.bookId).catch(() => undefined);
+          continue;
+        }
+        submission.counts.queued++;
+        if (keep) submission.books.push(book);
         progress.queued?.(book);
       }
-      for (const b of prepared.books) identities.delete(b.loaded);
+      if (failed !== undefined) throw failed;
+      // Those of skipped and refused books too: a batch is through.
+      identities.clear();
     }
   } finally {
     await store.close();

@@ -113,6 +113,9 @@ describe('a library submit', () => {
     expect(rerun.code, rerun.stderr.slice(-2_000)).toBe(0);
     expect(rerun.stderr.match(/^already queued /gm)?.length).toBe(before.length);
     expect(rerun.stdout.trim().split('\n')).toHaveLength(count - before.length);
+    // A batch's books go to Redis together, yet each is said in the order of the files.
+    const said = rerun.stdout.trim().split('\n').map((line) => Number(/\tBook (\d+)\t/.exec(line)?.[1]));
+    expect(said).toEqual([...said].sort((a, b) => a - b));
     const after = await queuedBooks(prefix);
     // Each book exactly once, whole: one record per source, each with its flow.
     const sources = after.map((b) => b.source).sort();

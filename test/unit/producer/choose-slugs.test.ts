@@ -26,6 +26,23 @@ describe('chooseSlugs', () => {
     expect(await slugsOf([['same', '/b'], ['same', '/a']], { owners })).toEqual(['same-3', 'same']);
   });
 
+  it('asks for the title slugs of a batch all at once, and gives the same slugs as one by one', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const taken = new Set(['taken']);
+    const claim: SlugChecks['claim'] = async (slug) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setImmediate(r));
+      inFlight--;
+      return taken.has(slug) ? 'taken' : 'claimed';
+    };
+    const wishes: [string, string][] = [['a', '/a'], ['taken', '/t'], ['b', '/b'], ['same', '/s1'], ['same', '/s2'], ['taken-2', '/t2'], ['c', '/c']];
+    expect(await slugsOf(wishes, { owners: nobody, claim })).toEqual(['a', 'taken-3', 'b', 'same', 'same-2', 'taken-2', 'c']);
+    // a, taken, b, taken-2 and c have titles of their own in the batch: their claims overlap.
+    expect(most).toBe(5);
+  });
+
   it('gives each book the id its slug was claimed under', async () => {
     const claimed: string[] = [];
     const chosen = await chooseSlugs([{ base: 'x', source: '/a' }], { owners: nobody, claim: async (slug, holder) => (claimed.push(`${slug}:${holder.bookId}`), 'claimed') });
