@@ -300,6 +300,13 @@ const variables = {
     schema: intFrom(100, 1_000_000),
     setting: 'partChars',
   },
+  NARRATE_ADMIT_CHUNKS: {
+    description:
+      'Chunk jobs that may wait in the synthesize queue: a queued book\'s chunks enter Redis (about 2.7 KB each as BullMQ jobs) only while fewer wait, books in submit order. Above the fleet\'s call slots times a few minutes of calls; the default serves a fleet of up to about 500 slots.',
+    default: '5000',
+    schema: intFrom(1, 10_000_000),
+    setting: 'admitChunks',
+  },
   NARRATE_DASHBOARD_USER: {
     description: 'Basic-auth user for the dashboard.',
     schema: optionalText.optional(),

@@ -1,7 +1,8 @@
 import { Job, type Queue } from 'bullmq';
 import { partJobId } from '../queue/build-flow.js';
 import type { FinalizeJobData, FinalizeResult } from '../contracts/job-data.js';
-import { countProcessedChildren, firstFailedChild, readFailedReason, readReturnValue } from '../queue/keys.js';
+import { bookRecordKeyIn, bullPrefixOf, countProcessedChildren, firstFailedChild, readFailedReason, readReturnValue } from '../queue/keys.js';
+import { parseRecord } from '../queue/book-record.js';
 import { ENCODE_QUEUE } from '../queue/names.js';
 
 /** A book's progress as Redis knows it. */
@@ -19,13 +20,31 @@ export interface BookStatus {
 }
 
 /**
- * Reads one book's state from its `finalize` job and its children. Undefined when no such book.
+ * Reads one book's state from its `finalize` job and its children; a book submitted and not yet in
+ * BullMQ (waiting for admission, see promoteBooks) from its record. Undefined when no such book.
  * `synthesize` is needed to turn "child failed" into that child's actual reason.
  */
 export async function readBookStatus(finalize: Queue, synthesize: Queue, bookId: string): Promise<BookStatus | undefined> {
   const job = await Job.fromId<FinalizeJobData, FinalizeResult>(finalize, bookId);
-  if (!job) return undefined;
+  if (!job) return waitingStatus(finalize, bookId);
   return statusOfJob(job, synthesize);
+}
+
+/**
+ * A book with a record and no job: queued (waiting to be admitted), or stopped before it was (a
+ * cancel): the latter is over for a watcher, as failed, with the record's reason. A done book whose
+ * jobs were trimmed is done; one running whose jobs are gone is no book (as before admission).
+ */
+async function waitingStatus(finalize: Queue, bookId: string): Promise<BookStatus | undefined> {
+  const client = await finalize.client;
+  const key = bookRecordKeyIn(bullPrefixOf(finalize), bookId);
+  const record = parseRecord(key, await client.hgetall(key), 0);
+  if (!record) return undefined;
+  const base = { bookId, title: record.title, chunksDone: 0, chunksTotal: record.chunksTotal };
+  if (record.state === 'queued') return { ...base, state: 'queued' };
+  if (record.state === 'done') return { ...base, state: 'done', chunksDone: record.chunksTotal, ...(record.output === undefined ? {} : { output: record.output }) };
+  if (record.state === 'narrating' || record.state === 'finalizing') return undefined;
+  return { ...base, state: 'failed', reason: record.reason ?? `the book is ${record.state}` };
 }
 
 /** The status of a `finalize` job already fetched. */

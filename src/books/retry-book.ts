@@ -49,7 +49,7 @@ export async function retryBook(
   const shard = bookShardPrefix(prefix, bookId);
   const producer = new FlowProducer({ connection: redis, prefix: shard });
   try {
-    await producer.add(buildFlow(plan.book, shard, deployment.retry));
+    await producer.add(buildFlow(plan.book, shard));
   } finally {
     await producer.close();
   }

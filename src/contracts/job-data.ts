@@ -29,10 +29,15 @@ export interface PartTexts {
   chunks: Omit<SynthesizeJobData, 'bookId'>[];
 }
 
-/** A book's plan as the store keeps it: what `finalize` needs, and the text key of each part's chunks, in part order. */
+/**
+ * A book's plan as the store keeps it: what `finalize` needs, and the text key of each part's
+ * chunks, in part order. A small book keeps its parts' texts in the plan itself (`texts`, and ''
+ * for each part's key): one object to write and read instead of two.
+ */
 export interface StoredPlan {
   finalize: FinalizeJobData;
   parts: string[];
+  texts?: PartTexts[];
 }
 
 /** A chunk and how to read it: what a worker narrates, once read from the store. */
@@ -112,11 +117,8 @@ export interface ChunkRetry {
  */
 export interface EnqueueJobData {
   bookId: string;
-  /** The content key of the book's StoredPlan. */
+  /** The content key of the book's StoredPlan. (How far it got is the job's progress: parts in.) */
   plan: string;
-  /** Index (in the plan's parts) of the first part still to add. */
-  from: number;
-  retry: ChunkRetry;
 }
 
 /** What an `enqueue` job returns. */

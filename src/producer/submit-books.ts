@@ -2,15 +2,13 @@ import { readFile } from 'node:fs/promises';
 import type { RedisConnection as Redis } from '../queue/connection.js';
 import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
-import { buildFlow } from '../queue/build-flow.js';
-import { BookFlowProducer } from '../queue/book-flow-producer.js';
 import { addBookRecord, fleetSpendAfterRecord, submittedBook } from '../queue/book-record.js';
 import { estimateCost, formatUsd, type CostEstimate } from '../money/estimate-cost.js';
 import { loadPrices, pricesFor } from '../money/prices.js';
 import { callCostUsd } from '../money/call-cost.js';
 import { narratorIdentity } from '../providers/narrator-identity.js';
 import { chunkSegmentKey } from '../providers/chunk-segment-key.js';
-import { bookShardPrefix, bullPrefix } from '../queue/keys.js';
+import { bookAdmitKey } from '../queue/keys.js';
 import type { BookPlan } from '../contracts/book-plan.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { openSegmentStore } from '../store/open-segment-store.js';
@@ -86,8 +84,6 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
   const keep = progress.keep !== false;
   const submission: Submission = { books: [], counts: { queued: 0, skipped: 0 }, skipped: [], failures: expanded.failures.map((f) => ({ source: f.source, reason: f.error.message })), warnings: [] };
   const store = openSegmentStore(config);
-  // Each job of a flow names its own prefix (buildFlow): one producer adds books of every shard.
-  const producer = new BookFlowProducer({ connection, prefix: bullPrefix(config.prefix) });
   // The segments each book will look up, as this host's narrator settings name them: held from now
   // on, so a prune while the book waits in the queue keeps what it will reuse (its workers record
   // the keys they actually use as they go, whatever their settings).
@@ -137,7 +133,7 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
           submission.failures.push({ source, reason: `"${f.title}" is estimated at ${formatUsd(estimate.costUsd)}, over its cap of ${formatUsd(maxCostUsd)} (--max-cost): not submitted${paid}` });
           continue;
         }
-        const queuing = queueBook(store, producer, connection, config, {
+        const queuing = queueBook(store, connection, config, {
           plan,
           identity: identities.get(loaded)!,
           estimateUsd: Number(estimate.costUsd.toFixed(6)),
@@ -178,29 +174,31 @@ export async function submitBooks(inputs: string[], options: SubmitOptions, conf
       identities.clear();
     }
   } finally {
-    await producer.close();
     await store.close();
   }
   return submission;
 }
 
 /**
- * One book into the queue: its texts into the store, then its record, holds, marker and flow in one
+ * One book into the queue: its texts into the store, then its record, holds, marker and its place
+ * in the admission list (admitKey: a worker moves it into BullMQ in turn, see promoteBooks) in one
  * MULTI. Its texts are written again (for a directory store: their time refreshed) once the book
  * holds them, so a prune that took one in between puts nothing out of reach.
  */
 async function queueBook(
   store: SegmentStore,
-  producer: BookFlowProducer,
   connection: Redis,
   config: Config,
   book: { plan: BookPlan; identity: string; estimateUsd: number; maxCostUsd?: number; castCostUsd?: number; notify?: string; segmentKeys: string[] },
 ): Promise<void> {
   const stored = await storeBookPlan(store, book.plan);
-  // The whole flow in the book's shard, with its record (one MULTI): a Cluster keeps them in one slot.
-  const flow = buildFlow(stored, bookShardPrefix(config.prefix, book.plan.finalize.bookId), { attempts: config.maxAttempts, backoffMs: config.backoffMs });
   const { plan: _plan, segmentKeys, ...fields } = book;
-  await producer.addWith(flow, (multi) => addBookRecord(multi, config.prefix, stored, { ...fields, segmentKeys: [...segmentKeys, ...stored.objects] }));
+  // The book's record and its place in its shard's admission list, in one MULTI (one slot in a Cluster).
+  const multi = addBookRecord(connection.multi(), config.prefix, stored, { ...fields, segmentKeys: [...segmentKeys, ...stored.objects] });
+  multi.rpush(bookAdmitKey(config.prefix, stored.stored.finalize.bookId), stored.stored.finalize.bookId);
+  const results = await multi.exec();
+  if (!results) throw new Error(`book ${stored.stored.finalize.bookId}: Redis discarded the MULTI that queues it`);
+  for (const [error] of results) if (error) throw error;
   await fleetSpendAfterRecord(connection, config.prefix, fields);
   await storeBookPlan(store, book.plan);
 }

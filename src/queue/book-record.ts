@@ -3,7 +3,7 @@ import type { ChainableCommander } from 'ioredis';
 import type { SegmentStore } from '../store/segment-store.js';
 import type { StoredBook } from './build-flow.js';
 import type { StoredPlan } from '../contracts/job-data.js';
-import { bookIndexKey, bookKeys, bookSegmentRefKeys, bookSubmittedKey, shardPrefixes, shardsOf, submittedKey } from './keys.js';
+import { bookAdmitKey, bookIndexKey, bookKeys, bookSegmentRefKeys, bookSubmittedKey, shardPrefixes, shardsOf, submittedKey } from './keys.js';
 import { addFleetSpend } from './fleet-spend.js';
 import { RELEASE_BOOK_SEGMENTS, USE_SEGMENTS } from './segment-ref-scripts.js';
 import { DamagedBookRecordError } from './damaged-book-record-error.js';
@@ -252,7 +252,8 @@ export async function removeBookRecord(redis: Redis, prefix: string, bookId: str
     .multi()
     .eval(RELEASE_BOOK_SEGMENTS, 2, keys.segments, bookSegmentRefKeys(prefix, bookId).books)
     .del(keys.record, keys.done)
-    .zrem(bookIndexKey(prefix, bookId), bookId);
+    .zrem(bookIndexKey(prefix, bookId), bookId)
+    .lrem(bookAdmitKey(prefix, bookId), 0, bookId);
   // A submit of the same source and settings queues the book anew once this one is gone.
   if (identity) multi.hdel(bookSubmittedKey(prefix, bookId), identity);
   await multi.exec();

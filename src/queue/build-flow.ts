@@ -6,20 +6,6 @@ import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '.
 /** Finished jobs are kept a week (the dashboard and `narrate status` read them), at most 50,000. */
 const KEEP = { age: 7 * 24 * 3600, count: 50_000 };
 
-/**
- * Chunks a book's flow carries itself (in whole parts). A longer book's other parts ride in its
- * `enqueue` job, and a worker adds them (about ENQUEUE_BATCH chunks at a time) while the first ones
- * are narrated.
- *
- * Why: BullMQ adds a flow in one MULTI, and no worker can take a job until it has run. For 2,000
- * chunks the first chunk was queued 79-108 ms after the insert began, against 7-9 ms this way
- * (`npx tsx bench/flow-insert-cost.ts`), and a fresh submit process is slower still: the fleet
- * bench's "first job taken after enqueue" went from 138-177 to 15-17 ms. A 10,000-chunk book in
- * one MULTI would stall every queue of the deployment for the whole insert. A first flow of 100
- * goes in at once and fills a fleet of up to 100 calls while the rest follows.
- */
-export const FLOW_CHUNKS = 100;
-
 /** Chunks an `enqueue` job adds per round trip to Redis (in whole parts). */
 export const ENQUEUE_BATCH = 250;
 
@@ -83,12 +69,16 @@ export interface QueuedPart {
   chunks: SynthesizeJobRef[];
 }
 
-/** The `encode` job data of every part of a book, each with its chunks' `synthesize` refs. Pure. */
-export function partsOf(stored: StoredPlan): QueuedPart[] {
+/**
+ * The `encode` job data of every part of a book, each with its chunks' `synthesize` refs. Pure.
+ * `planKey`: the plan's own key, which the chunks of a part kept in the plan point at.
+ */
+export function partsOf(stored: StoredPlan, planKey = ''): QueuedPart[] {
   const { parts, chunks, chapters, sources: _sources, cast: _cast, castCost: _castCost, ...book } = stored.finalize;
   return parts.map((p, i) => {
     const sameChapter = parts.filter((q) => q.chapter === p.chapter);
-    const text = stored.parts[i]!;
+    const text = stored.parts[i] || planKey;
+    if (text === '') throw new Error(`book ${book.bookId}: part ${p.part}'s texts are in its plan, whose key was not given`);
     return {
       data: {
         bookId: book.bookId,
@@ -120,55 +110,44 @@ export function partFlow(part: QueuedPart, bullMqPrefix: string, retry: ChunkRet
 }
 
 /**
- * A book as one BullMQ flow of three levels: the `finalize` job (the book) over one `encode` job per
- * part (a run of a chapter's chunks, see plan-parts.ts) over one `synthesize` job per chunk. A part
- * is encoded as soon as its own chunks are stored, by whichever worker is free, so after the last
- * chunk only the last part and a stream copy remain. A child that fails for good fails its parent
- * and so the book (failParentOnFailure), so a book never finalizes with a hole in it.
+ * A book as BullMQ will run it: the `finalize` job (the book) over one `encode` job per part (a run
+ * of a chapter's chunks, see plan-parts.ts) over one `synthesize` job per chunk. A part is encoded
+ * as soon as its own chunks are stored, by whichever worker is free, so after the last chunk only
+ * the last part and a stream copy remain. A child that fails for good fails its parent and so the
+ * book (failParentOnFailure), so a book never finalizes with a hole in it.
  *
- * The flow carries whole parts up to FLOW_CHUNKS chunks (at least one part); a longer book's other
- * parts are added by one `enqueue` job, which reads them from the plan in the store. The `enqueue` job is a child of the book
- * too, so the book cannot finalize before every part is in; it lets go of the book only once it has
- * added them all (see enqueueProcessor). A part always goes to Redis together with its chunks, so
- * it never runs before all of them exist. Everything goes in one MULTI: queued whole or not at all.
+ * What goes to Redis at submit is only the `finalize` job and one small `enqueue` job under it (the
+ * book's id and its plan's key): the admission stage (enqueueProcessor) adds the parts and chunks
+ * from the plan in the store while the synthesize queue has room, so a queued library holds no
+ * BullMQ job per chunk. The `enqueue` job is a child of the book, so the book cannot finalize
+ * before every part is in; it lets go of the book only once it has added them all. A part always
+ * goes to Redis together with its chunks, so it never runs before all of them exist.
  */
-export function buildFlow(book: StoredBook, bullMqPrefix: string, retry: ChunkRetry): FlowJob {
+export function buildFlow(book: StoredBook, bullMqPrefix: string): FlowJob {
   const bookId = book.stored.finalize.bookId;
-  const parts = partsOf(book.stored);
-  let carried = 0;
-  let chunks = 0;
-  while (carried < parts.length && (carried === 0 || chunks + parts[carried]!.chunks.length <= FLOW_CHUNKS)) {
-    chunks += parts[carried]!.chunks.length;
-    carried++;
-  }
-  const rest = parts.slice(carried);
-  const enqueue: FlowJob[] =
-    rest.length === 0
-      ? []
-      : [
-          {
-            name: 'enqueue',
-            queueName: ENQUEUE_QUEUE,
-            prefix: bullMqPrefix,
-            data: { bookId, plan: book.plan, from: carried, retry } satisfies EnqueueJobData,
-            opts: {
-              jobId: enqueueJobId(bookId),
-              attempts: 5,
-              backoff: { type: 'exponential', delay: 1_000 },
-              failParentOnFailure: true,
-              // Nothing anyone reads once it has added the parts.
-              removeOnComplete: true,
-              removeOnFail: KEEP,
-            },
-          },
-        ];
   return {
     name: 'finalize',
     queueName: FINALIZE_QUEUE,
     prefix: bullMqPrefix,
     data: book.stored.finalize,
     opts: { jobId: bookId, attempts: 3, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: KEEP, removeOnFail: KEEP },
-    children: [...enqueue, ...parts.slice(0, carried).map((p) => partFlow(p, bullMqPrefix, retry))],
+    children: [
+      {
+        name: 'enqueue',
+        queueName: ENQUEUE_QUEUE,
+        prefix: bullMqPrefix,
+        data: { bookId, plan: book.plan } satisfies EnqueueJobData,
+        opts: {
+          jobId: enqueueJobId(bookId),
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 1_000 },
+          failParentOnFailure: true,
+          // Nothing anyone reads once it has added the parts.
+          removeOnComplete: true,
+          removeOnFail: KEEP,
+        },
+      },
+    ],
   };
 }
 

@@ -129,6 +129,26 @@ export function submittedKey(shardPrefix: string): string {
   return `${shardPrefix}:submitted`;
 }
 
+/**
+ * Books submitted and not yet in BullMQ, in one shard (`shardPrefix`, see shardPrefixes): a list of
+ * book ids in submit order. A worker promotes the head of it (the book's `finalize` and `enqueue`
+ * jobs, see promoteBooks) as the shard's enqueue queue empties, so a queued library costs Redis its
+ * records, not two BullMQ jobs a book. In the shard's hash tag, so it goes in the book's MULTI.
+ */
+export function admitKeyIn(shardPrefix: string): string {
+  return `${shardPrefix}:admit`;
+}
+
+/** The admission list that holds book `bookId` (its shard's). */
+export function bookAdmitKey(prefix: string, bookId: string): string {
+  return admitKeyIn(bookShardPrefix(prefix, bookId));
+}
+
+/** A book's record key, from its shard's BullMQ prefix (a queue's): for readers that hold a queue, not the deployment's prefix. */
+export function bookRecordKeyIn(shardPrefix: string, bookId: string): string {
+  return `${shardPrefix}:book:${bookId}`;
+}
+
 /** The submission markers of the shard of book `bookId`. */
 export function bookSubmittedKey(prefix: string, bookId: string): string {
   return submittedKey(bookShardPrefix(prefix, bookId));

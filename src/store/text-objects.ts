@@ -1,4 +1,5 @@
 import { StoreError } from '../errors.js';
+import type { PartTexts, StoredPlan } from '../contracts/job-data.js';
 import type { SegmentStore } from './segment-store.js';
 import { textKey } from './text-key.js';
 
@@ -8,6 +9,12 @@ export async function putJson(store: Pick<SegmentStore, 'putText'>, value: unkno
   const key = textKey(body);
   await store.putText(key, body);
   return key;
+}
+
+/** Chunk `index` of a text object a chunk job points at: its part's texts, or a small book's plan that holds them. */
+export function chunkIn(object: PartTexts | StoredPlan, index: number): PartTexts['chunks'][number] | undefined {
+  const chunks = 'chunks' in object ? object.chunks : (object.texts ?? []).flatMap((t) => t.chunks);
+  return chunks.find((c) => c.index === index);
 }
 
 /** Text objects a worker keeps parsed: a part's texts serve every chunk of the part from one read. */

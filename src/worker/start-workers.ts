@@ -9,7 +9,14 @@ import type { Narrator } from '../providers/narrator.js';
 import { openRedis, type RedisConnection } from '../queue/connection.js';
 import { registerQueueDepth } from '../queue/queue-depth-metric.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../queue/names.js';
-import { bullPrefix, requestBudgetKey, shardPrefixes, tokenBudgetKey, useShards } from '../queue/keys.js';
+import { bookKeys, bullPrefix, requestBudgetKey, shardPrefixes, tokenBudgetKey, useShards } from '../queue/keys.js';
+import { STOPPED_STATES } from '../queue/book-record.js';
+import { ADMISSION_LIMITER } from '../producer/enqueue-processor.js';
+import { promoteBooks } from '../producer/promote-books.js';
+import { BookFlowProducer } from '../queue/book-flow-producer.js';
+
+/** How often a worker looks for submitted books to move into BullMQ. */
+const PROMOTE_EVERY_MS = 250;
 import { enqueueProcessor } from '../producer/enqueue-processor.js';
 import { bookOutputs } from '../store/open-book-output.js';
 import { openSegmentStore } from '../store/open-segment-store.js';
@@ -135,7 +142,9 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   for (const q of allQueues) q.on('error', () => undefined);
   const queueDepth = registerQueueDepth(workerMetrics.registry, allQueues);
   // Each job of a flow names its prefix (partFlow): one producer serves every shard.
-  const flows = new FlowProducer({ connection, prefix: bullPrefix(config.prefix) });
+  const flows = new BookFlowProducer({ connection, prefix: bullPrefix(config.prefix) });
+  // Admission runs one book at a time per shard across the fleet (see enqueueProcessor); set by every worker, the same value.
+  for (const q of shardQueues) void q.enqueue.setGlobalConcurrency(1).catch((error: unknown) => logger.warn({ err: coerceError(error).message }, 'cannot set the enqueue queue\'s global concurrency'));
   // Chunk texts and plans, read from the store once per part and kept (they never change).
   const texts = new TextCache(store);
   const tracker = trackBooks({ redis: connection, prefix: config.prefix, notify: notifyQueue, webhookUrl: config.webhookUrl, logger });
@@ -233,14 +242,29 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
       },
       'failures',
     );
-    // A few at once: each is a long book's chunks going into Redis in batches, a moment's work. A
-    // dead worker's enqueue job comes back like its chunks do, and may do so as often.
+    // Admission (see enqueueProcessor). A dead worker's enqueue job comes back like its chunks do.
     const enqueue = supervise(
       q.prefix,
       q.enqueue,
-      enqueueProcessor({ flows, finalize: q.finalize, encode: q.encode, logger, texts }) as Processor,
+      enqueueProcessor({
+        flows,
+        finalize: q.finalize,
+        encode: q.encode,
+        synthesize: q.synthesize,
+        enqueue: q.enqueue,
+        logger,
+        texts,
+        retry: { attempts: config.maxAttempts, backoffMs: config.backoffMs },
+        // The fleet's window, shared evenly by the shards.
+        window: Math.max(1, Math.ceil(config.admitChunks / shardCount)),
+        stopped: async (bookId) => (STOPPED_STATES as readonly (string | null)[]).includes(await connection.hget(bookKeys(config.prefix, bookId).record, 'state')),
+      }) as Processor,
       {
-        concurrency: 4,
+        // One admission at a time per shard across the fleet (the queue's global concurrency), so
+        // the window is passed by one part at most. The limiter is what a full window pauses
+        // (queue.rateLimit holds only workers that have one); admissions never reach its max.
+        concurrency: 1,
+        limiter: ADMISSION_LIMITER,
         ...redelivered,
       },
       'failures',
@@ -255,6 +279,21 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
   );
 
   const checks = workerHealthChecks({ connection, store, supervised });
+
+  // Books submitted and not yet in BullMQ go in, in submit order, as each shard's enqueue queue
+  // empties (one promoter per shard at a time across the fleet). A failure is logged and the next round tries again.
+  let promoting = false;
+  const promoter = setInterval(() => {
+    if (promoting) return;
+    promoting = true;
+    Promise.all(shardQueues.map((q) => promoteBooks({ redis: connection, prefix: config.prefix, shardPrefix: q.prefix, producer: flows, finalize: q.finalize, enqueue: q.enqueue, texts, logger })))
+      .catch((error: unknown) => {
+        const message = coerceError(error).message;
+        if (!REDIS_DOWN.test(message)) logger.warn({ err: message }, 'cannot move queued books into BullMQ; trying again');
+      })
+      .finally(() => (promoting = false));
+  }, PROMOTE_EVERY_MS);
+  promoter.unref();
 
   let closing: Promise<void> | undefined;
   return {
@@ -292,6 +331,7 @@ export function startWorkers(config: Config, options: WorkerOptions): RunningWor
     health: () => runHealthChecks(checks),
     close(force = false) {
       if (closing && !force) return closing;
+      clearInterval(promoter);
       // Jobs still waiting for a call slot have bought nothing: they go back to the queue now.
       slots.drain();
       // Every cleanup runs even when one fails (BullMQ's own close does the same). A forced close

@@ -3,8 +3,8 @@ import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job, type 
 import { DailyBudgetSpentError } from '../money/spend-errors.js';
 import { RateLimitedError, coerceError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { PartTexts, SynthesizeJobRef, SynthesizeResult } from '../contracts/job-data.js';
-import type { TextCache } from '../store/text-objects.js';
+import type { PartTexts, StoredPlan, SynthesizeJobRef, SynthesizeResult } from '../contracts/job-data.js';
+import { chunkIn, type TextCache } from '../store/text-objects.js';
 import { DrainingError } from './call-slots.js';
 import { recordChunk } from './metrics.js';
 import { synthesizeChunk, type SynthesizeDeps } from './synthesize-chunk.js';
@@ -24,8 +24,8 @@ export function synthesizeProcessor(deps: SynthesizeDeps & { queues: readonly Qu
     if (signal) setMaxListeners(64, signal);
     try {
       // The chunk's text is in the store with its part's: one read serves the part's every chunk.
-      const part = await deps.texts.json<PartTexts>(job.data.text, `chunk ${job.data.index} of book ${job.data.bookId}`, signal);
-      const chunk = part.chunks.find((c) => c.index === job.data.index);
+      const texts = await deps.texts.json<PartTexts | StoredPlan>(job.data.text, `chunk ${job.data.index} of book ${job.data.bookId}`, signal);
+      const chunk = chunkIn(texts, job.data.index);
       if (!chunk) throw new UnrecoverableError(`chunk ${job.data.index} of book ${job.data.bookId}: not in its part's text ${job.data.text}`);
       const result = await synthesizeChunk({ bookId: job.data.bookId, ...chunk }, deps, signal);
       recordChunk(result);

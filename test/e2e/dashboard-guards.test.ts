@@ -21,7 +21,7 @@ import { submitBooks } from '../../src/producer/submit-books.js';
 import { bookKeys, readBookRecord } from '../../src/queue/book-record.js';
 import { openRedis } from '../../src/queue/connection.js';
 import { FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
-import { bullPrefix } from '../../src/queue/keys.js';
+import { bookAdmitKey, bullPrefix } from '../../src/queue/keys.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { runCli } from '../helpers/run-cli.js';
 import { testPrefix } from '../helpers/test-prefix.js';
@@ -100,7 +100,9 @@ describe("bull-board's API takes changes only from the dashboard's own origin", 
       expect(referred.status).toBe(403);
     }
     expect(await finalize.isPaused()).toBe(false);
-    expect(await finalize.getJobState(bookId)).not.toBe('unknown');
+    // The book is still there, waiting to be admitted (no worker runs): its record and its place in line.
+    expect(await connection.hget(bookKeys(prefix, bookId).record, 'state')).toBe('queued');
+    expect(await connection.lpos(bookAdmitKey(prefix, bookId), bookId)).not.toBeNull();
   });
 
   it('accepts the same requests from its own origin', async () => {

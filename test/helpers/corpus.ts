@@ -3,8 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** ../shared/corpus beside the repository: real public-domain books (CI clones main next to shared/). */
-export const CORPUS = fileURLToPath(new URL('../../../shared/corpus', import.meta.url));
+/**
+ * ../shared/corpus beside the repository: real public-domain books (CI clones main next to shared/).
+ * NARRATE_TEST_CORPUS names it instead for a checkout elsewhere (a git worktree).
+ */
+export const CORPUS = process.env.NARRATE_TEST_CORPUS ?? fileURLToPath(new URL('../../../shared/corpus', import.meta.url));
 
 /** The whole paragraph of `file` that starts with `opening` (after any opening quotation mark), its lines joined. */
 export async function corpusParagraph(file: string, opening: string): Promise<string> {

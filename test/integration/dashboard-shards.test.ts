@@ -12,6 +12,7 @@ import { submitBooks } from '../../src/producer/submit-books.js';
 import { SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
 import { shardOfBook, shardPrefixes } from '../../src/queue/keys.js';
 import { createHarness, type Harness } from '../helpers/pipeline.js';
+import { admitAll } from '../helpers/admit-all.js';
 
 const auth = { authorization: `Basic ${Buffer.from('ops:shards-pw').toString('base64')}` };
 
@@ -38,6 +39,9 @@ describe('the dashboard over shards', () => {
     const submitted = await submitBooks(inputs, { outDir: join(h.dir, 'out') }, h.config, h.connection);
     const ids = submitted.books.map((b) => b.bookId);
     expect(new Set(ids.map((id) => shardOfBook(id, 3))).size, 'nine books in fewer than two of three shards').toBeGreaterThan(1);
+
+    // What the workers do before any call: books into BullMQ, their chunks admitted (no worker runs here).
+    await admitAll(h.config);
 
     dashboard = await startDashboard(h.config, { host: '127.0.0.1', port: 0 });
     const page = await fetch(new URL('books', dashboard.url), { headers: auth });

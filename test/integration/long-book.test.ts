@@ -1,6 +1,6 @@
 /**
- * A book longer than one flow (FLOW_CHUNKS): it goes to Redis as a first flow plus an `enqueue` job
- * holding the rest, which a worker adds in batches. Real Redis, real workers; the fake model answers.
+ * A long book: it goes to Redis as its `finalize` job over one `enqueue` job (its plan's key), and
+ * the admission stage adds its parts and chunks from the stored plan, in batches. Real Redis, real workers; the fake model answers.
  * What a user must never see: a book finalized before all its chunks were in, a chunk queued or
  * bought twice, or chunks missing from the book.
  */
@@ -15,7 +15,10 @@ import { TextCache } from '../../src/store/text-objects.js';
 import { openSegmentStore } from '../../src/store/open-segment-store.js';
 import type { StoredPlan } from '../../src/contracts/job-data.js';
 import { submitBooks } from '../../src/producer/submit-books.js';
-import { chunkJobId, enqueueJobId, FLOW_CHUNKS, partsOf } from '../../src/queue/build-flow.js';
+import { chunkJobId, enqueueJobId, partsOf } from '../../src/queue/build-flow.js';
+import { ADMISSION_LIMITER } from '../../src/producer/enqueue-processor.js';
+import { promoteBooks } from '../../src/producer/promote-books.js';
+import { BookFlowProducer } from '../../src/queue/book-flow-producer.js';
 import type { EnqueueJobData, FinalizeJobData } from '../../src/contracts/job-data.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, SYNTHESIZE_QUEUE } from '../../src/queue/names.js';
 import { bullPrefix } from '../../src/queue/keys.js';
@@ -25,7 +28,7 @@ import { createHarness, type Harness } from '../helpers/pipeline.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 const KEY = 'sk-test-long-book';
-const CHUNKS = FLOW_CHUNKS + 150;
+const CHUNKS = 250;
 
 describe('a book longer than one flow', () => {
   let fake: FakeModelServer;
@@ -57,16 +60,33 @@ describe('a book longer than one flow', () => {
     const flows = new FlowProducer({ connection: workerConnection(), prefix });
     producers.push(flows);
     const texts = new TextCache(openSegmentStore(h!.config));
-    return new Worker(ENQUEUE_QUEUE, enqueueProcessor({ flows, finalize: queues.finalize, encode: queues.encode, logger: createLogger('silent'), texts, batch: 40 }), { connection: workerConnection(), prefix });
+    const processor = enqueueProcessor({
+      flows,
+      finalize: queues.finalize,
+      encode: queues.encode,
+      synthesize: queues.synthesize,
+      enqueue: queues.enqueue,
+      logger: createLogger('silent'),
+      texts,
+      retry: { attempts: h!.config.maxAttempts, backoffMs: h!.config.backoffMs },
+      // Every chunk at once: the window is admission.test.ts's subject.
+      window: 1_000_000,
+      batch: 40,
+    });
+    return new Worker(ENQUEUE_QUEUE, processor, { connection: workerConnection(), prefix, limiter: ADMISSION_LIMITER });
   };
 
   const harness = async () => (h = await createHarness('long-book', { NARRATE_API_KEY: KEY, NARRATE_BASE_URL: fake.url }));
 
-  /** A long book submitted with no worker running: its jobs as the submission left them. */
+  /** A long book submitted and moved into BullMQ (its finalize and enqueue jobs), with no worker running. */
   async function submitOnly(name: string) {
     const { config, connection, queues, dir } = await harness();
     const book = await writeParagraphBook(dir, name, CHUNKS);
     const { books } = await submitBooks([book.path], { outDir: dir, format: 'wav', maxChars: book.maxChars }, config, connection);
+    const producer = new BookFlowProducer({ connection: workerConnection(), prefix: bullPrefix(config.prefix) });
+    producers.push(producer);
+    const promoted = await promoteBooks({ redis: connection, prefix: config.prefix, shardPrefix: bullPrefix(config.prefix), producer, finalize: queues.finalize, enqueue: queues.enqueue, texts: new TextCache(openSegmentStore(config)), logger: createLogger('silent') });
+    expect(promoted).toBe(1);
     return { book, bookId: books[0]!.bookId, queues, prefix: bullPrefix(config.prefix) };
   }
 
@@ -91,20 +111,18 @@ describe('a book longer than one flow', () => {
     expect(await harness_.queues.enqueue.getJobCounts('completed', 'failed', 'wait', 'active')).toEqual({ completed: 0, failed: 0, wait: 0, active: 0 });
   });
 
-  it('cannot finalize before its enqueue job has added the rest', async () => {
+  it('cannot finalize before its enqueue job has added its parts', async () => {
     const { book, bookId, queues, prefix } = await submitOnly('gated');
     const finalizeJob = (await Job.fromId<FinalizeJobData>(queues.finalize, bookId))!;
-    const carried = await queues.synthesize.getJobCountByTypes('wait');
-    expect(carried).toBeLessThanOrEqual(FLOW_CHUNKS);
-    expect(carried).toBeGreaterThan(0);
-    const partsCarried = await queues.encode.getJobCountByTypes('waiting-children');
-    expect(await finalizeJob.getDependenciesCount()).toMatchObject({ processed: 0, unprocessed: partsCarried + 1 });
+    // Submitted, not admitted: no chunk or part job yet; the book waits on its enqueue job alone.
+    expect(await queues.synthesize.count()).toBe(0);
+    expect(await queues.encode.count()).toBe(0);
+    expect(await finalizeJob.getDependenciesCount()).toMatchObject({ processed: 0, unprocessed: 1 });
 
     // Chunks and parts done by stand-in workers (no finalize worker runs: the book's state is the question).
     workers.push(new Worker(SYNTHESIZE_QUEUE, async (job) => ({ index: job.data.index }), { connection: workerConnection(), prefix, concurrency: 50 }));
     workers.push(new Worker(ENCODE_QUEUE, async (job) => ({ part: job.data.part, chunks: Object.values(await job.getChildrenValues()) }), { connection: workerConnection(), prefix, concurrency: 50 }));
-    await waitUntil('the first flow\'s parts to be done', async () => (await queues.encode.getCompletedCount()) === partsCarried, { timeoutMs: 15_000 });
-    expect(await queues.synthesize.getCompletedCount()).toBe(carried);
+    await new Promise((r) => setTimeout(r, 300));
     expect(await finalizeJob.getState()).toBe('waiting-children');
 
     workers.push(enqueueWorker(queues, prefix));
@@ -118,12 +136,12 @@ describe('a book longer than one flow', () => {
   it('adds nothing twice when a worker died halfway through adding the rest', async () => {
     const { book, bookId, queues, prefix } = await submitOnly('retried');
     const enqueueJob = (await Job.fromId<EnqueueJobData>(queues.enqueue, enqueueJobId(bookId)))!;
-    // What the first worker got in before it died: the first two of the rest's parts.
+    // What the first worker got in before it died: the first two parts, its progress not yet recorded.
     const flows = new FlowProducer({ connection: workerConnection(), prefix });
     producers.push(flows);
     const stored = JSON.parse((await openSegmentStore(h!.config).getText(enqueueJob.data.plan))!.toString()) as StoredPlan;
-    const rest = partsOf(stored).slice(enqueueJob.data.from);
-    await addParts({ flows, encode: queues.encode }, bookId, rest.slice(0, 2), enqueueJob.data.retry, prefix);
+    const parts = partsOf(stored, enqueueJob.data.plan);
+    await addParts({ flows, encode: queues.encode }, bookId, parts.slice(0, 2), { attempts: h!.config.maxAttempts, backoffMs: h!.config.backoffMs }, prefix);
 
     workers.push(enqueueWorker(queues, prefix));
     await waitUntil('the enqueue job to finish', async () => (await Job.fromId(queues.enqueue, enqueueJobId(bookId))) === undefined, { timeoutMs: 15_000 });
@@ -133,8 +151,7 @@ describe('a book longer than one flow', () => {
     expect(ids.sort()).toEqual(book.paragraphs.map((_, i) => chunkJobId(bookId, i)).sort());
     // The book waits on its parts alone, each counted once, and each part on its own chunks.
     const finalizeJob = (await Job.fromId<FinalizeJobData>(queues.finalize, bookId))!;
-    const parts = finalizeJob.data.parts.length;
-    expect(await queues.encode.getJobCountByTypes('waiting-children')).toBe(parts);
-    expect(await finalizeJob.getDependenciesCount()).toMatchObject({ processed: 0, unprocessed: parts });
+    expect(await queues.encode.getJobCountByTypes('waiting-children')).toBe(parts.length);
+    expect(await finalizeJob.getDependenciesCount()).toMatchObject({ processed: 0, unprocessed: parts.length });
   });
 });

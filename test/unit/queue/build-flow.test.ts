@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planParts } from '../../../src/finalizer/plan-parts.js';
-import { buildFlow, chunkJobId, enqueueJobId, FLOW_CHUNKS, partJobId, partsOf, type StoredBook } from '../../../src/queue/build-flow.js';
+import { buildFlow, chunkJobId, enqueueJobId, partFlow, partJobId, partsOf, type StoredBook } from '../../../src/queue/build-flow.js';
 import type { EnqueueJobData, PartJobData, SynthesizeJobRef } from '../../../src/contracts/job-data.js';
 import { ENCODE_QUEUE, ENQUEUE_QUEUE, FINALIZE_QUEUE, SYNTHESIZE_QUEUE } from '../../../src/queue/names.js';
 
@@ -35,12 +35,9 @@ function plan(chunks: number, perChapter = chunks): StoredBook & { finalize: Sto
 const retry = { attempts: 4, backoffMs: 500 };
 
 describe('buildFlow', () => {
-  it('nests book → parts → chunks: every chunk under the part that encodes it', () => {
+  it('nests parts → chunks as admission adds them: every chunk under the part that encodes it', () => {
     const p = plan(20, 8);
-    const flow = buildFlow(p, '{p}', retry);
-    expect(flow.queueName).toBe(FINALIZE_QUEUE);
-    expect(flow.opts?.jobId).toBe('tale-abc');
-    const parts = flow.children!;
+    const parts = partsOf(p.stored).map((part) => partFlow(part, '{p}', retry));
     expect(parts.every((c) => c.queueName === ENCODE_QUEUE)).toBe(true);
     expect(parts.map((c) => c.opts?.jobId)).toEqual(p.finalize.parts.map((x) => partJobId('tale-abc', x.part)));
     expect(parts[0]!.opts).toMatchObject({ failParentOnFailure: true });
@@ -60,23 +57,23 @@ describe('buildFlow', () => {
     expect(chapter2[0]!.pauseBefore).toBe('chapter');
   });
 
-  it('gives a longer book one enqueue child pointing at its stored plan and the first part left to add', () => {
-    const p = plan(FLOW_CHUNKS + 37, 30);
-    const flow = buildFlow(p, '{p}', retry);
-    const enqueue = flow.children!.filter((c) => c.queueName === ENQUEUE_QUEUE);
-    const carried = flow.children!.filter((c) => c.queueName === ENCODE_QUEUE);
-    const carriedChunks = carried.flatMap((c) => c.children!.map((x) => (x.data as SynthesizeJobRef).index));
-    expect(carriedChunks.length).toBeLessThanOrEqual(FLOW_CHUNKS);
-    expect(carriedChunks).toEqual(Array.from({ length: carriedChunks.length }, (_, i) => i));
-    expect(enqueue).toHaveLength(1);
-    const data = enqueue[0]!.data as EnqueueJobData;
-    expect(data).toEqual({ bookId: 'tale-abc', plan: 'plan-key', from: carried.length, retry });
-    // What the enqueue stage adds from the stored plan: every other chunk, once, in order.
-    const rest = partsOf(p.stored).slice(data.from);
-    expect(rest.flatMap((x) => x.chunks.map((c) => c.index))).toEqual(Array.from({ length: FLOW_CHUNKS + 37 - carriedChunks.length }, (_, i) => carriedChunks.length + i));
-    expect(JSON.stringify(data).length).toBeLessThan(200);
+  it('queues a book as its finalize job over one small enqueue job pointing at its stored plan, no chunk job', () => {
+    const chunks = 137;
+    const p = plan(chunks, 30);
+    const flow = buildFlow(p, '{p}');
+    expect(flow.queueName).toBe(FINALIZE_QUEUE);
+    expect(flow.opts?.jobId).toBe('tale-abc');
+    expect(flow.children).toHaveLength(1);
+    const enqueue = flow.children![0]!;
+    expect(enqueue.queueName).toBe(ENQUEUE_QUEUE);
+    const data = enqueue.data as EnqueueJobData;
+    // The book's id and its plan's key, nothing else: a queued book's chunks are not in Redis.
+    expect(data).toEqual({ bookId: 'tale-abc', plan: 'plan-key' });
+    expect(enqueue.children ?? []).toEqual([]);
+    // What admission adds from the stored plan: every chunk, once, in order.
+    expect(partsOf(p.stored).flatMap((x) => x.chunks.map((c) => c.index))).toEqual(Array.from({ length: chunks }, (_, i) => i));
     // It fails the book if it cannot add them, and is not kept once it has.
-    expect(enqueue[0]!.opts).toMatchObject({ jobId: enqueueJobId('tale-abc'), failParentOnFailure: true, removeOnComplete: true });
+    expect(enqueue.opts).toMatchObject({ jobId: enqueueJobId('tale-abc'), failParentOnFailure: true, removeOnComplete: true });
   });
 });
 
