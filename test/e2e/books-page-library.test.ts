@@ -12,7 +12,7 @@ import { startDashboard, type Dashboard } from '../../src/dashboard/start-dashbo
 import { bookKeys } from '../../src/queue/book-record.js';
 import { openRedis } from '../../src/queue/connection.js';
 import { bullPrefix } from '../../src/queue/keys.js';
-import { launchChromium } from '../helpers/chromium.js';
+import { launchChromium, untilInPage } from '../helpers/chromium.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { seedBookRecords } from '../helpers/seed-book-records.js';
 import { testPrefix } from '../helpers/test-prefix.js';
@@ -102,7 +102,7 @@ describe('Books page over a library', () => {
     try {
       await page.goto(url('books?page=2'));
       // In the page (strings: the test build has no DOM types).
-      await page.waitForFunction("document.getElementById('live-status').textContent.includes('updated')");
+      await untilInPage(page, "document.getElementById('live-status').textContent.includes('updated')");
       // Marks every row's element: a row the update replaces loses its mark.
       await page.evaluate("for (const row of document.querySelectorAll('tbody tr')) row.marked = true");
       const changed = [...ids].reverse()[60]!;

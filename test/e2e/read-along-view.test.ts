@@ -18,7 +18,7 @@ import { openRedis } from '../../src/queue/connection.js';
 import { FINALIZE_QUEUE } from '../../src/queue/names.js';
 import { bullPrefix } from '../../src/queue/keys.js';
 import { startWorkers } from '../../src/worker/start-workers.js';
-import { launchChromium } from '../helpers/chromium.js';
+import { launchChromium, untilInPage } from '../helpers/chromium.js';
 import { obliterateQueues } from '../helpers/obliterate-queues.js';
 import { testPrefix } from '../helpers/test-prefix.js';
 import { waitUntil } from '../helpers/wait-until.js';
@@ -31,10 +31,7 @@ const CHAPTERS = [
 // Run in the page, as text: the test's own TypeScript has no DOM types.
 const PLAYER = "document.getElementById('player')";
 const PLAYER_READY = `${PLAYER}.readyState >= 1`;
-/** Until `expression` is true in the page (evaluated over CDP: the page's CSP forbids eval, so waitForFunction cannot take a string). */
-const until = async (page: Page, expression: string): Promise<void> => {
-  await waitUntil(expression, async () => (await page.evaluate(expression)) === true, { timeoutMs: 20_000, intervalMs: 50 });
-};
+const until = (page: Page, expression: string): Promise<void> => untilInPage(page, expression);
 const prefix = testPrefix('read-along-view');
 let dir = '';
 let out = '';
